@@ -1,0 +1,22 @@
+//! The newsroom's vocabulary: articles, sections, tags, authors and site settings, the values
+//! they are made of, and the storage port every backend implements.
+//!
+//! This crate knows nothing of HTTP, SQL or templates. Values are parsed at the edge
+//! ([`Slug::parse`], [`Headline::parse`], ...) so that everything inside holds only valid data.
+
+pub mod article;
+pub mod clock;
+pub mod listing;
+pub mod site;
+pub mod store;
+pub mod text;
+
+pub use article::{
+    Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, NewArticle, Section,
+    SectionId, Source, Tag, TagId,
+};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use listing::{Cursor, Direction, Listing, PageRequest};
+pub use site::SiteSettings;
+pub use store::{Store, StoreError};
+pub use text::{Direction as TextDirection, Headline, InvalidValue, Language, Slug};

@@ -1,0 +1,179 @@
+//! Creating articles: turning what a person or an import typed into a checked [`NewArticle`].
+
+use chrono::{DateTime, Utc};
+use dateline_domain::{
+    Article, ArticleId, ArticleStatus, Headline, InvalidValue, Language, NewArticle, Slug, Source, Store, StoreError,
+};
+
+use crate::ServiceError;
+use crate::body::{self, Block, Reference};
+
+/// Longest standfirst we accept, in characters.
+pub const MAX_STANDFIRST_CHARS: usize = 1_000;
+/// Largest body we accept, in bytes.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+/// Most tags (or authors) on one article.
+pub const MAX_LABELS: usize = 30;
+
+/// An article as written: names rather than ids, links rather than references.
+#[derive(Debug, Clone)]
+pub struct ArticleInput {
+    pub headline: String,
+    pub standfirst: String,
+    /// CommonMark plus Read More blocks (see [`crate::body`]).
+    pub body: String,
+    /// Section name, e.g. "Pakistan"; created if new.
+    pub section: String,
+    pub tags: Vec<String>,
+    /// Byline, in order.
+    pub authors: Vec<String>,
+    pub source: Option<Source>,
+    pub status: ArticleStatus,
+    /// For a published article: when it went live (defaults to now).
+    pub published_at: Option<DateTime<Utc>>,
+    pub language: String,
+}
+
+/// Checks `input`, resolves its Read More links, renders its body and stores it.
+/// Every problem with the input is reported at once; nothing is written unless all is well.
+pub async fn create_article(store: &dyn Store, input: ArticleInput, now: DateTime<Utc>) -> Result<Article, ServiceError> {
+    let mut problems = Vec::new();
+    let headline = Headline::parse(&input.headline).map_err(|e| problems.push(e)).ok();
+    let standfirst = input.standfirst.trim().to_owned();
+    if standfirst.chars().count() > MAX_STANDFIRST_CHARS {
+        problems.push(InvalidValue::new("standfirst", "is longer than 1,000 characters"));
+    }
+    if input.body.len() > MAX_BODY_BYTES {
+        problems.push(InvalidValue::new("body", "is larger than 512 KB"));
+    }
+    let language = Language::parse(&input.language).map_err(|e| problems.push(e)).ok();
+    let section = label_slug("section", &input.section).map_err(|e| problems.push(e)).ok();
+    let tags = labels("tags", &input.tags, &mut problems);
+    let authors = labels("authors", &input.authors, &mut problems);
+    if let Some(source) = &input.source {
+        if source.agency.trim().is_empty() || source.agency.chars().count() > 100 {
+            problems.push(InvalidValue::new("source", "agency must be a name of 1 to 100 characters"));
+        }
+    }
+    let blocks = match body::parse(&input.body) {
+        Ok(blocks) => blocks,
+        Err(e) => {
+            problems.push(e);
+            Vec::new()
+        }
+    };
+    let targets = resolve_read_more(store, &blocks, &mut problems).await?;
+    let (Some(headline), Some(language), Some(section_slug), true) = (headline, language, section, problems.is_empty())
+    else {
+        return Err(ServiceError::Invalid(problems));
+    };
+
+    let section = store.ensure_section(&section_slug, &input.section).await?;
+    let mut tag_ids = Vec::with_capacity(tags.len());
+    for (slug, name) in &tags {
+        tag_ids.push(store.ensure_tag(slug, name).await?.id);
+    }
+    let mut author_ids = Vec::with_capacity(authors.len());
+    for (slug, name) in &authors {
+        author_ids.push(store.ensure_author(slug, name).await?.id);
+    }
+    let published_at = match input.status {
+        ArticleStatus::Published => Some(input.published_at.unwrap_or(now)),
+        ArticleStatus::Draft => input.published_at,
+    };
+    let base_slug = Slug::from_title(headline.as_str())
+        .ok_or_else(|| InvalidValue::new("headline", "needs at least one letter or digit"))?;
+    let mut article = NewArticle {
+        slug: base_slug.clone(),
+        headline,
+        standfirst,
+        body: body::canonical_source(&blocks, &targets),
+        body_html: body::render(&blocks, &targets),
+        section: section.id,
+        tags: tag_ids,
+        authors: author_ids,
+        source: input.source.map(|s| Source { agency: s.agency.trim().to_owned(), additional_inputs: s.additional_inputs }),
+        status: input.status,
+        language,
+        published_at,
+        created_at: now,
+        // An imported story last changed when it was first published, not when it was imported.
+        updated_at: published_at.map_or(now, |p| p.min(now)),
+    };
+    let id = insert_with_free_slug(store, &mut article, &base_slug).await?;
+    Ok(store.article_by_id(id).await?.ok_or_else(|| StoreError::Corrupt(format!("article {id} vanished")))?)
+}
+
+/// Inserts the article under its slug, or `slug-2`, `slug-3`, ... when taken.
+async fn insert_with_free_slug(store: &dyn Store, article: &mut NewArticle, base: &Slug) -> Result<ArticleId, ServiceError> {
+    for n in 1..=1_000u32 {
+        article.slug = if n == 1 { base.clone() } else { base.numbered(n) };
+        if store.slug_exists(&article.slug).await? {
+            continue;
+        }
+        match store.insert_article(article).await {
+            Ok(id) => return Ok(id),
+            // Someone took it between our look and our write: try the next number.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(InvalidValue::new("headline", "too many articles share this headline").into())
+}
+
+fn label_slug(field: &'static str, name: &str) -> Result<Slug, InvalidValue> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(InvalidValue::new(field, "must not be empty"));
+    }
+    if name.chars().count() > 100 {
+        return Err(InvalidValue::new(field, format!("'{name}' is longer than 100 characters")));
+    }
+    Slug::from_title(name).ok_or_else(|| InvalidValue::new(field, format!("'{name}' needs a letter or digit")))
+}
+
+fn labels(field: &'static str, names: &[String], problems: &mut Vec<InvalidValue>) -> Vec<(Slug, String)> {
+    if names.len() > MAX_LABELS {
+        problems.push(InvalidValue::new(field, "no more than 30, please"));
+        return Vec::new();
+    }
+    let mut out: Vec<(Slug, String)> = Vec::new();
+    for name in names {
+        match label_slug(field, name) {
+            Ok(slug) if out.iter().any(|(s, _)| *s == slug) => {}
+            Ok(slug) => out.push((slug, name.trim().to_owned())),
+            Err(e) => problems.push(e),
+        }
+    }
+    out
+}
+
+/// The id of each Read More block's target, in order. Unknown targets are problems.
+async fn resolve_read_more(
+    store: &dyn Store,
+    blocks: &[Block<'_>],
+    problems: &mut Vec<InvalidValue>,
+) -> Result<Vec<ArticleId>, StoreError> {
+    let mut ids = Vec::new();
+    for block in blocks {
+        let Block::ReadMore { line, reference } = block else { continue };
+        let found = match reference {
+            Reference::Id(id) => store.summaries(&[*id]).await?.first().map(|s| s.id),
+            Reference::Slug(slug) => match Slug::parse(slug) {
+                Ok(slug) => store.article_by_slug(&slug).await?.map(|a| a.id),
+                Err(_) => None,
+            },
+        };
+        match found {
+            Some(id) => ids.push(id),
+            None => {
+                let shown = match reference {
+                    Reference::Id(id) => id.to_string(),
+                    Reference::Slug(slug) => slug.clone(),
+                };
+                problems.push(InvalidValue::new("body", format!("line {line}: Read More refers to no article ({shown})")));
+            }
+        }
+    }
+    Ok(ids)
+}

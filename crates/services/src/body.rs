@@ -1,0 +1,230 @@
+//! Article bodies: CommonMark plus Dateline's own blocks.
+//!
+//! A Read More block is a line of its own, outside code fences:
+//!
+//! ```text
+//! ::: read-more 42
+//! ```
+//!
+//! It names another article by id. Editors may also write the article's path or URL
+//! (`::: read-more /some-slug`); [`crate::articles`] resolves that to the id before storing, so
+//! the stored body always refers by id and a renamed article keeps its links.
+//!
+//! The body is rendered and sanitised once, on write ([`render`]). The HTML keeps a marker where
+//! each Read More block stands; [`split_rendered`] finds them at read time, when the current
+//! headline and URL of the target are filled in — or nothing, if it is gone or unpublished.
+
+use dateline_domain::{ArticleId, InvalidValue};
+use pulldown_cmark::{Options, Parser};
+
+const MARKER_OPEN: &str = "<!--dateline:read-more:";
+const MARKER_CLOSE: &str = "-->";
+
+/// How a Read More block names its target, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    Id(ArticleId),
+    /// A slug, taken from a path (`/some-slug`) or URL (`https://site/some-slug/`).
+    Slug(String),
+}
+
+/// One block of a body source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block<'a> {
+    Markdown(&'a str),
+    ReadMore { line: usize, reference: Reference },
+}
+
+/// Splits a body source into Markdown runs and Read More blocks.
+pub fn parse(source: &str) -> Result<Vec<Block<'_>>, InvalidValue> {
+    let mut blocks = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut run_start = 0;
+    let mut offset = 0;
+    for (index, line) in source.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim();
+        let line_start = offset;
+        offset += line.len();
+        if let Some((ch, len)) = fence {
+            if trimmed.len() >= len && trimmed.chars().all(|c| c == ch) {
+                fence = None;
+            }
+            continue;
+        }
+        if let Some(opened) = fence_opening(trimmed) {
+            fence = Some(opened);
+            continue;
+        }
+        let Some(rest) = trimmed.strip_prefix(":::") else { continue };
+        let mut words = rest.split_whitespace();
+        if words.next() != Some("read-more") {
+            continue;
+        }
+        let line_no = index + 1;
+        let target = words.next().ok_or_else(|| {
+            InvalidValue::new("body", format!("line {line_no}: Read More needs an article id or link"))
+        })?;
+        if words.next().is_some() {
+            return Err(InvalidValue::new("body", format!("line {line_no}: Read More takes one article id or link")));
+        }
+        if run_start < line_start {
+            blocks.push(Block::Markdown(&source[run_start..line_start]));
+        }
+        blocks.push(Block::ReadMore { line: line_no, reference: parse_reference(target, line_no)? });
+        run_start = offset;
+    }
+    if run_start < source.len() {
+        blocks.push(Block::Markdown(&source[run_start..]));
+    }
+    Ok(blocks)
+}
+
+fn fence_opening(trimmed: &str) -> Option<(char, usize)> {
+    let ch = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let len = trimmed.chars().take_while(|c| *c == ch).count();
+    (len >= 3).then_some((ch, len))
+}
+
+fn parse_reference(target: &str, line: usize) -> Result<Reference, InvalidValue> {
+    if let Ok(id) = target.parse::<i64>() {
+        if id > 0 {
+            return Ok(Reference::Id(ArticleId(id)));
+        }
+    }
+    let path = match target.split_once("://") {
+        Some((_, rest)) => rest.split_once('/').map_or("", |(_, path)| path),
+        None => target,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    match path.trim_matches('/').rsplit('/').next() {
+        Some(slug) if !slug.is_empty() => Ok(Reference::Slug(slug.to_owned())),
+        _ => Err(InvalidValue::new("body", format!("line {line}: '{target}' is not an article id or link"))),
+    }
+}
+
+/// Writes the body source back with every Read More block naming its target by id.
+pub fn canonical_source(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
+    let mut out = String::new();
+    let mut ids = ids.iter();
+    for block in blocks {
+        match block {
+            Block::Markdown(text) => out.push_str(text),
+            Block::ReadMore { .. } => {
+                let id = ids.next().expect("one id per Read More block");
+                out.push_str(&format!("::: read-more {id}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Renders the body to sanitised HTML, with a marker for each Read More block (`ids` in order).
+pub fn render(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
+    let mut html = String::new();
+    let mut ids = ids.iter();
+    for block in blocks {
+        match block {
+            Block::Markdown(text) => html.push_str(&render_markdown(text)),
+            Block::ReadMore { .. } => {
+                let id = ids.next().expect("one id per Read More block");
+                html.push_str(&format!("{MARKER_OPEN}{id}{MARKER_CLOSE}\n"));
+            }
+        }
+    }
+    html
+}
+
+/// CommonMark to HTML, then through ammonia: no script, no event handlers, no `javascript:` URLs,
+/// and no comments — so a body can never forge a Read More marker.
+pub fn render_markdown(text: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    let mut raw = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut raw, Parser::new_ext(text, options));
+    ammonia::Builder::default().clean(&raw).to_string()
+}
+
+/// A piece of rendered body, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered<'a> {
+    /// Sanitised HTML, safe to emit as is.
+    Html(&'a str),
+    ReadMore(ArticleId),
+}
+
+/// Finds the Read More markers in rendered HTML.
+pub fn split_rendered(html: &str) -> Vec<Rendered<'_>> {
+    let mut parts = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(MARKER_OPEN) {
+        let after = &rest[start + MARKER_OPEN.len()..];
+        let Some(end) = after.find(MARKER_CLOSE) else { break };
+        let Ok(id) = after[..end].parse::<i64>() else { break };
+        if start > 0 {
+            parts.push(Rendered::Html(&rest[..start]));
+        }
+        parts.push(Rendered::ReadMore(ArticleId(id)));
+        rest = after[end + MARKER_CLOSE.len()..].trim_start_matches('\n');
+    }
+    if !rest.is_empty() {
+        parts.push(Rendered::Html(rest));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_more_lines_become_blocks() {
+        let source = "One.\n\n::: read-more 7\n\nTwo.\n\n:::  read-more  /a-story/\n";
+        let blocks = parse(source).unwrap();
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Markdown("One.\n\n"),
+                Block::ReadMore { line: 3, reference: Reference::Id(ArticleId(7)) },
+                Block::Markdown("\nTwo.\n\n"),
+                Block::ReadMore { line: 7, reference: Reference::Slug("a-story".into()) },
+            ]
+        );
+    }
+
+    #[test]
+    fn read_more_inside_a_code_fence_is_text() {
+        let source = "```\n::: read-more 7\n```\n";
+        assert_eq!(parse(source).unwrap(), vec![Block::Markdown(source)]);
+    }
+
+    #[test]
+    fn urls_name_their_last_path_segment() {
+        let r = parse_reference("https://www.globalvillagespace.com/eu-is-uninterested/?utm=x", 1).unwrap();
+        assert_eq!(r, Reference::Slug("eu-is-uninterested".into()));
+    }
+
+    #[test]
+    fn read_more_without_a_target_is_refused() {
+        assert!(parse("::: read-more\n").unwrap_err().message.contains("line 1"));
+        assert!(parse("::: read-more 1 2\n").is_err());
+        assert!(parse("::: read-more https://example.com/\n").is_err());
+    }
+
+    #[test]
+    fn rendering_strips_script_and_cannot_forge_markers() {
+        let source = "Hi <script>alert(1)</script> <!--dateline:read-more:5-->\n\n[x](javascript:alert(1))";
+        let blocks = parse(source).unwrap();
+        let html = render(&blocks, &[]);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert_eq!(split_rendered(&html).len(), 1, "{html}");
+    }
+
+    #[test]
+    fn markers_round_trip_through_split() {
+        let blocks = parse("A\n\n::: read-more 3\n\nB\n").unwrap();
+        let html = render(&blocks, &[ArticleId(3)]);
+        let parts = split_rendered(&html);
+        assert_eq!(parts, vec![Rendered::Html("<p>A</p>\n"), Rendered::ReadMore(ArticleId(3)), Rendered::Html("<p>B</p>\n")]);
+        assert_eq!(canonical_source(&blocks, &[ArticleId(3)]), "A\n\n::: read-more 3\n\nB\n");
+    }
+}

@@ -1,0 +1,32 @@
+//! The newsroom's rules: how an article is created and checked, how its body is rendered, how a
+//! page of the public site is assembled, and the demo publication and test corpus.
+//!
+//! Services speak to storage only through the domain's [`Store`](dateline_domain::Store) port and
+//! know nothing of HTTP.
+//!
+//! Errors: typed ([`ServiceError`]) here and below; `anyhow` only in the binary.
+
+pub mod articles;
+pub mod body;
+pub mod dates;
+pub mod demo;
+pub mod generate;
+pub mod reading;
+
+use dateline_domain::{InvalidValue, StoreError};
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input does not make a valid article; every problem found is listed.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<InvalidValue>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<InvalidValue> for ServiceError {
+    fn from(e: InvalidValue) -> Self {
+        ServiceError::Invalid(vec![e])
+    }
+}

@@ -1,0 +1,92 @@
+//! What readers see: an article with its Read More links resolved as of now, and the attribution
+//! line. Only published articles are ever returned.
+
+use std::collections::HashMap;
+
+use dateline_domain::{Article, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store, StoreError};
+
+use crate::body::{self, Rendered};
+
+/// An article ready to show.
+#[derive(Debug, Clone)]
+pub struct PublishedArticle {
+    pub article: Article,
+    pub body: Vec<BodyPart>,
+    /// "Via APP with additional inputs from GVS", when the copy came from an agency.
+    pub attribution: Option<String>,
+}
+
+/// A piece of the body as shown to readers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyPart {
+    /// Sanitised HTML.
+    Html(String),
+    /// A link to another published article, with its current headline.
+    ReadMore(ArticleSummary),
+}
+
+/// The published article at `slug`, or `None` if there is none (or it is not public).
+pub async fn published_article(
+    store: &dyn Store,
+    settings: &SiteSettings,
+    slug: &Slug,
+) -> Result<Option<PublishedArticle>, StoreError> {
+    let Some(article) = store.article_by_slug(slug).await? else { return Ok(None) };
+    if article.status != ArticleStatus::Published {
+        return Ok(None);
+    }
+    let parts = body::split_rendered(&article.body_html);
+    let ids: Vec<_> = parts
+        .iter()
+        .filter_map(|p| match p {
+            Rendered::ReadMore(id) => Some(*id),
+            Rendered::Html(_) => None,
+        })
+        .collect();
+    let targets: HashMap<_, _> = store
+        .summaries(&ids)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == ArticleStatus::Published)
+        .map(|s| (s.id, s))
+        .collect();
+    let body = parts
+        .into_iter()
+        .filter_map(|part| match part {
+            Rendered::Html(html) => Some(BodyPart::Html(html.to_owned())),
+            Rendered::ReadMore(id) => targets.get(&id).cloned().map(BodyPart::ReadMore),
+        })
+        .collect();
+    let attribution = article.source.as_ref().map(|source| attribution(settings, source));
+    Ok(Some(PublishedArticle { article, body, attribution }))
+}
+
+/// Fills the site's attribution template for `source`.
+pub fn attribution(settings: &SiteSettings, source: &Source) -> String {
+    let template = if source.additional_inputs {
+        &settings.attribution_template
+    } else {
+        &settings.attribution_template_agency_only
+    };
+    template
+        .replace("{agency}", &source.agency)
+        .replace("{site_short_name}", &settings.short_name)
+        .replace("{site_name}", &settings.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribution_follows_the_template() {
+        let mut settings = SiteSettings::unconfigured();
+        settings.short_name = "GVS".into();
+        let with_inputs = Source { agency: "APP".into(), additional_inputs: true };
+        assert_eq!(attribution(&settings, &with_inputs), "Via APP with additional inputs from GVS");
+        let as_received = Source { agency: "Reuters".into(), additional_inputs: false };
+        assert_eq!(attribution(&settings, &as_received), "Via Reuters");
+        settings.attribution_template = "{site_name} / {agency}".into();
+        assert_eq!(attribution(&settings, &with_inputs), "Dateline / APP");
+    }
+}

@@ -1,0 +1,87 @@
+//! Turning rows back into domain values. Stored data that does not parse is reported as
+//! [`StoreError::Corrupt`], never papered over.
+
+use chrono::{DateTime, Utc};
+use dateline_domain::{
+    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId, Slug, StoreError, Tag,
+    TagId,
+};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+pub(crate) fn db_error(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Conflict(db.constraint().unwrap_or("a unique value").to_owned());
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::MissingReference(db.constraint().unwrap_or("a referenced row").to_owned());
+        }
+    }
+    StoreError::Database(Box::new(e))
+}
+
+pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(column).map_err(db_error)
+}
+
+pub(crate) fn slug(row: &AnyRow, column: &str) -> Result<Slug, StoreError> {
+    let s: String = get(row, column)?;
+    Slug::parse(&s).map_err(|e| StoreError::Corrupt(format!("{column} '{s}': {e}")))
+}
+
+pub(crate) fn time(millis: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(millis).ok_or_else(|| StoreError::Corrupt(format!("time {millis} out of range")))
+}
+
+pub(crate) fn opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    get::<Option<i64>>(row, column)?.map(time).transpose()
+}
+
+pub(crate) fn status(row: &AnyRow) -> Result<ArticleStatus, StoreError> {
+    let s: String = get(row, "status")?;
+    ArticleStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("status '{s}'")))
+}
+
+pub(crate) fn language(row: &AnyRow) -> Result<Language, StoreError> {
+    let s: String = get(row, "language")?;
+    Language::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Columns `section_id`, `section_slug`, `section_name`.
+pub(crate) fn joined_section(row: &AnyRow) -> Result<Section, StoreError> {
+    Ok(Section {
+        id: SectionId(get(row, "section_id")?),
+        slug: slug(row, "section_slug")?,
+        name: get(row, "section_name")?,
+    })
+}
+
+pub(crate) fn section(row: &AnyRow) -> Result<Section, StoreError> {
+    Ok(Section { id: SectionId(get(row, "id")?), slug: slug(row, "slug")?, name: get(row, "name")? })
+}
+
+pub(crate) fn tag(row: &AnyRow) -> Result<Tag, StoreError> {
+    Ok(Tag { id: TagId(get(row, "id")?), slug: slug(row, "slug")?, name: get(row, "name")? })
+}
+
+pub(crate) fn author(row: &AnyRow) -> Result<Author, StoreError> {
+    Ok(Author { id: AuthorId(get(row, "id")?), slug: slug(row, "slug")?, name: get(row, "name")? })
+}
+
+/// Rows selected with [`crate::sql::SUMMARY_COLUMNS`].
+pub(crate) fn summary(row: &AnyRow) -> Result<ArticleSummary, StoreError> {
+    Ok(ArticleSummary {
+        id: ArticleId(get(row, "id")?),
+        slug: slug(row, "slug")?,
+        headline: get(row, "headline")?,
+        standfirst: get(row, "standfirst")?,
+        section: joined_section(row)?,
+        status: status(row)?,
+        language: language(row)?,
+        published_at: opt_time(row, "published_at")?,
+    })
+}

@@ -1,0 +1,370 @@
+//! The queries, written once for both backends.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use dateline_domain::{
+    Article, ArticleId, ArticleStatus, ArticleSummary, Author, Cursor, Direction, Language, Listing, NewArticle,
+    PageRequest, Section, SiteSettings, Slug, Source, Store, StoreError, Tag,
+};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
+
+use crate::Backend;
+use crate::rows::{self, db_error, get};
+
+/// The columns [`rows::summary`] reads, for `articles a JOIN sections s`.
+pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, a.status, a.language, \
+     a.published_at, s.id AS section_id, s.slug AS section_slug, s.name AS section_name";
+
+/// A publication stored in SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    pub(crate) fn new(pool: AnyPool, backend: Backend) -> Self {
+        Self { pool, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection; waits for those in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn fetch_article(&self, row: Option<AnyRow>) -> Result<Option<Article>, StoreError> {
+        let Some(row) = row else { return Ok(None) };
+        let id = ArticleId(get(&row, "id")?);
+        let tags = sqlx::query(
+            "SELECT t.id, t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+             WHERE at.article_id = $1 ORDER BY at.position",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(rows::tag)
+        .collect::<Result<Vec<_>, _>>()?;
+        let authors = sqlx::query(
+            "SELECT p.id, p.slug, p.name FROM article_authors aa JOIN authors p ON p.id = aa.author_id \
+             WHERE aa.article_id = $1 ORDER BY aa.position",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(rows::author)
+        .collect::<Result<Vec<_>, _>>()?;
+        let source = get::<Option<String>>(&row, "source_agency")?
+            .map(|agency| Ok::<_, StoreError>(Source { agency, additional_inputs: get::<i64>(&row, "source_additional_inputs")? != 0 }))
+            .transpose()?;
+        Ok(Some(Article {
+            id,
+            slug: rows::slug(&row, "slug")?,
+            headline: get(&row, "headline")?,
+            standfirst: get(&row, "standfirst")?,
+            body: get(&row, "body")?,
+            body_html: get(&row, "body_html")?,
+            section: rows::joined_section(&row)?,
+            tags,
+            authors,
+            source,
+            status: rows::status(&row)?,
+            language: rows::language(&row)?,
+            published_at: rows::opt_time(&row, "published_at")?,
+            created_at: rows::time(get(&row, "created_at")?)?,
+            updated_at: rows::time(get(&row, "updated_at")?)?,
+        }))
+    }
+
+    async fn article_where(&self, condition: &str, bind: impl FnOnce(ArticleQuery) -> ArticleQuery) -> Result<Option<Article>, StoreError> {
+        let sql = format!(
+            "SELECT a.*, s.id AS section_id, s.slug AS section_slug, s.name AS section_name \
+             FROM articles a JOIN sections s ON s.id = a.section_id WHERE {condition}"
+        );
+        let row = bind(sqlx::query(AssertSqlSafe(sql))).fetch_optional(&self.pool).await.map_err(db_error)?;
+        self.fetch_article(row).await
+    }
+
+    async fn ensure_named(&self, table: &str, slug: &Slug, name: &str) -> Result<AnyRow, StoreError> {
+        let name = name.trim();
+        sqlx::query(AssertSqlSafe(format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING")))
+            .bind(slug.as_str())
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(AssertSqlSafe(format!("SELECT id, slug, name FROM {table} WHERE slug = $1")))
+            .bind(slug.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn named_by_slug(&self, table: &str, slug: &Slug) -> Result<Option<AnyRow>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!("SELECT id, slug, name FROM {table} WHERE slug = $1")))
+            .bind(slug.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+}
+
+type ArticleQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+async fn insert_one(tx: &mut Transaction<'_, Any>, a: &NewArticle) -> Result<ArticleId, StoreError> {
+    let created = a.created_at.timestamp_millis();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
+         source_additional_inputs, status, language, published_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(a.slug.as_str())
+    .bind(a.headline.as_str())
+    .bind(a.standfirst.as_str())
+    .bind(a.body.as_str())
+    .bind(a.body_html.as_str())
+    .bind(a.section.0)
+    .bind(a.source.as_ref().map(|s| s.agency.as_str()))
+    .bind(i64::from(a.source.as_ref().is_some_and(|s| s.additional_inputs)))
+    .bind(a.status.as_str())
+    .bind(a.language.as_str())
+    .bind(a.published_at.map(|t| t.timestamp_millis()))
+    .bind(created)
+    .bind(a.updated_at.timestamp_millis())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    for (position, tag) in a.tags.iter().enumerate() {
+        sqlx::query("INSERT INTO article_tags (article_id, tag_id, position) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(tag.0)
+            .bind(position as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    for (position, author) in a.authors.iter().enumerate() {
+        sqlx::query("INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(author.0)
+            .bind(position as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(ArticleId(id))
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(db_error)
+    }
+
+    async fn site_settings(&self) -> Result<Option<SiteSettings>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM site_settings WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(None);
+        };
+        let zone: String = get(&row, "time_zone")?;
+        let locale: String = get(&row, "locale")?;
+        Ok(Some(SiteSettings {
+            name: get(&row, "name")?,
+            short_name: get(&row, "short_name")?,
+            base_url: get(&row, "base_url")?,
+            time_zone: zone.parse().map_err(|_| StoreError::Corrupt(format!("time zone '{zone}'")))?,
+            locale: Language::parse(&locale).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            attribution_template: get(&row, "attribution_template")?,
+            attribution_template_agency_only: get(&row, "attribution_template_agency_only")?,
+        }))
+    }
+
+    async fn put_site_settings(&self, s: &SiteSettings) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
+             attribution_template_agency_only) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (id) DO UPDATE SET name = $1, short_name = $2, base_url = $3, time_zone = $4, \
+             locale = $5, attribution_template = $6, attribution_template_agency_only = $7",
+        )
+        .bind(s.name.as_str())
+        .bind(s.short_name.as_str())
+        .bind(s.base_url.as_str())
+        .bind(s.time_zone.name())
+        .bind(s.locale.as_str())
+        .bind(s.attribution_template.as_str())
+        .bind(s.attribution_template_agency_only.as_str())
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(db_error)
+    }
+
+    async fn ensure_section(&self, slug: &Slug, name: &str) -> Result<Section, StoreError> {
+        rows::section(&self.ensure_named("sections", slug, name).await?)
+    }
+
+    async fn ensure_tag(&self, slug: &Slug, name: &str) -> Result<Tag, StoreError> {
+        rows::tag(&self.ensure_named("tags", slug, name).await?)
+    }
+
+    async fn ensure_author(&self, slug: &Slug, name: &str) -> Result<Author, StoreError> {
+        rows::author(&self.ensure_named("authors", slug, name).await?)
+    }
+
+    async fn section_by_slug(&self, slug: &Slug) -> Result<Option<Section>, StoreError> {
+        self.named_by_slug("sections", slug).await?.as_ref().map(rows::section).transpose()
+    }
+
+    async fn tag_by_slug(&self, slug: &Slug) -> Result<Option<Tag>, StoreError> {
+        self.named_by_slug("tags", slug).await?.as_ref().map(rows::tag).transpose()
+    }
+
+    async fn author_by_slug(&self, slug: &Slug) -> Result<Option<Author>, StoreError> {
+        self.named_by_slug("authors", slug).await?.as_ref().map(rows::author).transpose()
+    }
+
+    async fn sections(&self) -> Result<Vec<Section>, StoreError> {
+        sqlx::query("SELECT id, slug, name FROM sections ORDER BY position, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(rows::section)
+            .collect()
+    }
+
+    async fn insert_article(&self, article: &NewArticle) -> Result<ArticleId, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id = insert_one(&mut tx, article).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<ArticleId>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut ids = Vec::with_capacity(articles.len());
+        for article in articles {
+            ids.push(insert_one(&mut tx, article).await?);
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(ids)
+    }
+
+    async fn set_article_status(
+        &self,
+        id: ArticleId,
+        status: ArticleStatus,
+        published_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE articles SET status = $1, published_at = COALESCE($2, published_at), updated_at = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(published_at.map(|t| t.timestamp_millis()))
+        .bind(now.timestamp_millis())
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn article_by_id(&self, id: ArticleId) -> Result<Option<Article>, StoreError> {
+        self.article_where("a.id = $1", |q| q.bind(id.0)).await
+    }
+
+    async fn article_by_slug(&self, slug: &Slug) -> Result<Option<Article>, StoreError> {
+        let slug = slug.as_str().to_owned();
+        self.article_where("a.slug = $1", move |q| q.bind(slug)).await
+    }
+
+    async fn slug_exists(&self, slug: &Slug) -> Result<bool, StoreError> {
+        let found = sqlx::query("SELECT 1 FROM articles WHERE slug = $1")
+            .bind(slug.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(found.is_some())
+    }
+
+    async fn summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.0);
+        }
+        query.fetch_all(&self.pool).await.map_err(db_error)?.iter().map(rows::summary).collect()
+    }
+
+    async fn list_published(&self, listing: Listing, page: PageRequest) -> Result<Vec<ArticleSummary>, StoreError> {
+        let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id ");
+        let mut binds: Vec<i64> = Vec::new();
+        let param = |value: i64, binds: &mut Vec<i64>| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        match listing {
+            Listing::Latest | Listing::Section(_) => {}
+            Listing::Tag(tag) => {
+                let p = param(tag.0, &mut binds);
+                sql.push_str(&format!("JOIN article_tags x ON x.article_id = a.id AND x.tag_id = {p} "));
+            }
+            Listing::Author(author) => {
+                let p = param(author.0, &mut binds);
+                sql.push_str(&format!("JOIN article_authors x ON x.article_id = a.id AND x.author_id = {p} "));
+            }
+        }
+        sql.push_str("WHERE a.status = 'published' ");
+        if let Listing::Section(section) = listing {
+            let p = param(section.0, &mut binds);
+            sql.push_str(&format!("AND a.section_id = {p} "));
+        }
+        let newer = matches!(page.cursor, Some((Direction::Newer, _)));
+        if let Some((direction, Cursor { published_at, id })) = page.cursor {
+            let op = if direction == Direction::Newer { ">" } else { "<" };
+            let (t, i) = (param(published_at.timestamp_millis(), &mut binds), param(id.0, &mut binds));
+            sql.push_str(&format!("AND (a.published_at, a.id) {op} ({t}, {i}) "));
+        }
+        let order = if newer { "ASC" } else { "DESC" };
+        let limit = param(i64::from(page.limit), &mut binds);
+        sql.push_str(&format!("ORDER BY a.published_at {order}, a.id {order} LIMIT {limit}"));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for value in binds {
+            query = query.bind(value);
+        }
+        let mut list: Vec<ArticleSummary> =
+            query.fetch_all(&self.pool).await.map_err(db_error)?.iter().map(rows::summary).collect::<Result<_, _>>()?;
+        if newer {
+            list.reverse();
+        }
+        Ok(list)
+    }
+
+    async fn count_articles(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await.map_err(db_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+}

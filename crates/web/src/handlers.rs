@@ -1,0 +1,178 @@
+//! Request handlers, one per page type, named verb_noun.
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dateline_domain::{Cursor, Direction, Listing, PageRequest, Slug};
+use dateline_services::reading;
+use serde::Deserialize;
+
+use crate::error::WebError;
+use crate::layout::Layout;
+use crate::views::{ArticlePage, FrontPage, Pager, Teaser};
+use crate::AppState;
+
+/// Articles per page of a front.
+pub const PAGE_SIZE: u32 = 20;
+
+const STYLESHEET: &str = include_str!("../static/style.css");
+
+/// The stylesheet's URL, with a content hash so it can be cached forever.
+pub static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| {
+    // FNV-1a: enough to tell one version of the file from the next.
+    let hash = STYLESHEET.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("/static/style.css?v={:08x}", hash as u32)
+});
+
+pub async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+fn slug(raw: &str) -> Result<Slug, WebError> {
+    Slug::parse(raw).map_err(|_| WebError::NotFound)
+}
+
+pub async fn show_article(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Html<String>, WebError> {
+    let slug = slug(&raw)?;
+    let site = state.site();
+    let article = reading::published_article(state.store.as_ref(), &site, &slug).await?.ok_or(WebError::NotFound)?;
+    let layout = Layout::build(&state, &article.article.headline, article.article.section.slug.as_str())
+        .await?
+        .with_description(&article.article.standfirst)
+        .with_canonical(&site.base_url, &format!("/{slug}"));
+    Ok(Html(ArticlePage::new(layout, article, &site).render()?))
+}
+
+/// WordPress-style links end in a slash; ours do not.
+pub async fn redirect_trailing_slash(Path(raw): Path<String>) -> Result<Redirect, WebError> {
+    let slug = slug(&raw)?;
+    Ok(Redirect::permanent(&format!("/{slug}")))
+}
+
+/// `?before=<cursor>` or `?after=<cursor>`; anything unreadable means the first page.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl PageQuery {
+    fn request(&self) -> PageRequest {
+        let cursor = match (&self.before, &self.after) {
+            (Some(c), _) => Cursor::parse(c).map(|c| (Direction::Older, c)),
+            (None, Some(c)) => Cursor::parse(c).map(|c| (Direction::Newer, c)),
+            (None, None) => None,
+        };
+        // One more than a page, to learn whether there is a next one.
+        PageRequest { cursor, limit: PAGE_SIZE + 1 }
+    }
+}
+
+/// One page of a listing, with links to its neighbours.
+async fn front(
+    state: &AppState,
+    listing: Listing,
+    query: &PageQuery,
+    path: &str,
+    mut layout: Layout,
+    heading: String,
+    show_heading: bool,
+) -> Result<Html<String>, WebError> {
+    let site = state.site();
+    let request = query.request();
+    let mut items = state.store.list_published(listing, request).await?;
+    let full = items.len() > PAGE_SIZE as usize;
+    let (has_newer, has_older) = match request.cursor {
+        None => (false, full),
+        Some((Direction::Older, _)) => (true, full),
+        Some((Direction::Newer, _)) => (full, true),
+    };
+    if full {
+        match request.cursor {
+            Some((Direction::Newer, _)) => drop(items.remove(0)),
+            _ => items.truncate(PAGE_SIZE as usize),
+        }
+    }
+    let cursor_of = |s: &dateline_domain::ArticleSummary| {
+        s.published_at.map(|published_at| Cursor { published_at, id: s.id }.encode())
+    };
+    let pager = Pager {
+        newer: has_newer.then(|| items.first().and_then(cursor_of).map(|c| format!("{path}?after={c}"))).flatten(),
+        older: has_older.then(|| items.last().and_then(cursor_of).map(|c| format!("{path}?before={c}"))).flatten(),
+    };
+    let first_page = request.cursor.is_none();
+    if first_page {
+        layout = layout.with_canonical(&site.base_url, path);
+    }
+    let page = FrontPage {
+        layout,
+        heading,
+        show_heading,
+        lead: first_page && listing == Listing::Latest,
+        teasers: items.iter().map(|s| Teaser::new(s, &site)).collect(),
+        pager,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn show_home(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Result<Html<String>, WebError> {
+    let site = state.site();
+    let layout = Layout::build(&state, "Latest news", "").await?.with_description(&format!("Latest news from {}", site.name));
+    front(&state, Listing::Latest, &query, "/", layout, "Latest news".to_owned(), false).await
+}
+
+pub async fn show_section(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, WebError> {
+    let section = state.store.section_by_slug(&slug(&raw)?).await?.ok_or(WebError::NotFound)?;
+    let layout = Layout::build(&state, &section.name, section.slug.as_str())
+        .await?
+        .with_description(&format!("The latest {} news", section.name));
+    let path = format!("/section/{}", section.slug);
+    front(&state, Listing::Section(section.id), &query, &path, layout, section.name, true).await
+}
+
+pub async fn show_tag(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, WebError> {
+    let tag = state.store.tag_by_slug(&slug(&raw)?).await?.ok_or(WebError::NotFound)?;
+    let layout = Layout::build(&state, &tag.name, "").await?.with_description(&format!("Stories about {}", tag.name));
+    let path = format!("/tag/{}", tag.slug);
+    front(&state, Listing::Tag(tag.id), &query, &path, layout, tag.name, true).await
+}
+
+pub async fn show_author(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, WebError> {
+    let author = state.store.author_by_slug(&slug(&raw)?).await?.ok_or(WebError::NotFound)?;
+    let layout = Layout::build(&state, &author.name, "").await?.with_description(&format!("Stories by {}", author.name));
+    let path = format!("/author/{}", author.slug);
+    front(&state, Listing::Author(author.id), &query, &path, layout, author.name, true).await
+}

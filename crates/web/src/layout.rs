@@ -1,0 +1,65 @@
+//! What every page shares: the top bar with today's date, the masthead and the navigation.
+
+use dateline_domain::StoreError;
+use dateline_services::dates;
+
+use crate::AppState;
+
+/// A link in the section navigation.
+pub struct NavLink {
+    pub name: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The view model of `base.html`.
+pub struct Layout {
+    pub site_name: String,
+    pub lang: String,
+    pub dir: &'static str,
+    /// Today in the publication's time zone: "Tuesday, April 16, 2024".
+    pub today: String,
+    pub today_iso: String,
+    pub nav: Vec<NavLink>,
+    /// The page's own title (the site name is added by the template).
+    pub title: String,
+    pub description: String,
+    pub canonical: Option<String>,
+    pub stylesheet: &'static str,
+}
+
+impl Layout {
+    pub async fn build(state: &AppState, title: &str, current_section: &str) -> Result<Self, StoreError> {
+        let site = state.site();
+        let now = state.clock.now();
+        let nav = state
+            .store
+            .sections()
+            .await?
+            .into_iter()
+            .map(|s| NavLink { href: format!("/section/{}", s.slug), current: s.slug.as_str() == current_section, name: s.name })
+            .collect();
+        Ok(Self {
+            site_name: site.name.clone(),
+            lang: site.locale.to_string(),
+            dir: site.locale.direction().as_str(),
+            today: dates::long_date(now, site.time_zone, &site.locale),
+            today_iso: now.with_timezone(&site.time_zone).format("%Y-%m-%d").to_string(),
+            nav,
+            title: title.to_owned(),
+            description: String::new(),
+            canonical: None,
+            stylesheet: crate::handlers::STYLESHEET_HREF.as_str(),
+        })
+    }
+
+    pub fn with_description(mut self, description: &str) -> Self {
+        self.description = description.to_owned();
+        self
+    }
+
+    pub fn with_canonical(mut self, base_url: &str, path: &str) -> Self {
+        self.canonical = Some(format!("{base_url}{path}"));
+        self
+    }
+}

@@ -1,0 +1,126 @@
+//! View models: borrowed-from-domain structs shaped for one template each.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use dateline_domain::{ArticleSummary, SiteSettings};
+use dateline_services::dates;
+use dateline_services::reading::{BodyPart, PublishedArticle};
+
+use crate::layout::Layout;
+
+/// A link to an article in a list or a Read More block.
+pub struct Teaser {
+    pub href: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub section_name: String,
+    pub section_href: String,
+    pub lang: String,
+    pub dir: &'static str,
+    pub time: Option<Moment>,
+}
+
+impl Teaser {
+    pub fn new(s: &ArticleSummary, site: &SiteSettings) -> Self {
+        Self {
+            href: format!("/{}", s.slug),
+            headline: s.headline.clone(),
+            standfirst: s.standfirst.clone(),
+            section_name: s.section.name.clone(),
+            section_href: format!("/section/{}", s.section.slug),
+            lang: s.language.to_string(),
+            dir: s.language.direction().as_str(),
+            time: s.published_at.map(|t| Moment::new(t, site)),
+        }
+    }
+}
+
+/// A moment shown to readers, with its machine-readable form.
+pub struct Moment {
+    pub text: String,
+    pub iso: String,
+}
+
+impl Moment {
+    pub fn new(at: DateTime<Utc>, site: &SiteSettings) -> Self {
+        Self { text: dates::date_time(at, site.time_zone, &site.locale), iso: dates::rfc3339(at, site.time_zone) }
+    }
+}
+
+pub struct Link {
+    pub name: String,
+    pub href: String,
+}
+
+pub enum Part {
+    Html(String),
+    ReadMore(Teaser),
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub layout: Layout,
+    pub headline: String,
+    pub standfirst: String,
+    pub lang: String,
+    pub dir: &'static str,
+    pub section: Link,
+    pub authors: Vec<Link>,
+    pub tags: Vec<Link>,
+    pub published: Option<Moment>,
+    pub updated: Option<Moment>,
+    pub body: Vec<Part>,
+    pub attribution: Option<String>,
+}
+
+impl ArticlePage {
+    pub fn new(layout: Layout, published: PublishedArticle, site: &SiteSettings) -> Self {
+        let PublishedArticle { article: a, body, attribution } = published;
+        let published_at = a.published_at;
+        // Show "Updated" only when the change came well after publication.
+        let updated = published_at
+            .filter(|p| a.updated_at - *p > chrono::Duration::minutes(5))
+            .map(|_| Moment::new(a.updated_at, site));
+        Self {
+            layout,
+            headline: a.headline,
+            standfirst: a.standfirst,
+            lang: a.language.to_string(),
+            dir: a.language.direction().as_str(),
+            section: Link { href: format!("/section/{}", a.section.slug), name: a.section.name },
+            authors: a.authors.into_iter().map(|p| Link { href: format!("/author/{}", p.slug), name: p.name }).collect(),
+            tags: a.tags.into_iter().map(|t| Link { href: format!("/tag/{}", t.slug), name: t.name }).collect(),
+            published: published_at.map(|t| Moment::new(t, site)),
+            updated,
+            body: body
+                .into_iter()
+                .map(|part| match part {
+                    BodyPart::Html(html) => Part::Html(html),
+                    BodyPart::ReadMore(target) => Part::ReadMore(Teaser::new(&target, site)),
+                })
+                .collect(),
+            attribution,
+        }
+    }
+}
+
+/// Links to the neighbouring pages of a listing.
+#[derive(Default)]
+pub struct Pager {
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "front.html")]
+pub struct FrontPage {
+    pub layout: Layout,
+    /// "Latest news", a section's name, "Stories tagged Russia", an author's name.
+    pub heading: String,
+    /// Whether the heading is shown or only read out (the home page shows the site name instead).
+    pub show_heading: bool,
+    pub lead: bool,
+    pub teasers: Vec<Teaser>,
+    pub pager: Pager,
+}

@@ -1,0 +1,134 @@
+//! The command line, and the subcommands small enough to live beside it.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use dateline_services::generate::{self, CorpusPlan};
+
+use crate::config::Config;
+
+/// Dateline runs an online news publication: public site, newsroom and wire desk, in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "dateline", version, about)]
+pub struct Cli {
+    /// A TOML file with any of: addr, database, data_dir, demo.
+    #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:<data-dir>/dateline.db].
+    #[arg(long, global = true, env = "DATELINE_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    /// Directory for the SQLite database and uploaded media [default: ./dateline-data].
+    #[arg(long, global = true, env = "DATELINE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Fill the database with a generated corpus of realistic articles.
+    Generate(GenerateArgs),
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve(ServeArgs::default())
+    }
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "DATELINE_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Do not load the demo publication into a new database.
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many articles to generate.
+    #[arg(long, value_name = "N")]
+    pub articles: u64,
+    /// Seed of the corpus: the same seed gives the same articles.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Articles written per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    /// Years the publication dates are spread over, ending now.
+    #[arg(long, default_value_t = 5)]
+    pub years: u32,
+    /// Print `committed N` on standard output each time a batch is durable.
+    #[arg(long)]
+    pub log_commits: bool,
+}
+
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = config.open_store().await?;
+    let applied = store.migrate().await.context("while migrating")?;
+    println!("{}: {applied} migration(s) applied; schema is up to date", config.database);
+    Ok(())
+}
+
+pub async fn generate(config: &Config, args: &GenerateArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = config.open_store().await?;
+    store.migrate().await.context("while migrating")?;
+    let bar = indicatif::ProgressBar::new(args.articles);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}")
+            .context("progress bar template")?,
+    );
+    let plan = CorpusPlan {
+        seed: args.seed,
+        count: args.articles,
+        batch: args.batch as usize,
+        span: chrono::Duration::days(365 * i64::from(args.years)),
+        until: chrono::Utc::now(),
+    };
+    let started = Instant::now();
+    let log_commits = args.log_commits;
+    let mut stdout = std::io::stdout();
+    let written = generate::generate(&store, plan, &mut |n| {
+        bar.set_position(n);
+        if log_commits {
+            let _ = writeln!(stdout, "committed {n}");
+            let _ = stdout.flush();
+        }
+    })
+    .await
+    .context("while generating articles")?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("generated {written} articles in {secs:.2} s ({:.0} articles/s)", written as f64 / secs.max(1e-9));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_means_serve() {
+        let cli = Cli::try_parse_from(["dateline"]).unwrap();
+        assert!(matches!(cli.command.unwrap_or_default(), Command::Serve(_)));
+        let cli = Cli::try_parse_from(["dateline", "serve", "--addr", "0.0.0.0:80", "--no-demo", "--database", "sqlite:x.db"]).unwrap();
+        assert_eq!(cli.database.as_deref(), Some("sqlite:x.db"));
+        assert!(matches!(cli.command, Some(Command::Serve(ServeArgs { no_demo: true, .. }))));
+    }
+}

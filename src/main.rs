@@ -1,0 +1,48 @@
+//! `dateline`: one binary, roles as subcommands. `main` parses the command line, reads the
+//! configuration and dispatches; the work lives in the library crates.
+//!
+//! Errors here are `anyhow` with context on every step, printed as one line on standard error
+//! with a non-zero exit status.
+
+mod cli;
+mod config;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    let result = runtime.block_on(async move {
+        let config = config::Config::load(&cli)?;
+        match cli.command.unwrap_or_default() {
+            Command::Serve(args) => serve::serve(config.serve(&args)?).await,
+            Command::Migrate => cli::migrate(&config).await,
+            Command::Generate(args) => cli::generate(&config, &args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let line = format!("{error:#}").replace(['\n', '\r'], " ");
+    eprintln!("error: {line}");
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,63 @@
+//! `dateline serve`: open and migrate the database, set up the publication if it is new, and
+//! answer HTTP until told to stop.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use dateline_domain::{Clock, SiteSettings, Store, SystemClock};
+use dateline_services::demo;
+use dateline_web::AppState;
+
+use crate::config::ServeConfig;
+
+pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
+    // Bind first: a port in use is the most common mistake, and the cheapest to report.
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let store = config.base.open_store().await?;
+    let applied = store.migrate().await.context("while migrating")?;
+    if applied > 0 {
+        tracing::info!(applied, database = %config.base.database, "database migrated");
+    }
+    let clock = Arc::new(SystemClock);
+    let site = set_up_publication(&store, clock.as_ref(), config.demo).await?;
+    let state = AppState::new(Arc::new(store.clone()), clock, site);
+    tracing::info!("serving {} at http://{}", state.site().name, config.addr);
+    dateline_web::serve(listener, state, shutdown_signal()).await.context("while serving")?;
+    store.close().await;
+    Ok(())
+}
+
+/// The site settings, after loading the demo publication (or blank settings) into a new database.
+async fn set_up_publication(store: &dyn Store, clock: &dyn Clock, with_demo: bool) -> anyhow::Result<SiteSettings> {
+    if let Some(site) = store.site_settings().await.context("while reading site settings")? {
+        return Ok(site);
+    }
+    if with_demo {
+        let created = demo::seed_demo(store, clock.now()).await.context("while loading the demo publication")?;
+        tracing::info!(created, "demo publication loaded");
+    } else {
+        store.put_site_settings(&SiteSettings::unconfigured()).await.context("while saving site settings")?;
+    }
+    store.site_settings().await?.context("site settings missing after set-up")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
