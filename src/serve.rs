@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use dateline_domain::{Clock, SiteSettings, Store, SystemClock};
+use dateline_domain::{Clock, SystemClock};
 use dateline_services::demo;
 use dateline_web::AppState;
 
@@ -21,26 +21,12 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         tracing::info!(applied, database = %config.base.database, "database migrated");
     }
     let clock = Arc::new(SystemClock);
-    let site = set_up_publication(&store, clock.as_ref(), config.demo).await?;
+    let site = demo::set_up_publication(&store, clock.now(), config.demo).await.context("while setting up the publication")?;
     let state = AppState::new(Arc::new(store.clone()), clock, site);
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
     dateline_web::serve(listener, state, shutdown_signal()).await.context("while serving")?;
     store.close().await;
     Ok(())
-}
-
-/// The site settings, after loading the demo publication (or blank settings) into a new database.
-async fn set_up_publication(store: &dyn Store, clock: &dyn Clock, with_demo: bool) -> anyhow::Result<SiteSettings> {
-    if let Some(site) = store.site_settings().await.context("while reading site settings")? {
-        return Ok(site);
-    }
-    if with_demo {
-        let created = demo::seed_demo(store, clock.now()).await.context("while loading the demo publication")?;
-        tracing::info!(created, "demo publication loaded");
-    } else {
-        store.put_site_settings(&SiteSettings::unconfigured()).await.context("while saving site settings")?;
-    }
-    store.site_settings().await?.context("site settings missing after set-up")
 }
 
 async fn shutdown_signal() {

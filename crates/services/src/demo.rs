@@ -186,6 +186,22 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, L
     Ok(created)
 }
 
+/// The site settings of the database, after setting up a new one: with the demo publication,
+/// or with blank settings for a real publication to fill in.
+pub async fn set_up_publication(store: &dyn Store, now: DateTime<Utc>, with_demo: bool) -> Result<SiteSettings, LoadError> {
+    if let Some(site) = store.site_settings().await.map_err(ServiceError::from)? {
+        return Ok(site);
+    }
+    if with_demo {
+        let created = seed_demo(store, now).await?;
+        tracing::info!(created, "demo publication loaded");
+    } else {
+        store.put_site_settings(&SiteSettings::unconfigured()).await.map_err(ServiceError::from)?;
+    }
+    let site = store.site_settings().await.map_err(ServiceError::from)?;
+    site.ok_or_else(|| LoadError::File { file: "site settings".into(), message: "missing after set-up".into() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
