@@ -1,0 +1,9 @@
+//! Integration tests: the real app, a fresh database per test, on SQLite and (when reachable, and
+//! always under CI) PostgreSQL. One test binary for all of them.
+
+mod harness;
+
+mod cli;
+mod crash;
+mod fronts;
+mod seed_page;
