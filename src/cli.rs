@@ -74,7 +74,10 @@ pub struct GenerateArgs {
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     let store = config.open_store().await?;
     let applied = store.migrate().await.context("while migrating")?;
-    println!("{}: {applied} migration(s) applied; schema is up to date", config.database);
+    println!(
+        "{}: {applied} migration(s) applied; schema is up to date",
+        config.database
+    );
     Ok(())
 }
 
@@ -84,8 +87,10 @@ pub async fn generate(config: &Config, args: &GenerateArgs) -> anyhow::Result<()
     store.migrate().await.context("while migrating")?;
     let bar = indicatif::ProgressBar::new(args.articles);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}")
-            .context("progress bar template")?,
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}",
+        )
+        .context("progress bar template")?,
     );
     let plan = CorpusPlan {
         seed: args.seed,
@@ -108,7 +113,10 @@ pub async fn generate(config: &Config, args: &GenerateArgs) -> anyhow::Result<()
     .context("while generating articles")?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
-    eprintln!("generated {written} articles in {secs:.2} s ({:.0} articles/s)", written as f64 / secs.max(1e-9));
+    eprintln!(
+        "generated {written} articles in {secs:.2} s ({:.0} articles/s)",
+        written as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 
@@ -127,8 +135,20 @@ mod tests {
     fn no_subcommand_means_serve() {
         let cli = Cli::try_parse_from(["dateline"]).unwrap();
         assert!(matches!(cli.command.unwrap_or_default(), Command::Serve(_)));
-        let cli = Cli::try_parse_from(["dateline", "serve", "--addr", "0.0.0.0:80", "--no-demo", "--database", "sqlite:x.db"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "dateline",
+            "serve",
+            "--addr",
+            "0.0.0.0:80",
+            "--no-demo",
+            "--database",
+            "sqlite:x.db",
+        ])
+        .unwrap();
         assert_eq!(cli.database.as_deref(), Some("sqlite:x.db"));
-        assert!(matches!(cli.command, Some(Command::Serve(ServeArgs { no_demo: true, .. }))));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Serve(ServeArgs { no_demo: true, .. }))
+        ));
     }
 }

@@ -44,41 +44,63 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let data_dir = cli.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let data_dir = cli
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database = match cli.database.clone().or_else(|| file.database.clone()) {
             Some(url) => url,
             None => format!("sqlite:{}", data_dir.join("dateline.db").display()),
         };
         let database = DatabaseUrl::parse(&database)?;
-        Ok(Self { database, data_dir, file })
+        Ok(Self {
+            database,
+            data_dir,
+            file,
+        })
     }
 
     pub fn serve(&self, args: &ServeArgs) -> anyhow::Result<ServeConfig<'_>> {
-        let addr = args.addr.clone().or_else(|| self.file.addr.clone()).unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = args
+            .addr
+            .clone()
+            .or_else(|| self.file.addr.clone())
+            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
         let addr = resolve(&addr)?;
         let demo = !args.no_demo && self.file.demo.unwrap_or(true);
-        Ok(ServeConfig { base: self, addr, demo })
+        Ok(ServeConfig {
+            base: self,
+            addr,
+            demo,
+        })
     }
 
     /// Makes sure the data directory exists and is writable, then opens the database.
     pub async fn open_store(&self) -> anyhow::Result<SqlStore> {
         prepare_data_dir(&self.data_dir)?;
-        if let Some(path) = self.database.sqlite_path() {
-            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-                prepare_data_dir(parent)?;
-            }
+        let sqlite_dir = self
+            .database
+            .sqlite_path()
+            .and_then(|p| Path::new(p).parent());
+        if let Some(parent) = sqlite_dir.filter(|p| !p.as_os_str().is_empty()) {
+            prepare_data_dir(parent)?;
         }
         Ok(SqlStore::connect(&self.database).await?)
     }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {}", path.display(), e.message().trim()))
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("config file {}: {}", path.display(), e.message().trim()))
 }
 
 fn resolve(addr: &str) -> anyhow::Result<SocketAddr> {
-    let mut found = addr.to_socket_addrs().with_context(|| format!("invalid listen address '{addr}': expected HOST:PORT"))?;
+    let mut found = addr
+        .to_socket_addrs()
+        .with_context(|| format!("invalid listen address '{addr}': expected HOST:PORT"))?;
     match found.next() {
         Some(addr) => Ok(addr),
         None => bail!("invalid listen address '{addr}': it resolves to nothing"),
@@ -87,9 +109,11 @@ fn resolve(addr: &str) -> anyhow::Result<SocketAddr> {
 
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
     let shown = dir.display();
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {shown}"))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {shown}"))?;
     let probe = dir.join(".dateline-write-test");
-    std::fs::write(&probe, b"").with_context(|| format!("data directory {shown} is not writable"))?;
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("data directory {shown} is not writable"))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }

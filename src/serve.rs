@@ -21,10 +21,14 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         tracing::info!(applied, database = %config.base.database, "database migrated");
     }
     let clock = Arc::new(SystemClock);
-    let site = demo::set_up_publication(&store, clock.now(), config.demo).await.context("while setting up the publication")?;
+    let site = demo::set_up_publication(&store, clock.now(), config.demo)
+        .await
+        .context("while setting up the publication")?;
     let state = AppState::new(Arc::new(store.clone()), clock, site);
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
-    dateline_web::serve(listener, state, shutdown_signal()).await.context("while serving")?;
+    dateline_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("while serving")?;
     store.close().await;
     Ok(())
 }

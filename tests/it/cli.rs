@@ -39,20 +39,40 @@ fn assert_one_line_error(output: &Output, want: &str) {
     let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line, got: {stderr}");
     assert!(lines[0].starts_with("error: "), "{}", lines[0]);
-    assert!(lines[0].contains(want), "{} should mention {want}", lines[0]);
+    assert!(
+        lines[0].contains(want),
+        "{} should mention {want}",
+        lines[0]
+    );
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
 fn bad_database_url_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let output = run(dir.path(), &["serve", "--addr", &addr, "--database", "mysql://root:hunter2@localhost/news"]);
+    let output = run(
+        dir.path(),
+        &[
+            "serve",
+            "--addr",
+            &addr,
+            "--database",
+            "mysql://root:hunter2@localhost/news",
+        ],
+    );
     assert_one_line_error(&output, "unsupported database URL");
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"), "the password is not echoed");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("hunter2"),
+        "the password is not echoed"
+    );
 }
 
 #[test]
@@ -69,7 +89,10 @@ fn unwritable_data_dir_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a-file"), "not a directory").unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let output = run(dir.path(), &["serve", "--addr", &addr, "--data-dir", "a-file/data"]);
+    let output = run(
+        dir.path(),
+        &["serve", "--addr", &addr, "--data-dir", "a-file/data"],
+    );
     assert_one_line_error(&output, "cannot create data directory a-file/data");
 }
 
@@ -80,23 +103,39 @@ fn port_in_use_is_one_clear_line() {
     let addr = taken.local_addr().unwrap().to_string();
     let output = run(dir.path(), &["serve", "--addr", &addr]);
     assert_one_line_error(&output, &format!("cannot listen on {addr}"));
-    assert!(!dir.path().join("dateline-data").exists(), "nothing was created before the port check");
+    assert!(
+        !dir.path().join("dateline-data").exists(),
+        "nothing was created before the port check"
+    );
 }
 
 #[test]
 fn bad_listen_address_and_config_file_are_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    assert_one_line_error(&run(dir.path(), &["serve", "--addr", "nowhere"]), "invalid listen address 'nowhere'");
+    assert_one_line_error(
+        &run(dir.path(), &["serve", "--addr", "nowhere"]),
+        "invalid listen address 'nowhere'",
+    );
     std::fs::write(dir.path().join("bad.toml"), "adr = \"127.0.0.1:1\"\n").unwrap();
-    assert_one_line_error(&run(dir.path(), &["--config", "bad.toml", "migrate"]), "config file bad.toml: unknown field `adr`");
-    assert_one_line_error(&run(dir.path(), &["--config", "missing.toml", "migrate"]), "cannot read config file missing.toml");
+    assert_one_line_error(
+        &run(dir.path(), &["--config", "bad.toml", "migrate"]),
+        "config file bad.toml: unknown field `adr`",
+    );
+    assert_one_line_error(
+        &run(dir.path(), &["--config", "missing.toml", "migrate"]),
+        "cannot read config file missing.toml",
+    );
 }
 
 #[test]
 fn migrate_applies_once_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let first = run(dir.path(), &["migrate"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(String::from_utf8_lossy(&first.stdout).contains("1 migration(s) applied"));
     assert!(dir.path().join("dateline-data/dateline.db").exists());
     let again = run(dir.path(), &["migrate"]);
@@ -129,12 +168,15 @@ fn start_server(dir: &Path, addr: &str, extra: &[&str]) -> Server {
 async fn wait_healthy(client: &reqwest::Client, addr: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(r) = client.get(format!("http://{addr}/healthz")).send().await {
-            if r.status() == 200 {
-                return;
-            }
+        if let Ok(r) = client.get(format!("http://{addr}/healthz")).send().await
+            && r.status() == 200
+        {
+            return;
         }
-        assert!(Instant::now() < deadline, "server at {addr} never became healthy");
+        assert!(
+            Instant::now() < deadline,
+            "server at {addr} never became healthy"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -147,17 +189,37 @@ async fn a_fresh_start_creates_the_database_and_serves_the_demo_once() {
     {
         let _server = start_server(dir.path(), &addr, &[]);
         wait_healthy(&client, &addr).await;
-        let page = client.get(format!("http://{addr}/")).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(format!("http://{addr}/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let page = scraper::Html::parse_document(&page);
-        assert_eq!(texts(&page, ".welcome"), ["Welcome to Global Village Space"]);
+        assert_eq!(
+            texts(&page, ".welcome"),
+            ["Welcome to Global Village Space"]
+        );
         assert_eq!(texts(&page, ".teaser-headline").len(), 12);
     }
     assert!(dir.path().join("dateline-data/dateline.db").exists());
     // A second start finds the publication and adds nothing.
     let _server = start_server(dir.path(), &addr, &[]);
     wait_healthy(&client, &addr).await;
-    let page = client.get(format!("http://{addr}/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(texts(&scraper::Html::parse_document(&page), ".teaser-headline").len(), 12);
+    let page = client
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&scraper::Html::parse_document(&page), ".teaser-headline").len(),
+        12
+    );
 }
 
 #[tokio::test]
@@ -167,7 +229,14 @@ async fn no_demo_starts_an_empty_publication() {
     let client = reqwest::Client::new();
     let _server = start_server(dir.path(), &addr, &["--no-demo"]);
     wait_healthy(&client, &addr).await;
-    let page = client.get(format!("http://{addr}/")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let page = scraper::Html::parse_document(&page);
     assert_eq!(texts(&page, ".welcome"), ["Welcome to Dateline"]);
     assert_eq!(texts(&page, ".empty"), ["No stories here yet."]);

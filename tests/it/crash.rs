@@ -20,17 +20,37 @@ async fn sqlite_killed_writer_loses_no_acknowledged_article() {
 
 #[tokio::test]
 async fn postgres_killed_writer_loses_no_acknowledged_article() {
-    if let Some(db) = TestDatabase::postgres("crash::postgres_killed_writer_loses_no_acknowledged_article").await {
+    if let Some(db) =
+        TestDatabase::postgres("crash::postgres_killed_writer_loses_no_acknowledged_article").await
+    {
         killed_writer_loses_no_acknowledged_article(db).await;
     }
 }
 
 async fn killed_writer_loses_no_acknowledged_article(db: TestDatabase) {
-    let url = db.url().as_sqlx_url().replace("sqlite://", "sqlite:").replace("?mode=rwc", "");
+    let url = db
+        .url()
+        .as_sqlx_url()
+        .replace("sqlite://", "sqlite:")
+        .replace("?mode=rwc", "");
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(dateline_bin())
-        .args(["generate", "--articles", "1000000", "--batch", "50", "--log-commits", "--seed", &SEED.to_string()])
-        .args(["--database", &url, "--data-dir", data.path().to_str().unwrap()])
+        .args([
+            "generate",
+            "--articles",
+            "1000000",
+            "--batch",
+            "50",
+            "--log-commits",
+            "--seed",
+            &SEED.to_string(),
+        ])
+        .args([
+            "--database",
+            &url,
+            "--data-dir",
+            data.path().to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -40,7 +60,11 @@ async fn killed_writer_loses_no_acknowledged_article(db: TestDatabase) {
     // Let a few batches land, then kill it without warning in the middle of the next ones.
     while acknowledged < 400 {
         let line = lines.next().expect("the generator stopped early").unwrap();
-        acknowledged = line.strip_prefix("committed ").expect("a commit line").parse().unwrap();
+        acknowledged = line
+            .strip_prefix("committed ")
+            .expect("a commit line")
+            .parse()
+            .unwrap();
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -53,29 +77,66 @@ async fn killed_writer_loses_no_acknowledged_article(db: TestDatabase) {
 
     let store = SqlStore::connect(db.url()).await.unwrap();
     let stored = store.count_articles().await.unwrap();
-    assert!(stored >= acknowledged, "{stored} stored, {acknowledged} acknowledged");
+    assert!(
+        stored >= acknowledged,
+        "{stored} stored, {acknowledged} acknowledged"
+    );
     assert_eq!(stored % 50, 0, "whole batches only: {stored}");
 
-    let all: Vec<ArticleSummary> = store.list_published(Listing::Latest, PageRequest::first(u32::MAX >> 1)).await.unwrap();
+    let all: Vec<ArticleSummary> = store
+        .list_published(Listing::Latest, PageRequest::first(u32::MAX >> 1))
+        .await
+        .unwrap();
     assert_eq!(all.len() as u64, stored);
-    let mut numbers: Vec<u64> = all.iter().map(|s| generate::number_from_slug(&s.slug).unwrap()).collect();
+    let mut numbers: Vec<u64> = all
+        .iter()
+        .map(|s| generate::number_from_slug(&s.slug).unwrap())
+        .collect();
     numbers.sort_unstable();
-    assert_eq!(numbers, (0..stored).collect::<Vec<_>>(), "articles 0..{stored}, none missing");
+    assert_eq!(
+        numbers,
+        (0..stored).collect::<Vec<_>>(),
+        "articles 0..{stored}, none missing"
+    );
     for summary in all.iter().step_by(7) {
         let n = generate::number_from_slug(&summary.slug).unwrap();
         let article = store.article_by_id(summary.id).await.unwrap().unwrap();
         let expected = generate::text(SEED, n);
         assert_eq!(article.headline, expected.headline);
         assert_eq!(article.standfirst, expected.standfirst);
-        assert_eq!(article.section.name, generate::section_name(expected.section));
+        assert_eq!(
+            article.section.name,
+            generate::section_name(expected.section)
+        );
         let tags: Vec<_> = article.tags.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(tags, expected.tags.iter().map(|&t| generate::tag_name(t)).collect::<Vec<_>>(), "article {n}");
+        assert_eq!(
+            tags,
+            expected
+                .tags
+                .iter()
+                .map(|&t| generate::tag_name(t))
+                .collect::<Vec<_>>(),
+            "article {n}"
+        );
         let byline: Vec<_> = article.authors.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(byline, expected.authors.iter().map(|&a| generate::author_name(a)).collect::<Vec<_>>());
-        let paragraphs: Vec<_> =
-            article.body.split("\n\n").filter(|p| !p.trim().is_empty() && !p.starts_with("::: read-more")).collect();
+        assert_eq!(
+            byline,
+            expected
+                .authors
+                .iter()
+                .map(|&a| generate::author_name(a))
+                .collect::<Vec<_>>()
+        );
+        let paragraphs: Vec<_> = article
+            .body
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty() && !p.starts_with("::: read-more"))
+            .collect();
         assert_eq!(paragraphs, expected.paragraphs, "article {n} body is whole");
-        assert_eq!(article.body_html.matches("<p>").count(), expected.paragraphs.len());
+        assert_eq!(
+            article.body_html.matches("<p>").count(),
+            expected.paragraphs.len()
+        );
     }
     store.close().await;
 }

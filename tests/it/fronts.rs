@@ -25,13 +25,19 @@ async fn home_lists_latest_articles_with_standfirst_section_and_time(app: TestAp
     assert_eq!(status, 200);
     let headlines = texts(&home, ".teaser-headline");
     assert_eq!(headlines.len(), 12, "every demo article: {headlines:?}");
-    assert_eq!(headlines[0], "کراچی میں موسم گرم اور مرطوب، ہلکی بارش کا امکان", "newest first");
+    assert_eq!(
+        headlines[0], "کراچی میں موسم گرم اور مرطوب، ہلکی بارش کا امکان",
+        "newest first"
+    );
     let times = attrs(&home, ".teaser time", "datetime");
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
     assert_eq!(texts(&home, ".teaser .kicker").len(), 12);
     assert_eq!(texts(&home, ".teaser .standfirst").len(), 12);
     assert!(texts(&home, ".pager").is_empty(), "one page only");
-    assert_eq!(texts(&home, ".welcome"), ["Welcome to Global Village Space"]);
+    assert_eq!(
+        texts(&home, ".welcome"),
+        ["Welcome to Global Village Space"]
+    );
     assert_eq!(texts(&home, ".today"), ["Tuesday, April 16, 2024"]);
 }
 
@@ -47,12 +53,18 @@ async fn section_tag_and_author_fronts_list_their_articles_newest_first(app: Tes
             "EU is uninterested in Afghanistan’s stability, FM Lavrov",
         ]
     );
-    assert_eq!(attrs(&world, "nav.sections a[aria-current=page]", "href"), ["/section/world"]);
+    assert_eq!(
+        attrs(&world, "nav.sections a[aria-current=page]", "href"),
+        ["/section/world"]
+    );
     let (_, russia) = app.page("/tag/russia").await;
     assert_eq!(texts(&russia, "h1"), ["Russia"]);
     let russia = texts(&russia, ".teaser-headline");
     assert_eq!(russia.len(), 5, "{russia:?}");
-    assert_eq!(russia[0], "Imran Khan extends invitation to Putin, discuss ties on call");
+    assert_eq!(
+        russia[0],
+        "Imran Khan extends invitation to Putin, discuss ties on call"
+    );
     let (_, sana) = app.page("/author/sana-mirza").await;
     assert_eq!(texts(&sana, "h1"), ["Sana Mirza"]);
     assert_eq!(texts(&sana, ".teaser-headline").len(), 2);
@@ -63,7 +75,8 @@ async fn fronts_paginate_with_keyset_links_both_ways(app: TestApp) {
     for i in 0..45 {
         // Every third story shares its minute with the previous one: ids break the tie.
         let at = start + Duration::minutes(i - i / 3);
-        app.create(story(&format!("Paged story number {i}"), "Paging", at)).await;
+        app.create(story(&format!("Paged story number {i}"), "Paging", at))
+            .await;
     }
     let mut path = "/section/paging".to_owned();
     let mut seen = Vec::new();
@@ -80,7 +93,10 @@ async fn fronts_paginate_with_keyset_links_both_ways(app: TestApp) {
         }
     }
     assert_eq!(pages, [20, 20, 5]);
-    let expected: Vec<_> = (0..45).rev().map(|i| format!("Paged story number {i}")).collect();
+    let expected: Vec<_> = (0..45)
+        .rev()
+        .map(|i| format!("Paged story number {i}"))
+        .collect();
     assert_eq!(seen, expected, "newest first, each story exactly once");
 
     // And back up with the "newer" links from the last page.
@@ -102,11 +118,23 @@ async fn fronts_paginate_with_keyset_links_both_ways(app: TestApp) {
 }
 
 async fn unknown_urls_get_a_404_page_in_the_site_layout(app: TestApp) {
-    for path in ["/no-such-story", "/section/nope", "/tag/nope", "/author/nope", "/a/b/c", "/Upper-Case", "/section/%00"] {
+    for path in [
+        "/no-such-story",
+        "/section/nope",
+        "/tag/nope",
+        "/author/nope",
+        "/a/b/c",
+        "/Upper-Case",
+        "/section/%00",
+    ] {
         let (status, page) = app.page(path).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(texts(&page, "main h1"), ["Page not found"], "{path}");
-        assert_eq!(texts(&page, ".welcome"), ["Welcome to Global Village Space"], "{path}");
+        assert_eq!(
+            texts(&page, ".welcome"),
+            ["Welcome to Global Village Space"],
+            "{path}"
+        );
         assert!(!texts(&page, "nav.sections a").is_empty());
     }
 }
@@ -119,13 +147,21 @@ async fn drafts_are_not_public(app: TestApp) {
     assert!(!texts(&app.page("/").await.1, ".teaser-headline").contains(&draft.headline));
     app.set_status(&draft, ArticleStatus::Published).await;
     assert_eq!(app.get(&format!("/{}", draft.slug)).await.status(), 200);
-    assert_eq!(texts(&app.page("/").await.1, ".teaser-headline")[0], draft.headline);
+    assert_eq!(
+        texts(&app.page("/").await.1, ".teaser-headline")[0],
+        draft.headline
+    );
 }
 
 async fn old_style_trailing_slash_links_redirect(app: TestApp) {
-    let response = app.get("/saudi-arabia-signs-military-pact-with-russia/").await;
+    let response = app
+        .get("/saudi-arabia-signs-military-pact-with-russia/")
+        .await;
     assert_eq!(response.status(), 308);
-    assert_eq!(response.headers()["location"], "/saudi-arabia-signs-military-pact-with-russia");
+    assert_eq!(
+        response.headers()["location"],
+        "/saudi-arabia-signs-military-pact-with-russia"
+    );
 }
 
 async fn health_check_answers_when_the_database_does(app: TestApp) {
@@ -134,7 +170,10 @@ async fn health_check_answers_when_the_database_does(app: TestApp) {
     app.store.close().await;
     assert_eq!(app.get("/healthz").await.status(), 503);
     let (status, page) = app.page("/").await;
-    assert_eq!(status, 503, "a page that needs the database says it is unavailable");
+    assert_eq!(
+        status, 503,
+        "a page that needs the database says it is unavailable"
+    );
     assert!(!texts(&page, "h1").is_empty());
 }
 
@@ -145,14 +184,39 @@ async fn bad_article_input_is_refused_with_every_reason_and_writes_nothing(app: 
     input.standfirst = "x".repeat(1001);
     input.tags = vec!["Fine".into(), "???".into()];
     input.body = "Text.\n\n::: read-more /no-such-article\n\n::: read-more 999999\n".into();
-    let Err(ServiceError::Invalid(problems)) = create_article(app.store.as_ref(), input, reference_day()).await else {
+    let Err(ServiceError::Invalid(problems)) =
+        create_article(app.store.as_ref(), input, reference_day()).await
+    else {
         panic!("bad input was accepted");
     };
     let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
-    assert_eq!(fields, ["headline", "standfirst", "language", "section", "tags", "body", "body"], "{problems:?}");
+    assert_eq!(
+        fields,
+        [
+            "headline",
+            "standfirst",
+            "language",
+            "section",
+            "tags",
+            "body",
+            "body"
+        ],
+        "{problems:?}"
+    );
     assert!(problems[5].message.contains("line 3"), "{}", problems[5]);
-    assert_eq!(app.store.count_articles().await.unwrap(), before, "nothing was written");
-    assert!(app.store.tag_by_slug(&dateline_domain::Slug::parse("fine").unwrap()).await.unwrap().is_none(), "not even a tag");
+    assert_eq!(
+        app.store.count_articles().await.unwrap(),
+        before,
+        "nothing was written"
+    );
+    assert!(
+        app.store
+            .tag_by_slug(&dateline_domain::Slug::parse("fine").unwrap())
+            .await
+            .unwrap()
+            .is_none(),
+        "not even a tag"
+    );
 }
 
 async fn script_in_a_body_never_reaches_the_page(app: TestApp) {
@@ -160,21 +224,38 @@ async fn script_in_a_body_never_reaches_the_page(app: TestApp) {
     input.body = "Hello <script>alert('x')</script><img src=x onerror=alert(1)>\n\n[click](javascript:alert(2))\n".into();
     input.headline = "<b>Bold</b> claims & counter-claims".into();
     let article = app.create(input).await;
-    let html = app.get(&format!("/{}", article.slug)).await.text().await.unwrap();
+    let html = app
+        .get(&format!("/{}", article.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("<script>alert"), "script survived");
     assert!(!html.contains("onerror"), "event handler survived");
     assert!(!html.contains("javascript:"), "javascript URL survived");
     let page = scraper::Html::parse_document(&html);
-    assert_eq!(texts(&page, ".story .headline"), ["<b>Bold</b> claims & counter-claims"], "the headline is text");
+    assert_eq!(
+        texts(&page, ".story .headline"),
+        ["<b>Bold</b> claims & counter-claims"],
+        "the headline is text"
+    );
     assert!(texts(&page, ".story .headline b").is_empty(), "not markup");
 }
 
 async fn every_response_carries_security_headers(app: TestApp) {
-    for path in ["/", "/no-such-page", "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call", "/healthz"] {
+    for path in [
+        "/",
+        "/no-such-page",
+        "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call",
+        "/healthz",
+    ] {
         let response = app.get(path).await;
         let headers = response.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
     }

@@ -42,7 +42,9 @@ pub(crate) use on_both_backends;
 
 /// 2024-04-16 10:00 in Karachi: the date on the reference page's top bar.
 pub fn reference_day() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2024-04-16T10:00:00+05:00").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2024-04-16T10:00:00+05:00")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 pub struct TestApp {
@@ -67,16 +69,32 @@ impl TestApp {
         let store = SqlStore::connect(db.url()).await.expect("connect");
         store.migrate().await.expect("migrate");
         let clock = Arc::new(FixedClock::new(reference_day()));
-        let site = demo::set_up_publication(&store, clock.as_ref().now(), true).await.expect("demo");
+        let site = demo::set_up_publication(&store, clock.as_ref().now(), true)
+            .await
+            .expect("demo");
         let store = Arc::new(store);
         let state = AppState::new(store.clone(), clock.clone(), site);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
-            dateline_web::serve(listener, state, std::future::pending()).await.expect("serve");
+            dateline_web::serve(listener, state, std::future::pending())
+                .await
+                .expect("serve");
         });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { addr, client, clock, store, server, _db: db }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            addr,
+            client,
+            clock,
+            store,
+            server,
+            _db: db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -84,24 +102,38 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Status and parsed HTML of a page.
     pub async fn page(&self, path: &str) -> (StatusCode, Html) {
         let response = self.get(path).await;
         let status = response.status();
-        (status, Html::parse_document(&response.text().await.expect("body")))
+        (
+            status,
+            Html::parse_document(&response.text().await.expect("body")),
+        )
     }
 
     /// Creates an article through the same service the newsroom and importers use.
     pub async fn create(&self, input: ArticleInput) -> Article {
-        create_article(self.store.as_ref(), input, self.clock.now()).await.expect("create article")
+        create_article(self.store.as_ref(), input, self.clock.now())
+            .await
+            .expect("create article")
     }
 
     pub async fn set_status(&self, article: &Article, status: ArticleStatus) {
         let now = self.clock.now();
-        assert!(self.store.set_article_status(article.id, status, None, now).await.unwrap());
+        assert!(
+            self.store
+                .set_article_status(article.id, status, None, now)
+                .await
+                .unwrap()
+        );
     }
 }
 
@@ -130,13 +162,17 @@ pub fn story(headline: &str, section: &str, published_at: DateTime<Utc>) -> Arti
 /// The whitespace-normalised text of every element matching `selector`.
 pub fn texts(html: &Html, selector: &str) -> Vec<String> {
     let selector = Selector::parse(selector).expect("selector");
-    html.select(&selector).map(|e| normalise(&e.text().collect::<String>())).collect()
+    html.select(&selector)
+        .map(|e| normalise(&e.text().collect::<String>()))
+        .collect()
 }
 
 /// The `attr` of every element matching `selector`.
 pub fn attrs(html: &Html, selector: &str, attr: &str) -> Vec<String> {
     let selector = Selector::parse(selector).expect("selector");
-    html.select(&selector).filter_map(|e| e.value().attr(attr).map(str::to_owned)).collect()
+    html.select(&selector)
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
 }
 
 pub fn normalise(text: &str) -> String {

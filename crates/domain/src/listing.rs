@@ -32,7 +32,10 @@ impl Cursor {
         let (millis, id) = s.split_once('.')?;
         let published_at = DateTime::from_timestamp_millis(millis.parse().ok()?)?;
         let id = id.parse().ok().filter(|id| *id > 0)?;
-        Some(Self { published_at, id: ArticleId(id) })
+        Some(Self {
+            published_at,
+            id: ArticleId(id),
+        })
     }
 }
 
@@ -54,7 +57,10 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn first(limit: u32) -> Self {
-        Self { cursor: None, limit }
+        Self {
+            cursor: None,
+            limit,
+        }
     }
 }
 
@@ -64,9 +70,20 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_junk() {
-        let c = Cursor { published_at: DateTime::from_timestamp_millis(1_629_900_000_123).unwrap(), id: ArticleId(42) };
+        let c = Cursor {
+            published_at: DateTime::from_timestamp_millis(1_629_900_000_123).unwrap(),
+            id: ArticleId(42),
+        };
         assert_eq!(Cursor::parse(&c.encode()), Some(c));
-        for junk in ["", "1", "x.1", "1.x", "1.-3", "1.0", "99999999999999999999.1"] {
+        for junk in [
+            "",
+            "1",
+            "x.1",
+            "1.x",
+            "1.-3",
+            "1.0",
+            "99999999999999999999.1",
+        ] {
             assert_eq!(Cursor::parse(junk), None, "{junk}");
         }
     }

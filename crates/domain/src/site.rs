@@ -33,7 +33,8 @@ impl SiteSettings {
             base_url: "http://127.0.0.1:8080".to_owned(),
             time_zone: Tz::UTC,
             locale: Language::english(),
-            attribution_template: "Via {agency} with additional inputs from {site_short_name}".to_owned(),
+            attribution_template: "Via {agency} with additional inputs from {site_short_name}"
+                .to_owned(),
             attribution_template_agency_only: "Via {agency}".to_owned(),
         }
     }

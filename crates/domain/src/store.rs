@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::article::{Article, ArticleId, ArticleStatus, ArticleSummary, Author, NewArticle, Section, Tag};
+use crate::article::{
+    Article, ArticleId, ArticleStatus, ArticleSummary, Author, NewArticle, Section, Tag,
+};
 use crate::listing::{Listing, PageRequest};
 use crate::site::SiteSettings;
 use crate::text::Slug;
@@ -72,7 +74,11 @@ pub trait Store: Send + Sync + 'static {
     /// ids with no article are left out.
     async fn summaries(&self, ids: &[ArticleId]) -> Result<Vec<ArticleSummary>, StoreError>;
     /// One page of published articles, newest first (by publication time, then id).
-    async fn list_published(&self, listing: Listing, page: PageRequest) -> Result<Vec<ArticleSummary>, StoreError>;
+    async fn list_published(
+        &self,
+        listing: Listing,
+        page: PageRequest,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
     /// How many articles there are, in any state.
     async fn count_articles(&self) -> Result<u64, StoreError>;
 }

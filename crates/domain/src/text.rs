@@ -14,7 +14,10 @@ pub struct InvalidValue {
 
 impl InvalidValue {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -124,10 +127,16 @@ impl Headline {
             return Err(InvalidValue::new("headline", "must not be empty"));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(InvalidValue::new("headline", "is longer than 300 characters"));
+            return Err(InvalidValue::new(
+                "headline",
+                "is longer than 300 characters",
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(InvalidValue::new("headline", "must be a single line of text"));
+            return Err(InvalidValue::new(
+                "headline",
+                "must be a single line of text",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -167,10 +176,15 @@ impl Language {
         let s = s.trim();
         let mut parts = s.split('-');
         let primary = parts.next().unwrap_or_default();
-        let primary_ok = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
-        let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let primary_ok =
+            (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
+        let rest_ok = parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !primary_ok || !rest_ok {
-            return Err(InvalidValue::new("language", format!("'{s}' is not a language tag such as en or ur")));
+            return Err(InvalidValue::new(
+                "language",
+                format!("'{s}' is not a language tag such as en or ur"),
+            ));
         }
         let mut tag = primary.to_ascii_lowercase();
         tag.push_str(&s[primary.len()..]);
@@ -193,7 +207,9 @@ impl Language {
     /// Right to left for Urdu, Arabic, Persian, Pashto, Sindhi, Hebrew and the like.
     pub fn direction(&self) -> Direction {
         match self.primary() {
-            "ar" | "ckb" | "dv" | "fa" | "he" | "ks" | "ps" | "sd" | "ug" | "ur" | "yi" => Direction::Rtl,
+            "ar" | "ckb" | "dv" | "fa" | "he" | "ks" | "ps" | "sd" | "ug" | "ur" | "yi" => {
+                Direction::Rtl
+            }
             _ => Direction::Ltr,
         }
     }
@@ -211,10 +227,19 @@ mod tests {
 
     #[test]
     fn slug_from_headline_drops_apostrophes_and_punctuation() {
-        let slug = Slug::from_title("How do Russia, Pakistan, China, Iran and India view the Taliban’s rise in Afghanistan?");
-        assert_eq!(slug.unwrap().as_str(), "how-do-russia-pakistan-china-iran-and-india-view-the-talibans-rise-in-afghanistan");
-        let slug = Slug::from_title("Interview: Russia’s blank cheque to Pakistan – fact or fiction?");
-        assert_eq!(slug.unwrap().as_str(), "interview-russias-blank-cheque-to-pakistan-fact-or-fiction");
+        let slug = Slug::from_title(
+            "How do Russia, Pakistan, China, Iran and India view the Taliban’s rise in Afghanistan?",
+        );
+        assert_eq!(
+            slug.unwrap().as_str(),
+            "how-do-russia-pakistan-china-iran-and-india-view-the-talibans-rise-in-afghanistan"
+        );
+        let slug =
+            Slug::from_title("Interview: Russia’s blank cheque to Pakistan – fact or fiction?");
+        assert_eq!(
+            slug.unwrap().as_str(),
+            "interview-russias-blank-cheque-to-pakistan-fact-or-fiction"
+        );
     }
 
     #[test]
@@ -256,13 +281,19 @@ mod tests {
     fn empty_or_multiline_headline_is_rejected() {
         assert!(Headline::parse("   ").is_err());
         assert!(Headline::parse("one\ntwo").is_err());
-        assert_eq!(Headline::parse("  Putin calls Khan ").unwrap().as_str(), "Putin calls Khan");
+        assert_eq!(
+            Headline::parse("  Putin calls Khan ").unwrap().as_str(),
+            "Putin calls Khan"
+        );
     }
 
     #[test]
     fn urdu_is_right_to_left() {
         assert_eq!(Language::parse("ur").unwrap().direction(), Direction::Rtl);
-        assert_eq!(Language::parse("en-GB").unwrap().direction(), Direction::Ltr);
+        assert_eq!(
+            Language::parse("en-GB").unwrap().direction(),
+            Direction::Ltr
+        );
         assert_eq!(Language::parse("EN").unwrap().as_str(), "en");
         assert!(Language::parse("english").is_err());
         assert!(Language::parse("").is_err());

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, Headline, InvalidValue, Language, NewArticle, Slug, Source, Store, StoreError,
+    Article, ArticleId, ArticleStatus, Headline, InvalidValue, Language, NewArticle, Slug, Source,
+    Store, StoreError,
 };
 
 use crate::ServiceError;
@@ -36,24 +37,40 @@ pub struct ArticleInput {
 
 /// Checks `input`, resolves its Read More links, renders its body and stores it.
 /// Every problem with the input is reported at once; nothing is written unless all is well.
-pub async fn create_article(store: &dyn Store, input: ArticleInput, now: DateTime<Utc>) -> Result<Article, ServiceError> {
+pub async fn create_article(
+    store: &dyn Store,
+    input: ArticleInput,
+    now: DateTime<Utc>,
+) -> Result<Article, ServiceError> {
     let mut problems = Vec::new();
-    let headline = Headline::parse(&input.headline).map_err(|e| problems.push(e)).ok();
+    let headline = Headline::parse(&input.headline)
+        .map_err(|e| problems.push(e))
+        .ok();
     let standfirst = input.standfirst.trim().to_owned();
     if standfirst.chars().count() > MAX_STANDFIRST_CHARS {
-        problems.push(InvalidValue::new("standfirst", "is longer than 1,000 characters"));
+        problems.push(InvalidValue::new(
+            "standfirst",
+            "is longer than 1,000 characters",
+        ));
     }
     if input.body.len() > MAX_BODY_BYTES {
         problems.push(InvalidValue::new("body", "is larger than 512 KB"));
     }
-    let language = Language::parse(&input.language).map_err(|e| problems.push(e)).ok();
-    let section = label_slug("section", &input.section).map_err(|e| problems.push(e)).ok();
+    let language = Language::parse(&input.language)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let section = label_slug("section", &input.section)
+        .map_err(|e| problems.push(e))
+        .ok();
     let tags = labels("tags", &input.tags, &mut problems);
     let authors = labels("authors", &input.authors, &mut problems);
-    if let Some(source) = &input.source {
-        if source.agency.trim().is_empty() || source.agency.chars().count() > 100 {
-            problems.push(InvalidValue::new("source", "agency must be a name of 1 to 100 characters"));
-        }
+    if let Some(source) = &input.source
+        && (source.agency.trim().is_empty() || source.agency.chars().count() > 100)
+    {
+        problems.push(InvalidValue::new(
+            "source",
+            "agency must be a name of 1 to 100 characters",
+        ));
     }
     let blocks = match body::parse(&input.body) {
         Ok(blocks) => blocks,
@@ -63,7 +80,8 @@ pub async fn create_article(store: &dyn Store, input: ArticleInput, now: DateTim
         }
     };
     let targets = resolve_read_more(store, &blocks, &mut problems).await?;
-    let (Some(headline), Some(language), Some(section_slug), true) = (headline, language, section, problems.is_empty())
+    let (Some(headline), Some(language), Some(section_slug), true) =
+        (headline, language, section, problems.is_empty())
     else {
         return Err(ServiceError::Invalid(problems));
     };
@@ -92,7 +110,10 @@ pub async fn create_article(store: &dyn Store, input: ArticleInput, now: DateTim
         section: section.id,
         tags: tag_ids,
         authors: author_ids,
-        source: input.source.map(|s| Source { agency: s.agency.trim().to_owned(), additional_inputs: s.additional_inputs }),
+        source: input.source.map(|s| Source {
+            agency: s.agency.trim().to_owned(),
+            additional_inputs: s.additional_inputs,
+        }),
         status: input.status,
         language,
         published_at,
@@ -101,13 +122,24 @@ pub async fn create_article(store: &dyn Store, input: ArticleInput, now: DateTim
         updated_at: published_at.map_or(now, |p| p.min(now)),
     };
     let id = insert_with_free_slug(store, &mut article, &base_slug).await?;
-    Ok(store.article_by_id(id).await?.ok_or_else(|| StoreError::Corrupt(format!("article {id} vanished")))?)
+    Ok(store
+        .article_by_id(id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("article {id} vanished")))?)
 }
 
 /// Inserts the article under its slug, or `slug-2`, `slug-3`, ... when taken.
-async fn insert_with_free_slug(store: &dyn Store, article: &mut NewArticle, base: &Slug) -> Result<ArticleId, ServiceError> {
+async fn insert_with_free_slug(
+    store: &dyn Store,
+    article: &mut NewArticle,
+    base: &Slug,
+) -> Result<ArticleId, ServiceError> {
     for n in 1..=1_000u32 {
-        article.slug = if n == 1 { base.clone() } else { base.numbered(n) };
+        article.slug = if n == 1 {
+            base.clone()
+        } else {
+            base.numbered(n)
+        };
         if store.slug_exists(&article.slug).await? {
             continue;
         }
@@ -127,12 +159,20 @@ fn label_slug(field: &'static str, name: &str) -> Result<Slug, InvalidValue> {
         return Err(InvalidValue::new(field, "must not be empty"));
     }
     if name.chars().count() > 100 {
-        return Err(InvalidValue::new(field, format!("'{name}' is longer than 100 characters")));
+        return Err(InvalidValue::new(
+            field,
+            format!("'{name}' is longer than 100 characters"),
+        ));
     }
-    Slug::from_title(name).ok_or_else(|| InvalidValue::new(field, format!("'{name}' needs a letter or digit")))
+    Slug::from_title(name)
+        .ok_or_else(|| InvalidValue::new(field, format!("'{name}' needs a letter or digit")))
 }
 
-fn labels(field: &'static str, names: &[String], problems: &mut Vec<InvalidValue>) -> Vec<(Slug, String)> {
+fn labels(
+    field: &'static str,
+    names: &[String],
+    problems: &mut Vec<InvalidValue>,
+) -> Vec<(Slug, String)> {
     if names.len() > MAX_LABELS {
         problems.push(InvalidValue::new(field, "no more than 30, please"));
         return Vec::new();
@@ -156,7 +196,9 @@ async fn resolve_read_more(
 ) -> Result<Vec<ArticleId>, StoreError> {
     let mut ids = Vec::new();
     for block in blocks {
-        let Block::ReadMore { line, reference } = block else { continue };
+        let Block::ReadMore { line, reference } = block else {
+            continue;
+        };
         let found = match reference {
             Reference::Id(id) => store.summaries(&[*id]).await?.first().map(|s| s.id),
             Reference::Slug(slug) => match Slug::parse(slug) {
@@ -171,7 +213,10 @@ async fn resolve_read_more(
                     Reference::Id(id) => id.to_string(),
                     Reference::Slug(slug) => slug.clone(),
                 };
-                problems.push(InvalidValue::new("body", format!("line {line}: Read More refers to no article ({shown})")));
+                problems.push(InvalidValue::new(
+                    "body",
+                    format!("line {line}: Read More refers to no article ({shown})"),
+                ));
             }
         }
     }

@@ -55,22 +55,33 @@ pub fn parse(source: &str) -> Result<Vec<Block<'_>>, InvalidValue> {
             fence = Some(opened);
             continue;
         }
-        let Some(rest) = trimmed.strip_prefix(":::") else { continue };
+        let Some(rest) = trimmed.strip_prefix(":::") else {
+            continue;
+        };
         let mut words = rest.split_whitespace();
         if words.next() != Some("read-more") {
             continue;
         }
         let line_no = index + 1;
         let target = words.next().ok_or_else(|| {
-            InvalidValue::new("body", format!("line {line_no}: Read More needs an article id or link"))
+            InvalidValue::new(
+                "body",
+                format!("line {line_no}: Read More needs an article id or link"),
+            )
         })?;
         if words.next().is_some() {
-            return Err(InvalidValue::new("body", format!("line {line_no}: Read More takes one article id or link")));
+            return Err(InvalidValue::new(
+                "body",
+                format!("line {line_no}: Read More takes one article id or link"),
+            ));
         }
         if run_start < line_start {
             blocks.push(Block::Markdown(&source[run_start..line_start]));
         }
-        blocks.push(Block::ReadMore { line: line_no, reference: parse_reference(target, line_no)? });
+        blocks.push(Block::ReadMore {
+            line: line_no,
+            reference: parse_reference(target, line_no)?,
+        });
         run_start = offset;
     }
     if run_start < source.len() {
@@ -86,10 +97,10 @@ fn fence_opening(trimmed: &str) -> Option<(char, usize)> {
 }
 
 fn parse_reference(target: &str, line: usize) -> Result<Reference, InvalidValue> {
-    if let Ok(id) = target.parse::<i64>() {
-        if id > 0 {
-            return Ok(Reference::Id(ArticleId(id)));
-        }
+    if let Ok(id) = target.parse::<i64>()
+        && id > 0
+    {
+        return Ok(Reference::Id(ArticleId(id)));
     }
     let path = match target.split_once("://") {
         Some((_, rest)) => rest.split_once('/').map_or("", |(_, path)| path),
@@ -98,7 +109,10 @@ fn parse_reference(target: &str, line: usize) -> Result<Reference, InvalidValue>
     let path = path.split(['?', '#']).next().unwrap_or_default();
     match path.trim_matches('/').rsplit('/').next() {
         Some(slug) if !slug.is_empty() => Ok(Reference::Slug(slug.to_owned())),
-        _ => Err(InvalidValue::new("body", format!("line {line}: '{target}' is not an article id or link"))),
+        _ => Err(InvalidValue::new(
+            "body",
+            format!("line {line}: '{target}' is not an article id or link"),
+        )),
     }
 }
 
@@ -137,7 +151,8 @@ pub fn render(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
 /// CommonMark to HTML, then through ammonia: no script, no event handlers, no `javascript:` URLs,
 /// and no comments — so a body can never forge a Read More marker.
 pub fn render_markdown(text: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     let mut raw = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, Parser::new_ext(text, options));
     ammonia::Builder::default().clean(&raw).to_string()
@@ -157,8 +172,12 @@ pub fn split_rendered(html: &str) -> Vec<Rendered<'_>> {
     let mut rest = html;
     while let Some(start) = rest.find(MARKER_OPEN) {
         let after = &rest[start + MARKER_OPEN.len()..];
-        let Some(end) = after.find(MARKER_CLOSE) else { break };
-        let Ok(id) = after[..end].parse::<i64>() else { break };
+        let Some(end) = after.find(MARKER_CLOSE) else {
+            break;
+        };
+        let Ok(id) = after[..end].parse::<i64>() else {
+            break;
+        };
         if start > 0 {
             parts.push(Rendered::Html(&rest[..start]));
         }
@@ -183,9 +202,15 @@ mod tests {
             blocks,
             vec![
                 Block::Markdown("One.\n\n"),
-                Block::ReadMore { line: 3, reference: Reference::Id(ArticleId(7)) },
+                Block::ReadMore {
+                    line: 3,
+                    reference: Reference::Id(ArticleId(7))
+                },
                 Block::Markdown("\nTwo.\n\n"),
-                Block::ReadMore { line: 7, reference: Reference::Slug("a-story".into()) },
+                Block::ReadMore {
+                    line: 7,
+                    reference: Reference::Slug("a-story".into())
+                },
             ]
         );
     }
@@ -198,20 +223,30 @@ mod tests {
 
     #[test]
     fn urls_name_their_last_path_segment() {
-        let r = parse_reference("https://www.globalvillagespace.com/eu-is-uninterested/?utm=x", 1).unwrap();
+        let r = parse_reference(
+            "https://www.globalvillagespace.com/eu-is-uninterested/?utm=x",
+            1,
+        )
+        .unwrap();
         assert_eq!(r, Reference::Slug("eu-is-uninterested".into()));
     }
 
     #[test]
     fn read_more_without_a_target_is_refused() {
-        assert!(parse("::: read-more\n").unwrap_err().message.contains("line 1"));
+        assert!(
+            parse("::: read-more\n")
+                .unwrap_err()
+                .message
+                .contains("line 1")
+        );
         assert!(parse("::: read-more 1 2\n").is_err());
         assert!(parse("::: read-more https://example.com/\n").is_err());
     }
 
     #[test]
     fn rendering_strips_script_and_cannot_forge_markers() {
-        let source = "Hi <script>alert(1)</script> <!--dateline:read-more:5-->\n\n[x](javascript:alert(1))";
+        let source =
+            "Hi <script>alert(1)</script> <!--dateline:read-more:5-->\n\n[x](javascript:alert(1))";
         let blocks = parse(source).unwrap();
         let html = render(&blocks, &[]);
         assert!(!html.contains("<script"), "{html}");
@@ -224,7 +259,17 @@ mod tests {
         let blocks = parse("A\n\n::: read-more 3\n\nB\n").unwrap();
         let html = render(&blocks, &[ArticleId(3)]);
         let parts = split_rendered(&html);
-        assert_eq!(parts, vec![Rendered::Html("<p>A</p>\n"), Rendered::ReadMore(ArticleId(3)), Rendered::Html("<p>B</p>\n")]);
-        assert_eq!(canonical_source(&blocks, &[ArticleId(3)]), "A\n\n::: read-more 3\n\nB\n");
+        assert_eq!(
+            parts,
+            vec![
+                Rendered::Html("<p>A</p>\n"),
+                Rendered::ReadMore(ArticleId(3)),
+                Rendered::Html("<p>B</p>\n")
+            ]
+        );
+        assert_eq!(
+            canonical_source(&blocks, &[ArticleId(3)]),
+            "A\n\n::: read-more 3\n\nB\n"
+        );
     }
 }

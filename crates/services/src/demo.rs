@@ -99,20 +99,35 @@ struct SourceFile {
 
 /// Reads one Markdown article file (front matter and body).
 pub fn parse_article_file(file: &str, text: &str) -> Result<ArticleInput, LoadError> {
-    let bad = |message: String| LoadError::File { file: file.to_owned(), message };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
-    let rest = text.strip_prefix("+++\n").ok_or_else(|| bad("must start with a +++ line of front matter".into()))?;
+    let bad = |message: String| LoadError::File {
+        file: file.to_owned(),
+        message,
+    };
+    let text = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .replace("\r\n", "\n");
+    let rest = text
+        .strip_prefix("+++\n")
+        .ok_or_else(|| bad("must start with a +++ line of front matter".into()))?;
     let (front, body) = rest
         .split_once("\n+++\n")
         .or_else(|| rest.strip_suffix("\n+++").map(|front| (front, "")))
         .ok_or_else(|| bad("front matter has no closing +++ line".into()))?;
-    let front: FrontMatter = toml::from_str(front).map_err(|e| bad(format!("front matter: {}", e.message())))?;
+    let front: FrontMatter =
+        toml::from_str(front).map_err(|e| bad(format!("front matter: {}", e.message())))?;
     let published_at = DateTime::parse_from_rfc3339(&front.published_at.to_string())
-        .map_err(|_| bad(format!("published_at '{}' needs a date, time and offset", front.published_at)))?
+        .map_err(|_| {
+            bad(format!(
+                "published_at '{}' needs a date, time and offset",
+                front.published_at
+            ))
+        })?
         .with_timezone(&Utc);
     let status = match front.status.as_deref() {
         None => ArticleStatus::Published,
-        Some(s) => ArticleStatus::parse(s).ok_or_else(|| bad(format!("status '{s}' is not draft or published")))?,
+        Some(s) => ArticleStatus::parse(s)
+            .ok_or_else(|| bad(format!("status '{s}' is not draft or published")))?,
     };
     Ok(ArticleInput {
         headline: front.headline,
@@ -121,7 +136,10 @@ pub fn parse_article_file(file: &str, text: &str) -> Result<ArticleInput, LoadEr
         section: front.section,
         tags: front.tags,
         authors: front.authors,
-        source: front.source.map(|s| Source { agency: s.agency, additional_inputs: s.additional_inputs }),
+        source: front.source.map(|s| Source {
+            agency: s.agency,
+            additional_inputs: s.additional_inputs,
+        }),
         status,
         published_at: Some(published_at),
         language: front.language,
@@ -135,14 +153,23 @@ pub fn demo_settings() -> Result<SiteSettings, LoadError> {
 
 fn site_file() -> Result<(SiteSettings, Vec<String>), LoadError> {
     let file = "demo/site.toml";
-    let bad = |message: String| LoadError::File { file: file.to_owned(), message };
-    let text = DEMO.get_file("site.toml").and_then(|f| f.contents_utf8()).ok_or_else(|| bad("missing".into()))?;
+    let bad = |message: String| LoadError::File {
+        file: file.to_owned(),
+        message,
+    };
+    let text = DEMO
+        .get_file("site.toml")
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| bad("missing".into()))?;
     let site: SiteFile = toml::from_str(text).map_err(|e| bad(e.message().to_owned()))?;
     let settings = SiteSettings {
         name: site.name,
         short_name: site.short_name,
         base_url: site.base_url.trim_end_matches('/').to_owned(),
-        time_zone: site.time_zone.parse().map_err(|_| bad(format!("unknown time zone '{}'", site.time_zone)))?,
+        time_zone: site
+            .time_zone
+            .parse()
+            .map_err(|_| bad(format!("unknown time zone '{}'", site.time_zone)))?,
         locale: Language::parse(&site.locale).map_err(|e: InvalidValue| bad(e.to_string()))?,
         attribution_template: site.attribution_template,
         attribution_template_agency_only: site.attribution_template_agency_only,
@@ -158,37 +185,56 @@ fn site_file() -> Result<(SiteSettings, Vec<String>), LoadError> {
 pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, LoadError> {
     let (settings, sections) = site_file()?;
     for name in &sections {
-        let slug = Slug::from_title(name)
-            .ok_or_else(|| LoadError::File { file: "demo/site.toml".into(), message: format!("section '{name}'") })?;
-        store.ensure_section(&slug, name).await.map_err(ServiceError::from)?;
+        let slug = Slug::from_title(name).ok_or_else(|| LoadError::File {
+            file: "demo/site.toml".into(),
+            message: format!("section '{name}'"),
+        })?;
+        store
+            .ensure_section(&slug, name)
+            .await
+            .map_err(ServiceError::from)?;
     }
     let mut files: Vec<_> = DEMO
         .get_dir("articles")
-        .map(|dir| dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "md")).collect())
+        .map(|dir| {
+            dir.files()
+                .filter(|f| f.path().extension().is_some_and(|e| e == "md"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort_by_key(|f| f.path());
     let mut created = 0;
     for file in files {
         let name = file.path().display().to_string();
-        let text = file
-            .contents_utf8()
-            .ok_or_else(|| LoadError::File { file: name.clone(), message: "is not UTF-8".into() })?;
+        let text = file.contents_utf8().ok_or_else(|| LoadError::File {
+            file: name.clone(),
+            message: "is not UTF-8".into(),
+        })?;
         let input = parse_article_file(&name, text)?;
-        if let Some(slug) = Slug::from_title(&input.headline) {
-            if store.slug_exists(&slug).await.map_err(ServiceError::from)? {
-                continue;
-            }
+        if let Some(slug) = Slug::from_title(&input.headline)
+            && store.slug_exists(&slug).await.map_err(ServiceError::from)?
+        {
+            continue;
         }
-        create_article(store, input, now).await.map_err(|source| LoadError::Article { file: name, source })?;
+        create_article(store, input, now)
+            .await
+            .map_err(|source| LoadError::Article { file: name, source })?;
         created += 1;
     }
-    store.put_site_settings(&settings).await.map_err(ServiceError::from)?;
+    store
+        .put_site_settings(&settings)
+        .await
+        .map_err(ServiceError::from)?;
     Ok(created)
 }
 
 /// The site settings of the database, after setting up a new one: with the demo publication,
 /// or with blank settings for a real publication to fill in.
-pub async fn set_up_publication(store: &dyn Store, now: DateTime<Utc>, with_demo: bool) -> Result<SiteSettings, LoadError> {
+pub async fn set_up_publication(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    with_demo: bool,
+) -> Result<SiteSettings, LoadError> {
     if let Some(site) = store.site_settings().await.map_err(ServiceError::from)? {
         return Ok(site);
     }
@@ -196,10 +242,16 @@ pub async fn set_up_publication(store: &dyn Store, now: DateTime<Utc>, with_demo
         let created = seed_demo(store, now).await?;
         tracing::info!(created, "demo publication loaded");
     } else {
-        store.put_site_settings(&SiteSettings::unconfigured()).await.map_err(ServiceError::from)?;
+        store
+            .put_site_settings(&SiteSettings::unconfigured())
+            .await
+            .map_err(ServiceError::from)?;
     }
     let site = store.site_settings().await.map_err(ServiceError::from)?;
-    site.ok_or_else(|| LoadError::File { file: "site settings".into(), message: "missing after set-up".into() })
+    site.ok_or_else(|| LoadError::File {
+        file: "site settings".into(),
+        message: "missing after set-up".into(),
+    })
 }
 
 #[cfg(test)]
@@ -222,14 +274,25 @@ mod tests {
         let cases = [
             ("no front matter", "just text"),
             ("no closing +++", "+++\nheadline = \"x\"\n"),
-            ("missing field `standfirst`", "+++\nheadline = \"x\"\n+++\nbody"),
-            ("needs a date, time and offset", "+++\nheadline = \"x\"\nstandfirst = \"\"\nsection = \"A\"\nlanguage = \"en\"\npublished_at = 2021-01-01\n+++\n"),
-            ("unknown field", "+++\nheadline = \"x\"\nstandfirst = \"\"\nsection = \"A\"\nlanguage = \"en\"\npublished_at = 2021-01-01T00:00:00Z\ncolour = 1\n+++\n"),
+            (
+                "missing field `standfirst`",
+                "+++\nheadline = \"x\"\n+++\nbody",
+            ),
+            (
+                "needs a date, time and offset",
+                "+++\nheadline = \"x\"\nstandfirst = \"\"\nsection = \"A\"\nlanguage = \"en\"\npublished_at = 2021-01-01\n+++\n",
+            ),
+            (
+                "unknown field",
+                "+++\nheadline = \"x\"\nstandfirst = \"\"\nsection = \"A\"\nlanguage = \"en\"\npublished_at = 2021-01-01T00:00:00Z\ncolour = 1\n+++\n",
+            ),
         ];
         for (want, text) in cases {
             let err = parse_article_file("a.md", text).unwrap_err().to_string();
             assert!(err.starts_with("a.md: "), "{err}");
-            let want = want.replace("no front matter", "must start with a +++").replace("no closing +++", "no closing +++ line");
+            let want = want
+                .replace("no front matter", "must start with a +++")
+                .replace("no closing +++", "no closing +++ line");
             assert!(err.contains(&want), "{err} should mention {want}");
         }
     }

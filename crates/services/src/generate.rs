@@ -5,7 +5,10 @@
 //! stored article must contain and compare.
 
 use chrono::{DateTime, Duration, Utc};
-use dateline_domain::{ArticleId, ArticleStatus, AuthorId, Headline, Language, NewArticle, SectionId, Slug, Source, Store, TagId};
+use dateline_domain::{
+    ArticleId, ArticleStatus, AuthorId, Headline, Language, NewArticle, SectionId, Slug, Source,
+    Store, TagId,
+};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -13,40 +16,145 @@ use rand::{Rng, SeedableRng};
 use crate::ServiceError;
 use crate::body;
 
-const SECTIONS: [&str; 8] = ["Pakistan", "World", "Business", "Sports", "Opinion", "Analysis", "Technology", "Health"];
+const SECTIONS: [&str; 8] = [
+    "Pakistan",
+    "World",
+    "Business",
+    "Sports",
+    "Opinion",
+    "Analysis",
+    "Technology",
+    "Health",
+];
 const TAGS: [&str; 32] = [
-    "Afghanistan", "China", "Russia", "United States", "India", "Iran", "Saudi Arabia", "CPEC", "Cricket", "Hockey",
-    "Economy", "Inflation", "Energy", "Climate", "Floods", "Education", "Health", "Karachi", "Lahore", "Islamabad",
-    "Peshawar", "Quetta", "Elections", "Parliament", "Courts", "Diplomacy", "Trade", "Technology", "Agriculture",
-    "Water", "Security", "Culture",
+    "Afghanistan",
+    "China",
+    "Russia",
+    "United States",
+    "India",
+    "Iran",
+    "Saudi Arabia",
+    "CPEC",
+    "Cricket",
+    "Hockey",
+    "Economy",
+    "Inflation",
+    "Energy",
+    "Climate",
+    "Floods",
+    "Education",
+    "Health",
+    "Karachi",
+    "Lahore",
+    "Islamabad",
+    "Peshawar",
+    "Quetta",
+    "Elections",
+    "Parliament",
+    "Courts",
+    "Diplomacy",
+    "Trade",
+    "Technology",
+    "Agriculture",
+    "Water",
+    "Security",
+    "Culture",
 ];
 const AUTHORS: [&str; 20] = [
-    "Sana Mirza", "Ahmed Raza", "Ayesha Khan", "Bilal Hussain", "Farah Naz", "Imran Qureshi", "Hina Baloch",
-    "Kamran Ali", "Mehreen Shah", "Usman Tariq", "Zainab Malik", "Omar Farooq", "Nadia Jamil", "Hamza Siddiqui",
-    "Rabia Anwar", "Saad Iqbal", "Maryam Aziz", "Tariq Mehmood", "Sobia Chaudhry", "Faisal Abbasi",
+    "Sana Mirza",
+    "Ahmed Raza",
+    "Ayesha Khan",
+    "Bilal Hussain",
+    "Farah Naz",
+    "Imran Qureshi",
+    "Hina Baloch",
+    "Kamran Ali",
+    "Mehreen Shah",
+    "Usman Tariq",
+    "Zainab Malik",
+    "Omar Farooq",
+    "Nadia Jamil",
+    "Hamza Siddiqui",
+    "Rabia Anwar",
+    "Saad Iqbal",
+    "Maryam Aziz",
+    "Tariq Mehmood",
+    "Sobia Chaudhry",
+    "Faisal Abbasi",
 ];
 const ACTORS: [&str; 14] = [
-    "Government", "State Bank", "Senate", "Sindh cabinet", "Foreign Office", "Opposition", "Farmers", "Traders",
-    "Cricket board", "Health ministry", "Supreme Court", "Punjab assembly", "Election commission", "Planning ministry",
+    "Government",
+    "State Bank",
+    "Senate",
+    "Sindh cabinet",
+    "Foreign Office",
+    "Opposition",
+    "Farmers",
+    "Traders",
+    "Cricket board",
+    "Health ministry",
+    "Supreme Court",
+    "Punjab assembly",
+    "Election commission",
+    "Planning ministry",
 ];
 const VERBS: [&str; 12] = [
-    "unveils", "rejects", "debates", "approves", "warns over", "pledges support for", "criticises", "reviews",
-    "extends", "defends", "questions", "fast-tracks",
+    "unveils",
+    "rejects",
+    "debates",
+    "approves",
+    "warns over",
+    "pledges support for",
+    "criticises",
+    "reviews",
+    "extends",
+    "defends",
+    "questions",
+    "fast-tracks",
 ];
 const OBJECTS: [&str; 16] = [
-    "new budget measures", "power tariff increase", "flood relief package", "trade agreement", "security plan",
-    "vaccination drive", "tax reform", "water-sharing talks", "IT export targets", "railway upgrade",
-    "fuel price cut", "wheat procurement policy", "school enrolment campaign", "port expansion",
-    "solar energy scheme", "transit corridor",
+    "new budget measures",
+    "power tariff increase",
+    "flood relief package",
+    "trade agreement",
+    "security plan",
+    "vaccination drive",
+    "tax reform",
+    "water-sharing talks",
+    "IT export targets",
+    "railway upgrade",
+    "fuel price cut",
+    "wheat procurement policy",
+    "school enrolment campaign",
+    "port expansion",
+    "solar energy scheme",
+    "transit corridor",
 ];
 const PLACES: [&str; 14] = [
-    "Karachi", "Lahore", "Islamabad", "Peshawar", "Quetta", "Multan", "Gwadar", "Kabul", "Beijing", "Moscow",
-    "Washington", "Riyadh", "Tehran", "Dhaka",
+    "Karachi",
+    "Lahore",
+    "Islamabad",
+    "Peshawar",
+    "Quetta",
+    "Multan",
+    "Gwadar",
+    "Kabul",
+    "Beijing",
+    "Moscow",
+    "Washington",
+    "Riyadh",
+    "Tehran",
+    "Dhaka",
 ];
 const OPENERS: [&str; 8] = [
-    "Officials said on {day} that", "According to a statement issued in {place},", "In a briefing to reporters,",
-    "Speaking at a news conference in {place},", "Sources familiar with the matter said", "Analysts in {place} noted that",
-    "A spokesperson confirmed that", "Documents seen by reporters show that",
+    "Officials said on {day} that",
+    "According to a statement issued in {place},",
+    "In a briefing to reporters,",
+    "Speaking at a news conference in {place},",
+    "Sources familiar with the matter said",
+    "Analysts in {place} noted that",
+    "A spokesperson confirmed that",
+    "Documents seen by reporters show that",
 ];
 const CLAIMS: [&str; 10] = [
     "the {object} would be presented to parliament within weeks",
@@ -60,7 +168,15 @@ const CLAIMS: [&str; 10] = [
     "the {object} formed part of a wider agreement with lenders",
     "independent experts urged caution over the costs of the {object}",
 ];
-const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 /// The fixed vocabulary of a corpus, created in the store before any article.
 #[derive(Debug, Clone)]
@@ -85,7 +201,11 @@ impl Vocabulary {
         for name in AUTHORS {
             authors.push(store.ensure_author(&slug(name), name).await?.id);
         }
-        Ok(Self { sections, tags, authors })
+        Ok(Self {
+            sections,
+            tags,
+            authors,
+        })
     }
 }
 
@@ -138,7 +258,9 @@ pub fn text(seed: u64, n: u64) -> GeneratedText {
         })
         .collect();
     let section = rng.random_range(0..SECTIONS.len());
-    let mut tags: Vec<usize> = (0..rng.random_range(1..=4)).map(|_| rng.random_range(0..TAGS.len())).collect();
+    let mut tags: Vec<usize> = (0..rng.random_range(1..=4))
+        .map(|_| rng.random_range(0..TAGS.len()))
+        .collect();
     tags.sort_unstable();
     tags.dedup();
     let authors = match rng.random_range(0..10) {
@@ -154,22 +276,36 @@ pub fn text(seed: u64, n: u64) -> GeneratedText {
         1 => Some("Reuters"),
         _ => None,
     };
-    GeneratedText { headline, standfirst, paragraphs, section, tags, authors, agency }
+    GeneratedText {
+        headline,
+        standfirst,
+        paragraphs,
+        section,
+        tags,
+        authors,
+        agency,
+    }
 }
 
 /// Where Read More blocks go in article `n`: (paragraph index, how many articles back).
 fn read_more_plan(seed: u64, n: u64, paragraphs: usize) -> Vec<(usize, u64)> {
     let mut rng = StdRng::seed_from_u64(seed.rotate_left(17) ^ n);
     let links = rng.random_range(0..=3usize).min(paragraphs / 3);
-    let mut plan: Vec<(usize, u64)> =
-        (0..links).map(|_| (rng.random_range(1..paragraphs), rng.random_range(1..=50u64))).collect();
+    let mut plan: Vec<(usize, u64)> = (0..links)
+        .map(|_| (rng.random_range(1..paragraphs), rng.random_range(1..=50u64)))
+        .collect();
     plan.sort_unstable();
     plan.dedup_by_key(|p| p.0);
     plan
 }
 
 /// The body source of article `n`, with Read More blocks pointing at `earlier` ids (oldest first).
-pub fn body_source(seed: u64, n: u64, text: &GeneratedText, earlier: &dyn Fn(u64) -> Option<ArticleId>) -> String {
+pub fn body_source(
+    seed: u64,
+    n: u64,
+    text: &GeneratedText,
+    earlier: &dyn Fn(u64) -> Option<ArticleId>,
+) -> String {
     let plan = read_more_plan(seed, n, text.paragraphs.len());
     let mut out = String::new();
     for (i, paragraph) in text.paragraphs.iter().enumerate() {
@@ -212,8 +348,11 @@ pub async fn generate(
         let end = (n + plan.batch as u64).min(plan.count);
         let batch: Vec<NewArticle> = (n..end)
             .map(|i| {
-                let published = start + Duration::milliseconds(step * i64::try_from(i).unwrap_or(0));
-                new_article(plan.seed, i, &vocabulary, published, &|k| ids.get(k as usize).copied())
+                let published =
+                    start + Duration::milliseconds(step * i64::try_from(i).unwrap_or(0));
+                new_article(plan.seed, i, &vocabulary, published, &|k| {
+                    ids.get(k as usize).copied()
+                })
             })
             .collect();
         ids.extend(store.insert_articles(&batch).await?);
@@ -237,7 +376,10 @@ pub fn new_article(
     let targets: Vec<ArticleId> = blocks
         .iter()
         .filter_map(|b| match b {
-            body::Block::ReadMore { reference: body::Reference::Id(id), .. } => Some(*id),
+            body::Block::ReadMore {
+                reference: body::Reference::Id(id),
+                ..
+            } => Some(*id),
             _ => None,
         })
         .collect();
@@ -249,8 +391,15 @@ pub fn new_article(
         body: source,
         section: vocabulary.sections[text.section],
         tags: text.tags.iter().map(|&t| vocabulary.tags[t]).collect(),
-        authors: text.authors.iter().map(|&a| vocabulary.authors[a]).collect(),
-        source: text.agency.map(|agency| Source { agency: agency.to_owned(), additional_inputs: true }),
+        authors: text
+            .authors
+            .iter()
+            .map(|&a| vocabulary.authors[a])
+            .collect(),
+        source: text.agency.map(|agency| Source {
+            agency: agency.to_owned(),
+            additional_inputs: true,
+        }),
         status: ArticleStatus::Published,
         language: Language::english(),
         published_at: Some(published_at),
@@ -262,8 +411,11 @@ pub fn new_article(
 /// Generated slugs carry the article's number, so they never collide and tests can find `n`.
 pub fn corpus_slug(headline: &str, n: u64) -> Slug {
     let base = Slug::from_title(headline).expect("generated headlines have letters");
-    Slug::parse(&format!("{}-g{n}", &base.as_str()[..base.as_str().len().min(100)].trim_end_matches('-')))
-        .expect("generated slug is valid")
+    Slug::parse(&format!(
+        "{}-g{n}",
+        &base.as_str()[..base.as_str().len().min(100)].trim_end_matches('-')
+    ))
+    .expect("generated slug is valid")
 }
 
 /// The article number in a generated slug.

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use dateline_domain::{Article, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store, StoreError};
+use dateline_domain::{
+    Article, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store, StoreError,
+};
 
 use crate::body::{self, Rendered};
 
@@ -31,7 +33,9 @@ pub async fn published_article(
     settings: &SiteSettings,
     slug: &Slug,
 ) -> Result<Option<PublishedArticle>, StoreError> {
-    let Some(article) = store.article_by_slug(slug).await? else { return Ok(None) };
+    let Some(article) = store.article_by_slug(slug).await? else {
+        return Ok(None);
+    };
     if article.status != ArticleStatus::Published {
         return Ok(None);
     }
@@ -57,8 +61,15 @@ pub async fn published_article(
             Rendered::ReadMore(id) => targets.get(&id).cloned().map(BodyPart::ReadMore),
         })
         .collect();
-    let attribution = article.source.as_ref().map(|source| attribution(settings, source));
-    Ok(Some(PublishedArticle { article, body, attribution }))
+    let attribution = article
+        .source
+        .as_ref()
+        .map(|source| attribution(settings, source));
+    Ok(Some(PublishedArticle {
+        article,
+        body,
+        attribution,
+    }))
 }
 
 /// Fills the site's attribution template for `source`.
@@ -82,9 +93,18 @@ mod tests {
     fn attribution_follows_the_template() {
         let mut settings = SiteSettings::unconfigured();
         settings.short_name = "GVS".into();
-        let with_inputs = Source { agency: "APP".into(), additional_inputs: true };
-        assert_eq!(attribution(&settings, &with_inputs), "Via APP with additional inputs from GVS");
-        let as_received = Source { agency: "Reuters".into(), additional_inputs: false };
+        let with_inputs = Source {
+            agency: "APP".into(),
+            additional_inputs: true,
+        };
+        assert_eq!(
+            attribution(&settings, &with_inputs),
+            "Via APP with additional inputs from GVS"
+        );
+        let as_received = Source {
+            agency: "Reuters".into(),
+            additional_inputs: false,
+        };
         assert_eq!(attribution(&settings, &as_received), "Via Reuters");
         settings.attribution_template = "{site_name} / {agency}".into();
         assert_eq!(attribution(&settings, &with_inputs), "Dateline / APP");

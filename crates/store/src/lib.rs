@@ -51,9 +51,15 @@ impl DatabaseUrl {
                     reason: "give the path of a database file, e.g. sqlite:./dateline-data/dateline.db",
                 });
             }
-            Ok(Self { backend: Backend::Sqlite, url: format!("sqlite://{path}?mode=rwc") })
+            Ok(Self {
+                backend: Backend::Sqlite,
+                url: format!("sqlite://{path}?mode=rwc"),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self { backend: Backend::Postgres, url: url.to_owned() })
+            Ok(Self {
+                backend: Backend::Postgres,
+                url: url.to_owned(),
+            })
         } else {
             Err(ConnectError::Unsupported {
                 url: redact(url),
@@ -97,7 +103,9 @@ impl std::fmt::Debug for DatabaseUrl {
 }
 
 fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     match rest.split_once('@') {
         Some((userinfo, host)) if userinfo.contains(':') => {
             let user = userinfo.split(':').next().unwrap_or_default();
@@ -115,14 +123,20 @@ pub enum ConnectError {
     #[error("cannot open database {url}")]
     Open { url: String, source: sqlx::Error },
     #[error("cannot migrate database {url}")]
-    Migrate { url: String, source: sqlx::migrate::MigrateError },
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
 }
 
 impl SqlStore {
     /// Opens a pool on the database. It is not migrated yet: see [`SqlStore::migrate`].
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, ConnectError> {
         sqlx::any::install_default_drivers();
-        let open_error = |source| ConnectError::Open { url: url.to_string(), source };
+        let open_error = |source| ConnectError::Open {
+            url: url.to_string(),
+            source,
+        };
         let options = AnyConnectOptions::from_str(url.as_sqlx_url()).map_err(open_error)?;
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let pool = match url.backend() {
@@ -157,7 +171,10 @@ impl SqlStore {
         };
         let url = || format!("{:?}", self.backend());
         let before = applied_count(self.pool()).await;
-        migrator.run(self.pool()).await.map_err(|source| ConnectError::Migrate { url: url(), source })?;
+        migrator
+            .run(self.pool())
+            .await
+            .map_err(|source| ConnectError::Migrate { url: url(), source })?;
         let after = applied_count(self.pool()).await;
         Ok(after.saturating_sub(before))
     }
@@ -165,8 +182,12 @@ impl SqlStore {
 
 async fn applied_count(pool: &AnyPool) -> usize {
     let count: Result<i64, _> =
-        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE").fetch_one(pool).await;
-    count.map(|n| usize::try_from(n).unwrap_or_default()).unwrap_or(0)
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(pool)
+            .await;
+    count
+        .map(|n| usize::try_from(n).unwrap_or_default())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -178,16 +199,28 @@ mod tests {
         let url = DatabaseUrl::parse("sqlite:./dateline-data/dateline.db").unwrap();
         assert_eq!(url.backend(), Backend::Sqlite);
         assert_eq!(url.sqlite_path(), Some("./dateline-data/dateline.db"));
-        assert_eq!(url.as_sqlx_url(), "sqlite://./dateline-data/dateline.db?mode=rwc");
+        assert_eq!(
+            url.as_sqlx_url(),
+            "sqlite://./dateline-data/dateline.db?mode=rwc"
+        );
         let url = DatabaseUrl::parse("postgres://root@127.0.0.1:5432/test").unwrap();
         assert_eq!(url.backend(), Backend::Postgres);
     }
 
     #[test]
     fn other_urls_are_refused_with_the_reason() {
-        for bad in ["mysql://root@localhost/db", "sqlite:", "sqlite::memory:", "dateline.db", ""] {
+        for bad in [
+            "mysql://root@localhost/db",
+            "sqlite:",
+            "sqlite::memory:",
+            "dateline.db",
+            "",
+        ] {
             let err = DatabaseUrl::parse(bad).unwrap_err();
-            assert!(err.to_string().starts_with("unsupported database URL"), "{err}");
+            assert!(
+                err.to_string().starts_with("unsupported database URL"),
+                "{err}"
+            );
         }
     }
 

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId, Slug, StoreError, Tag,
-    TagId,
+    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId, Slug,
+    StoreError, Tag, TagId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,7 +15,9 @@ pub(crate) fn db_error(e: sqlx::Error) -> StoreError {
             return StoreError::Conflict(db.constraint().unwrap_or("a unique value").to_owned());
         }
         if db.is_foreign_key_violation() {
-            return StoreError::MissingReference(db.constraint().unwrap_or("a referenced row").to_owned());
+            return StoreError::MissingReference(
+                db.constraint().unwrap_or("a referenced row").to_owned(),
+            );
         }
     }
     StoreError::Database(Box::new(e))
@@ -34,7 +36,8 @@ pub(crate) fn slug(row: &AnyRow, column: &str) -> Result<Slug, StoreError> {
 }
 
 pub(crate) fn time(millis: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(millis).ok_or_else(|| StoreError::Corrupt(format!("time {millis} out of range")))
+    DateTime::from_timestamp_millis(millis)
+        .ok_or_else(|| StoreError::Corrupt(format!("time {millis} out of range")))
 }
 
 pub(crate) fn opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -61,15 +64,27 @@ pub(crate) fn joined_section(row: &AnyRow) -> Result<Section, StoreError> {
 }
 
 pub(crate) fn section(row: &AnyRow) -> Result<Section, StoreError> {
-    Ok(Section { id: SectionId(get(row, "id")?), slug: slug(row, "slug")?, name: get(row, "name")? })
+    Ok(Section {
+        id: SectionId(get(row, "id")?),
+        slug: slug(row, "slug")?,
+        name: get(row, "name")?,
+    })
 }
 
 pub(crate) fn tag(row: &AnyRow) -> Result<Tag, StoreError> {
-    Ok(Tag { id: TagId(get(row, "id")?), slug: slug(row, "slug")?, name: get(row, "name")? })
+    Ok(Tag {
+        id: TagId(get(row, "id")?),
+        slug: slug(row, "slug")?,
+        name: get(row, "name")?,
+    })
 }
 
 pub(crate) fn author(row: &AnyRow) -> Result<Author, StoreError> {
-    Ok(Author { id: AuthorId(get(row, "id")?), slug: slug(row, "slug")?, name: get(row, "name")? })
+    Ok(Author {
+        id: AuthorId(get(row, "id")?),
+        slug: slug(row, "slug")?,
+        name: get(row, "name")?,
+    })
 }
 
 /// Rows selected with [`crate::sql::SUMMARY_COLUMNS`].

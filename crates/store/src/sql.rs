@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, ArticleSummary, Author, Cursor, Direction, Language, Listing, NewArticle,
-    PageRequest, Section, SiteSettings, Slug, Source, Store, StoreError, Tag,
+    Article, ArticleId, ArticleStatus, ArticleSummary, Author, Cursor, Direction, Language,
+    Listing, NewArticle, PageRequest, Section, SiteSettings, Slug, Source, Store, StoreError, Tag,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -67,7 +67,12 @@ impl SqlStore {
         .map(rows::author)
         .collect::<Result<Vec<_>, _>>()?;
         let source = get::<Option<String>>(&row, "source_agency")?
-            .map(|agency| Ok::<_, StoreError>(Source { agency, additional_inputs: get::<i64>(&row, "source_additional_inputs")? != 0 }))
+            .map(|agency| {
+                Ok::<_, StoreError>(Source {
+                    agency,
+                    additional_inputs: get::<i64>(&row, "source_additional_inputs")? != 0,
+                })
+            })
             .transpose()?;
         Ok(Some(Article {
             id,
@@ -88,42 +93,63 @@ impl SqlStore {
         }))
     }
 
-    async fn article_where(&self, condition: &str, bind: impl FnOnce(ArticleQuery) -> ArticleQuery) -> Result<Option<Article>, StoreError> {
+    async fn article_where(
+        &self,
+        condition: &str,
+        bind: impl FnOnce(ArticleQuery) -> ArticleQuery,
+    ) -> Result<Option<Article>, StoreError> {
         let sql = format!(
             "SELECT a.*, s.id AS section_id, s.slug AS section_slug, s.name AS section_name \
              FROM articles a JOIN sections s ON s.id = a.section_id WHERE {condition}"
         );
-        let row = bind(sqlx::query(AssertSqlSafe(sql))).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         self.fetch_article(row).await
     }
 
-    async fn ensure_named(&self, table: &str, slug: &Slug, name: &str) -> Result<AnyRow, StoreError> {
+    async fn ensure_named(
+        &self,
+        table: &str,
+        slug: &Slug,
+        name: &str,
+    ) -> Result<AnyRow, StoreError> {
         let name = name.trim();
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING")))
-            .bind(slug.as_str())
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        sqlx::query(AssertSqlSafe(format!("SELECT id, slug, name FROM {table} WHERE slug = $1")))
-            .bind(slug.as_str())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING"
+        )))
+        .bind(slug.as_str())
+        .bind(name)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT id, slug, name FROM {table} WHERE slug = $1"
+        )))
+        .bind(slug.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)
     }
 
     async fn named_by_slug(&self, table: &str, slug: &Slug) -> Result<Option<AnyRow>, StoreError> {
-        sqlx::query(AssertSqlSafe(format!("SELECT id, slug, name FROM {table} WHERE slug = $1")))
-            .bind(slug.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT id, slug, name FROM {table} WHERE slug = $1"
+        )))
+        .bind(slug.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
     }
 }
 
 type ArticleQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 
-async fn insert_one(tx: &mut Transaction<'_, Any>, a: &NewArticle) -> Result<ArticleId, StoreError> {
+async fn insert_one(
+    tx: &mut Transaction<'_, Any>,
+    a: &NewArticle,
+) -> Result<ArticleId, StoreError> {
     let created = a.created_at.timestamp_millis();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
@@ -156,13 +182,15 @@ async fn insert_one(tx: &mut Transaction<'_, Any>, a: &NewArticle) -> Result<Art
             .map_err(db_error)?;
     }
     for (position, author) in a.authors.iter().enumerate() {
-        sqlx::query("INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(author.0)
-            .bind(position as i64)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(author.0)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
     }
     Ok(ArticleId(id))
 }
@@ -170,7 +198,11 @@ async fn insert_one(tx: &mut Transaction<'_, Any>, a: &NewArticle) -> Result<Art
 #[async_trait]
 impl Store for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(db_error)
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db_error)
     }
 
     async fn site_settings(&self) -> Result<Option<SiteSettings>, StoreError> {
@@ -187,7 +219,9 @@ impl Store for SqlStore {
             name: get(&row, "name")?,
             short_name: get(&row, "short_name")?,
             base_url: get(&row, "base_url")?,
-            time_zone: zone.parse().map_err(|_| StoreError::Corrupt(format!("time zone '{zone}'")))?,
+            time_zone: zone
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("time zone '{zone}'")))?,
             locale: Language::parse(&locale).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             attribution_template: get(&row, "attribution_template")?,
             attribution_template_agency_only: get(&row, "attribution_template_agency_only")?,
@@ -227,15 +261,27 @@ impl Store for SqlStore {
     }
 
     async fn section_by_slug(&self, slug: &Slug) -> Result<Option<Section>, StoreError> {
-        self.named_by_slug("sections", slug).await?.as_ref().map(rows::section).transpose()
+        self.named_by_slug("sections", slug)
+            .await?
+            .as_ref()
+            .map(rows::section)
+            .transpose()
     }
 
     async fn tag_by_slug(&self, slug: &Slug) -> Result<Option<Tag>, StoreError> {
-        self.named_by_slug("tags", slug).await?.as_ref().map(rows::tag).transpose()
+        self.named_by_slug("tags", slug)
+            .await?
+            .as_ref()
+            .map(rows::tag)
+            .transpose()
     }
 
     async fn author_by_slug(&self, slug: &Slug) -> Result<Option<Author>, StoreError> {
-        self.named_by_slug("authors", slug).await?.as_ref().map(rows::author).transpose()
+        self.named_by_slug("authors", slug)
+            .await?
+            .as_ref()
+            .map(rows::author)
+            .transpose()
     }
 
     async fn sections(&self) -> Result<Vec<Section>, StoreError> {
@@ -291,7 +337,8 @@ impl Store for SqlStore {
 
     async fn article_by_slug(&self, slug: &Slug) -> Result<Option<Article>, StoreError> {
         let slug = slug.as_str().to_owned();
-        self.article_where("a.slug = $1", move |q| q.bind(slug)).await
+        self.article_where("a.slug = $1", move |q| q.bind(slug))
+            .await
     }
 
     async fn slug_exists(&self, slug: &Slug) -> Result<bool, StoreError> {
@@ -316,11 +363,23 @@ impl Store for SqlStore {
         for id in ids {
             query = query.bind(id.0);
         }
-        query.fetch_all(&self.pool).await.map_err(db_error)?.iter().map(rows::summary).collect()
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(rows::summary)
+            .collect()
     }
 
-    async fn list_published(&self, listing: Listing, page: PageRequest) -> Result<Vec<ArticleSummary>, StoreError> {
-        let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id ");
+    async fn list_published(
+        &self,
+        listing: Listing,
+        page: PageRequest,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let mut sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id "
+        );
         let mut binds: Vec<i64> = Vec::new();
         let param = |value: i64, binds: &mut Vec<i64>| {
             binds.push(value);
@@ -330,11 +389,15 @@ impl Store for SqlStore {
             Listing::Latest | Listing::Section(_) => {}
             Listing::Tag(tag) => {
                 let p = param(tag.0, &mut binds);
-                sql.push_str(&format!("JOIN article_tags x ON x.article_id = a.id AND x.tag_id = {p} "));
+                sql.push_str(&format!(
+                    "JOIN article_tags x ON x.article_id = a.id AND x.tag_id = {p} "
+                ));
             }
             Listing::Author(author) => {
                 let p = param(author.0, &mut binds);
-                sql.push_str(&format!("JOIN article_authors x ON x.article_id = a.id AND x.author_id = {p} "));
+                sql.push_str(&format!(
+                    "JOIN article_authors x ON x.article_id = a.id AND x.author_id = {p} "
+                ));
             }
         }
         sql.push_str("WHERE a.status = 'published' ");
@@ -344,19 +407,33 @@ impl Store for SqlStore {
         }
         let newer = matches!(page.cursor, Some((Direction::Newer, _)));
         if let Some((direction, Cursor { published_at, id })) = page.cursor {
-            let op = if direction == Direction::Newer { ">" } else { "<" };
-            let (t, i) = (param(published_at.timestamp_millis(), &mut binds), param(id.0, &mut binds));
+            let op = if direction == Direction::Newer {
+                ">"
+            } else {
+                "<"
+            };
+            let (t, i) = (
+                param(published_at.timestamp_millis(), &mut binds),
+                param(id.0, &mut binds),
+            );
             sql.push_str(&format!("AND (a.published_at, a.id) {op} ({t}, {i}) "));
         }
         let order = if newer { "ASC" } else { "DESC" };
         let limit = param(i64::from(page.limit), &mut binds);
-        sql.push_str(&format!("ORDER BY a.published_at {order}, a.id {order} LIMIT {limit}"));
+        sql.push_str(&format!(
+            "ORDER BY a.published_at {order}, a.id {order} LIMIT {limit}"
+        ));
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for value in binds {
             query = query.bind(value);
         }
-        let mut list: Vec<ArticleSummary> =
-            query.fetch_all(&self.pool).await.map_err(db_error)?.iter().map(rows::summary).collect::<Result<_, _>>()?;
+        let mut list: Vec<ArticleSummary> = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(rows::summary)
+            .collect::<Result<_, _>>()?;
         if newer {
             list.reverse();
         }
@@ -364,7 +441,10 @@ impl Store for SqlStore {
     }
 
     async fn count_articles(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await.map_err(db_error)?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(u64::try_from(n).unwrap_or_default())
     }
 }

@@ -26,12 +26,17 @@ impl TestDatabase {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let path = dir.path().join("dateline.db");
         let url = DatabaseUrl::parse(&format!("sqlite:{}", path.display())).expect("sqlite URL");
-        Self { url, _dir: Some(dir), postgres: None }
+        Self {
+            url,
+            _dir: Some(dir),
+            postgres: None,
+        }
     }
 
     /// A new, empty PostgreSQL database, or `None` (with a message) when there is no server.
     pub async fn postgres(test: &str) -> Option<Self> {
-        let admin = std::env::var("DATELINE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+        let admin =
+            std::env::var("DATELINE_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
         let mut conn = match PgConnection::connect(&admin).await {
             Ok(conn) => conn,
             Err(e) if std::env::var_os("CI").is_none() => {
@@ -47,11 +52,19 @@ impl TestDatabase {
             NEXT.fetch_add(1, Ordering::Relaxed),
             rand::random::<u32>()
         );
-        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create a test database");
+        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create a test database");
         let _ = conn.close().await;
-        let (base, _) = admin.rsplit_once('/').expect("PostgreSQL URL names a database");
+        let (base, _) = admin
+            .rsplit_once('/')
+            .expect("PostgreSQL URL names a database");
         let url = DatabaseUrl::parse(&format!("{base}/{name}")).expect("postgres URL");
-        Some(Self { url, _dir: None, postgres: Some((admin, name)) })
+        Some(Self {
+            url,
+            _dir: None,
+            postgres: Some((admin, name)),
+        })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -61,13 +74,22 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.postgres.take() else { return };
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
         // Drop runs inside or outside a runtime; a thread of its own with its own runtime works in both.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let mut conn = PgConnection::connect(&admin).await.ok()?;
-                conn.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.ok()
+                conn.execute(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await
+                .ok()
             })
         })
         .join();

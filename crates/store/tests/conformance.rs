@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, AuthorId, Cursor, Direction, Headline, Language, Listing, NewArticle, PageRequest,
-    SectionId, SiteSettings, Slug, Source, Store, StoreError, TagId,
+    ArticleId, ArticleStatus, AuthorId, Cursor, Direction, Headline, Language, Listing, NewArticle,
+    PageRequest, SectionId, SiteSettings, Slug, Source, Store, StoreError, TagId,
 };
 use dateline_store::SqlStore;
 use dateline_store::testing::TestDatabase;
@@ -80,11 +80,19 @@ fn article(slug: &str, section: SectionId, minutes: i64) -> NewArticle {
 }
 
 async fn section(store: &SqlStore, name: &str) -> SectionId {
-    store.ensure_section(&Slug::from_title(name).unwrap(), name).await.unwrap().id
+    store
+        .ensure_section(&Slug::from_title(name).unwrap(), name)
+        .await
+        .unwrap()
+        .id
 }
 
 async fn migrations_apply_once(store: &SqlStore) {
-    assert_eq!(store.migrate().await.unwrap(), 0, "a second run applies nothing");
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        0,
+        "a second run applies nothing"
+    );
     store.ping().await.unwrap();
 }
 
@@ -106,30 +114,73 @@ async fn ensure_finds_or_creates_by_slug(store: &SqlStore) {
     let again = store.ensure_section(&slug, "PAKISTAN").await.unwrap();
     assert_eq!(first, again, "the existing section is returned unchanged");
     assert_eq!(store.section_by_slug(&slug).await.unwrap(), Some(first));
-    let tag = store.ensure_tag(&Slug::parse("russia").unwrap(), "Russia").await.unwrap();
+    let tag = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap();
     assert_eq!(store.tag_by_slug(&tag.slug).await.unwrap(), Some(tag));
-    let author = store.ensure_author(&Slug::parse("sana-mirza").unwrap(), "Sana Mirza").await.unwrap();
-    assert_eq!(store.author_by_slug(&author.slug).await.unwrap(), Some(author));
-    assert_eq!(store.tag_by_slug(&Slug::parse("nothing").unwrap()).await.unwrap(), None);
-    store.ensure_section(&Slug::parse("world").unwrap(), "World").await.unwrap();
-    let names: Vec<_> = store.sections().await.unwrap().into_iter().map(|s| s.name).collect();
-    assert_eq!(names, ["Pakistan", "World"], "sections come back in creation order");
+    let author = store
+        .ensure_author(&Slug::parse("sana-mirza").unwrap(), "Sana Mirza")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.author_by_slug(&author.slug).await.unwrap(),
+        Some(author)
+    );
+    assert_eq!(
+        store
+            .tag_by_slug(&Slug::parse("nothing").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .ensure_section(&Slug::parse("world").unwrap(), "World")
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .sections()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["Pakistan", "World"],
+        "sections come back in creation order"
+    );
 }
 
 async fn article_round_trips_with_tags_byline_and_source(store: &SqlStore) {
     let section = section(store, "Pakistan").await;
     let mut tags = Vec::new();
     for name in ["Russia", "Afghanistan", "Diplomacy"] {
-        tags.push(store.ensure_tag(&Slug::from_title(name).unwrap(), name).await.unwrap().id);
+        tags.push(
+            store
+                .ensure_tag(&Slug::from_title(name).unwrap(), name)
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let mut authors = Vec::new();
     for name in ["Sana Mirza", "Ahmed Raza"] {
-        authors.push(store.ensure_author(&Slug::from_title(name).unwrap(), name).await.unwrap().id);
+        authors.push(
+            store
+                .ensure_author(&Slug::from_title(name).unwrap(), name)
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let mut new = article("putin-calls-khan", section, 0);
     new.tags = vec![tags[2], tags[0], tags[1]];
     new.authors = vec![authors[1], authors[0]];
-    new.source = Some(Source { agency: "APP".into(), additional_inputs: true });
+    new.source = Some(Source {
+        agency: "APP".into(),
+        additional_inputs: true,
+    });
     new.body = "Body with ’typographic’ quotes.\n".into();
     let id = store.insert_article(&new).await.unwrap();
     let stored = store.article_by_id(id).await.unwrap().unwrap();
@@ -138,58 +189,111 @@ async fn article_round_trips_with_tags_byline_and_source(store: &SqlStore) {
     assert_eq!(stored.body, new.body);
     assert_eq!(stored.section.name, "Pakistan");
     let tag_names: Vec<_> = stored.tags.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(tag_names, ["Diplomacy", "Russia", "Afghanistan"], "tags keep their order");
+    assert_eq!(
+        tag_names,
+        ["Diplomacy", "Russia", "Afghanistan"],
+        "tags keep their order"
+    );
     let byline: Vec<_> = stored.authors.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(byline, ["Ahmed Raza", "Sana Mirza"], "byline keeps its order");
+    assert_eq!(
+        byline,
+        ["Ahmed Raza", "Sana Mirza"],
+        "byline keeps its order"
+    );
     assert_eq!(stored.source, new.source);
     assert_eq!(stored.published_at, new.published_at);
     assert_eq!(stored.created_at, new.created_at);
-    assert_eq!(store.article_by_slug(&new.slug).await.unwrap().unwrap(), stored);
+    assert_eq!(
+        store.article_by_slug(&new.slug).await.unwrap().unwrap(),
+        stored
+    );
     assert!(store.slug_exists(&new.slug).await.unwrap());
-    assert_eq!(store.article_by_id(ArticleId(id.0 + 1000)).await.unwrap(), None);
+    assert_eq!(
+        store.article_by_id(ArticleId(id.0 + 1000)).await.unwrap(),
+        None
+    );
 }
 
 async fn taken_slug_is_a_conflict_and_writes_nothing(store: &SqlStore) {
     let section = section(store, "World").await;
-    let tag = store.ensure_tag(&Slug::parse("russia").unwrap(), "Russia").await.unwrap().id;
-    store.insert_article(&article("same-slug", section, 0)).await.unwrap();
+    let tag = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    store
+        .insert_article(&article("same-slug", section, 0))
+        .await
+        .unwrap();
     let mut again = article("same-slug", section, 1);
     again.tags = vec![tag];
     let err = store.insert_article(&again).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(store.count_articles().await.unwrap(), 1);
-    let tagged = store.list_published(Listing::Tag(tag), PageRequest::first(10)).await.unwrap();
+    let tagged = store
+        .list_published(Listing::Tag(tag), PageRequest::first(10))
+        .await
+        .unwrap();
     assert!(tagged.is_empty(), "no tag rows were left behind");
 }
 
 async fn unknown_section_is_refused_and_writes_nothing(store: &SqlStore) {
-    let err = store.insert_article(&article("orphan", SectionId(999), 0)).await.unwrap_err();
+    let err = store
+        .insert_article(&article("orphan", SectionId(999), 0))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
     let section = section(store, "World").await;
     let mut bad_tag = article("bad-tag", section, 0);
     bad_tag.tags = vec![TagId(12345)];
-    assert!(matches!(store.insert_article(&bad_tag).await, Err(StoreError::MissingReference(_))));
+    assert!(matches!(
+        store.insert_article(&bad_tag).await,
+        Err(StoreError::MissingReference(_))
+    ));
     let mut bad_author = article("bad-author", section, 0);
     bad_author.authors = vec![AuthorId(12345)];
     assert!(store.insert_article(&bad_author).await.is_err());
-    assert_eq!(store.count_articles().await.unwrap(), 0, "half-written articles would show here");
+    assert_eq!(
+        store.count_articles().await.unwrap(),
+        0,
+        "half-written articles would show here"
+    );
 }
 
 async fn batch_insert_is_all_or_nothing(store: &SqlStore) {
     let section = section(store, "World").await;
-    let ids = store.insert_articles(&[article("a", section, 0), article("b", section, 1)]).await.unwrap();
+    let ids = store
+        .insert_articles(&[article("a", section, 0), article("b", section, 1)])
+        .await
+        .unwrap();
     assert_eq!(ids.len(), 2);
-    let batch = [article("c", section, 2), article("a", section, 3), article("d", section, 4)];
+    let batch = [
+        article("c", section, 2),
+        article("a", section, 3),
+        article("d", section, 4),
+    ];
     assert!(store.insert_articles(&batch).await.is_err());
-    assert_eq!(store.count_articles().await.unwrap(), 2, "nothing of the failed batch was kept");
+    assert_eq!(
+        store.count_articles().await.unwrap(),
+        2,
+        "nothing of the failed batch was kept"
+    );
     assert!(!store.slug_exists(&Slug::parse("c").unwrap()).await.unwrap());
 }
 
 async fn listings_are_newest_first_and_filtered(store: &SqlStore) {
     let pakistan = section(store, "Pakistan").await;
     let world = section(store, "World").await;
-    let russia = store.ensure_tag(&Slug::parse("russia").unwrap(), "Russia").await.unwrap().id;
-    let sana = store.ensure_author(&Slug::parse("sana").unwrap(), "Sana").await.unwrap().id;
+    let russia = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    let sana = store
+        .ensure_author(&Slug::parse("sana").unwrap(), "Sana")
+        .await
+        .unwrap()
+        .id;
     let mut a = article("a", pakistan, 10);
     a.tags = vec![russia];
     let mut b = article("b", world, 30);
@@ -202,69 +306,178 @@ async fn listings_are_newest_first_and_filtered(store: &SqlStore) {
     for x in [&a, &b, &c, &draft] {
         store.insert_article(x).await.unwrap();
     }
-    let slugs = |list: Vec<dateline_domain::ArticleSummary>| list.into_iter().map(|s| s.slug.to_string()).collect::<Vec<_>>();
+    let slugs = |list: Vec<dateline_domain::ArticleSummary>| {
+        list.into_iter()
+            .map(|s| s.slug.to_string())
+            .collect::<Vec<_>>()
+    };
     let page = PageRequest::first(10);
-    assert_eq!(slugs(store.list_published(Listing::Latest, page).await.unwrap()), ["b", "c", "a"]);
-    assert_eq!(slugs(store.list_published(Listing::Section(pakistan), page).await.unwrap()), ["c", "a"]);
-    assert_eq!(slugs(store.list_published(Listing::Tag(russia), page).await.unwrap()), ["b", "a"]);
-    assert_eq!(slugs(store.list_published(Listing::Author(sana), page).await.unwrap()), ["b"]);
-    assert_eq!(slugs(store.list_published(Listing::Latest, PageRequest::first(2)).await.unwrap()), ["b", "c"]);
+    assert_eq!(
+        slugs(store.list_published(Listing::Latest, page).await.unwrap()),
+        ["b", "c", "a"]
+    );
+    assert_eq!(
+        slugs(
+            store
+                .list_published(Listing::Section(pakistan), page)
+                .await
+                .unwrap()
+        ),
+        ["c", "a"]
+    );
+    assert_eq!(
+        slugs(
+            store
+                .list_published(Listing::Tag(russia), page)
+                .await
+                .unwrap()
+        ),
+        ["b", "a"]
+    );
+    assert_eq!(
+        slugs(
+            store
+                .list_published(Listing::Author(sana), page)
+                .await
+                .unwrap()
+        ),
+        ["b"]
+    );
+    assert_eq!(
+        slugs(
+            store
+                .list_published(Listing::Latest, PageRequest::first(2))
+                .await
+                .unwrap()
+        ),
+        ["b", "c"]
+    );
 }
 
 async fn keyset_pages_cover_every_article_once_in_both_directions(store: &SqlStore) {
     let section = section(store, "World").await;
     // Pairs of articles share a publication time: the id breaks the tie.
-    let batch: Vec<_> = (0..23).map(|i| article(&format!("s{i}"), section, i / 2)).collect();
+    let batch: Vec<_> = (0..23)
+        .map(|i| article(&format!("s{i}"), section, i / 2))
+        .collect();
     store.insert_articles(&batch).await.unwrap();
-    let all = store.list_published(Listing::Latest, PageRequest::first(100)).await.unwrap();
+    let all = store
+        .list_published(Listing::Latest, PageRequest::first(100))
+        .await
+        .unwrap();
     assert_eq!(all.len(), 23);
-    let cursor = |s: &dateline_domain::ArticleSummary| Cursor { published_at: s.published_at.unwrap(), id: s.id };
+    let cursor = |s: &dateline_domain::ArticleSummary| Cursor {
+        published_at: s.published_at.unwrap(),
+        id: s.id,
+    };
 
     let mut seen = Vec::new();
     let mut request = PageRequest::first(5);
     loop {
-        let page = store.list_published(Listing::Latest, request).await.unwrap();
+        let page = store
+            .list_published(Listing::Latest, request)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
-        request = PageRequest { cursor: Some((Direction::Older, cursor(last))), limit: 5 };
+        request = PageRequest {
+            cursor: Some((Direction::Older, cursor(last))),
+            limit: 5,
+        };
         seen.extend(page.iter().map(|s| s.id));
     }
-    assert_eq!(seen, all.iter().map(|s| s.id).collect::<Vec<_>>(), "older pages walk the whole list in order");
+    assert_eq!(
+        seen,
+        all.iter().map(|s| s.id).collect::<Vec<_>>(),
+        "older pages walk the whole list in order"
+    );
 
     let mut back = Vec::new();
-    let mut request = PageRequest { cursor: Some((Direction::Newer, cursor(all.last().unwrap()))), limit: 5 };
+    let mut request = PageRequest {
+        cursor: Some((Direction::Newer, cursor(all.last().unwrap()))),
+        limit: 5,
+    };
     loop {
-        let page = store.list_published(Listing::Latest, request).await.unwrap();
+        let page = store
+            .list_published(Listing::Latest, request)
+            .await
+            .unwrap();
         let Some(first) = page.first() else { break };
-        assert!(page.windows(2).all(|w| w[0].published_at >= w[1].published_at), "newer pages are newest first too");
-        request = PageRequest { cursor: Some((Direction::Newer, cursor(first))), limit: 5 };
+        assert!(
+            page.windows(2)
+                .all(|w| w[0].published_at >= w[1].published_at),
+            "newer pages are newest first too"
+        );
+        request = PageRequest {
+            cursor: Some((Direction::Newer, cursor(first))),
+            limit: 5,
+        };
         back.splice(0..0, page.iter().map(|s| s.id));
     }
-    assert_eq!(back, all[..22].iter().map(|s| s.id).collect::<Vec<_>>(), "newer pages walk back to the top");
+    assert_eq!(
+        back,
+        all[..22].iter().map(|s| s.id).collect::<Vec<_>>(),
+        "newer pages walk back to the top"
+    );
 }
 
 async fn unpublishing_takes_an_article_off_listings(store: &SqlStore) {
     let section = section(store, "World").await;
-    let id = store.insert_article(&article("live", section, 0)).await.unwrap();
-    assert!(store.set_article_status(id, ArticleStatus::Draft, None, at(5)).await.unwrap());
-    assert!(store.list_published(Listing::Latest, PageRequest::first(10)).await.unwrap().is_empty());
+    let id = store
+        .insert_article(&article("live", section, 0))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_article_status(id, ArticleStatus::Draft, None, at(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .list_published(Listing::Latest, PageRequest::first(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let stored = store.article_by_id(id).await.unwrap().unwrap();
     assert_eq!(stored.status, ArticleStatus::Draft);
-    assert_eq!(stored.published_at, Some(at(0)), "the original publication time is kept");
+    assert_eq!(
+        stored.published_at,
+        Some(at(0)),
+        "the original publication time is kept"
+    );
     assert_eq!(stored.updated_at, at(5));
-    assert!(!store.set_article_status(ArticleId(9999), ArticleStatus::Published, None, at(5)).await.unwrap());
+    assert!(
+        !store
+            .set_article_status(ArticleId(9999), ArticleStatus::Published, None, at(5))
+            .await
+            .unwrap()
+    );
 }
 
 async fn summaries_skip_missing_ids_and_report_status(store: &SqlStore) {
     let section = section(store, "World").await;
-    let live = store.insert_article(&article("live", section, 0)).await.unwrap();
+    let live = store
+        .insert_article(&article("live", section, 0))
+        .await
+        .unwrap();
     let mut draft = article("draft", section, 1);
     draft.status = ArticleStatus::Draft;
     let draft = store.insert_article(&draft).await.unwrap();
-    let mut found = store.summaries(&[draft, ArticleId(424242), live]).await.unwrap();
+    let mut found = store
+        .summaries(&[draft, ArticleId(424242), live])
+        .await
+        .unwrap();
     found.sort_by_key(|s| s.id);
     assert_eq!(found.len(), 2);
-    assert_eq!((found[0].id, found[0].status), (live, ArticleStatus::Published));
-    assert_eq!((found[1].id, found[1].status), (draft, ArticleStatus::Draft));
+    assert_eq!(
+        (found[0].id, found[0].status),
+        (live, ArticleStatus::Published)
+    );
+    assert_eq!(
+        (found[1].id, found[1].status),
+        (draft, ArticleStatus::Draft)
+    );
     assert!(store.summaries(&[]).await.unwrap().is_empty());
 }
 

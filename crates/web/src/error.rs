@@ -55,22 +55,46 @@ struct ErrorTemplate {
 }
 
 /// Replaces the body of marked error responses with a page in the site's layout.
-pub async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
-    let Some(ErrorPage(status)) = response.extensions().get::<ErrorPage>().copied() else { return response };
+    let Some(ErrorPage(status)) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
     let (heading, message) = match status {
-        StatusCode::NOT_FOUND => ("Page not found", "There is no page at this address. It may have moved, or the link may be mistyped."),
-        StatusCode::SERVICE_UNAVAILABLE => ("Temporarily unavailable", "We cannot reach our newsroom database right now. Please try again in a minute."),
-        _ => ("Something went wrong", "We could not show this page. The problem has been logged; please try again later."),
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "There is no page at this address. It may have moved, or the link may be mistyped.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Temporarily unavailable",
+            "We cannot reach our newsroom database right now. Please try again in a minute.",
+        ),
+        _ => (
+            "Something went wrong",
+            "We could not show this page. The problem has been logged; please try again later.",
+        ),
     };
     let page = match Layout::build(&state, heading, "").await {
-        Ok(layout) => ErrorTemplate { layout, heading, message }.render().ok(),
+        Ok(layout) => ErrorTemplate {
+            layout,
+            heading,
+            message,
+        }
+        .render()
+        .ok(),
         Err(_) => None,
     };
     let body = page.unwrap_or_else(|| {
         format!("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>")
     });
     let mut response = (status, Html(body)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
 }

@@ -10,10 +10,10 @@ use dateline_domain::{Cursor, Direction, Listing, PageRequest, Slug};
 use dateline_services::reading;
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::error::WebError;
 use crate::layout::Layout;
 use crate::views::{ArticlePage, FrontPage, Pager, Teaser};
-use crate::AppState;
 
 /// Articles per page of a front.
 pub const PAGE_SIZE: u32 = 20;
@@ -23,13 +23,18 @@ const STYLESHEET: &str = include_str!("../static/style.css");
 /// The stylesheet's URL, with a content hash so it can be cached forever.
 pub static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| {
     // FNV-1a: enough to tell one version of the file from the next.
-    let hash = STYLESHEET.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = STYLESHEET.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     format!("/static/style.css?v={:08x}", hash as u32)
 });
 
 pub async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
         STYLESHEET,
     )
         .into_response()
@@ -53,14 +58,23 @@ fn slug(raw: &str) -> Result<Slug, WebError> {
     Slug::parse(raw).map_err(|_| WebError::NotFound)
 }
 
-pub async fn show_article(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Html<String>, WebError> {
+pub async fn show_article(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Html<String>, WebError> {
     let slug = slug(&raw)?;
     let site = state.site();
-    let article = reading::published_article(state.store.as_ref(), &site, &slug).await?.ok_or(WebError::NotFound)?;
-    let layout = Layout::build(&state, &article.article.headline, article.article.section.slug.as_str())
+    let article = reading::published_article(state.store.as_ref(), &site, &slug)
         .await?
-        .with_description(&article.article.standfirst)
-        .with_canonical(&site.base_url, &format!("/{slug}"));
+        .ok_or(WebError::NotFound)?;
+    let layout = Layout::build(
+        &state,
+        &article.article.headline,
+        article.article.section.slug.as_str(),
+    )
+    .await?
+    .with_description(&article.article.standfirst)
+    .with_canonical(&site.base_url, &format!("/{slug}"));
     Ok(Html(ArticlePage::new(layout, article, &site).render()?))
 }
 
@@ -85,7 +99,10 @@ impl PageQuery {
             (None, None) => None,
         };
         // One more than a page, to learn whether there is a next one.
-        PageRequest { cursor, limit: PAGE_SIZE + 1 }
+        PageRequest {
+            cursor,
+            limit: PAGE_SIZE + 1,
+        }
     }
 }
 
@@ -115,11 +132,31 @@ async fn front(
         }
     }
     let cursor_of = |s: &dateline_domain::ArticleSummary| {
-        s.published_at.map(|published_at| Cursor { published_at, id: s.id }.encode())
+        s.published_at.map(|published_at| {
+            Cursor {
+                published_at,
+                id: s.id,
+            }
+            .encode()
+        })
     };
     let pager = Pager {
-        newer: has_newer.then(|| items.first().and_then(cursor_of).map(|c| format!("{path}?after={c}"))).flatten(),
-        older: has_older.then(|| items.last().and_then(cursor_of).map(|c| format!("{path}?before={c}"))).flatten(),
+        newer: has_newer
+            .then(|| {
+                items
+                    .first()
+                    .and_then(cursor_of)
+                    .map(|c| format!("{path}?after={c}"))
+            })
+            .flatten(),
+        older: has_older
+            .then(|| {
+                items
+                    .last()
+                    .and_then(cursor_of)
+                    .map(|c| format!("{path}?before={c}"))
+            })
+            .flatten(),
     };
     let first_page = request.cursor.is_none();
     if first_page {
@@ -136,10 +173,24 @@ async fn front(
     Ok(Html(page.render()?))
 }
 
-pub async fn show_home(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Result<Html<String>, WebError> {
+pub async fn show_home(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, WebError> {
     let site = state.site();
-    let layout = Layout::build(&state, "Latest news", "").await?.with_description(&format!("Latest news from {}", site.name));
-    front(&state, Listing::Latest, &query, "/", layout, "Latest news".to_owned(), false).await
+    let layout = Layout::build(&state, "Latest news", "")
+        .await?
+        .with_description(&format!("Latest news from {}", site.name));
+    front(
+        &state,
+        Listing::Latest,
+        &query,
+        "/",
+        layout,
+        "Latest news".to_owned(),
+        false,
+    )
+    .await
 }
 
 pub async fn show_section(
@@ -147,12 +198,25 @@ pub async fn show_section(
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, WebError> {
-    let section = state.store.section_by_slug(&slug(&raw)?).await?.ok_or(WebError::NotFound)?;
+    let section = state
+        .store
+        .section_by_slug(&slug(&raw)?)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &section.name, section.slug.as_str())
         .await?
         .with_description(&format!("The latest {} news", section.name));
     let path = format!("/section/{}", section.slug);
-    front(&state, Listing::Section(section.id), &query, &path, layout, section.name, true).await
+    front(
+        &state,
+        Listing::Section(section.id),
+        &query,
+        &path,
+        layout,
+        section.name,
+        true,
+    )
+    .await
 }
 
 pub async fn show_tag(
@@ -160,10 +224,25 @@ pub async fn show_tag(
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, WebError> {
-    let tag = state.store.tag_by_slug(&slug(&raw)?).await?.ok_or(WebError::NotFound)?;
-    let layout = Layout::build(&state, &tag.name, "").await?.with_description(&format!("Stories about {}", tag.name));
+    let tag = state
+        .store
+        .tag_by_slug(&slug(&raw)?)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let layout = Layout::build(&state, &tag.name, "")
+        .await?
+        .with_description(&format!("Stories about {}", tag.name));
     let path = format!("/tag/{}", tag.slug);
-    front(&state, Listing::Tag(tag.id), &query, &path, layout, tag.name, true).await
+    front(
+        &state,
+        Listing::Tag(tag.id),
+        &query,
+        &path,
+        layout,
+        tag.name,
+        true,
+    )
+    .await
 }
 
 pub async fn show_author(
@@ -171,8 +250,23 @@ pub async fn show_author(
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, WebError> {
-    let author = state.store.author_by_slug(&slug(&raw)?).await?.ok_or(WebError::NotFound)?;
-    let layout = Layout::build(&state, &author.name, "").await?.with_description(&format!("Stories by {}", author.name));
+    let author = state
+        .store
+        .author_by_slug(&slug(&raw)?)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let layout = Layout::build(&state, &author.name, "")
+        .await?
+        .with_description(&format!("Stories by {}", author.name));
     let path = format!("/author/{}", author.slug);
-    front(&state, Listing::Author(author.id), &query, &path, layout, author.name, true).await
+    front(
+        &state,
+        Listing::Author(author.id),
+        &query,
+        &path,
+        layout,
+        author.name,
+        true,
+    )
+    .await
 }

@@ -29,7 +29,11 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub async fn build(state: &AppState, title: &str, current_section: &str) -> Result<Self, StoreError> {
+    pub async fn build(
+        state: &AppState,
+        title: &str,
+        current_section: &str,
+    ) -> Result<Self, StoreError> {
         let site = state.site();
         let now = state.clock.now();
         let nav = state
@@ -37,14 +41,21 @@ impl Layout {
             .sections()
             .await?
             .into_iter()
-            .map(|s| NavLink { href: format!("/section/{}", s.slug), current: s.slug.as_str() == current_section, name: s.name })
+            .map(|s| NavLink {
+                href: format!("/section/{}", s.slug),
+                current: s.slug.as_str() == current_section,
+                name: s.name,
+            })
             .collect();
         Ok(Self {
             site_name: site.name.clone(),
             lang: site.locale.to_string(),
             dir: site.locale.direction().as_str(),
             today: dates::long_date(now, site.time_zone, &site.locale),
-            today_iso: now.with_timezone(&site.time_zone).format("%Y-%m-%d").to_string(),
+            today_iso: now
+                .with_timezone(&site.time_zone)
+                .format("%Y-%m-%d")
+                .to_string(),
             nav,
             title: title.to_owned(),
             description: String::new(),

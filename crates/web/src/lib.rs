@@ -28,7 +28,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, site: SiteSettings) -> Self {
-        Self { store, clock, site: Arc::new(RwLock::new(Arc::new(site))) }
+        Self {
+            store,
+            clock,
+            site: Arc::new(RwLock::new(Arc::new(site))),
+        }
     }
 
     /// The site settings as of now.
@@ -54,8 +58,11 @@ pub fn app(state: AppState) -> Router {
         .route("/{slug}", get(handlers::show_article))
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
         .fallback(handlers::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_error_pages))
-        .layer(security::headers())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_error_pages,
+        ))
+        .layer(axum::middleware::from_fn(security::add_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -67,5 +74,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

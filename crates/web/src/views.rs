@@ -43,7 +43,10 @@ pub struct Moment {
 
 impl Moment {
     pub fn new(at: DateTime<Utc>, site: &SiteSettings) -> Self {
-        Self { text: dates::date_time(at, site.time_zone, &site.locale), iso: dates::rfc3339(at, site.time_zone) }
+        Self {
+            text: dates::date_time(at, site.time_zone, &site.locale),
+            iso: dates::rfc3339(at, site.time_zone),
+        }
     }
 }
 
@@ -76,7 +79,11 @@ pub struct ArticlePage {
 
 impl ArticlePage {
     pub fn new(layout: Layout, published: PublishedArticle, site: &SiteSettings) -> Self {
-        let PublishedArticle { article: a, body, attribution } = published;
+        let PublishedArticle {
+            article: a,
+            body,
+            attribution,
+        } = published;
         let published_at = a.published_at;
         // Show "Updated" only when the change came well after publication.
         let updated = published_at
@@ -88,9 +95,26 @@ impl ArticlePage {
             standfirst: a.standfirst,
             lang: a.language.to_string(),
             dir: a.language.direction().as_str(),
-            section: Link { href: format!("/section/{}", a.section.slug), name: a.section.name },
-            authors: a.authors.into_iter().map(|p| Link { href: format!("/author/{}", p.slug), name: p.name }).collect(),
-            tags: a.tags.into_iter().map(|t| Link { href: format!("/tag/{}", t.slug), name: t.name }).collect(),
+            section: Link {
+                href: format!("/section/{}", a.section.slug),
+                name: a.section.name,
+            },
+            authors: a
+                .authors
+                .into_iter()
+                .map(|p| Link {
+                    href: format!("/author/{}", p.slug),
+                    name: p.name,
+                })
+                .collect(),
+            tags: a
+                .tags
+                .into_iter()
+                .map(|t| Link {
+                    href: format!("/tag/{}", t.slug),
+                    name: t.name,
+                })
+                .collect(),
             published: published_at.map(|t| Moment::new(t, site)),
             updated,
             body: body
