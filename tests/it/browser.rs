@@ -26,11 +26,18 @@ impl Browser {
     /// A headless Chromium session, or `None` (with a message) where there is no Chromium.
     pub async fn start(test: &str) -> Option<Self> {
         if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-            assert!(std::env::var_os("CI").is_none(), "CI must install chromium and chromium-driver");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install chromium and chromium-driver"
+            );
             eprintln!("SKIPPED (no {CHROMIUM} or {CHROMEDRIVER}): {test}");
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -62,15 +69,29 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Some(Self { client, driver, _profile: profile })
+        Some(Self {
+            client,
+            driver,
+            _profile: profile,
+        })
     }
 
     /// Sizes the window so that the page's viewport is `width` × `height` CSS pixels.
     pub async fn viewport(&self, width: u32, height: u32) {
         self.client.set_window_size(width, height).await.unwrap();
-        let inner = self.client.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.unwrap();
-        let (w, h) = (inner[0].as_u64().unwrap() as u32, inner[1].as_u64().unwrap() as u32);
-        self.client.set_window_size(2 * width - w, 2 * height - h).await.unwrap();
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .unwrap();
+        let (w, h) = (
+            inner[0].as_u64().unwrap() as u32,
+            inner[1].as_u64().unwrap() as u32,
+        );
+        self.client
+            .set_window_size(2 * width - w, 2 * height - h)
+            .await
+            .unwrap();
     }
 
     /// Saves a screenshot of the viewport under `target/screenshots/`.
@@ -91,7 +112,9 @@ impl Browser {
 
 #[tokio::test]
 async fn seed_page_reads_well_on_a_phone_and_a_desktop() {
-    let Some(browser) = Browser::start("browser::seed_page_reads_well_on_a_phone_and_a_desktop").await else {
+    let Some(browser) =
+        Browser::start("browser::seed_page_reads_well_on_a_phone_and_a_desktop").await
+    else {
         return;
     };
     let app = TestApp::sqlite().await;
@@ -119,11 +142,23 @@ async fn seed_page_reads_well_on_a_phone_and_a_desktop() {
             .unwrap();
         let number = |key: &str| facts[key].as_f64().unwrap();
         assert_eq!(number("innerWidth") as u32, width, "{name}: viewport");
-        assert!(number("scrollWidth") <= number("innerWidth"), "{name}: the page scrolls sideways: {facts}");
-        assert!(number("bodyFont") >= 16.0, "{name}: body text is too small to read: {facts}");
-        assert!(number("bodyWidth") <= 720.0, "{name}: lines are too long to read: {facts}");
+        assert!(
+            number("scrollWidth") <= number("innerWidth"),
+            "{name}: the page scrolls sideways: {facts}"
+        );
+        assert!(
+            number("bodyFont") >= 16.0,
+            "{name}: body text is too small to read: {facts}"
+        );
+        assert!(
+            number("bodyWidth") <= 720.0,
+            "{name}: lines are too long to read: {facts}"
+        );
         assert_eq!(number("readMoreShown") as u32, 4, "{name}: {facts}");
-        assert_eq!(facts["headline"], "Imran Khan extends invitation to Putin, discuss ties on call");
+        assert_eq!(
+            facts["headline"],
+            "Imran Khan extends invitation to Putin, discuss ties on call"
+        );
         assert_eq!(facts["today"], "Tuesday, April 16, 2024");
         browser.screenshot(&format!("seed-article-{name}")).await;
     }
