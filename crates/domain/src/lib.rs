@@ -5,6 +5,7 @@
 //! ([`Slug::parse`], [`Headline::parse`], ...) so that everything inside holds only valid data.
 
 pub mod article;
+pub mod change;
 pub mod clock;
 pub mod listing;
 pub mod site;
@@ -15,6 +16,7 @@ pub use article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, NewArticle, Section,
     SectionId, Source, Tag, TagId,
 };
+pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use site::SiteSettings;

@@ -1,12 +1,15 @@
 //! The storage port: everything the services ask of a database. SQLite and PostgreSQL implement
 //! it in `dateline-store`, and one conformance suite holds both to the same behaviour.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, NewArticle, Section, Tag,
 };
+use crate::change::ChangeObserver;
 use crate::listing::{Listing, PageRequest};
 use crate::site::SiteSettings;
 use crate::text::Slug;
@@ -81,4 +84,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ArticleSummary>, StoreError>;
     /// How many articles there are, in any state.
     async fn count_articles(&self) -> Result<u64, StoreError>;
+
+    /// Registers an observer told of every committed change to articles (see [`ChangeObserver`]).
+    fn add_change_observer(&self, observer: Arc<dyn ChangeObserver>);
 }

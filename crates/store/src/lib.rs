@@ -8,6 +8,7 @@
 //! SQLite runs in WAL mode with `synchronous = FULL`: a write is on disk before the call that made
 //! it returns, so neither a killed process nor a power cut loses an acknowledged write.
 
+mod listen;
 mod rows;
 mod sql;
 #[cfg(feature = "testing")]
@@ -159,7 +160,7 @@ impl SqlStore {
             Backend::Postgres => pool_options.max_connections(16).connect_with(options).await,
         }
         .map_err(open_error)?;
-        Ok(SqlStore::new(pool, url.backend()))
+        Ok(SqlStore::new(pool, url.clone()))
     }
 
     /// Applies the migrations this binary carries that the database has not seen yet.

@@ -1,31 +1,109 @@
 //! The queries, written once for both backends.
 
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, ArticleSummary, Author, Cursor, Direction, Language,
-    Listing, NewArticle, PageRequest, Section, SiteSettings, Slug, Source, Store, StoreError, Tag,
+    Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
+    ContentChange, Cursor, Direction, Language, Listing, NewArticle, PageRequest, Section,
+    SectionId, SiteSettings, Slug, Source, Store, StoreError, Tag, TagId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 
-use crate::Backend;
 use crate::rows::{self, db_error, get};
+use crate::{Backend, DatabaseUrl};
 
 /// The columns [`rows::summary`] reads, for `articles a JOIN sections s`.
 pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst, a.status, a.language, \
      a.published_at, s.id AS section_id, s.slug AS section_slug, s.name AS section_name";
 
 /// A publication stored in SQLite or PostgreSQL.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    url: DatabaseUrl,
+    observers: Arc<RwLock<Vec<Arc<dyn ChangeObserver>>>>,
+    /// Tells this process's change notifications from other nodes'.
+    node: u64,
 }
 
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend)
+            .field("node", &self.node)
+            .finish()
+    }
+}
+
+/// The PostgreSQL channel change notifications travel on.
+pub(crate) const CHANGES_CHANNEL: &str = "dateline_changes";
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+const MAX_PAYLOAD: usize = 7_900;
+
 impl SqlStore {
-    pub(crate) fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend }
+    pub(crate) fn new(pool: AnyPool, url: DatabaseUrl) -> Self {
+        let backend = url.backend();
+        let node = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()).rotate_left(32);
+        Self {
+            pool,
+            backend,
+            url,
+            observers: Arc::default(),
+            node,
+        }
+    }
+
+    /// The database this store was opened on.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub(crate) fn node(&self) -> u64 {
+        self.node
+    }
+
+    /// Tells every observer of this process about `change`.
+    pub(crate) fn announce(&self, change: &ContentChange) {
+        let observers = self
+            .observers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for observer in observers {
+            observer.content_changed(change);
+        }
+    }
+
+    /// Commits `tx` with `change`: on PostgreSQL the notification to other nodes is part of the
+    /// transaction (delivered on commit); observers in this process hear of it after the commit.
+    pub(crate) async fn commit_change(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        change: ContentChange,
+    ) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            let mut payload = format!("{} {}", self.node, change.encode());
+            if payload.len() > MAX_PAYLOAD {
+                payload = format!("{} {}", self.node, ContentChange::everything().encode());
+            }
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        self.announce(&change);
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -142,6 +220,47 @@ impl SqlStore {
         .await
         .map_err(db_error)
     }
+}
+
+/// Adds the keys of every listing article `id` is on, as of now in `tx`.
+pub(crate) async fn listing_keys(
+    tx: &mut Transaction<'_, Any>,
+    id: ArticleId,
+    keys: &mut BTreeSet<CacheKey>,
+) -> Result<(), StoreError> {
+    keys.extend([CacheKey::Latest, CacheKey::Article(id)]);
+    let section: Option<i64> = sqlx::query_scalar("SELECT section_id FROM articles WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    keys.extend(section.map(|s| CacheKey::Section(SectionId(s))));
+    let tags: Vec<i64> =
+        sqlx::query_scalar("SELECT tag_id FROM article_tags WHERE article_id = $1")
+            .bind(id.0)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    keys.extend(tags.into_iter().map(|t| CacheKey::Tag(TagId(t))));
+    let authors: Vec<i64> =
+        sqlx::query_scalar("SELECT author_id FROM article_authors WHERE article_id = $1")
+            .bind(id.0)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    keys.extend(authors.into_iter().map(|a| CacheKey::Author(AuthorId(a))));
+    Ok(())
+}
+
+/// The keys of a new article, known without asking the database.
+fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>) {
+    keys.extend([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(a.section),
+    ]);
+    keys.extend(a.tags.iter().map(|t| CacheKey::Tag(*t)));
+    keys.extend(a.authors.iter().map(|u| CacheKey::Author(*u)));
 }
 
 type ArticleQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
@@ -297,17 +416,22 @@ impl Store for SqlStore {
     async fn insert_article(&self, article: &NewArticle) -> Result<ArticleId, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id = insert_one(&mut tx, article).await?;
-        tx.commit().await.map_err(db_error)?;
+        let mut change = ContentChange::default();
+        new_article_keys(id, article, &mut change.keys);
+        self.commit_change(tx, change).await?;
         Ok(id)
     }
 
     async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<ArticleId>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let mut ids = Vec::with_capacity(articles.len());
+        let mut change = ContentChange::default();
         for article in articles {
-            ids.push(insert_one(&mut tx, article).await?);
+            let id = insert_one(&mut tx, article).await?;
+            new_article_keys(id, article, &mut change.keys);
+            ids.push(id);
         }
-        tx.commit().await.map_err(db_error)?;
+        self.commit_change(tx, change).await?;
         Ok(ids)
     }
 
@@ -318,6 +442,7 @@ impl Store for SqlStore {
         published_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let done = sqlx::query(
             "UPDATE articles SET status = $1, published_at = COALESCE($2, published_at), updated_at = $3 WHERE id = $4",
         )
@@ -325,10 +450,16 @@ impl Store for SqlStore {
         .bind(published_at.map(|t| t.timestamp_millis()))
         .bind(now.timestamp_millis())
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let mut change = ContentChange::default();
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        self.commit_change(tx, change).await?;
+        Ok(true)
     }
 
     async fn article_by_id(&self, id: ArticleId) -> Result<Option<Article>, StoreError> {
@@ -446,5 +577,12 @@ impl Store for SqlStore {
             .await
             .map_err(db_error)?;
         Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    fn add_change_observer(&self, observer: Arc<dyn ChangeObserver>) {
+        self.observers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(observer);
     }
 }

@@ -7,8 +7,12 @@ use dateline_domain::{
     ArticleId, ArticleStatus, AuthorId, Cursor, Direction, Headline, Language, Listing, NewArticle,
     PageRequest, SectionId, SiteSettings, Slug, Source, Store, StoreError, TagId,
 };
-use dateline_store::SqlStore;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_store::testing::TestDatabase;
+use dateline_store::{Backend, SqlStore};
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
@@ -48,6 +52,8 @@ conformance!(
     unpublishing_takes_an_article_off_listings,
     summaries_skip_missing_ids_and_report_status,
     urdu_slugs_round_trip,
+    writes_announce_every_listing_they_touch,
+    other_nodes_hear_of_changes,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -490,4 +496,104 @@ async fn urdu_slugs_round_trip(store: &SqlStore) {
     let stored = store.article_by_slug(&new.slug).await.unwrap().unwrap();
     assert_eq!(stored.headline, "کراچی میں بارش");
     assert_eq!(stored.language.as_str(), "ur");
+}
+
+#[derive(Default)]
+struct Heard(std::sync::Mutex<Vec<ContentChange>>);
+
+impl ChangeObserver for Heard {
+    fn content_changed(&self, change: &ContentChange) {
+        self.0.lock().unwrap().push(change.clone());
+    }
+}
+
+impl Heard {
+    fn take(&self) -> Vec<ContentChange> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+async fn writes_announce_every_listing_they_touch(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let section = section(store, "World").await;
+    let tag = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    let author = store
+        .ensure_author(&Slug::parse("sana").unwrap(), "Sana")
+        .await
+        .unwrap()
+        .id;
+    let mut new = article("noticed", section, 0);
+    new.tags = vec![tag];
+    new.authors = vec![author];
+    let id = store.insert_article(&new).await.unwrap();
+    let expected = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(section),
+        CacheKey::Tag(tag),
+        CacheKey::Author(author),
+    ]);
+    assert_eq!(
+        heard.take(),
+        [ContentChange {
+            keys: expected.clone()
+        }],
+        "heard before insert returned"
+    );
+    store
+        .set_article_status(id, ArticleStatus::Draft, None, at(1))
+        .await
+        .unwrap();
+    assert_eq!(heard.take(), [ContentChange { keys: expected }]);
+    let err = store.insert_article(&new).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)));
+    assert!(heard.take().is_empty(), "a failed write announces nothing");
+    store
+        .set_article_status(ArticleId(9999), ArticleStatus::Draft, None, at(1))
+        .await
+        .unwrap();
+    assert!(
+        heard.take().is_empty(),
+        "nor does a write that found nothing"
+    );
+}
+
+async fn other_nodes_hear_of_changes(store: &SqlStore) {
+    let other = SqlStore::connect(store.url()).await.unwrap();
+    let heard = Arc::new(Heard::default());
+    other.add_change_observer(heard.clone());
+    let listener = other.listen_for_changes().await.unwrap();
+    if store.backend() == Backend::Sqlite {
+        assert!(
+            listener.is_none(),
+            "SQLite has one node and nothing to listen to"
+        );
+        return;
+    }
+    let listener = listener.expect("PostgreSQL nodes listen");
+    let section = section(store, "World").await;
+    let id = store
+        .insert_article(&article("far-away", section, 0))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let changes = heard.take();
+        if let Some(change) = changes.first() {
+            assert!(change.keys.contains(&CacheKey::Article(id)), "{change:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other node heard nothing within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    listener.abort();
+    other.close().await;
 }
