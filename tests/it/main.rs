@@ -7,4 +7,6 @@ mod browser;
 mod cli;
 mod crash;
 mod fronts;
+mod newsroom_accounts;
+mod newsroom_cli;
 mod seed_page;

@@ -4,6 +4,7 @@
 //! This crate knows nothing of HTTP, SQL or templates. Values are parsed at the edge
 //! ([`Slug::parse`], [`Headline::parse`], ...) so that everything inside holds only valid data.
 
+pub mod account;
 pub mod article;
 pub mod change;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod site;
 pub mod store;
 pub mod text;
 
+pub use account::{Action, Email, NewUser, Role, Session, User, UserId};
 pub use article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, NewArticle, Section,
     SectionId, Source, Tag, TagId,

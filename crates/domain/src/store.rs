@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::account::{Email, NewUser, Session, User, UserId};
 use crate::article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, NewArticle, Section, Tag,
 };
@@ -87,4 +88,44 @@ pub trait Store: Send + Sync + 'static {
 
     /// Registers an observer told of every committed change to articles (see [`ChangeObserver`]).
     fn add_change_observer(&self, observer: Arc<dyn ChangeObserver>);
+
+    // Newsroom
+
+    /// Writes a new account. A taken e-mail address is [`StoreError::Conflict`].
+    async fn insert_user(&self, user: &NewUser) -> Result<User, StoreError>;
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The account signing in with `email`, and its password hash.
+    async fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError>;
+    /// Every account, by name.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Replaces an account's password hash and ends every session of the account except
+    /// `keep_session` (a token hash). Returns false when there is no such account.
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The unexpired session with this token hash, and its account.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError>;
+    /// Ends a session; ending one that does not exist is not an error. Expired sessions of every
+    /// account are removed on the way.
+    async fn delete_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Notes a failed sign-in under each of `scopes` (an account, an address).
+    async fn record_sign_in_failure(
+        &self,
+        scopes: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// How many failures were noted under `scope` since `since`.
+    async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Forgets the failures under `scope` (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError>;
 }

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
-    ContentChange, Cursor, Direction, Language, Listing, NewArticle, PageRequest, Section,
-    SectionId, SiteSettings, Slug, Source, Store, StoreError, Tag, TagId,
+    ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
+    Section, SectionId, Session, SiteSettings, Slug, Source, Store, StoreError, Tag, TagId, User,
+    UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -584,5 +585,65 @@ impl Store for SqlStore {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(observer);
+    }
+
+    // Newsroom
+
+    async fn insert_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        self.insert_user_row(user).await
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.user_row_by_id(id).await
+    }
+
+    async fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
+        self.user_credentials_row(email).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.user_rows().await
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.set_password_hash_row(id, password_hash, keep_session)
+            .await
+    }
+
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.insert_session_row(session).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        self.session_row(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.delete_session_row(token_hash, now).await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        scopes: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.record_sign_in_failure_rows(scopes, at).await
+    }
+
+    async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.sign_in_failure_count(scope, since).await
+    }
+
+    async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError> {
+        self.clear_sign_in_failure_rows(scope).await
     }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
+use dateline_domain::{Email, NewUser, Role, Session, UserId};
 use dateline_store::testing::TestDatabase;
 use dateline_store::{Backend, SqlStore};
 
@@ -54,6 +55,9 @@ conformance!(
     urdu_slugs_round_trip,
     writes_announce_every_listing_they_touch,
     other_nodes_hear_of_changes,
+    accounts_round_trip_and_emails_are_unique,
+    sessions_expire_and_password_changes_end_the_others,
+    sign_in_failures_are_counted_per_scope_and_window,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -596,4 +600,137 @@ async fn other_nodes_hear_of_changes(store: &SqlStore) {
     }
     listener.abort();
     other.close().await;
+}
+
+// Newsroom
+
+fn new_user(email: &str, role: Role) -> NewUser {
+    NewUser {
+        email: Email::parse(email).unwrap(),
+        name: format!("Name of {email}"),
+        role,
+        password_hash: format!("hash of {email}"),
+        created_at: at(0),
+    }
+}
+
+fn session(token: &str, user: UserId, expires: i64) -> Session {
+    Session {
+        token_hash: token.to_owned(),
+        user,
+        csrf_token: format!("csrf of {token}"),
+        created_at: at(0),
+        expires_at: at(expires),
+    }
+}
+
+async fn accounts_round_trip_and_emails_are_unique(store: &SqlStore) {
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    assert_eq!(sana.role, Role::Editor);
+    assert_eq!(store.user_by_id(sana.id).await.unwrap(), Some(sana.clone()));
+    let (found, hash) = store
+        .user_credentials(&Email::parse("SANA@gvs.pk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found, hash.as_str()),
+        (sana.clone(), "hash of sana@gvs.pk")
+    );
+    let err = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Admin))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    store
+        .insert_user(&new_user("ali@gvs.pk", Role::Contributor))
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.email.to_string(), u.role))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ali@gvs.pk".to_owned(), Role::Contributor),
+            ("sana@gvs.pk".to_owned(), Role::Editor)
+        ]
+    );
+    assert_eq!(store.user_by_id(UserId(9999)).await.unwrap(), None);
+}
+
+async fn sessions_expire_and_password_changes_end_the_others(store: &SqlStore) {
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Author))
+        .await
+        .unwrap();
+    for token in ["one", "two", "three"] {
+        store
+            .insert_session(&session(token, sana.id, 60))
+            .await
+            .unwrap();
+    }
+    let (found, user) = store.session("one", at(59)).await.unwrap().unwrap();
+    assert_eq!(
+        (found.csrf_token.as_str(), user.id),
+        ("csrf of one", sana.id)
+    );
+    assert_eq!(found.expires_at, at(60));
+    assert!(
+        store.session("one", at(60)).await.unwrap().is_none(),
+        "expired"
+    );
+    assert!(store.session("nope", at(1)).await.unwrap().is_none());
+    assert!(
+        store
+            .set_password_hash(sana.id, "new hash", Some("two"))
+            .await
+            .unwrap()
+    );
+    assert!(store.session("one", at(1)).await.unwrap().is_none());
+    assert!(store.session("two", at(1)).await.unwrap().is_some());
+    assert!(store.session("three", at(1)).await.unwrap().is_none());
+    let (_, hash) = store.user_credentials(&sana.email).await.unwrap().unwrap();
+    assert_eq!(hash, "new hash");
+    assert!(
+        !store
+            .set_password_hash(UserId(9999), "x", None)
+            .await
+            .unwrap()
+    );
+    store.delete_session("two", at(1)).await.unwrap();
+    assert!(store.session("two", at(1)).await.unwrap().is_none());
+    store.delete_session("two", at(1)).await.unwrap();
+}
+
+async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
+    let scopes = [
+        "account:sana@gvs.pk".to_owned(),
+        "address:10.0.0.1".to_owned(),
+    ];
+    for minute in [0, 5, 10] {
+        store
+            .record_sign_in_failure(&scopes, at(minute))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 3);
+    assert_eq!(store.sign_in_failures(&scopes[1], at(5)).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .sign_in_failures("address:10.0.0.2", at(0))
+            .await
+            .unwrap(),
+        0
+    );
+    store.clear_sign_in_failures(&scopes[0]).await.unwrap();
+    assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 0);
+    assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 3);
 }

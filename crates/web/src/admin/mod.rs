@@ -1,0 +1,262 @@
+//! The newsroom at `/admin`: sign-in, accounts, and (in the modules below) the article editor.
+//!
+//! Every route here is behind [`SignedIn`], which sends anonymous visitors to the sign-in page,
+//! and checks the account's role with [`SignedIn::require`] before doing anything. Every
+//! state-changing form carries the session's CSRF token, checked with [`SignedIn::check_csrf`]
+//! before anything is read from or written to the store.
+
+mod auth;
+mod session;
+mod users;
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use dateline_domain::{Action, User};
+
+use crate::AppState;
+use crate::error::WebError;
+
+pub use session::SignedIn;
+
+/// The newsroom's routes, merged into the site's router by [`crate::app`].
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/static/admin.css", get(stylesheet))
+        .route("/admin/login", get(auth::show_login).post(auth::sign_in))
+        .route("/admin/logout", axum::routing::post(auth::sign_out))
+        .route(
+            "/admin/password",
+            get(auth::show_password).post(auth::change_password),
+        )
+        .route("/admin/users", get(users::list_users).post(users::add_user))
+        .route("/admin", get(auth::show_dashboard))
+        .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
+}
+
+const STYLESHEET: &str = include_str!("../../static/admin.css");
+
+/// The newsroom stylesheet's URL, with a content hash so it can be cached forever.
+pub static STYLESHEET_HREF: LazyLock<String> =
+    LazyLock::new(|| format!("/admin/static/admin.css?v={:08x}", fnv(STYLESHEET)));
+
+fn fnv(text: &str) -> u32 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) as u32
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// What every newsroom page shares: the top bar with the account and its links.
+pub struct AdminLayout {
+    pub site_name: String,
+    pub title: String,
+    pub stylesheet: &'static str,
+    /// The signed-in account; `None` on the sign-in page.
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// Which top-bar link is the current page.
+    pub current: &'static str,
+}
+
+/// The account as the top bar shows it, with the links its role may follow.
+pub struct NavUser {
+    pub name: String,
+    pub role: &'static str,
+    pub manages_users: bool,
+}
+
+impl AdminLayout {
+    pub fn new(state: &AppState, title: &str, signed: Option<&SignedIn>) -> Self {
+        Self {
+            site_name: state.site().name.clone(),
+            title: title.to_owned(),
+            stylesheet: STYLESHEET_HREF.as_str(),
+            user: signed.map(|s| nav_user(&s.user)),
+            csrf: signed
+                .map(|s| s.session.csrf_token.clone())
+                .unwrap_or_default(),
+            current: "",
+        }
+    }
+
+    pub fn at(mut self, current: &'static str) -> Self {
+        self.current = current;
+        self
+    }
+}
+
+fn nav_user(user: &User) -> NavUser {
+    NavUser {
+        name: user.name.clone(),
+        role: user.role.as_str(),
+        manages_users: user.may(Action::ManageUsers),
+    }
+}
+
+/// Why a newsroom request was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Nobody is signed in (or the session expired): go to the sign-in page, then back.
+    #[error("sign-in required")]
+    SignIn { next: String },
+    /// The account's role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The form's CSRF token is missing or not this session's.
+    #[error("CSRF token rejected")]
+    Csrf,
+    /// The request cannot be read (a malformed form).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    /// Something went wrong that the visitor cannot fix; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Web(#[from] WebError),
+}
+
+impl From<dateline_domain::StoreError> for AdminError {
+    fn from(e: dateline_domain::StoreError) -> Self {
+        AdminError::Web(e.into())
+    }
+}
+
+impl From<askama::Error> for AdminError {
+    fn from(e: askama::Error) -> Self {
+        AdminError::Web(e.into())
+    }
+}
+
+impl From<dateline_services::ServiceError> for AdminError {
+    fn from(e: dateline_services::ServiceError) -> Self {
+        use dateline_services::ServiceError;
+        match e {
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Invalid(problems) => AdminError::BadRequest(
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ServiceError::Internal(cause) => AdminError::Internal(cause),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage {
+    layout: AdminLayout,
+    heading: &'static str,
+    message: String,
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            AdminError::SignIn { next } => {
+                let to = format!("/admin/login?next={}", encode_component(&next));
+                return Redirect::to(&to).into_response();
+            }
+            AdminError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your role does not allow this. Nothing was changed. Ask an editor or an administrator if you need it done.".to_owned(),
+            ),
+            AdminError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form has expired or did not come from this newsroom, so nothing was changed. Go back, reload the page and try again.".to_owned(),
+            ),
+            AdminError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                "Cannot do that",
+                format!("{message}. Nothing was changed."),
+            ),
+            AdminError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing at this address in the newsroom.".to_owned(),
+            ),
+            AdminError::Internal(cause) => {
+                tracing::error!(%cause, "newsroom request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The problem has been logged. Nothing was changed; please try again.".to_owned(),
+                )
+            }
+            AdminError::Web(e) => return e.into_response(),
+        };
+        let page = MessagePage {
+            layout: AdminLayout {
+                site_name: String::new(),
+                title: heading.to_owned(),
+                stylesheet: STYLESHEET_HREF.as_str(),
+                user: None,
+                csrf: String::new(),
+                current: "",
+            },
+            heading,
+            message,
+        };
+        match page.render() {
+            Ok(body) => (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response(),
+            Err(e) => WebError::from(e).into_response(),
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char);
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A rendered newsroom page: never cached by browsers or proxies.
+pub fn page(status: StatusCode, html: String) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// An action in the words of the dashboard.
+pub fn action_words(action: Action) -> &'static str {
+    match action {
+        Action::UseNewsroom => "use the newsroom",
+        Action::WriteOwnDrafts => "write and edit your own drafts",
+        Action::SubmitForReview => "submit your drafts for review",
+        Action::ChangeOwnPassword => "change your password",
+        Action::PublishOwn => "publish your own articles",
+        Action::EditAnyArticle => "edit anyone's articles",
+        Action::PublishAny => "publish, schedule, unpublish and correct anyone's articles",
+        Action::ManageSectionsAndTags => "manage sections and tags",
+        Action::ViewAuditLog => "read the audit log",
+        Action::ManageUsers => "manage accounts",
+        Action::ManageSiteSettings => "change the site settings",
+    }
+}
