@@ -24,11 +24,17 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let site = demo::set_up_publication(&store, clock.now(), config.demo)
         .await
         .context("while setting up the publication")?;
-    let state = AppState::new(Arc::new(store.clone()), clock, site);
+    let state = AppState::new(Arc::new(store.clone()), clock.clone(), site);
+    // Scheduled publishing: catches up at once on anything that fell due while stopped.
+    let scheduler = tokio::spawn(dateline_services::newsroom::run_scheduler(
+        state.store.clone(),
+        clock,
+    ));
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
     dateline_web::serve(listener, state, shutdown_signal())
         .await
         .context("while serving")?;
+    scheduler.abort();
     store.close().await;
     Ok(())
 }

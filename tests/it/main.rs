@@ -8,5 +8,7 @@ mod cli;
 mod crash;
 mod fronts;
 mod newsroom_accounts;
+mod newsroom_articles;
+mod newsroom_browser;
 mod newsroom_cli;
 mod seed_page;

@@ -9,6 +9,7 @@ pub mod article;
 pub mod change;
 pub mod clock;
 pub mod listing;
+pub mod newsroom;
 pub mod site;
 pub mod store;
 pub mod text;
@@ -21,6 +22,10 @@ pub use article::{
 pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
+pub use newsroom::{
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
+    RevisionKind, SaveOutcome, Transition, Workflow,
+};
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};
 pub use text::{Direction as TextDirection, Headline, InvalidValue, Language, Slug};

@@ -12,6 +12,10 @@ use crate::article::{
 };
 use crate::change::ChangeObserver;
 use crate::listing::{Listing, PageRequest};
+use crate::newsroom::{
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
+    RevisionKind, SaveOutcome, Transition, Workflow,
+};
 use crate::site::SiteSettings;
 use crate::text::Slug;
 
@@ -128,4 +132,77 @@ pub trait Store: Send + Sync + 'static {
     async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Forgets the failures under `scope` (after a successful sign-in).
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError>;
+
+    /// Writes a new draft, written by `by`, with its first revision, all or nothing.
+    /// A taken slug is [`StoreError::Conflict`].
+    async fn insert_draft(
+        &self,
+        article: &NewArticle,
+        draft: &Draft,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<ArticleId, StoreError>;
+    async fn workflow(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError>;
+    /// Stores `draft` as the next revision if `based_on` is still the newest; otherwise keeps it
+    /// as a [`RevisionKind::Conflict`] revision and changes nothing else. With `content`, a saved
+    /// revision also becomes the article's stored content (for articles not yet live).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one atomic write with all its parts"
+    )]
+    async fn save_revision(
+        &self,
+        id: ArticleId,
+        based_on: i64,
+        draft: &Draft,
+        kind: RevisionKind,
+        by: UserId,
+        content: Option<&Content>,
+        audit: &AuditEntry,
+    ) -> Result<SaveOutcome, StoreError>;
+    /// Every revision of an article, newest first.
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError>;
+    async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError>;
+    /// Moves an article through the workflow if its status is one of `t.from`; returns false
+    /// (and writes nothing) when it is not, or there is no such article.
+    async fn transition(
+        &self,
+        id: ArticleId,
+        t: &Transition<'_>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Scheduled articles whose time has come, earliest first.
+    async fn due_articles(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>, StoreError>;
+    /// One page of the newsroom's list, newest change first, and how many match in all.
+    async fn desk(
+        &self,
+        filter: &DeskFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<DeskItem>, u64), StoreError>;
+    /// Articles whose headline contains `text` (any case), newest first: the Read More picker.
+    async fn find_by_headline(
+        &self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
+    async fn authors(&self) -> Result<Vec<Author>, StoreError>;
+    async fn tags(&self) -> Result<Vec<Tag>, StoreError>;
+    /// Adds a dated note to an article and moves its `updated_at`. False when there is no
+    /// such article.
+    async fn add_correction(
+        &self,
+        correction: &Correction,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// An article's notes, oldest first.
+    async fn corrections(&self, id: ArticleId) -> Result<Vec<Correction>, StoreError>;
+    /// The audit log, newest first; only one article's lines when `article` is given.
+    async fn audit_log(
+        &self,
+        article: Option<ArticleId>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 }

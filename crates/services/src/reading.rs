@@ -39,7 +39,22 @@ pub async fn published_article(
     if article.status != ArticleStatus::Published {
         return Ok(None);
     }
-    let parts = body::split_rendered(&article.body_html);
+    let body = body_parts(store, &article.body_html).await?;
+    let attribution = article
+        .source
+        .as_ref()
+        .map(|source| attribution(settings, source));
+    Ok(Some(PublishedArticle {
+        article,
+        body,
+        attribution,
+    }))
+}
+
+/// A rendered body with its Read More blocks resolved as of now: current headlines, and nothing
+/// for targets that are missing or not published.
+pub async fn body_parts(store: &dyn Store, body_html: &str) -> Result<Vec<BodyPart>, StoreError> {
+    let parts = body::split_rendered(body_html);
     let ids: Vec<_> = parts
         .iter()
         .filter_map(|p| match p {
@@ -54,22 +69,13 @@ pub async fn published_article(
         .filter(|s| s.status == ArticleStatus::Published)
         .map(|s| (s.id, s))
         .collect();
-    let body = parts
+    Ok(parts
         .into_iter()
         .filter_map(|part| match part {
             Rendered::Html(html) => Some(BodyPart::Html(html.to_owned())),
             Rendered::ReadMore(id) => targets.get(&id).cloned().map(BodyPart::ReadMore),
         })
-        .collect();
-    let attribution = article
-        .source
-        .as_ref()
-        .map(|source| attribution(settings, source));
-    Ok(Some(PublishedArticle {
-        article,
-        body,
-        attribution,
-    }))
+        .collect())
 }
 
 /// Fills the site's attribution template for `source`.

@@ -11,6 +11,10 @@ use dateline_domain::{
     Section, SectionId, Session, SiteSettings, Slug, Source, Store, StoreError, Tag, TagId, User,
     UserId,
 };
+use dateline_domain::{
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
+    RevisionKind, SaveOutcome, Transition, Workflow,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 
@@ -254,7 +258,7 @@ pub(crate) async fn listing_keys(
 }
 
 /// The keys of a new article, known without asking the database.
-fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>) {
+pub(crate) fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>) {
     keys.extend([
         CacheKey::Latest,
         CacheKey::Article(id),
@@ -266,7 +270,7 @@ fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>
 
 type ArticleQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 
-async fn insert_one(
+pub(crate) async fn insert_one(
     tx: &mut Transaction<'_, Any>,
     a: &NewArticle,
 ) -> Result<ArticleId, StoreError> {
@@ -645,5 +649,101 @@ impl Store for SqlStore {
 
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError> {
         self.clear_sign_in_failure_rows(scope).await
+    }
+
+    async fn insert_draft(
+        &self,
+        article: &NewArticle,
+        draft: &Draft,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<ArticleId, StoreError> {
+        self.insert_draft_rows(article, draft, by, audit).await
+    }
+
+    async fn workflow(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError> {
+        self.workflow_row(id).await
+    }
+
+    async fn save_revision(
+        &self,
+        id: ArticleId,
+        based_on: i64,
+        draft: &Draft,
+        kind: RevisionKind,
+        by: UserId,
+        content: Option<&Content>,
+        audit: &AuditEntry,
+    ) -> Result<SaveOutcome, StoreError> {
+        self.save_revision_rows(id, based_on, draft, kind, by, content, audit)
+            .await
+    }
+
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError> {
+        self.revision_rows(id, None).await
+    }
+
+    async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError> {
+        Ok(self.revision_rows(id, Some(number)).await?.pop())
+    }
+
+    async fn transition(
+        &self,
+        id: ArticleId,
+        t: &Transition<'_>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.transition_rows(id, t, audit).await
+    }
+
+    async fn due_articles(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>, StoreError> {
+        self.due_rows(now).await
+    }
+
+    async fn desk(
+        &self,
+        filter: &DeskFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<DeskItem>, u64), StoreError> {
+        self.desk_rows(filter, offset, limit).await
+    }
+
+    async fn find_by_headline(
+        &self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        self.find_by_headline_rows(text, limit).await
+    }
+
+    async fn authors(&self) -> Result<Vec<Author>, StoreError> {
+        self.author_rows().await
+    }
+
+    async fn tags(&self) -> Result<Vec<Tag>, StoreError> {
+        self.tag_rows().await
+    }
+
+    async fn add_correction(
+        &self,
+        correction: &Correction,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.add_correction_rows(correction, by, audit).await
+    }
+
+    async fn corrections(&self, id: ArticleId) -> Result<Vec<Correction>, StoreError> {
+        self.correction_rows(id).await
+    }
+
+    async fn audit_log(
+        &self,
+        article: Option<ArticleId>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_rows(article, offset, limit).await
     }
 }

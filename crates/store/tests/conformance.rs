@@ -10,8 +10,11 @@ use dateline_domain::{
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use dateline_domain::{
+    AuditEntry, Content, Correction, Draft, Email, NewUser, RevisionKind, Role, SaveOutcome,
+    Session, Transition, UserId,
+};
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
-use dateline_domain::{Email, NewUser, Role, Session, UserId};
 use dateline_store::testing::TestDatabase;
 use dateline_store::{Backend, SqlStore};
 
@@ -58,6 +61,9 @@ conformance!(
     accounts_round_trip_and_emails_are_unique,
     sessions_expire_and_password_changes_end_the_others,
     sign_in_failures_are_counted_per_scope_and_window,
+    newsroom_writes_announce_old_and_new_listings,
+    saves_based_on_an_old_revision_are_kept_but_not_applied,
+    transitions_apply_only_from_the_given_states,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -733,4 +739,267 @@ async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
     store.clear_sign_in_failures(&scopes[0]).await.unwrap();
     assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 0);
     assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 3);
+}
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        at: at(1),
+        user: None,
+        action: action.to_owned(),
+        article: None,
+        detail: String::new(),
+    }
+}
+
+fn content_of(new: &NewArticle) -> Content {
+    Content {
+        headline: new.headline.clone(),
+        standfirst: new.standfirst.clone(),
+        body: new.body.clone(),
+        body_html: new.body_html.clone(),
+        section: new.section,
+        tags: new.tags.clone(),
+        authors: new.authors.clone(),
+        source: new.source.clone(),
+        language: new.language.clone(),
+    }
+}
+
+fn draft(headline: &str) -> Draft {
+    Draft {
+        headline: headline.to_owned(),
+        section: "World".to_owned(),
+        language: "en".to_owned(),
+        ..Draft::default()
+    }
+}
+
+async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let writer = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let sport = section(store, "Sport").await;
+    let tag = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    let mut new = article("drafted", world, 0);
+    new.status = ArticleStatus::Draft;
+    new.published_at = None;
+    new.tags = vec![tag];
+    let id = store
+        .insert_draft(&new, &draft("Drafted"), writer.id, &audit("created"))
+        .await
+        .unwrap();
+    let first = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(world),
+        CacheKey::Tag(tag),
+    ]);
+    assert_eq!(
+        heard.take(),
+        [ContentChange {
+            keys: first.clone()
+        }]
+    );
+    // Moving the draft to another section and dropping its tag touches both fronts.
+    let mut moved = content_of(&new);
+    moved.section = sport;
+    moved.tags = vec![];
+    let outcome = store
+        .save_revision(
+            id,
+            1,
+            &draft("Moved"),
+            RevisionKind::Save,
+            writer.id,
+            Some(&moved),
+            &audit("saved"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, SaveOutcome::Saved(2));
+    let both = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(world),
+        CacheKey::Section(sport),
+        CacheKey::Tag(tag),
+    ]);
+    assert_eq!(heard.take(), [ContentChange { keys: both }]);
+    let now_keys = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(sport),
+    ]);
+    let publish = Transition {
+        from: &[ArticleStatus::Draft],
+        to: ArticleStatus::Published,
+        content: Some((&moved, 2)),
+        published_at: Some(at(2)),
+        scheduled_at: None,
+        now: at(2),
+    };
+    assert!(
+        store
+            .transition(id, &publish, &audit("published"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        heard.take(),
+        [ContentChange {
+            keys: now_keys.clone()
+        }]
+    );
+    let correction = Correction {
+        article: id,
+        kind: "correction".to_owned(),
+        note: "Fixed a name.".to_owned(),
+        created_at: at(3),
+    };
+    assert!(
+        store
+            .add_correction(&correction, writer.id, &audit("corrected"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(heard.take(), [ContentChange { keys: now_keys }]);
+    assert_eq!(store.corrections(id).await.unwrap(), [correction]);
+    assert_eq!(
+        store.article_by_id(id).await.unwrap().unwrap().updated_at,
+        at(3)
+    );
+    // Writes that find nothing announce nothing.
+    assert!(
+        !store
+            .transition(id, &publish, &audit("again"))
+            .await
+            .unwrap()
+    );
+    assert!(heard.take().is_empty());
+    let log = store.audit_log(Some(id), 0, 10).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["corrected", "published", "saved", "created"]);
+}
+
+async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStore) {
+    let writer = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Author))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let mut new = article("contested", world, 0);
+    new.status = ArticleStatus::Draft;
+    let id = store
+        .insert_draft(&new, &draft("One"), writer.id, &audit("created"))
+        .await
+        .unwrap();
+    let save = |based_on, headline: &'static str| async move {
+        store
+            .save_revision(
+                id,
+                based_on,
+                &draft(headline),
+                RevisionKind::Save,
+                writer.id,
+                None,
+                &audit("saved"),
+            )
+            .await
+            .unwrap()
+    };
+    assert_eq!(save(1, "Two").await, SaveOutcome::Saved(2));
+    assert_eq!(
+        save(1, "Late").await,
+        SaveOutcome::Conflict {
+            current: 2,
+            kept_as: 3
+        }
+    );
+    assert_eq!(save(2, "Four").await, SaveOutcome::Saved(4));
+    let revisions = store.revisions(id).await.unwrap();
+    let seen: Vec<_> = revisions
+        .iter()
+        .map(|r| (r.number, r.kind, r.draft.headline.as_str(), r.based_on))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (4, RevisionKind::Save, "Four", 2),
+            (3, RevisionKind::Conflict, "Late", 1),
+            (2, RevisionKind::Save, "Two", 1),
+            (1, RevisionKind::Save, "One", 0),
+        ]
+    );
+    assert_eq!(
+        revisions[0].saved_by_name.as_deref(),
+        Some("Name of sana@gvs.pk")
+    );
+    assert_eq!(store.workflow(id).await.unwrap().unwrap().revision, 4);
+    let err = store
+        .save_revision(
+            ArticleId(9999),
+            0,
+            &draft("x"),
+            RevisionKind::Save,
+            writer.id,
+            None,
+            &audit("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
+}
+
+async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
+    let world = section(store, "World").await;
+    let mut new = article("scheduled", world, 0);
+    new.status = ArticleStatus::Draft;
+    new.published_at = None;
+    let id = store.insert_article(&new).await.unwrap();
+    let schedule = Transition {
+        from: &[ArticleStatus::Draft, ArticleStatus::InReview],
+        to: ArticleStatus::Scheduled,
+        content: None,
+        published_at: None,
+        scheduled_at: Some(at(60)),
+        now: at(1),
+    };
+    assert!(
+        store
+            .transition(id, &schedule, &audit("scheduled"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .transition(id, &schedule, &audit("scheduled"))
+            .await
+            .unwrap()
+    );
+    assert!(store.due_articles(at(59)).await.unwrap().is_empty());
+    assert_eq!(store.due_articles(at(60)).await.unwrap(), [id]);
+    let listed = store
+        .list_published(
+            Listing::Latest,
+            PageRequest {
+                cursor: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "a scheduled article is not public");
+    let wf = store.workflow(id).await.unwrap().unwrap();
+    assert_eq!(
+        (wf.status, wf.scheduled_at),
+        (ArticleStatus::Scheduled, Some(at(60)))
+    );
 }

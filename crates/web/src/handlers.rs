@@ -64,9 +64,17 @@ pub async fn show_article(
 ) -> Result<Html<String>, WebError> {
     let slug = slug(&raw)?;
     let site = state.site();
-    let article = reading::published_article(state.store.as_ref(), &site, &slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let Some(article) = reading::published_article(state.store.as_ref(), &site, &slug).await?
+    else {
+        // A taken-down article is gone on purpose: 410, not 404.
+        return match state.store.article_by_slug(&slug).await? {
+            Some(a) if a.status == dateline_domain::ArticleStatus::Unpublished => {
+                Err(WebError::Gone)
+            }
+            _ => Err(WebError::NotFound),
+        };
+    };
+    let corrections = state.store.corrections(article.article.id).await?;
     let layout = Layout::build(
         &state,
         &article.article.headline,
@@ -75,7 +83,9 @@ pub async fn show_article(
     .await?
     .with_description(&article.article.standfirst)
     .with_canonical(&site.base_url, &format!("/{slug}"));
-    Ok(Html(ArticlePage::new(layout, article, &site).render()?))
+    let mut page = ArticlePage::new(layout, article, &site);
+    page.corrections = crate::views::Note::list(&corrections, &site);
+    Ok(Html(page.render()?))
 }
 
 /// WordPress-style links end in a slash; ours do not.

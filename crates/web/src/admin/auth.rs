@@ -179,35 +179,6 @@ pub async fn sign_out(
 }
 
 #[derive(Template)]
-#[template(path = "admin/dashboard.html")]
-struct DashboardPage {
-    layout: AdminLayout,
-    name: String,
-    role: &'static str,
-    abilities: Vec<&'static str>,
-}
-
-pub async fn show_dashboard(
-    State(state): State<AppState>,
-    signed: SignedIn,
-) -> Result<Response, AdminError> {
-    signed.require(Action::UseNewsroom)?;
-    let abilities = dateline_domain::Action::ALL
-        .into_iter()
-        .filter(|a| signed.user.may(*a))
-        .map(super::action_words)
-        .collect();
-    let html = DashboardPage {
-        layout: AdminLayout::new(&state, "Newsroom", Some(&signed)).at("home"),
-        name: signed.user.name.clone(),
-        role: signed.user.role.as_str(),
-        abilities,
-    }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
-}
-
-#[derive(Template)]
 #[template(path = "admin/password.html")]
 struct PasswordPage {
     layout: AdminLayout,

@@ -5,6 +5,7 @@
 //! state-changing form carries the session's CSRF token, checked with [`SignedIn::check_csrf`]
 //! before anything is read from or written to the store.
 
+mod articles;
 mod auth;
 mod session;
 mod users;
@@ -15,7 +16,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use dateline_domain::{Action, User};
 
 use crate::AppState;
@@ -34,11 +35,68 @@ pub fn routes() -> Router<AppState> {
             get(auth::show_password).post(auth::change_password),
         )
         .route("/admin/users", get(users::list_users).post(users::add_user))
-        .route("/admin", get(auth::show_dashboard))
+        .route("/admin/static/editor.js", get(editor_script))
+        .route("/admin", get(articles::list_articles))
+        .route("/admin/articles/new", get(articles::new_article))
+        .route("/admin/articles", post(articles::create_article))
+        .route(
+            "/admin/articles/{id}",
+            get(articles::edit_article).post(articles::save_article),
+        )
+        .route(
+            "/admin/articles/{id}/autosave",
+            post(articles::autosave_article),
+        )
+        .route(
+            "/admin/articles/{id}/submit",
+            post(articles::submit_article),
+        )
+        .route(
+            "/admin/articles/{id}/publish",
+            post(articles::publish_article),
+        )
+        .route(
+            "/admin/articles/{id}/schedule",
+            post(articles::schedule_article),
+        )
+        .route(
+            "/admin/articles/{id}/unpublish",
+            post(articles::unpublish_article),
+        )
+        .route(
+            "/admin/articles/{id}/correct",
+            post(articles::correct_article),
+        )
+        .route("/admin/articles/{id}/history", get(articles::show_history))
+        .route("/admin/articles/{id}/diff", get(articles::show_diff))
+        .route(
+            "/admin/articles/{id}/restore",
+            post(articles::restore_revision),
+        )
+        .route("/admin/preview", post(articles::preview_article))
+        .route("/admin/read-more", get(articles::find_read_more))
+        .route("/admin/audit", get(articles::show_audit))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
 }
 
 const STYLESHEET: &str = include_str!("../../static/admin.css");
+const EDITOR_JS: &str = include_str!("../../static/editor.js");
+
+/// The editor script's URL, with a content hash so it can be cached forever. A same-origin file:
+/// the Content-Security-Policy forbids inline scripts.
+pub static EDITOR_JS_HREF: LazyLock<String> =
+    LazyLock::new(|| format!("/admin/static/editor.js?v={:08x}", fnv(EDITOR_JS)));
+
+async fn editor_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        EDITOR_JS,
+    )
+        .into_response()
+}
 
 /// The newsroom stylesheet's URL, with a content hash so it can be cached forever.
 pub static STYLESHEET_HREF: LazyLock<String> =
@@ -78,6 +136,7 @@ pub struct NavUser {
     pub name: String,
     pub role: &'static str,
     pub manages_users: bool,
+    pub reads_audit: bool,
 }
 
 impl AdminLayout {
@@ -105,6 +164,7 @@ fn nav_user(user: &User) -> NavUser {
         name: user.name.clone(),
         role: user.role.as_str(),
         manages_users: user.may(Action::ManageUsers),
+        reads_audit: user.may(Action::ViewAuditLog),
     }
 }
 
@@ -125,6 +185,9 @@ pub enum AdminError {
     BadRequest(String),
     #[error("not found")]
     NotFound,
+    /// The article is not in a state this action applies to.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Something went wrong that the visitor cannot fix; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -191,6 +254,11 @@ impl IntoResponse for AdminError {
                 "Cannot do that",
                 format!("{message}. Nothing was changed."),
             ),
+            AdminError::Conflict(message) => (
+                StatusCode::CONFLICT,
+                "Cannot do that now",
+                format!("{message} Nothing was changed."),
+            ),
             AdminError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",
@@ -242,21 +310,4 @@ pub fn encode_component(s: &str) -> String {
 /// A rendered newsroom page: never cached by browsers or proxies.
 pub fn page(status: StatusCode, html: String) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
-}
-
-/// An action in the words of the dashboard.
-pub fn action_words(action: Action) -> &'static str {
-    match action {
-        Action::UseNewsroom => "use the newsroom",
-        Action::WriteOwnDrafts => "write and edit your own drafts",
-        Action::SubmitForReview => "submit your drafts for review",
-        Action::ChangeOwnPassword => "change your password",
-        Action::PublishOwn => "publish your own articles",
-        Action::EditAnyArticle => "edit anyone's articles",
-        Action::PublishAny => "publish, schedule, unpublish and correct anyone's articles",
-        Action::ManageSectionsAndTags => "manage sections and tags",
-        Action::ViewAuditLog => "read the audit log",
-        Action::ManageUsers => "manage accounts",
-        Action::ManageSiteSettings => "change the site settings",
-    }
 }
