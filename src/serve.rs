@@ -24,7 +24,8 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let site = demo::set_up_publication(&store, clock.now(), config.demo)
         .await
         .context("while setting up the publication")?;
-    let state = AppState::new(Arc::new(store.clone()), clock.clone(), site);
+    let state = AppState::new(Arc::new(store.clone()), clock.clone(), site)
+        .with_media_dir(config.base.data_dir.join("media"));
     // Scheduled publishing: catches up at once on anything that fell due while stopped.
     let scheduler = tokio::spawn(dateline_services::newsroom::run_scheduler(
         state.store.clone(),

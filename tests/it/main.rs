@@ -11,4 +11,5 @@ mod newsroom_accounts;
 mod newsroom_articles;
 mod newsroom_browser;
 mod newsroom_cli;
+mod newsroom_media;
 mod seed_page;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     site: Arc<RwLock<Arc<SiteSettings>>>,
+    /// Where uploaded images and their renditions are kept (`<data dir>/media`).
+    pub media_dir: Arc<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -33,7 +35,14 @@ impl AppState {
             store,
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
+            media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
         }
+    }
+
+    /// Keeps uploaded images in `dir`.
+    pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.media_dir = Arc::new(dir);
+        self
     }
 
     /// The site settings as of now.
