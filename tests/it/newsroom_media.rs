@@ -78,6 +78,14 @@ async fn upload(
         .unwrap()
 }
 
+/// A file, the form's words, the answer expected and what its message must say.
+type BadUpload = (
+    Vec<u8>,
+    Vec<(&'static str, &'static str)>,
+    StatusCode,
+    &'static str,
+);
+
 const WORDS: [(&str, &str); 3] = [
     ("alt", "Flooded street in Karachi"),
     ("caption", "Saddar after the first rain"),
@@ -212,7 +220,7 @@ async fn bad_uploads_are_refused_clearly_and_store_nothing(app: TestApp) {
     let html_as_png = b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>";
     let mut oversize = png(10, 10);
     oversize.resize(11 * 1024 * 1024, 0);
-    let cases: Vec<(Vec<u8>, Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    let cases: Vec<BadUpload> = vec![
         (
             html_as_png.to_vec(),
             WORDS.to_vec(),

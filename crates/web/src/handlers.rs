@@ -192,7 +192,7 @@ async fn front(
             let mut teaser = Teaser::new(s, &site);
             teaser.image = images
                 .remove(&s.id)
-                .map(|image| crate::views::Picture::new(&image, 640));
+                .map(|image| Box::new(crate::views::Picture::new(&image, 640)));
             teaser
         })
         .collect();

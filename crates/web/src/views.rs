@@ -19,7 +19,7 @@ pub struct Teaser {
     pub dir: &'static str,
     pub time: Option<Moment>,
     /// The article's featured image, if it has one.
-    pub image: Option<Picture>,
+    pub image: Option<Box<Picture>>,
 }
 
 impl Teaser {

@@ -546,7 +546,9 @@ fn done_message(done: &str) -> &'static str {
         "unpublished" => "Unpublished. Its address now answers 410 Gone.",
         "corrected" => "The note has been added to the public article.",
         "restored" => "Restored as a new revision.",
-        "featured" => "The featured image has been changed; readers see it now.",
+        "featured" => {
+            "The featured image has been changed (on a live article, readers see it at once)."
+        }
         _ => "Done.",
     }
 }
