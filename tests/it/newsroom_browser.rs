@@ -285,6 +285,10 @@ async fn contributor_writes_editor_publishes_reader_reads() {
 
     // The editor publishes.
     sign_in(client, &app, editor.email.as_str()).await;
+    browser.screenshot("newsroom-articles-desktop").await;
+    browser.viewport(390, 844).await;
+    browser.screenshot("newsroom-articles-phone").await;
+    browser.viewport(1366, 900).await;
     client
         .find(Locator::LinkText("Karachi prepares for the monsoon"))
         .await
