@@ -98,6 +98,20 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         "Karachi prepares for the monsoon",
     )
     .await;
+    // Typing in a new article survives a reload before the first save.
+    until(
+        client,
+        "document.querySelector('.autosave-status').textContent.startsWith('Kept in this browser')",
+        "the unsaved copy",
+    )
+    .await;
+    client.refresh().await.unwrap();
+    until(
+        client,
+        "document.querySelector('input[name=headline]').value === 'Karachi prepares for the monsoon'",
+        "the unsaved copy to come back",
+    )
+    .await;
     fill(
         client,
         "textarea[name=standfirst]",
