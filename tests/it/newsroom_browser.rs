@@ -310,6 +310,16 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         .click()
         .await
         .unwrap();
+    let article_url = client.current_url().await.unwrap().to_string();
+    client
+        .goto(&format!(
+            "{}/history",
+            article_url.split('?').next().unwrap()
+        ))
+        .await
+        .unwrap();
+    browser.screenshot("newsroom-history").await;
+    client.goto(&article_url).await.unwrap();
     client
         .find(Locator::XPath("//button[text()='Publish now']"))
         .await
