@@ -136,7 +136,7 @@ fn migrate_applies_once_and_reports() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(String::from_utf8_lossy(&first.stdout).contains("2 migration(s) applied"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("3 migration(s) applied"));
     assert!(dir.path().join("dateline-data/dateline.db").exists());
     let again = run(dir.path(), &["migrate"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
