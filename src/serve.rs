@@ -25,6 +25,12 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         .await
         .context("while setting up the publication")?;
     let state = AppState::new(Arc::new(store.clone()), clock, site);
+    state.page_cache().set_limit(config.page_cache_bytes);
+    // Other nodes on the same PostgreSQL database tell us what they changed.
+    let _listener = store
+        .listen_for_changes()
+        .await
+        .context("while listening for changes")?;
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
     dateline_web::serve(listener, state, shutdown_signal())
         .await

@@ -52,6 +52,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<FixedClock>,
     pub store: Arc<SqlStore>,
+    pub state: AppState,
     server: tokio::task::JoinHandle<()>,
     _db: TestDatabase,
 }
@@ -78,8 +79,9 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
+        let serving = state.clone();
         let server = tokio::spawn(async move {
-            dateline_web::serve(listener, state, std::future::pending())
+            dateline_web::serve(listener, serving, std::future::pending())
                 .await
                 .expect("serve");
         });
@@ -90,6 +92,7 @@ impl TestApp {
         Self {
             addr,
             client,
+            state,
             clock,
             store,
             server,

@@ -4,7 +4,9 @@
 mod harness;
 
 mod browser;
+mod cache;
 mod cli;
 mod crash;
 mod fronts;
+mod nodes;
 mod seed_page;

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use dateline_domain::{
-    Article, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store, StoreError,
+    Article, ArticleId, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store,
+    StoreError,
 };
 
 use crate::body::{self, Rendered};
@@ -14,6 +15,8 @@ use crate::body::{self, Rendered};
 pub struct PublishedArticle {
     pub article: Article,
     pub body: Vec<BodyPart>,
+    /// Every article the body refers to, shown or not: the page changes when any of them does.
+    pub references: Vec<ArticleId>,
     /// "Via APP with additional inputs from GVS", when the copy came from an agency.
     pub attribution: Option<String>,
 }
@@ -47,7 +50,7 @@ pub async fn published_article(
             Rendered::Html(_) => None,
         })
         .collect();
-    let targets: HashMap<_, _> = store
+    let found: HashMap<_, _> = store
         .summaries(&ids)
         .await?
         .into_iter()
@@ -58,7 +61,7 @@ pub async fn published_article(
         .into_iter()
         .filter_map(|part| match part {
             Rendered::Html(html) => Some(BodyPart::Html(html.to_owned())),
-            Rendered::ReadMore(id) => targets.get(&id).cloned().map(BodyPart::ReadMore),
+            Rendered::ReadMore(id) => found.get(&id).cloned().map(BodyPart::ReadMore),
         })
         .collect();
     let attribution = article
@@ -68,6 +71,7 @@ pub async fn published_article(
     Ok(Some(PublishedArticle {
         article,
         body,
+        references: ids,
         attribution,
     }))
 }

@@ -1,16 +1,18 @@
 //! Request handlers, one per page type, named verb_noun.
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dateline_domain::{Cursor, Direction, Listing, PageRequest, Slug};
+use dateline_domain::{CacheKey, Cursor, Direction, Listing, PageRequest, Slug};
 use dateline_services::reading;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::cache::CacheTags;
 use crate::error::WebError;
 use crate::layout::Layout;
 use crate::views::{ArticlePage, FrontPage, Pager, Teaser};
@@ -61,7 +63,7 @@ fn slug(raw: &str) -> Result<Slug, WebError> {
 pub async fn show_article(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let site = state.site();
     let article = reading::published_article(state.store.as_ref(), &site, &slug)
@@ -75,7 +77,23 @@ pub async fn show_article(
     .await?
     .with_description(&article.article.standfirst)
     .with_canonical(&site.base_url, &format!("/{slug}"));
-    Ok(Html(ArticlePage::new(layout, article, &site).render()?))
+    let mut keys: BTreeSet<CacheKey> = article
+        .references
+        .iter()
+        .map(|id| CacheKey::Article(*id))
+        .collect();
+    keys.insert(CacheKey::Article(article.article.id));
+    Ok(cacheable(
+        ArticlePage::new(layout, article, &site).render()?,
+        keys,
+    ))
+}
+
+/// A page the cache may keep until something in `keys` changes.
+fn cacheable(html: String, keys: BTreeSet<CacheKey>) -> Response {
+    let mut response = Html(html).into_response();
+    response.extensions_mut().insert(CacheTags(keys));
+    response
 }
 
 /// WordPress-style links end in a slash; ours do not.
@@ -115,7 +133,7 @@ async fn front(
     mut layout: Layout,
     heading: String,
     show_heading: bool,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let site = state.site();
     let request = query.request();
     let mut items = state.store.list_published(listing, request).await?;
@@ -170,13 +188,19 @@ async fn front(
         teasers: items.iter().map(|s| Teaser::new(s, &site)).collect(),
         pager,
     };
-    Ok(Html(page.render()?))
+    let key = match listing {
+        Listing::Latest => CacheKey::Latest,
+        Listing::Section(id) => CacheKey::Section(id),
+        Listing::Tag(id) => CacheKey::Tag(id),
+        Listing::Author(id) => CacheKey::Author(id),
+    };
+    Ok(cacheable(page.render()?, BTreeSet::from([key])))
 }
 
 pub async fn show_home(
     State(state): State<AppState>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let site = state.site();
     let layout = Layout::build(&state, "Latest news", "")
         .await?
@@ -197,7 +221,7 @@ pub async fn show_section(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let section = state
         .store
         .section_by_slug(&slug(&raw)?)
@@ -223,7 +247,7 @@ pub async fn show_tag(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let tag = state
         .store
         .tag_by_slug(&slug(&raw)?)
@@ -249,7 +273,7 @@ pub async fn show_author(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let author = state
         .store
         .author_by_slug(&slug(&raw)?)

@@ -4,6 +4,7 @@
 //! template; they never see SQL. [`app`] builds the whole router so tests can drive it without a
 //! socket.
 
+pub mod cache;
 mod error;
 mod handlers;
 mod layout;
@@ -16,6 +17,8 @@ use axum::Router;
 use axum::routing::get;
 use dateline_domain::{Clock, SiteSettings, Store};
 
+use crate::cache::PageCache;
+
 pub use error::WebError;
 
 /// What every handler can reach.
@@ -24,15 +27,27 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     site: Arc<RwLock<Arc<SiteSettings>>>,
+    page_cache: Arc<PageCache>,
 }
 
+/// The page cache's size unless configured otherwise.
+pub const DEFAULT_PAGE_CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 impl AppState {
+    /// The state of a site; its page cache listens to the store's change notices.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, site: SiteSettings) -> Self {
+        let page_cache = Arc::new(PageCache::new(DEFAULT_PAGE_CACHE_BYTES));
+        store.add_change_observer(page_cache.clone());
         Self {
             store,
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
+            page_cache,
         }
+    }
+
+    pub fn page_cache(&self) -> &PageCache {
+        &self.page_cache
     }
 
     /// The site settings as of now.
@@ -61,6 +76,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_error_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::serve_cached,
         ))
         .layer(axum::middleware::from_fn(security::add_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
