@@ -269,49 +269,111 @@ async fn insert_one(
     tx: &mut Transaction<'_, Any>,
     a: &NewArticle,
 ) -> Result<ArticleId, StoreError> {
-    let created = a.created_at.timestamp_millis();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
-         source_additional_inputs, status, language, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(a.slug.as_str())
-    .bind(a.headline.as_str())
-    .bind(a.standfirst.as_str())
-    .bind(a.body.as_str())
-    .bind(a.body_html.as_str())
-    .bind(a.section.0)
-    .bind(a.source.as_ref().map(|s| s.agency.as_str()))
-    .bind(i64::from(a.source.as_ref().is_some_and(|s| s.additional_inputs)))
-    .bind(a.status.as_str())
-    .bind(a.language.as_str())
-    .bind(a.published_at.map(|t| t.timestamp_millis()))
-    .bind(created)
-    .bind(a.updated_at.timestamp_millis())
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(db_error)?;
-    for (position, tag) in a.tags.iter().enumerate() {
-        sqlx::query("INSERT INTO article_tags (article_id, tag_id, position) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(tag.0)
-            .bind(position as i64)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+    let ids = insert_many(tx, std::slice::from_ref(a)).await?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))
+}
+
+/// Articles per INSERT statement. Small on purpose: SQLite's driver looks up each `$n` parameter
+/// by name, so binding costs grow with the square of the parameters in a statement.
+const ARTICLES_PER_STATEMENT: usize = 8;
+/// Tag or byline rows per INSERT statement (three parameters each).
+const LABELS_PER_STATEMENT: usize = 32;
+
+/// `($1, $2, ...), ($k, ...)`: `rows` groups of `width` numbered placeholders.
+fn placeholders(rows: usize, width: usize) -> String {
+    let mut out = String::with_capacity(rows * width * 5);
+    for row in 0..rows {
+        out.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..width {
+            if col > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", row * width + col + 1));
+        }
+        out.push(')');
     }
-    for (position, author) in a.authors.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)",
-        )
-        .bind(id)
-        .bind(author.0)
-        .bind(position as i64)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+    out
+}
+
+/// Inserts articles with their tags and bylines, a few statements per hundred articles.
+/// Ids come back in the order of `articles`.
+async fn insert_many(
+    tx: &mut Transaction<'_, Any>,
+    articles: &[NewArticle],
+) -> Result<Vec<ArticleId>, StoreError> {
+    let mut ids = Vec::with_capacity(articles.len());
+    for chunk in articles.chunks(ARTICLES_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
+             source_additional_inputs, status, language, published_at, created_at, updated_at) VALUES {} \
+             RETURNING id, slug",
+            placeholders(chunk.len(), 13)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in chunk {
+            query = query
+                .bind(a.slug.as_str())
+                .bind(a.headline.as_str())
+                .bind(a.standfirst.as_str())
+                .bind(a.body.as_str())
+                .bind(a.body_html.as_str())
+                .bind(a.section.0)
+                .bind(a.source.as_ref().map(|s| s.agency.as_str()))
+                .bind(i64::from(
+                    a.source.as_ref().is_some_and(|s| s.additional_inputs),
+                ))
+                .bind(a.status.as_str())
+                .bind(a.language.as_str())
+                .bind(a.published_at.map(|t| t.timestamp_millis()))
+                .bind(a.created_at.timestamp_millis())
+                .bind(a.updated_at.timestamp_millis());
+        }
+        // RETURNING promises no order: match the rows back by slug.
+        let rows = query.fetch_all(&mut **tx).await.map_err(db_error)?;
+        let mut by_slug = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_slug.insert(get::<String>(row, "slug")?, ArticleId(get(row, "id")?));
+        }
+        for a in chunk {
+            let id = by_slug.get(a.slug.as_str()).copied();
+            ids.push(
+                id.ok_or_else(|| StoreError::Corrupt(format!("no id came back for {}", a.slug)))?,
+            );
+        }
     }
-    Ok(ArticleId(id))
+    let labels = |pick: fn(&NewArticle) -> Vec<i64>| -> Vec<(i64, i64, i64)> {
+        articles
+            .iter()
+            .zip(&ids)
+            .flat_map(|(a, id)| {
+                pick(a)
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(position, label)| (id.0, label, position as i64))
+            })
+            .collect()
+    };
+    let tags = labels(|a| a.tags.iter().map(|t| t.0).collect());
+    let authors = labels(|a| a.authors.iter().map(|u| u.0).collect());
+    for (table, column, rows) in [
+        ("article_tags", "tag_id", tags),
+        ("article_authors", "author_id", authors),
+    ] {
+        for chunk in rows.chunks(LABELS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO {table} (article_id, {column}, position) VALUES {}",
+                placeholders(chunk.len(), 3)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (article, label, position) in chunk {
+                query = query.bind(*article).bind(*label).bind(*position);
+            }
+            query.execute(&mut **tx).await.map_err(db_error)?;
+        }
+    }
+    Ok(ids)
 }
 
 #[async_trait]
@@ -424,12 +486,10 @@ impl Store for SqlStore {
 
     async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<ArticleId>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let mut ids = Vec::with_capacity(articles.len());
+        let ids = insert_many(&mut tx, articles).await?;
         let mut change = ContentChange::default();
-        for article in articles {
-            let id = insert_one(&mut tx, article).await?;
-            new_article_keys(id, article, &mut change.keys);
-            ids.push(id);
+        for (id, article) in ids.iter().zip(articles) {
+            new_article_keys(*id, article, &mut change.keys);
         }
         self.commit_change(tx, change).await?;
         Ok(ids)
