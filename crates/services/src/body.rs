@@ -165,7 +165,11 @@ pub fn render_markdown(text: &str) -> String {
     });
     let mut html = String::with_capacity(text.len() * 5 / 4);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    if plain { html } else { ammonia::Builder::default().clean(&html).to_string() }
+    if plain {
+        html
+    } else {
+        ammonia::Builder::default().clean(&html).to_string()
+    }
 }
 
 fn markdown_options() -> Options {
@@ -281,16 +285,27 @@ mod tests {
             let fast = render_markdown(text);
             let mut raw = String::new();
             pulldown_cmark::html::push_html(&mut raw, Parser::new_ext(text, markdown_options()));
-            assert_eq!(fast, ammonia::Builder::default().clean(&raw).to_string(), "{text}");
+            assert_eq!(
+                fast,
+                ammonia::Builder::default().clean(&raw).to_string(),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn links_images_and_raw_html_still_go_through_the_sanitiser() {
-        let html = render_markdown("[a](javascript:alert(1)) ![i](javascript:x) <b onclick=x>b</b> <em>ok</em>");
-        assert!(!html.contains("javascript:") && !html.contains("onclick"), "{html}");
+        let html = render_markdown(
+            "[a](javascript:alert(1)) ![i](javascript:x) <b onclick=x>b</b> <em>ok</em>",
+        );
+        assert!(
+            !html.contains("javascript:") && !html.contains("onclick"),
+            "{html}"
+        );
         assert!(html.contains("<em>ok</em>"), "{html}");
-        assert!(render_markdown("[site](https://example.com)").contains("rel=\"noopener noreferrer\""));
+        assert!(
+            render_markdown("[site](https://example.com)").contains("rel=\"noopener noreferrer\"")
+        );
     }
 
     #[test]

@@ -266,9 +266,17 @@ pub fn text(seed: u64, n: u64) -> GeneratedText {
                 if i > 0 {
                     paragraph.push(' ');
                 }
-                fill(OPENERS.choose(&mut rng).expect("non-empty"), &mut rng, &mut paragraph);
+                fill(
+                    OPENERS.choose(&mut rng).expect("non-empty"),
+                    &mut rng,
+                    &mut paragraph,
+                );
                 paragraph.push(' ');
-                fill(CLAIMS.choose(&mut rng).expect("non-empty"), &mut rng, &mut paragraph);
+                fill(
+                    CLAIMS.choose(&mut rng).expect("non-empty"),
+                    &mut rng,
+                    &mut paragraph,
+                );
                 paragraph.push('.');
             }
             paragraph
@@ -365,7 +373,9 @@ pub async fn generate(
         let end = (n + plan.batch as u64).min(plan.count);
         let make = |i: u64| {
             let published = start + Duration::milliseconds(step * i64::try_from(i).unwrap_or(0));
-            new_article(plan.seed, i, &vocabulary, published, &|k| ids.get(k as usize).copied())
+            new_article(plan.seed, i, &vocabulary, published, &|k| {
+                ids.get(k as usize).copied()
+            })
         };
         // Rendering is the costly part: spread each batch over the cores.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
@@ -378,7 +388,10 @@ pub async fn generate(
                     scope.spawn(move || (from..to).map(make).collect::<Vec<_>>())
                 })
                 .collect();
-            parts.into_iter().flat_map(|p| p.join().expect("rendering does not panic")).collect()
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().expect("rendering does not panic"))
+                .collect()
         });
         ids.extend(store.insert_articles(&batch).await?);
         n = end;

@@ -122,28 +122,27 @@ impl SqlStore {
     async fn fetch_article(&self, row: Option<AnyRow>) -> Result<Option<Article>, StoreError> {
         let Some(row) = row else { return Ok(None) };
         let id = ArticleId(get(&row, "id")?);
-        let tags = sqlx::query(
-            "SELECT t.id, t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
-             WHERE at.article_id = $1 ORDER BY at.position",
+        // Tags and byline in one round trip, each in its own order.
+        let labels = sqlx::query(
+            "SELECT 0 AS kind, at.position, t.id, t.slug, t.name FROM article_tags at \
+             JOIN tags t ON t.id = at.tag_id WHERE at.article_id = $1 \
+             UNION ALL \
+             SELECT 1 AS kind, aa.position, p.id, p.slug, p.name FROM article_authors aa \
+             JOIN authors p ON p.id = aa.author_id WHERE aa.article_id = $1 \
+             ORDER BY kind, position",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error)?
-        .iter()
-        .map(rows::tag)
-        .collect::<Result<Vec<_>, _>>()?;
-        let authors = sqlx::query(
-            "SELECT p.id, p.slug, p.name FROM article_authors aa JOIN authors p ON p.id = aa.author_id \
-             WHERE aa.article_id = $1 ORDER BY aa.position",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(rows::author)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map_err(db_error)?;
+        let (mut tags, mut authors) = (Vec::new(), Vec::new());
+        for label in &labels {
+            if get::<i64>(label, "kind")? == 0 {
+                tags.push(rows::tag(label)?);
+            } else {
+                authors.push(rows::author(label)?);
+            }
+        }
         let source = get::<Option<String>>(&row, "source_agency")?
             .map(|agency| {
                 Ok::<_, StoreError>(Source {

@@ -37,14 +37,13 @@ impl Layout {
         let site = state.site();
         let now = state.clock.now();
         let nav = state
-            .store
             .sections()
             .await?
-            .into_iter()
+            .iter()
             .map(|s| NavLink {
                 href: format!("/section/{}", s.slug),
                 current: s.slug.as_str() == current_section,
-                name: s.name,
+                name: s.name.clone(),
             })
             .collect();
         Ok(Self {

@@ -15,7 +15,9 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::get;
-use dateline_domain::{Clock, SiteSettings, Store};
+use std::time::{Duration, Instant};
+
+use dateline_domain::{Clock, Section, SiteSettings, Store, StoreError};
 
 use crate::cache::PageCache;
 
@@ -28,7 +30,14 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     site: Arc<RwLock<Arc<SiteSettings>>>,
     page_cache: Arc<PageCache>,
+    sections: Arc<RwLock<Option<SectionsRead>>>,
 }
+
+/// The sections as read at a moment.
+type SectionsRead = (Instant, Arc<Vec<Section>>);
+
+/// How long the navigation's list of sections is reused before it is read again.
+const SECTIONS_TTL: Duration = Duration::from_secs(5);
 
 /// The page cache's size unless configured otherwise.
 pub const DEFAULT_PAGE_CACHE_BYTES: usize = 128 * 1024 * 1024;
@@ -43,7 +52,27 @@ impl AppState {
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
             page_cache,
+            sections: Arc::default(),
         }
+    }
+
+    /// The sections, for the navigation: read from the store at most every few seconds, since
+    /// every page shows them and they rarely change.
+    pub async fn sections(&self) -> Result<Arc<Vec<Section>>, StoreError> {
+        let cached = self
+            .sections
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some((read, sections)) = cached
+            && read.elapsed() < SECTIONS_TTL
+        {
+            return Ok(sections);
+        }
+        let sections = Arc::new(self.store.sections().await?);
+        *self.sections.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), sections.clone()));
+        Ok(sections)
     }
 
     pub fn page_cache(&self) -> &PageCache {
