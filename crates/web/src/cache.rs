@@ -44,6 +44,7 @@ struct Entry {
     day: NaiveDate,
     rendered: DateTime<Utc>,
     etag: HeaderValue,
+    last_modified: HeaderValue,
     content_type: HeaderValue,
     surrogate_key: HeaderValue,
     identity: Bytes,
@@ -252,6 +253,7 @@ fn build_entry(
         .join(" ");
     Entry {
         etag: HeaderValue::from_str(&format!("W/\"{hash:016x}\"")).expect("hex is a valid header"),
+        last_modified: HeaderValue::from_str(&http_date(now)).expect("a date is a valid header"),
         surrogate_key: HeaderValue::from_str(&surrogate).unwrap_or(HeaderValue::from_static("all")),
         gzip: gzip(&body),
         brotli: brotli(&body),
@@ -381,9 +383,7 @@ fn respond(
     };
     let headers = response.headers_mut();
     headers.insert(header::ETAG, entry.etag.clone());
-    if let Ok(v) = HeaderValue::from_str(&http_date(entry.rendered)) {
-        headers.insert(header::LAST_MODIFIED, v);
-    }
+    headers.insert(header::LAST_MODIFIED, entry.last_modified.clone());
     if let Ok(v) = HeaderValue::from_str(&control) {
         headers.insert(header::CACHE_CONTROL, v);
     }
