@@ -181,6 +181,11 @@ async fn wait_healthy(client: &reqwest::Client, addr: &str) {
     }
 }
 
+async fn home(client: &reqwest::Client, addr: &str) -> scraper::Html {
+    let response = client.get(format!("http://{addr}/")).send().await.unwrap();
+    scraper::Html::parse_document(&response.text().await.unwrap())
+}
+
 #[tokio::test]
 async fn a_fresh_start_creates_the_database_and_serves_the_demo_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -189,15 +194,7 @@ async fn a_fresh_start_creates_the_database_and_serves_the_demo_once() {
     {
         let _server = start_server(dir.path(), &addr, &[]);
         wait_healthy(&client, &addr).await;
-        let page = client
-            .get(format!("http://{addr}/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let page = scraper::Html::parse_document(&page);
+        let page = home(&client, &addr).await;
         assert_eq!(
             texts(&page, ".welcome"),
             ["Welcome to Global Village Space"]
@@ -208,16 +205,8 @@ async fn a_fresh_start_creates_the_database_and_serves_the_demo_once() {
     // A second start finds the publication and adds nothing.
     let _server = start_server(dir.path(), &addr, &[]);
     wait_healthy(&client, &addr).await;
-    let page = client
-        .get(format!("http://{addr}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
     assert_eq!(
-        texts(&scraper::Html::parse_document(&page), ".teaser-headline").len(),
+        texts(&home(&client, &addr).await, ".teaser-headline").len(),
         12
     );
 }
@@ -229,15 +218,7 @@ async fn no_demo_starts_an_empty_publication() {
     let client = reqwest::Client::new();
     let _server = start_server(dir.path(), &addr, &["--no-demo"]);
     wait_healthy(&client, &addr).await;
-    let page = client
-        .get(format!("http://{addr}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let page = scraper::Html::parse_document(&page);
+    let page = home(&client, &addr).await;
     assert_eq!(texts(&page, ".welcome"), ["Welcome to Dateline"]);
     assert_eq!(texts(&page, ".empty"), ["No stories here yet."]);
 }

@@ -168,15 +168,6 @@ const CLAIMS: [&str; 10] = [
     "the {object} formed part of a wider agreement with lenders",
     "independent experts urged caution over the costs of the {object}",
 ];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 
 /// The fixed vocabulary of a corpus, created in the store before any article.
 #[derive(Debug, Clone)]
@@ -240,7 +231,7 @@ pub fn text(seed: u64, n: u64) -> GeneratedText {
     let actor_lower = actor.to_lowercase();
     // Appends `template` with its {day}, {place}, {object} and {actor} filled in, in one pass.
     let fill = |template: &str, rng: &mut StdRng, out: &mut String| {
-        let day = *DAYS.choose(rng).expect("non-empty");
+        let day = *crate::dates::EN_WEEKDAYS.choose(rng).expect("non-empty");
         let place = *PLACES.choose(rng).expect("non-empty");
         let mut rest = template;
         while let Some(open) = rest.find('{') {
