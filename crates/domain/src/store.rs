@@ -9,6 +9,7 @@ use crate::article::{
 };
 use crate::listing::{Listing, PageRequest};
 use crate::site::SiteSettings;
+use crate::syndication::SitemapEntry;
 use crate::text::Slug;
 
 /// Why a storage call failed.
@@ -81,4 +82,23 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ArticleSummary>, StoreError>;
     /// How many articles there are, in any state.
     async fn count_articles(&self) -> Result<u64, StoreError>;
+
+    // Syndication
+
+    /// When anything filed under `listing` last changed, whatever its state now: unpublishing an
+    /// article counts, so a feed's `Last-Modified` moves when an item leaves it. `None` when
+    /// nothing was ever filed there.
+    async fn listing_changed_at(
+        &self,
+        listing: Listing,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// The highest article id in any state: how far the id-ranged sitemap pages reach.
+    async fn max_article_id(&self) -> Result<Option<ArticleId>, StoreError>;
+    /// Up to `limit` published articles with ids in `first..=last`, in id order.
+    async fn published_in_id_range(
+        &self,
+        first: ArticleId,
+        last: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<SitemapEntry>, StoreError>;
 }

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, Cursor, Direction, Language,
-    Listing, NewArticle, PageRequest, Section, SiteSettings, Slug, Source, Store, StoreError, Tag,
+    Listing, NewArticle, PageRequest, Section, SiteSettings, SitemapEntry, Slug, Source, Store,
+    StoreError, Tag,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -446,5 +447,75 @@ impl Store for SqlStore {
             .await
             .map_err(db_error)?;
         Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    // Syndication
+
+    async fn listing_changed_at(
+        &self,
+        listing: Listing,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (sql, id) = match listing {
+            Listing::Latest => ("SELECT MAX(updated_at) FROM articles", None),
+            Listing::Section(section) => (
+                "SELECT MAX(updated_at) FROM articles WHERE section_id = $1",
+                Some(section.0),
+            ),
+            Listing::Tag(tag) => (
+                "SELECT MAX(a.updated_at) FROM articles a \
+                 JOIN article_tags x ON x.article_id = a.id WHERE x.tag_id = $1",
+                Some(tag.0),
+            ),
+            Listing::Author(author) => (
+                "SELECT MAX(a.updated_at) FROM articles a \
+                 JOIN article_authors x ON x.article_id = a.id WHERE x.author_id = $1",
+                Some(author.0),
+            ),
+        };
+        let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        query
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?
+            .map(rows::time)
+            .transpose()
+    }
+
+    async fn max_article_id(&self) -> Result<Option<ArticleId>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM articles")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(id.map(ArticleId))
+    }
+
+    async fn published_in_id_range(
+        &self,
+        first: ArticleId,
+        last: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        sqlx::query(
+            "SELECT id, slug, updated_at FROM articles \
+             WHERE id >= $1 AND id <= $2 AND status = 'published' ORDER BY id LIMIT $3",
+        )
+        .bind(first.0)
+        .bind(last.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| {
+            Ok(SitemapEntry {
+                id: ArticleId(get(row, "id")?),
+                slug: rows::slug(row, "slug")?,
+                updated_at: rows::time(get(row, "updated_at")?)?,
+            })
+        })
+        .collect()
     }
 }
