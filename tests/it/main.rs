@@ -4,7 +4,10 @@
 mod harness;
 
 mod browser;
+mod checkers;
 mod cli;
 mod crash;
 mod fronts;
+mod page_checks;
 mod seed_page;
+mod syndication;

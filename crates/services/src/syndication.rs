@@ -607,8 +607,8 @@ pub async fn sitemap_index(
     }))
 }
 
-/// One sitemap, or `None` when there is no such page (an article page past the end, or with no
-/// published article in its range).
+/// One sitemap, or `None` when there is no such page: an article page past the end or with no
+/// published article in its range, or the news sitemap when nothing was published in the window.
 pub async fn sitemap(
     store: &dyn Store,
     site: &SiteSettings,
@@ -664,6 +664,10 @@ pub async fn sitemap(
         }
         SitemapPage::News => {
             let articles = news_articles(store, now).await?;
+            if articles.is_empty() {
+                // A urlset needs at least one URL; the index leaves this sitemap out meanwhile.
+                return Ok(None);
+            }
             let urls: Vec<_> = articles
                 .iter()
                 .map(|a| (article_url(base, &a.slug), None))
