@@ -71,6 +71,18 @@ async fn every_public_page_type_passes_the_nu_html_checker() {
     std::fs::write(&file, app.get(&older[0]).await.text().await.unwrap()).unwrap();
     files.push(file);
 
+    // A control: the checker does report a page that is wrong.
+    let control = dir.path().join("control.html");
+    std::fs::write(
+        &control,
+        "<!DOCTYPE html><html lang=\"en\"><title>x</title><p><li>stray</li></p></html>",
+    )
+    .unwrap();
+    assert!(
+        !checkers::vnu_errors(std::slice::from_ref(&control)).is_empty(),
+        "the Nu HTML Checker reports nothing even for a broken page"
+    );
+
     let errors = checkers::vnu_errors(&files);
     assert!(
         errors.is_empty(),
@@ -137,6 +149,26 @@ async fn every_public_page_type_has_no_axe_violations() {
             }
         }
     }
+    // A control: axe does report an image without a text alternative.
+    browser
+        .client
+        .execute(
+            "const img = document.createElement('img'); img.src = '/static/logo.png';
+             document.querySelector('main').append(img);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let control = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: ['image-alt'] }).then(r => done(r.violations.length));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(control, 1, "axe did not catch an image without alt text");
     browser.close().await;
     assert!(
         report.is_empty(),
