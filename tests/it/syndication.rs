@@ -600,7 +600,7 @@ async fn article_page_carries_open_graph_twitter_and_news_article_json_ld(app: T
     let (status, page) = app.page(SEED).await;
     assert_eq!(status, 200);
     let url = format!("{base}{SEED}");
-    assert_eq!(attrs(&page, "link[rel=canonical]", "href"), [url.clone()]);
+    assert_eq!(attrs(&page, "link[rel=canonical]", "href"), [url.as_str()]);
     let standfirst = "President Putin called Prime Minister Imran Khan to discuss the situation in Afghanistan and to expand grounds on bilateral cooperation.";
     assert_eq!(meta(&page, "name", "description"), [standfirst]);
     assert_eq!(meta(&page, "property", "og:type"), ["article"]);
@@ -608,7 +608,7 @@ async fn article_page_carries_open_graph_twitter_and_news_article_json_ld(app: T
         meta(&page, "property", "og:title"),
         ["Imran Khan extends invitation to Putin, discuss ties on call"]
     );
-    assert_eq!(meta(&page, "property", "og:url"), [url.clone()]);
+    assert_eq!(meta(&page, "property", "og:url"), [url.as_str()]);
     assert_eq!(meta(&page, "property", "og:description"), [standfirst]);
     assert_eq!(
         meta(&page, "property", "article:published_time"),
