@@ -85,9 +85,11 @@ pub trait Store: Send + Sync + 'static {
 
     // Syndication
 
-    /// When anything filed under `listing` last changed, whatever its state now: unpublishing an
-    /// article counts, so a feed's `Last-Modified` moves when an item leaves it. `None` when
-    /// nothing was ever filed there.
+    /// When anything filed under `listing` may last have changed, whatever its state now:
+    /// unpublishing an article counts, so a feed's `Last-Modified` moves when an item leaves it.
+    /// Never earlier than the latest change to an article in the listing; a backend may answer
+    /// with a later time (the whole site's latest change) where the exact one is costly to find.
+    /// `None` when there is no article to date it by.
     async fn listing_changed_at(
         &self,
         listing: Listing,
