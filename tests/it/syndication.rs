@@ -68,6 +68,13 @@ const FEED_PATHS: [&str; 4] = [
 async fn every_feed_parses_without_errors_and_links_absolutely(app: TestApp) {
     let test = "syndication::every_feed_parses_without_errors_and_links_absolutely";
     let base = base_url(&app).await;
+    // A control character pasted into a standfirst or body must not break the XML.
+    let mut pasted = story("Pasted copy", "World", app.clock.now());
+    pasted.standfirst = "A bell \u{7} rang.".into();
+    pasted.body = "Text with a \u{1} control character & <b>markup</b>.\n".into();
+    pasted.tags = vec!["Russia".into()];
+    pasted.authors = vec!["Sana Mirza".into()];
+    app.create(pasted).await;
     for prefix in FEED_PATHS {
         for (file, media_type) in [
             ("feed.xml", "application/rss+xml"),

@@ -376,7 +376,9 @@ impl Feed {
                                 text(w, "summary", &item.summary)?;
                                 w.create_element("content")
                                     .with_attribute(("type", "html"))
-                                    .write_text_content(BytesText::new(&item.content_html))?;
+                                    .write_text_content(BytesText::new(&xml_chars(
+                                        &item.content_html,
+                                    )))?;
                                 Ok(())
                             })?;
                     }
@@ -494,8 +496,22 @@ fn xml_document(body: impl FnOnce(&mut XmlWriter) -> io::Result<()>) -> String {
 
 fn text(w: &mut XmlWriter, name: &str, value: &str) -> io::Result<()> {
     w.create_element(name)
-        .write_text_content(BytesText::new(value))?;
+        .write_text_content(BytesText::new(&xml_chars(value)))?;
     Ok(())
+}
+
+/// `s` without the characters XML 1.0 forbids (C0 controls other than tab and line breaks,
+/// U+FFFE, U+FFFF): a standfirst pasted with a stray control character must not make the whole
+/// feed unreadable.
+fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    };
+    if s.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.chars().filter(|c| allowed(*c)).collect())
+    }
 }
 
 fn link(w: &mut XmlWriter, rel: &str, media_type: &str, href: &str) -> io::Result<()> {
@@ -793,6 +809,12 @@ mod tests {
             article_url("https://gvs.example/", &slug),
             "https://gvs.example/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C-2"
         );
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(xml_chars("a\u{7}b\u{FFFF}\tc\n"), "ab\tc\n");
+        assert!(matches!(xml_chars("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
