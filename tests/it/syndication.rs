@@ -302,6 +302,7 @@ async fn feeds_answer_conditional_requests_with_304(app: TestApp) {
 
     // A new story changes the document, its ETag and its Last-Modified.
     let (_, before, _) = fetch(&app, "/feed.xml").await;
+    let (_, tag_before, _) = fetch(&app, "/tag/russia/feed.json").await;
     app.create(story("Fresh story", "World", app.clock.now()))
         .await;
     let etag = before[header::ETAG].to_str().unwrap();
@@ -315,6 +316,16 @@ async fn feeds_answer_conditional_requests_with_304(app: TestApp) {
         after.headers()[header::LAST_MODIFIED],
         "Tue, 16 Apr 2024 05:00:00 GMT"
     );
+    // ... but not the feed of a tag it does not carry: that document is unchanged.
+    let tag_etag = tag_before[header::ETAG].to_str().unwrap();
+    let tag = conditional_get(
+        &app,
+        "/tag/russia/feed.json",
+        header::IF_NONE_MATCH,
+        tag_etag,
+    )
+    .await;
+    assert_eq!(tag.status(), 304);
 }
 
 async fn unpublished_article_leaves_feeds_and_sitemaps(app: TestApp) {

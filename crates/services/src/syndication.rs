@@ -126,10 +126,15 @@ impl FeedScope {
 
     /// The path of this scope's feed in `format`: `/feed.xml`, `/section/world/feed.atom`, ...
     pub fn feed_path(&self, format: FeedFormat) -> String {
-        match self.path.as_str() {
-            "/" => format!("/{}", format.file_name()),
-            path => format!("{path}/{}", format.file_name()),
-        }
+        feed_path(&self.path, format)
+    }
+}
+
+/// The path of the feed in `format` of the front at `front`.
+fn feed_path(front: &str, format: FeedFormat) -> String {
+    match front {
+        "/" => format!("/{}", format.file_name()),
+        path => format!("{path}/{}", format.file_name()),
     }
 }
 
@@ -170,8 +175,11 @@ pub struct Feed {
     pub scope_path: String,
     pub language: String,
     pub publisher: FeedPerson,
-    /// When anything in the listing last changed: the feed's `updated` and `Last-Modified`.
+    /// When the newest item last changed: the document's own `updated` / `lastBuildDate`.
     pub updated: DateTime<Utc>,
+    /// When anything in the listing may last have changed, withdrawals included (never earlier
+    /// than `updated`): the `Last-Modified` of the response.
+    pub last_modified: DateTime<Utc>,
     pub items: Vec<FeedItem>,
     zone: Tz,
 }
@@ -235,9 +243,11 @@ pub async fn feed(
     }
     let changed = store.listing_changed_at(scope.listing).await?;
     let newest_item = items.iter().map(|i| i.updated).max();
-    let updated = changed
-        .max(newest_item)
+    // An empty feed is dated by the listing's last change, or by nothing at all (the epoch).
+    let updated = newest_item
+        .or(changed)
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let last_modified = changed.map_or(updated, |c| c.max(updated));
     Ok(Feed {
         title: scope.title.clone(),
         description: scope.description.clone(),
@@ -253,6 +263,7 @@ pub async fn feed(
             url: format!("{base}/"),
         },
         updated,
+        last_modified,
         items,
         zone: site.time_zone,
     })
@@ -261,13 +272,7 @@ pub async fn feed(
 impl Feed {
     /// Absolute URL of this feed in `format`.
     pub fn self_url(&self, format: FeedFormat) -> String {
-        let scope = FeedScope {
-            listing: Listing::Latest,
-            title: String::new(),
-            description: String::new(),
-            path: self.scope_path.clone(),
-        };
-        format!("{}{}", self.base_url, scope.feed_path(format))
+        format!("{}{}", self.base_url, feed_path(&self.scope_path, format))
     }
 
     /// The feed as a document in `format`.

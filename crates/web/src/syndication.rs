@@ -132,7 +132,7 @@ async fn show_feed(
         headers,
         feed.render(format),
         &content_type,
-        Some(feed.updated),
+        Some(feed.last_modified),
     ))
 }
 
