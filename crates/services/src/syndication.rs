@@ -597,7 +597,17 @@ pub async fn sitemap_index(
 ) -> Result<String, StoreError> {
     let base = site.base_url.trim_end_matches('/');
     let mut pages = vec![SitemapPage::Sections];
-    if !news_articles(store, now).await?.is_empty() {
+    // The newest article alone tells whether the news sitemap has anything.
+    let newest = store
+        .list_published(Listing::Latest, PageRequest::first(1))
+        .await?;
+    let has_news = match newest.first().and_then(|a| a.published_at) {
+        // Dated ahead of now: look further down the list.
+        Some(p) if p > now => !news_articles(store, now).await?.is_empty(),
+        Some(p) => in_news_window(p, now),
+        None => false,
+    };
+    if has_news {
         pages.push(SitemapPage::News);
     }
     if let Some(max) = store.max_article_id().await? {
@@ -716,12 +726,15 @@ async fn news_articles(
     store: &dyn Store,
     now: DateTime<Utc>,
 ) -> Result<Vec<dateline_domain::ArticleSummary>, StoreError> {
-    let since = now - NEWS_WINDOW;
     let mut list = store
         .list_published(Listing::Latest, PageRequest::first(NEWS_MAX))
         .await?;
-    list.retain(|a| a.published_at.is_some_and(|p| p >= since && p <= now));
+    list.retain(|a| a.published_at.is_some_and(|p| in_news_window(p, now)));
     Ok(list)
+}
+
+fn in_news_window(published: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    published >= now - NEWS_WINDOW && published <= now
 }
 
 /// A `<urlset>` of `(loc, lastmod)` pairs; `extra` writes more elements into the `i`-th `<url>`.
