@@ -5,8 +5,11 @@ mod harness;
 
 mod browser;
 mod cache;
+mod checkers;
 mod cli;
 mod crash;
 mod fronts;
 mod nodes;
+mod page_checks;
 mod seed_page;
+mod syndication;

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod listing;
 pub mod site;
 pub mod store;
+pub mod syndication;
 pub mod text;
 
 pub use article::{
@@ -21,4 +22,5 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};
+pub use syndication::SitemapEntry;
 pub use text::{Direction as TextDirection, Headline, InvalidValue, Language, Slug};

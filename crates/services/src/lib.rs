@@ -12,6 +12,7 @@ pub mod dates;
 pub mod demo;
 pub mod generate;
 pub mod reading;
+pub mod syndication;
 
 use dateline_domain::{InvalidValue, StoreError};
 

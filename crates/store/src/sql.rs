@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
     ContentChange, Cursor, Direction, Language, Listing, NewArticle, PageRequest, Section,
-    SectionId, SiteSettings, Slug, Source, Store, StoreError, Tag, TagId,
+    SectionId, SiteSettings, SitemapEntry, Slug, Source, Store, StoreError, Tag, TagId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -643,5 +643,69 @@ impl Store for SqlStore {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(observer);
+    }
+
+    // Syndication
+
+    async fn listing_changed_at(
+        &self,
+        listing: Listing,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (sql, id) = match listing {
+            // A tag or byline can span much of the archive: the whole site's latest change is
+            // a bound answered from one index, where the exact one would visit every article.
+            Listing::Latest | Listing::Tag(_) | Listing::Author(_) => {
+                ("SELECT MAX(updated_at) FROM articles", None)
+            }
+            Listing::Section(section) => (
+                "SELECT MAX(updated_at) FROM articles WHERE section_id = $1",
+                Some(section.0),
+            ),
+        };
+        let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        query
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?
+            .map(rows::time)
+            .transpose()
+    }
+
+    async fn max_article_id(&self) -> Result<Option<ArticleId>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM articles")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(id.map(ArticleId))
+    }
+
+    async fn published_in_id_range(
+        &self,
+        first: ArticleId,
+        last: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        sqlx::query(
+            "SELECT id, slug, updated_at FROM articles \
+             WHERE id >= $1 AND id <= $2 AND status = 'published' ORDER BY id LIMIT $3",
+        )
+        .bind(first.0)
+        .bind(last.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| {
+            Ok(SitemapEntry {
+                id: ArticleId(get(row, "id")?),
+                slug: rows::slug(row, "slug")?,
+                updated_at: rows::time(get(row, "updated_at")?)?,
+            })
+        })
+        .collect()
     }
 }

@@ -9,12 +9,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dateline_domain::{CacheKey, Cursor, Direction, Listing, PageRequest, Slug};
 use dateline_services::reading;
+use dateline_services::syndication::FeedScope;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::cache::CacheTags;
 use crate::error::WebError;
 use crate::layout::Layout;
+use crate::metadata;
 use crate::views::{ArticlePage, FrontPage, Pager, Teaser};
 
 /// Articles per page of a front.
@@ -76,7 +78,8 @@ pub async fn show_article(
     )
     .await?
     .with_description(&article.article.standfirst)
-    .with_canonical(&site.base_url, &format!("/{slug}"));
+    .with_canonical(&site.base_url, &format!("/{slug}"))
+    .with_head(metadata::article_head(&article, &site));
     let mut keys: BTreeSet<CacheKey> = article
         .references
         .iter()
@@ -180,6 +183,13 @@ async fn front(
     if first_page {
         layout = layout.with_canonical(&site.base_url, path);
     }
+    let description = layout.description.clone();
+    layout = layout.with_head(metadata::collection_head(
+        &site,
+        path,
+        &heading,
+        &description,
+    ));
     let page = FrontPage {
         layout,
         heading,
@@ -229,7 +239,8 @@ pub async fn show_section(
         .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &section.name, section.slug.as_str())
         .await?
-        .with_description(&format!("The latest {} news", section.name));
+        .with_description(&format!("The latest {} news", section.name))
+        .with_front_feeds(&FeedScope::section(&state.site(), &section));
     let path = format!("/section/{}", section.slug);
     front(
         &state,
@@ -255,7 +266,8 @@ pub async fn show_tag(
         .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &tag.name, "")
         .await?
-        .with_description(&format!("Stories about {}", tag.name));
+        .with_description(&format!("Stories about {}", tag.name))
+        .with_front_feeds(&FeedScope::tag(&state.site(), &tag));
     let path = format!("/tag/{}", tag.slug);
     front(
         &state,
@@ -281,7 +293,8 @@ pub async fn show_author(
         .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &author.name, "")
         .await?
-        .with_description(&format!("Stories by {}", author.name));
+        .with_description(&format!("Stories by {}", author.name))
+        .with_front_feeds(&FeedScope::author(&state.site(), &author));
     let path = format!("/author/{}", author.slug);
     front(
         &state,

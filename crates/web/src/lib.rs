@@ -8,7 +8,9 @@ pub mod cache;
 mod error;
 mod handlers;
 mod layout;
+mod metadata;
 mod security;
+mod syndication;
 mod views;
 
 use std::sync::{Arc, RwLock};
@@ -101,6 +103,7 @@ pub fn app(state: AppState) -> Router {
         .route("/author/{slug}", get(handlers::show_author))
         .route("/{slug}", get(handlers::show_article))
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
+        .merge(syndication::routes())
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
