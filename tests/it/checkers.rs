@@ -27,7 +27,7 @@ pub fn available(ok: bool, reason: &str, test: &str) -> bool {
         std::env::var_os("CI").is_none(),
         "CI must provide this checker ({reason}) for {test}; .ci/run installs it"
     );
-    eprintln!("SKIPPED ({reason}): {test}");
+    dateline_store::testing::skipped(test, reason);
     false
 }
 

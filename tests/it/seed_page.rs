@@ -35,7 +35,10 @@ fn fixture_copy_matches_the_shared_fixture() {
     );
     match std::fs::read_to_string(shared) {
         Ok(text) => assert_eq!(text, include_str!("../fixtures/seed-article-page.txt")),
-        Err(_) => eprintln!("SKIPPED: {shared} is not beside this checkout"),
+        Err(_) => dateline_store::testing::skipped(
+            "seed_page::fixture_copy_matches_the_shared_fixture",
+            &format!("{shared} is not beside this checkout"),
+        ),
     }
 }
 
