@@ -20,6 +20,7 @@ on_both_backends!(
     unrelated_pages_stay_cached,
     top_bar_date_is_right_after_midnight_even_for_cached_pages,
     memory_stays_within_the_limit,
+    feeds_and_sitemaps_are_cached_and_refreshed_on_publish,
 );
 
 async fn x_cache(app: &TestApp, path: &str) -> String {
@@ -296,4 +297,48 @@ async fn memory_stays_within_the_limit(app: TestApp) {
         response.headers().get("x-cache").is_none(),
         "a cache of size 0 is off"
     );
+}
+
+async fn feeds_and_sitemaps_are_cached_and_refreshed_on_publish(app: TestApp) {
+    let paths = [
+        "/feed.xml",
+        "/feed.atom",
+        "/feed.json",
+        "/section/world/feed.xml",
+        "/tag/russia/feed.atom",
+        "/sitemap.xml",
+    ];
+    for path in paths {
+        x_cache(&app, path).await;
+        assert_eq!(x_cache(&app, path).await, "HIT", "{path}");
+    }
+    let sports = app
+        .get("/section/sports/feed.xml")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut input = story("Feeds hear of this story at once", "World", reference_day());
+    input.tags = vec!["Russia".into()];
+    let article = app.create(input).await;
+    for path in paths.iter().filter(|p| !p.starts_with("/sitemap")) {
+        let body = app.get(path).await.text().await.unwrap();
+        assert!(
+            body.contains(&article.headline),
+            "{path} is stale after the publish returned"
+        );
+    }
+    let index = app.get("/sitemap.xml").await;
+    assert_eq!(
+        index.headers()["x-cache"],
+        "MISS",
+        "the sitemap index was refreshed"
+    );
+    let response = app.get("/section/sports/feed.xml").await;
+    assert_eq!(
+        response.headers()["x-cache"],
+        "HIT",
+        "an unrelated feed stays cached"
+    );
+    assert_eq!(response.text().await.unwrap(), sports);
 }

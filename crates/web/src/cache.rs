@@ -42,7 +42,8 @@ const MAX_AGE: i64 = 60;
 struct Entry {
     keys: BTreeSet<CacheKey>,
     day: NaiveDate,
-    rendered: DateTime<Utc>,
+    /// When the content last changed: the handler's Last-Modified, or when it was rendered.
+    modified: DateTime<Utc>,
     etag: HeaderValue,
     last_modified: HeaderValue,
     content_type: HeaderValue,
@@ -231,9 +232,33 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         .get(header::CONTENT_TYPE)
         .cloned()
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
-    let entry = Arc::new(build_entry(body, tags.0, content_type, day, now));
+    // A handler that knows its own validators (a feed dated by its newest item) keeps them.
+    let validators = Validators {
+        etag: parts.headers.get(header::ETAG).cloned(),
+        modified: parts
+            .headers
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|t| t.with_timezone(&Utc)),
+    };
+    let entry = Arc::new(build_entry(
+        body,
+        tags.0,
+        content_type,
+        day,
+        now,
+        validators,
+    ));
     cache.insert(key, entry.clone(), generation);
     respond(&entry, &headers, now, site.time_zone, "MISS")
+}
+
+/// Validators a handler set itself.
+#[derive(Default)]
+struct Validators {
+    etag: Option<HeaderValue>,
+    modified: Option<DateTime<Utc>>,
 }
 
 fn build_entry(
@@ -242,25 +267,31 @@ fn build_entry(
     content_type: HeaderValue,
     day: NaiveDate,
     now: DateTime<Utc>,
+    validators: Validators,
 ) -> Entry {
-    let hash = body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    let etag = validators.etag.unwrap_or_else(|| {
+        let hash = body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+        });
+        HeaderValue::from_str(&format!("W/\"{hash:016x}\"")).expect("hex is a valid header")
     });
+    let modified = validators.modified.unwrap_or(now);
     let surrogate = keys
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ");
     Entry {
-        etag: HeaderValue::from_str(&format!("W/\"{hash:016x}\"")).expect("hex is a valid header"),
-        last_modified: HeaderValue::from_str(&http_date(now)).expect("a date is a valid header"),
+        etag,
+        last_modified: HeaderValue::from_str(&http_date(modified))
+            .expect("a date is a valid header"),
         surrogate_key: HeaderValue::from_str(&surrogate).unwrap_or(HeaderValue::from_static("all")),
         gzip: gzip(&body),
         brotli: brotli(&body),
         identity: body,
         keys,
         day,
-        rendered: now,
+        modified,
         content_type,
         last_used: AtomicU64::new(0),
     }
@@ -333,7 +364,7 @@ fn not_modified(entry: &Entry, headers: &HeaderMap) -> bool {
         .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
-        .is_some_and(|since| entry.rendered.timestamp() <= since.timestamp())
+        .is_some_and(|since| entry.modified.timestamp() <= since.timestamp())
 }
 
 fn respond(
@@ -406,6 +437,7 @@ mod tests {
             HeaderValue::from_static("text/html"),
             day,
             Utc::now(),
+            Validators::default(),
         ))
     }
 

@@ -11,12 +11,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use dateline_domain::Slug;
+use std::collections::BTreeSet;
+
+use dateline_domain::{CacheKey, Slug};
 use dateline_services::syndication::{
     self, FEED_ITEMS, FeedFormat, FeedScope, SITEMAP_PAGE_SIZE, SitemapPage,
 };
 
 use crate::AppState;
+use crate::cache::CacheTags;
 use crate::error::WebError;
 
 /// The site's logo: publisher logo in structured data.
@@ -88,7 +91,8 @@ async fn site_feed(
     format: FeedFormat,
 ) -> Result<Response, WebError> {
     let site = state.site();
-    show_feed(&state, &headers, FeedScope::site(&site), format).await
+    let response = show_feed(&state, &headers, FeedScope::site(&site), format).await?;
+    Ok(cacheable(response, CacheKey::Latest))
 }
 
 async fn front_feed(
@@ -101,22 +105,33 @@ async fn front_feed(
     let slug = Slug::parse(&raw).map_err(|_| WebError::NotFound)?;
     let site = state.site();
     let store = state.store.as_ref();
-    let scope = match front {
+    let (scope, key) = match front {
         Front::Section => store
             .section_by_slug(&slug)
             .await?
-            .map(|s| FeedScope::section(&site, &s)),
+            .map(|s| (FeedScope::section(&site, &s), CacheKey::Section(s.id))),
         Front::Tag => store
             .tag_by_slug(&slug)
             .await?
-            .map(|t| FeedScope::tag(&site, &t)),
+            .map(|t| (FeedScope::tag(&site, &t), CacheKey::Tag(t.id))),
         Front::Author => store
             .author_by_slug(&slug)
             .await?
-            .map(|a| FeedScope::author(&site, &a)),
+            .map(|a| (FeedScope::author(&site, &a), CacheKey::Author(a.id))),
     }
     .ok_or(WebError::NotFound)?;
-    show_feed(&state, &headers, scope, format).await
+    let response = show_feed(&state, &headers, scope, format).await?;
+    Ok(cacheable(response, key))
+}
+
+/// Lets the page cache keep a full (200) response until something under `key` changes.
+fn cacheable(mut response: Response, key: CacheKey) -> Response {
+    if response.status() == StatusCode::OK {
+        response
+            .extensions_mut()
+            .insert(CacheTags(BTreeSet::from([key])));
+    }
+    response
 }
 
 async fn show_feed(
@@ -152,12 +167,8 @@ async fn show_sitemap_index(
         SITEMAP_PAGE_SIZE,
     )
     .await?;
-    Ok(conditional(
-        &headers,
-        body,
-        "application/xml; charset=utf-8",
-        None,
-    ))
+    let response = conditional(&headers, body, "application/xml; charset=utf-8", None);
+    Ok(cacheable(response, CacheKey::Latest))
 }
 
 async fn show_sitemap(
@@ -175,12 +186,8 @@ async fn show_sitemap(
     )
     .await?
     .ok_or(WebError::NotFound)?;
-    Ok(conditional(
-        &headers,
-        body,
-        "application/xml; charset=utf-8",
-        None,
-    ))
+    let response = conditional(&headers, body, "application/xml; charset=utf-8", None);
+    Ok(cacheable(response, CacheKey::Latest))
 }
 
 async fn image(bytes: &'static [u8], content_type: &'static str) -> Response {
