@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use dateline_services::accounts;
 use dateline_services::generate::{self, CorpusPlan};
 
 use crate::config::Config;
@@ -34,6 +35,30 @@ pub enum Command {
     Migrate,
     /// Fill the database with a generated corpus of realistic articles.
     Generate(GenerateArgs),
+    /// Manage newsroom accounts. Passwords are read from standard input.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; its password is the first line of standard input.
+    Add {
+        /// The address the person signs in with.
+        #[arg(long, value_name = "E")]
+        email: String,
+        /// The name shown in the newsroom.
+        #[arg(long, value_name = "N")]
+        name: String,
+        /// contributor, author, editor or admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// Set a new password (the first line of standard input) and sign the account out everywhere.
+    ResetPassword {
+        #[arg(long, value_name = "E")]
+        email: String,
+    },
 }
 
 impl Default for Command {
@@ -81,6 +106,46 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
         "{}: {applied} migration(s) applied; schema is up to date",
         config.database
     );
+    Ok(())
+}
+
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> anyhow::Result<String> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input: give it as the first line");
+    }
+    Ok(password)
+}
+
+pub async fn user(config: &Config, command: &UserCommand) -> anyhow::Result<()> {
+    let password = password_from_stdin()?;
+    let store = config.open_store().await?;
+    store.migrate().await.context("while migrating")?;
+    match command {
+        UserCommand::Add { email, name, role } => {
+            let user = accounts::add_user(&store, email, name, role, &password, chrono::Utc::now())
+                .await
+                .context("cannot add the account")?;
+            println!("added {} <{}> as {}", user.name, user.email, user.role);
+        }
+        UserCommand::ResetPassword { email } => {
+            let user = accounts::reset_password(&store, email, &password)
+                .await
+                .context("cannot reset the password")?;
+            println!(
+                "new password set for {}; every session of the account has ended",
+                user.email
+            );
+        }
+    }
+    store.close().await;
     Ok(())
 }
 
@@ -152,6 +217,24 @@ mod tests {
         assert!(matches!(
             cli.command,
             Some(Command::Serve(ServeArgs { no_demo: true, .. }))
+        ));
+    }
+
+    #[test]
+    fn user_commands_take_email_name_and_role() {
+        let cli = Cli::try_parse_from([
+            "dateline", "user", "add", "--email", "a@b.pk", "--name", "Sana", "--role", "editor",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::User(UserCommand::Add { ref role, .. })) if role == "editor"
+        ));
+        let cli = Cli::try_parse_from(["dateline", "user", "reset-password", "--email", "a@b.pk"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::User(UserCommand::ResetPassword { .. }))
         ));
     }
 }

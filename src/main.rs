@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::serve(config.serve(&args)?).await,
             Command::Migrate => cli::migrate(&config).await,
             Command::Generate(args) => cli::generate(&config, &args).await,
+            Command::User(command) => cli::user(&config, &command).await,
         }
     });
     match result {

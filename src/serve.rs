@@ -24,17 +24,23 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let site = demo::set_up_publication(&store, clock.now(), config.demo)
         .await
         .context("while setting up the publication")?;
-    let state = AppState::new(Arc::new(store.clone()), clock, site);
+    let state = AppState::new(Arc::new(store.clone()), clock.clone(), site);
     state.page_cache().set_limit(config.page_cache_bytes);
     // Other nodes on the same PostgreSQL database tell us what they changed.
     let _listener = store
         .listen_for_changes()
         .await
         .context("while listening for changes")?;
+    // Scheduled publishing: catches up at once on anything that fell due while stopped.
+    let scheduler = tokio::spawn(dateline_services::newsroom::run_scheduler(
+        state.store.clone(),
+        clock,
+    ));
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
     dateline_web::serve(listener, state, shutdown_signal())
         .await
         .context("while serving")?;
+    scheduler.abort();
     store.close().await;
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{Article, ArticleStatus, Clock, FixedClock, Store};
+use dateline_domain::{Article, ArticleStatus, Clock, FixedClock, Role, Store, User};
+use dateline_services::accounts;
 use dateline_services::articles::{ArticleInput, create_article};
 use dateline_services::demo;
 use dateline_store::SqlStore;
@@ -138,6 +139,169 @@ impl TestApp {
                 .unwrap()
         );
     }
+}
+
+/// The password every account made by [`TestApp::account`] has.
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    /// A new account with `role`, e-mail `<name>@newsroom.test`, password [`PASSWORD`].
+    pub async fn account(&self, name: &str, role: Role) -> User {
+        let email = format!("{}@newsroom.test", name.to_lowercase().replace(' ', "."));
+        accounts::add_user(
+            self.store.as_ref(),
+            &email,
+            name,
+            role.as_str(),
+            PASSWORD,
+            self.clock.now(),
+        )
+        .await
+        .expect("add account")
+    }
+
+    /// Signs in through the sign-in form; panics unless it works.
+    pub async fn sign_in(&self, user: &User) -> Desk<'_> {
+        self.try_sign_in(user.email.as_str(), PASSWORD)
+            .await
+            .expect("sign in")
+    }
+
+    /// Fills in the sign-in form; the refusal's status and message when it does not work.
+    pub async fn try_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Desk<'_>, (StatusCode, String)> {
+        let form = self.get("/admin/login").await;
+        let login_cookie = set_cookie_value(&form, "dateline_login").expect("login cookie");
+        let html = Html::parse_document(&form.text().await.unwrap());
+        let csrf = attrs(&html, "input[name=csrf]", "value").remove(0);
+        let response = self
+            .client
+            .post(self.url("/admin/login"))
+            .header("cookie", format!("dateline_login={login_cookie}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[
+                ("email", email),
+                ("password", password),
+                ("csrf", &csrf),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        if response.status() != StatusCode::SEE_OTHER {
+            let status = response.status();
+            let html = Html::parse_document(&response.text().await.unwrap());
+            return Err((status, texts(&html, "[role=alert]").join(" ")));
+        }
+        let session = set_cookie_value(&response, "dateline_session").expect("session cookie");
+        let mut desk = Desk {
+            app: self,
+            session,
+            csrf: String::new(),
+        };
+        let (status, page) = desk.page("/admin").await;
+        assert_eq!(status, StatusCode::OK);
+        desk.csrf = attrs(&page, "input[name=csrf]", "value").remove(0);
+        Ok(desk)
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.as_ref().now()
+    }
+
+    pub async fn count_users(&self) -> usize {
+        self.store.users().await.unwrap().len()
+    }
+}
+
+/// A browser signed in to the newsroom: its session cookie and the session's CSRF token.
+pub struct Desk<'a> {
+    pub app: &'a TestApp,
+    pub session: String,
+    pub csrf: String,
+}
+
+impl Desk<'_> {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.app
+            .client
+            .get(self.app.url(path))
+            .header("cookie", format!("dateline_session={}", self.session))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn page(&self, path: &str) -> (StatusCode, Html) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (
+            status,
+            Html::parse_document(&response.text().await.unwrap()),
+        )
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all = fields.to_vec();
+        all.push(("csrf", &self.csrf));
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly `fields` (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .header("cookie", format!("dateline_session={}", self.session))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(fields))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The value a response's `Set-Cookie` gives cookie `name`.
+pub fn set_cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    set_cookie_header(response, name)?
+        .split(';')
+        .next()?
+        .split_once('=')
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The whole `Set-Cookie` header for cookie `name`.
+pub fn set_cookie_header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// `application/x-www-form-urlencoded`.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 impl Drop for TestApp {

@@ -719,6 +719,7 @@ async fn json_ld_survives_a_script_tag_in_a_headline(app: TestApp) {
     let headline = "Why </script><script>alert(1)</script> & <!-- matter";
     let mut input = story(headline, "World", app.clock.now());
     input.standfirst = "A standfirst with </SCRIPT> in it.".into();
+    input.body = "A plain body.\n".into();
     let article = app.create(input).await;
     let response = app.get(&format!("/{}", article.slug)).await;
     let csp = response.headers()[header::CONTENT_SECURITY_POLICY]

@@ -32,23 +32,54 @@ id_type!(/// Database identity of an author (a byline).
 pub enum ArticleStatus {
     /// Being written; readers cannot see it.
     Draft,
+    /// Submitted by its writer; waiting for an editor.
+    InReview,
+    /// Approved; the server publishes it at its scheduled time (the embargo).
+    Scheduled,
     /// Live on the public site.
     Published,
+    /// Taken down: its URL answers 410 Gone.
+    Unpublished,
 }
 
 impl ArticleStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ArticleStatus::Draft => "draft",
+            ArticleStatus::InReview => "in_review",
+            ArticleStatus::Scheduled => "scheduled",
             ArticleStatus::Published => "published",
+            ArticleStatus::Unpublished => "unpublished",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "draft" => Some(ArticleStatus::Draft),
+            "in_review" => Some(ArticleStatus::InReview),
+            "scheduled" => Some(ArticleStatus::Scheduled),
             "published" => Some(ArticleStatus::Published),
+            "unpublished" => Some(ArticleStatus::Unpublished),
             _ => None,
+        }
+    }
+
+    pub const ALL: [ArticleStatus; 5] = [
+        ArticleStatus::Draft,
+        ArticleStatus::InReview,
+        ArticleStatus::Scheduled,
+        ArticleStatus::Published,
+        ArticleStatus::Unpublished,
+    ];
+
+    /// How the newsroom names the state.
+    pub fn label(self) -> &'static str {
+        match self {
+            ArticleStatus::Draft => "Draft",
+            ArticleStatus::InReview => "In review",
+            ArticleStatus::Scheduled => "Scheduled",
+            ArticleStatus::Published => "Published",
+            ArticleStatus::Unpublished => "Unpublished",
         }
     }
 }

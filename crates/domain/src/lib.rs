@@ -4,15 +4,18 @@
 //! This crate knows nothing of HTTP, SQL or templates. Values are parsed at the edge
 //! ([`Slug::parse`], [`Headline::parse`], ...) so that everything inside holds only valid data.
 
+pub mod account;
 pub mod article;
 pub mod change;
 pub mod clock;
 pub mod listing;
+pub mod newsroom;
 pub mod site;
 pub mod store;
 pub mod syndication;
 pub mod text;
 
+pub use account::{Action, Email, NewUser, Role, Session, User, UserId};
 pub use article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, NewArticle, Section,
     SectionId, Source, Tag, TagId,
@@ -20,6 +23,10 @@ pub use article::{
 pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
+pub use newsroom::{
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
+    RevisionKind, SaveOutcome, Transition, Workflow,
+};
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};
 pub use syndication::SitemapEntry;

@@ -6,11 +6,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::account::{Email, NewUser, Session, User, UserId};
 use crate::article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, NewArticle, Section, Tag,
 };
 use crate::change::ChangeObserver;
 use crate::listing::{Listing, PageRequest};
+use crate::newsroom::{
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
+    RevisionKind, SaveOutcome, Transition, Workflow,
+};
 use crate::site::SiteSettings;
 use crate::syndication::SitemapEntry;
 use crate::text::Slug;
@@ -109,4 +114,117 @@ pub trait Store: Send + Sync + 'static {
         last: ArticleId,
         limit: u32,
     ) -> Result<Vec<SitemapEntry>, StoreError>;
+
+    // Newsroom
+
+    /// Writes a new account. A taken e-mail address is [`StoreError::Conflict`].
+    async fn insert_user(&self, user: &NewUser) -> Result<User, StoreError>;
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The account signing in with `email`, and its password hash.
+    async fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError>;
+    /// Every account, by name.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Replaces an account's password hash and ends every session of the account except
+    /// `keep_session` (a token hash). Returns false when there is no such account.
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The unexpired session with this token hash, and its account.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError>;
+    /// Ends a session; ending one that does not exist is not an error. Expired sessions of every
+    /// account are removed on the way.
+    async fn delete_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Notes a failed sign-in under each of `scopes` (an account, an address).
+    async fn record_sign_in_failure(
+        &self,
+        scopes: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// How many failures were noted under `scope` since `since`.
+    async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Forgets the failures under `scope` (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError>;
+
+    /// Writes a new draft, written by `by`, with its first revision, all or nothing.
+    /// A taken slug is [`StoreError::Conflict`].
+    async fn insert_draft(
+        &self,
+        article: &NewArticle,
+        draft: &Draft,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<ArticleId, StoreError>;
+    async fn workflow(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError>;
+    /// Stores `draft` as the next revision if `based_on` is still the newest; otherwise keeps it
+    /// as a [`RevisionKind::Conflict`] revision and changes nothing else. With `content`, a saved
+    /// revision also becomes the article's stored content (for articles not yet live).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one atomic write with all its parts"
+    )]
+    async fn save_revision(
+        &self,
+        id: ArticleId,
+        based_on: i64,
+        draft: &Draft,
+        kind: RevisionKind,
+        by: UserId,
+        content: Option<&Content>,
+        audit: &AuditEntry,
+    ) -> Result<SaveOutcome, StoreError>;
+    /// Every revision of an article, newest first.
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError>;
+    async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError>;
+    /// Moves an article through the workflow if its status is one of `t.from`; returns false
+    /// (and writes nothing) when it is not, or there is no such article.
+    async fn transition(
+        &self,
+        id: ArticleId,
+        t: &Transition<'_>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Scheduled articles whose time has come, earliest first.
+    async fn due_articles(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>, StoreError>;
+    /// One page of the newsroom's list, newest change first, and how many match in all.
+    async fn desk(
+        &self,
+        filter: &DeskFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<DeskItem>, u64), StoreError>;
+    /// Articles whose headline contains `text` (any case), newest first: the Read More picker.
+    async fn find_by_headline(
+        &self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
+    async fn authors(&self) -> Result<Vec<Author>, StoreError>;
+    async fn tags(&self) -> Result<Vec<Tag>, StoreError>;
+    /// Adds a dated note to an article and moves its `updated_at`. False when there is no
+    /// such article.
+    async fn add_correction(
+        &self,
+        correction: &Correction,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// An article's notes, oldest first.
+    async fn corrections(&self, id: ArticleId) -> Result<Vec<Correction>, StoreError>;
+    /// The audit log, newest first; only one article's lines when `article` is given.
+    async fn audit_log(
+        &self,
+        article: Option<ArticleId>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 }

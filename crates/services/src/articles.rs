@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, Headline, InvalidValue, Language, NewArticle, Slug, Source,
-    Store, StoreError,
+    Article, ArticleId, ArticleStatus, Content, Headline, InvalidValue, Language, NewArticle, Slug,
+    Source, Store, StoreError,
 };
 
 use crate::ServiceError;
@@ -42,6 +42,71 @@ pub async fn create_article(
     input: ArticleInput,
     now: DateTime<Utc>,
 ) -> Result<Article, ServiceError> {
+    let Prepared { content, base_slug } = prepare(store, &input).await?;
+    let published_at = match input.status {
+        ArticleStatus::Published => Some(input.published_at.unwrap_or(now)),
+        _ => input.published_at,
+    };
+    let mut article = new_article(content, base_slug.clone(), input.status, now);
+    article.published_at = published_at;
+    // An imported story last changed when it was first published, not when it was imported.
+    article.updated_at = published_at.map_or(now, |p| p.min(now));
+    let id = insert_with_free_slug(store, &mut article, &base_slug).await?;
+    Ok(store
+        .article_by_id(id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("article {id} vanished")))?)
+}
+
+/// An article's content, checked and rendered, and the slug its headline asks for.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub content: Content,
+    pub base_slug: Slug,
+}
+
+/// A new article of `content` under `slug`, created `now`.
+pub fn new_article(
+    content: Content,
+    slug: Slug,
+    status: ArticleStatus,
+    now: DateTime<Utc>,
+) -> NewArticle {
+    NewArticle {
+        slug,
+        headline: content.headline,
+        standfirst: content.standfirst,
+        body: content.body,
+        body_html: content.body_html,
+        section: content.section,
+        tags: content.tags,
+        authors: content.authors,
+        source: content.source,
+        status,
+        language: content.language,
+        published_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The body of `input` rendered as the public page would render it, without storing anything.
+pub async fn render_body(store: &dyn Store, source: &str) -> Result<String, ServiceError> {
+    let mut problems = Vec::new();
+    if let Some(problem) = body::active_content(source) {
+        problems.push(problem);
+    }
+    let blocks = body::parse(source).map_err(|e| ServiceError::Invalid(vec![e]))?;
+    let targets = resolve_read_more(store, &blocks, &mut problems).await?;
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
+    Ok(body::render(&blocks, &targets))
+}
+
+/// Checks every field of `input` (all problems reported at once), resolves Read More links,
+/// renders the body, and makes sure its section, tags and authors exist.
+pub async fn prepare(store: &dyn Store, input: &ArticleInput) -> Result<Prepared, ServiceError> {
     let mut problems = Vec::new();
     let headline = Headline::parse(&input.headline)
         .map_err(|e| problems.push(e))
@@ -55,6 +120,9 @@ pub async fn create_article(
     }
     if input.body.len() > MAX_BODY_BYTES {
         problems.push(InvalidValue::new("body", "is larger than 512 KB"));
+    }
+    if let Some(problem) = body::active_content(&input.body) {
+        problems.push(problem);
     }
     let language = Language::parse(&input.language)
         .map_err(|e| problems.push(e))
@@ -85,6 +153,8 @@ pub async fn create_article(
     else {
         return Err(ServiceError::Invalid(problems));
     };
+    let base_slug = Slug::from_title(headline.as_str())
+        .ok_or_else(|| InvalidValue::new("headline", "needs at least one letter or digit"))?;
 
     let section = store.ensure_section(&section_slug, &input.section).await?;
     let mut tag_ids = Vec::with_capacity(tags.len());
@@ -95,41 +165,27 @@ pub async fn create_article(
     for (slug, name) in &authors {
         author_ids.push(store.ensure_author(slug, name).await?.id);
     }
-    let published_at = match input.status {
-        ArticleStatus::Published => Some(input.published_at.unwrap_or(now)),
-        ArticleStatus::Draft => input.published_at,
-    };
-    let base_slug = Slug::from_title(headline.as_str())
-        .ok_or_else(|| InvalidValue::new("headline", "needs at least one letter or digit"))?;
-    let mut article = NewArticle {
-        slug: base_slug.clone(),
-        headline,
-        standfirst,
-        body: body::canonical_source(&blocks, &targets),
-        body_html: body::render(&blocks, &targets),
-        section: section.id,
-        tags: tag_ids,
-        authors: author_ids,
-        source: input.source.map(|s| Source {
-            agency: s.agency.trim().to_owned(),
-            additional_inputs: s.additional_inputs,
-        }),
-        status: input.status,
-        language,
-        published_at,
-        created_at: now,
-        // An imported story last changed when it was first published, not when it was imported.
-        updated_at: published_at.map_or(now, |p| p.min(now)),
-    };
-    let id = insert_with_free_slug(store, &mut article, &base_slug).await?;
-    Ok(store
-        .article_by_id(id)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("article {id} vanished")))?)
+    Ok(Prepared {
+        content: Content {
+            headline,
+            standfirst,
+            body: body::canonical_source(&blocks, &targets),
+            body_html: body::render(&blocks, &targets),
+            section: section.id,
+            tags: tag_ids,
+            authors: author_ids,
+            source: input.source.as_ref().map(|s| Source {
+                agency: s.agency.trim().to_owned(),
+                additional_inputs: s.additional_inputs,
+            }),
+            language,
+        },
+        base_slug,
+    })
 }
 
 /// Inserts the article under its slug, or `slug-2`, `slug-3`, ... when taken.
-async fn insert_with_free_slug(
+pub async fn insert_with_free_slug(
     store: &dyn Store,
     article: &mut NewArticle,
     base: &Slug,

@@ -176,12 +176,76 @@ fn markdown_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
+/// Scripts, frames, event handlers and `javascript:` links in a body source: refused with the line
+/// they are on, rather than silently dropped by the sanitiser, so the writer knows.
+pub fn active_content(source: &str) -> Option<InvalidValue> {
+    use pulldown_cmark::{Event, Tag};
+    const TAGS: [&str; 8] = [
+        "<script", "<iframe", "<object", "<embed", "<style", "<form", "<frame", "<meta",
+    ];
+    const SCHEMES: [&str; 3] = ["javascript:", "vbscript:", "data:text/html"];
+    let line = |offset: usize| source[..offset].matches('\n').count() + 1;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
+        let bad = match &event {
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let lower = html.to_lowercase();
+                TAGS.iter().any(|t| lower.contains(t))
+                    || SCHEMES.iter().any(|s| lower.contains(s))
+                    || has_event_handler(&lower)
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let url: String = dest_url
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                    .collect::<String>()
+                    .to_lowercase();
+                SCHEMES.iter().any(|s| url.starts_with(s))
+            }
+            _ => false,
+        };
+        if bad {
+            return Some(InvalidValue::new(
+                "body",
+                format!(
+                    "line {}: scripts, frames, event handlers and javascript: links are not allowed in articles",
+                    line(range.start)
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// `onclick=`, `onerror =` and the like inside an HTML tag.
+fn has_event_handler(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    html.match_indices("on").any(|(i, _)| {
+        let before_ok = i > 0 && (bytes[i - 1].is_ascii_whitespace() || bytes[i - 1] == b'/');
+        let rest = &html[i + 2..];
+        let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        before_ok && name_len > 0 && rest[name_len..].trim_start().starts_with('=')
+    })
+}
+
 /// A piece of rendered body, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered<'a> {
     /// Sanitised HTML, safe to emit as is.
     Html(&'a str),
     ReadMore(ArticleId),
+}
+
+/// The articles a rendered body's Read More blocks point at, in order.
+pub fn references(html: &str) -> Vec<ArticleId> {
+    split_rendered(html)
+        .into_iter()
+        .filter_map(|part| match part {
+            Rendered::ReadMore(id) => Some(id),
+            Rendered::Html(_) => None,
+        })
+        .collect()
 }
 
 /// Finds the Read More markers in rendered HTML.
@@ -325,5 +389,30 @@ mod tests {
             canonical_source(&blocks, &[ArticleId(3)]),
             "A\n\n::: read-more 3\n\nB\n"
         );
+    }
+
+    #[test]
+    fn scripts_and_javascript_links_are_refused_with_their_line() {
+        for (body, line) in [
+            ("Fine.\n\n<script>alert(1)</script>\n", 3),
+            ("A [link](javascript:alert(1)).\n", 1),
+            ("One\n\nTwo <img src=x onerror=alert(1)>\n", 3),
+            ("<iframe src=\"https://x\"></iframe>\n", 1),
+            ("[x]( JavaScript:alert(1))\n", 1),
+        ] {
+            let problem = active_content(body).unwrap_or_else(|| panic!("{body:?} accepted"));
+            assert!(
+                problem.message.starts_with(&format!("line {line}:")),
+                "{problem}"
+            );
+        }
+        for fine in [
+            "Talks on Monday, once more.\n",
+            "<em>emphasis</em> and a [link](https://example.com/on=1)\n",
+            "```\n<script>shown as code</script>\n```\n",
+            "Written `<script>` inline as code.\n",
+        ] {
+            assert_eq!(active_content(fine), None, "{fine:?}");
+        }
     }
 }

@@ -6,11 +6,13 @@
 //!
 //! Errors: typed ([`ServiceError`]) here and below; `anyhow` only in the binary.
 
+pub mod accounts;
 pub mod articles;
 pub mod body;
 pub mod dates;
 pub mod demo;
 pub mod generate;
+pub mod newsroom;
 pub mod reading;
 pub mod syndication;
 
@@ -24,6 +26,9 @@ pub enum ServiceError {
     Invalid(Vec<InvalidValue>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something outside the input went wrong (a worker thread, the random source).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<InvalidValue> for ServiceError {

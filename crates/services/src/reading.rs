@@ -42,28 +42,8 @@ pub async fn published_article(
     if article.status != ArticleStatus::Published {
         return Ok(None);
     }
-    let parts = body::split_rendered(&article.body_html);
-    let ids: Vec<_> = parts
-        .iter()
-        .filter_map(|p| match p {
-            Rendered::ReadMore(id) => Some(*id),
-            Rendered::Html(_) => None,
-        })
-        .collect();
-    let found: HashMap<_, _> = store
-        .summaries(&ids)
-        .await?
-        .into_iter()
-        .filter(|s| s.status == ArticleStatus::Published)
-        .map(|s| (s.id, s))
-        .collect();
-    let body = parts
-        .into_iter()
-        .filter_map(|part| match part {
-            Rendered::Html(html) => Some(BodyPart::Html(html.to_owned())),
-            Rendered::ReadMore(id) => found.get(&id).cloned().map(BodyPart::ReadMore),
-        })
-        .collect();
+    let references = body::references(&article.body_html);
+    let body = body_parts(store, &article.body_html).await?;
     let attribution = article
         .source
         .as_ref()
@@ -71,9 +51,30 @@ pub async fn published_article(
     Ok(Some(PublishedArticle {
         article,
         body,
-        references: ids,
+        references,
         attribution,
     }))
+}
+
+/// A rendered body with its Read More blocks resolved as of now: current headlines, and nothing
+/// for targets that are missing or not published.
+pub async fn body_parts(store: &dyn Store, body_html: &str) -> Result<Vec<BodyPart>, StoreError> {
+    let parts = body::split_rendered(body_html);
+    let ids = body::references(body_html);
+    let targets: HashMap<_, _> = store
+        .summaries(&ids)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == ArticleStatus::Published)
+        .map(|s| (s.id, s))
+        .collect();
+    Ok(parts
+        .into_iter()
+        .filter_map(|part| match part {
+            Rendered::Html(html) => Some(BodyPart::Html(html.to_owned())),
+            Rendered::ReadMore(id) => targets.get(&id).cloned().map(BodyPart::ReadMore),
+        })
+        .collect())
 }
 
 /// Fills the site's attribution template for `source`.

@@ -9,6 +9,7 @@
 //! it returns, so neither a killed process nor a power cut loses an acknowledged write.
 
 mod listen;
+mod newsroom;
 mod rows;
 mod sql;
 #[cfg(feature = "testing")]

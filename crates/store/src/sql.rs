@@ -7,8 +7,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
-    ContentChange, Cursor, Direction, Language, Listing, NewArticle, PageRequest, Section,
-    SectionId, SiteSettings, SitemapEntry, Slug, Source, Store, StoreError, Tag, TagId,
+    ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
+    Section, SectionId, Session, SiteSettings, SitemapEntry, Slug, Source, Store, StoreError, Tag,
+    TagId, User, UserId,
+};
+use dateline_domain::{
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
+    RevisionKind, SaveOutcome, Transition, Workflow,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -252,7 +257,7 @@ pub(crate) async fn listing_keys(
 }
 
 /// The keys of a new article, known without asking the database.
-fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>) {
+pub(crate) fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>) {
     keys.extend([
         CacheKey::Latest,
         CacheKey::Article(id),
@@ -264,7 +269,7 @@ fn new_article_keys(id: ArticleId, a: &NewArticle, keys: &mut BTreeSet<CacheKey>
 
 type ArticleQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 
-async fn insert_one(
+pub(crate) async fn insert_one(
     tx: &mut Transaction<'_, Any>,
     a: &NewArticle,
 ) -> Result<ArticleId, StoreError> {
@@ -707,5 +712,161 @@ impl Store for SqlStore {
             })
         })
         .collect()
+    }
+
+    // Newsroom
+
+    async fn insert_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        self.insert_user_row(user).await
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.user_row_by_id(id).await
+    }
+
+    async fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
+        self.user_credentials_row(email).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.user_rows().await
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.set_password_hash_row(id, password_hash, keep_session)
+            .await
+    }
+
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.insert_session_row(session).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        self.session_row(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.delete_session_row(token_hash, now).await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        scopes: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.record_sign_in_failure_rows(scopes, at).await
+    }
+
+    async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.sign_in_failure_count(scope, since).await
+    }
+
+    async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError> {
+        self.clear_sign_in_failure_rows(scope).await
+    }
+
+    async fn insert_draft(
+        &self,
+        article: &NewArticle,
+        draft: &Draft,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<ArticleId, StoreError> {
+        self.insert_draft_rows(article, draft, by, audit).await
+    }
+
+    async fn workflow(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError> {
+        self.workflow_row(id).await
+    }
+
+    async fn save_revision(
+        &self,
+        id: ArticleId,
+        based_on: i64,
+        draft: &Draft,
+        kind: RevisionKind,
+        by: UserId,
+        content: Option<&Content>,
+        audit: &AuditEntry,
+    ) -> Result<SaveOutcome, StoreError> {
+        self.save_revision_rows(id, based_on, draft, kind, by, content, audit)
+            .await
+    }
+
+    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError> {
+        self.revision_rows(id, None).await
+    }
+
+    async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError> {
+        Ok(self.revision_rows(id, Some(number)).await?.pop())
+    }
+
+    async fn transition(
+        &self,
+        id: ArticleId,
+        t: &Transition<'_>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.transition_rows(id, t, audit).await
+    }
+
+    async fn due_articles(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>, StoreError> {
+        self.due_rows(now).await
+    }
+
+    async fn desk(
+        &self,
+        filter: &DeskFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<DeskItem>, u64), StoreError> {
+        self.desk_rows(filter, offset, limit).await
+    }
+
+    async fn find_by_headline(
+        &self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        self.find_by_headline_rows(text, limit).await
+    }
+
+    async fn authors(&self) -> Result<Vec<Author>, StoreError> {
+        self.author_rows().await
+    }
+
+    async fn tags(&self) -> Result<Vec<Tag>, StoreError> {
+        self.tag_rows().await
+    }
+
+    async fn add_correction(
+        &self,
+        correction: &Correction,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.add_correction_rows(correction, by, audit).await
+    }
+
+    async fn corrections(&self, id: ArticleId) -> Result<Vec<Correction>, StoreError> {
+        self.correction_rows(id).await
+    }
+
+    async fn audit_log(
+        &self,
+        article: Option<ArticleId>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_rows(article, offset, limit).await
     }
 }

@@ -10,6 +10,10 @@ use dateline_domain::{
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use dateline_domain::{
+    AuditEntry, Content, Correction, Draft, Email, NewUser, RevisionKind, Role, SaveOutcome,
+    Session, Transition, UserId,
+};
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_store::testing::TestDatabase;
 use dateline_store::{Backend, SqlStore};
@@ -56,6 +60,12 @@ conformance!(
     other_nodes_hear_of_changes,
     listing_changed_at_counts_unpublished_articles,
     sitemap_id_ranges_list_only_published_articles_in_id_order,
+    accounts_round_trip_and_emails_are_unique,
+    sessions_expire_and_password_changes_end_the_others,
+    sign_in_failures_are_counted_per_scope_and_window,
+    newsroom_writes_announce_old_and_new_listings,
+    saves_based_on_an_old_revision_are_kept_but_not_applied,
+    transitions_apply_only_from_the_given_states,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -680,5 +690,401 @@ async fn sitemap_id_ranges_list_only_published_articles_in_id_order(store: &SqlS
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+// Newsroom
+
+fn new_user(email: &str, role: Role) -> NewUser {
+    NewUser {
+        email: Email::parse(email).unwrap(),
+        name: format!("Name of {email}"),
+        role,
+        password_hash: format!("hash of {email}"),
+        created_at: at(0),
+    }
+}
+
+fn session(token: &str, user: UserId, expires: i64) -> Session {
+    Session {
+        token_hash: token.to_owned(),
+        user,
+        csrf_token: format!("csrf of {token}"),
+        created_at: at(0),
+        expires_at: at(expires),
+    }
+}
+
+async fn accounts_round_trip_and_emails_are_unique(store: &SqlStore) {
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    assert_eq!(sana.role, Role::Editor);
+    assert_eq!(store.user_by_id(sana.id).await.unwrap(), Some(sana.clone()));
+    let (found, hash) = store
+        .user_credentials(&Email::parse("SANA@gvs.pk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found, hash.as_str()),
+        (sana.clone(), "hash of sana@gvs.pk")
+    );
+    let err = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Admin))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    store
+        .insert_user(&new_user("ali@gvs.pk", Role::Contributor))
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.email.to_string(), u.role))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ali@gvs.pk".to_owned(), Role::Contributor),
+            ("sana@gvs.pk".to_owned(), Role::Editor)
+        ]
+    );
+    assert_eq!(store.user_by_id(UserId(9999)).await.unwrap(), None);
+}
+
+async fn sessions_expire_and_password_changes_end_the_others(store: &SqlStore) {
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Author))
+        .await
+        .unwrap();
+    for token in ["one", "two", "three"] {
+        store
+            .insert_session(&session(token, sana.id, 60))
+            .await
+            .unwrap();
+    }
+    let (found, user) = store.session("one", at(59)).await.unwrap().unwrap();
+    assert_eq!(
+        (found.csrf_token.as_str(), user.id),
+        ("csrf of one", sana.id)
+    );
+    assert_eq!(found.expires_at, at(60));
+    assert!(
+        store.session("one", at(60)).await.unwrap().is_none(),
+        "expired"
+    );
+    assert!(store.session("nope", at(1)).await.unwrap().is_none());
+    assert!(
+        store
+            .set_password_hash(sana.id, "new hash", Some("two"))
+            .await
+            .unwrap()
+    );
+    assert!(store.session("one", at(1)).await.unwrap().is_none());
+    assert!(store.session("two", at(1)).await.unwrap().is_some());
+    assert!(store.session("three", at(1)).await.unwrap().is_none());
+    let (_, hash) = store.user_credentials(&sana.email).await.unwrap().unwrap();
+    assert_eq!(hash, "new hash");
+    assert!(
+        !store
+            .set_password_hash(UserId(9999), "x", None)
+            .await
+            .unwrap()
+    );
+    store.delete_session("two", at(1)).await.unwrap();
+    assert!(store.session("two", at(1)).await.unwrap().is_none());
+    store.delete_session("two", at(1)).await.unwrap();
+}
+
+async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
+    let scopes = [
+        "account:sana@gvs.pk".to_owned(),
+        "address:10.0.0.1".to_owned(),
+    ];
+    for minute in [0, 5, 10] {
+        store
+            .record_sign_in_failure(&scopes, at(minute))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 3);
+    assert_eq!(store.sign_in_failures(&scopes[1], at(5)).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .sign_in_failures("address:10.0.0.2", at(0))
+            .await
+            .unwrap(),
+        0
+    );
+    store.clear_sign_in_failures(&scopes[0]).await.unwrap();
+    assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 0);
+    assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 3);
+}
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        at: at(1),
+        user: None,
+        action: action.to_owned(),
+        article: None,
+        detail: String::new(),
+    }
+}
+
+fn content_of(new: &NewArticle) -> Content {
+    Content {
+        headline: new.headline.clone(),
+        standfirst: new.standfirst.clone(),
+        body: new.body.clone(),
+        body_html: new.body_html.clone(),
+        section: new.section,
+        tags: new.tags.clone(),
+        authors: new.authors.clone(),
+        source: new.source.clone(),
+        language: new.language.clone(),
+    }
+}
+
+fn draft(headline: &str) -> Draft {
+    Draft {
+        headline: headline.to_owned(),
+        section: "World".to_owned(),
+        language: "en".to_owned(),
+        ..Draft::default()
+    }
+}
+
+async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let writer = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let sport = section(store, "Sport").await;
+    let tag = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    let mut new = article("drafted", world, 0);
+    new.status = ArticleStatus::Draft;
+    new.published_at = None;
+    new.tags = vec![tag];
+    let id = store
+        .insert_draft(&new, &draft("Drafted"), writer.id, &audit("created"))
+        .await
+        .unwrap();
+    let first = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(world),
+        CacheKey::Tag(tag),
+    ]);
+    assert_eq!(
+        heard.take(),
+        [ContentChange {
+            keys: first.clone()
+        }]
+    );
+    // Moving the draft to another section and dropping its tag touches both fronts.
+    let mut moved = content_of(&new);
+    moved.section = sport;
+    moved.tags = vec![];
+    let outcome = store
+        .save_revision(
+            id,
+            1,
+            &draft("Moved"),
+            RevisionKind::Save,
+            writer.id,
+            Some(&moved),
+            &audit("saved"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, SaveOutcome::Saved(2));
+    let both = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(world),
+        CacheKey::Section(sport),
+        CacheKey::Tag(tag),
+    ]);
+    assert_eq!(heard.take(), [ContentChange { keys: both }]);
+    let now_keys = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(sport),
+    ]);
+    let publish = Transition {
+        from: &[ArticleStatus::Draft],
+        to: ArticleStatus::Published,
+        content: Some((&moved, 2)),
+        published_at: Some(at(2)),
+        scheduled_at: None,
+        now: at(2),
+    };
+    assert!(
+        store
+            .transition(id, &publish, &audit("published"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        heard.take(),
+        [ContentChange {
+            keys: now_keys.clone()
+        }]
+    );
+    let correction = Correction {
+        article: id,
+        kind: "correction".to_owned(),
+        note: "Fixed a name.".to_owned(),
+        created_at: at(3),
+    };
+    assert!(
+        store
+            .add_correction(&correction, writer.id, &audit("corrected"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(heard.take(), [ContentChange { keys: now_keys }]);
+    assert_eq!(store.corrections(id).await.unwrap(), [correction]);
+    assert_eq!(
+        store.article_by_id(id).await.unwrap().unwrap().updated_at,
+        at(3)
+    );
+    // Writes that find nothing announce nothing.
+    assert!(
+        !store
+            .transition(id, &publish, &audit("again"))
+            .await
+            .unwrap()
+    );
+    assert!(heard.take().is_empty());
+    let log = store.audit_log(Some(id), 0, 10).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["corrected", "published", "saved", "created"]);
+}
+
+async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStore) {
+    let writer = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Author))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let mut new = article("contested", world, 0);
+    new.status = ArticleStatus::Draft;
+    let id = store
+        .insert_draft(&new, &draft("One"), writer.id, &audit("created"))
+        .await
+        .unwrap();
+    let save = |based_on, headline: &'static str| async move {
+        store
+            .save_revision(
+                id,
+                based_on,
+                &draft(headline),
+                RevisionKind::Save,
+                writer.id,
+                None,
+                &audit("saved"),
+            )
+            .await
+            .unwrap()
+    };
+    assert_eq!(save(1, "Two").await, SaveOutcome::Saved(2));
+    assert_eq!(
+        save(1, "Late").await,
+        SaveOutcome::Conflict {
+            current: 2,
+            kept_as: 3
+        }
+    );
+    assert_eq!(save(2, "Four").await, SaveOutcome::Saved(4));
+    let revisions = store.revisions(id).await.unwrap();
+    let seen: Vec<_> = revisions
+        .iter()
+        .map(|r| (r.number, r.kind, r.draft.headline.as_str(), r.based_on))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (4, RevisionKind::Save, "Four", 2),
+            (3, RevisionKind::Conflict, "Late", 1),
+            (2, RevisionKind::Save, "Two", 1),
+            (1, RevisionKind::Save, "One", 0),
+        ]
+    );
+    assert_eq!(
+        revisions[0].saved_by_name.as_deref(),
+        Some("Name of sana@gvs.pk")
+    );
+    assert_eq!(store.workflow(id).await.unwrap().unwrap().revision, 4);
+    let err = store
+        .save_revision(
+            ArticleId(9999),
+            0,
+            &draft("x"),
+            RevisionKind::Save,
+            writer.id,
+            None,
+            &audit("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
+}
+
+async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
+    let world = section(store, "World").await;
+    let mut new = article("scheduled", world, 0);
+    new.status = ArticleStatus::Draft;
+    new.published_at = None;
+    let id = store.insert_article(&new).await.unwrap();
+    let schedule = Transition {
+        from: &[ArticleStatus::Draft, ArticleStatus::InReview],
+        to: ArticleStatus::Scheduled,
+        content: None,
+        published_at: None,
+        scheduled_at: Some(at(60)),
+        now: at(1),
+    };
+    assert!(
+        store
+            .transition(id, &schedule, &audit("scheduled"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .transition(id, &schedule, &audit("scheduled"))
+            .await
+            .unwrap()
+    );
+    assert!(store.due_articles(at(59)).await.unwrap().is_empty());
+    assert_eq!(store.due_articles(at(60)).await.unwrap(), [id]);
+    let listed = store
+        .list_published(
+            Listing::Latest,
+            PageRequest {
+                cursor: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "a scheduled article is not public");
+    let wf = store.workflow(id).await.unwrap().unwrap();
+    assert_eq!(
+        (wf.status, wf.scheduled_at),
+        (ArticleStatus::Scheduled, Some(at(60)))
     );
 }

@@ -20,6 +20,9 @@ use crate::layout::Layout;
 pub enum WebError {
     #[error("not found")]
     NotFound,
+    /// The page existed and was taken down on purpose.
+    #[error("gone")]
+    Gone,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("template: {0}")]
@@ -34,6 +37,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = match &self {
             WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Gone => StatusCode::GONE,
             WebError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Store(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -68,6 +72,10 @@ pub async fn render_error_pages(
         StatusCode::NOT_FOUND => (
             "Page not found",
             "There is no page at this address. It may have moved, or the link may be mistyped.",
+        ),
+        StatusCode::GONE => (
+            "This article has been withdrawn",
+            "The newsroom has taken this article down. It is no longer available.",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Temporarily unavailable",

@@ -68,9 +68,17 @@ pub async fn show_article(
 ) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let site = state.site();
-    let article = reading::published_article(state.store.as_ref(), &site, &slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let Some(article) = reading::published_article(state.store.as_ref(), &site, &slug).await?
+    else {
+        // A taken-down article is gone on purpose: 410, not 404.
+        return match state.store.article_by_slug(&slug).await? {
+            Some(a) if a.status == dateline_domain::ArticleStatus::Unpublished => {
+                Err(WebError::Gone)
+            }
+            _ => Err(WebError::NotFound),
+        };
+    };
+    let corrections = state.store.corrections(article.article.id).await?;
     let layout = Layout::build(
         &state,
         &article.article.headline,
@@ -86,10 +94,9 @@ pub async fn show_article(
         .map(|id| CacheKey::Article(*id))
         .collect();
     keys.insert(CacheKey::Article(article.article.id));
-    Ok(cacheable(
-        ArticlePage::new(layout, article, &site).render()?,
-        keys,
-    ))
+    let mut page = ArticlePage::new(layout, article, &site);
+    page.corrections = crate::views::Note::list(&corrections, &site);
+    Ok(cacheable(page.render()?, keys))
 }
 
 /// A page the cache may keep until something in `keys` changes.

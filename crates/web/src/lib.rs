@@ -4,6 +4,7 @@
 //! template; they never see SQL. [`app`] builds the whole router so tests can drive it without a
 //! socket.
 
+pub mod admin;
 pub mod cache;
 mod error;
 mod handlers;
@@ -104,6 +105,7 @@ pub fn app(state: AppState) -> Router {
         .route("/{slug}", get(handlers::show_article))
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
         .merge(syndication::routes())
+        .merge(admin::routes())
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -125,7 +127,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

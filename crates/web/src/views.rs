@@ -75,6 +75,35 @@ pub struct ArticlePage {
     pub updated: Option<Moment>,
     pub body: Vec<Part>,
     pub attribution: Option<String>,
+    /// Dated correction and update notes, oldest first.
+    pub corrections: Vec<Note>,
+}
+
+/// A correction or update note under an article: "Correction, April 16, 2024: ...".
+pub struct Note {
+    pub label: &'static str,
+    pub date: Moment,
+    pub text: String,
+}
+
+impl Note {
+    pub fn list(notes: &[dateline_domain::Correction], site: &SiteSettings) -> Vec<Note> {
+        notes
+            .iter()
+            .map(|n| Note {
+                label: if n.kind == "update" {
+                    "Update"
+                } else {
+                    "Correction"
+                },
+                date: Moment {
+                    text: dates::long_date(n.created_at, site.time_zone, &site.locale),
+                    iso: dates::rfc3339(n.created_at, site.time_zone),
+                },
+                text: n.note.clone(),
+            })
+            .collect()
+    }
 }
 
 impl ArticlePage {
@@ -126,6 +155,7 @@ impl ArticlePage {
                 })
                 .collect(),
             attribution,
+            corrections: Vec::new(),
         }
     }
 }

@@ -1,0 +1,181 @@
+//! The newsroom's view of articles: the working copy and its revisions, the workflow's writes,
+//! corrections and the audit log.
+
+use chrono::{DateTime, Utc};
+
+use crate::account::UserId;
+use crate::article::{ArticleId, ArticleStatus, AuthorId, SectionId, Source, TagId};
+use crate::text::{Headline, Language};
+
+/// An article as its writer typed it: names rather than ids. This is what a revision keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Draft {
+    pub headline: String,
+    pub standfirst: String,
+    pub body: String,
+    pub section: String,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+    pub source: Option<Source>,
+    pub language: String,
+}
+
+/// Why a revision was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionKind {
+    /// Saved with the Save button.
+    Save,
+    /// Saved by the editor page while the writer typed.
+    Autosave,
+    /// An older revision brought back.
+    Restore,
+    /// A save based on a revision that was no longer the newest: kept, but not made current.
+    Conflict,
+}
+
+impl RevisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionKind::Save => "save",
+            RevisionKind::Autosave => "autosave",
+            RevisionKind::Restore => "restore",
+            RevisionKind::Conflict => "conflict",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            RevisionKind::Save,
+            RevisionKind::Autosave,
+            RevisionKind::Restore,
+            RevisionKind::Conflict,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One stored version of an article's working copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub article: ArticleId,
+    /// 1, 2, 3, ... per article.
+    pub number: i64,
+    /// The revision the writer's page showed when they saved (0: the article as first stored).
+    pub based_on: i64,
+    pub kind: RevisionKind,
+    pub draft: Draft,
+    pub saved_by: Option<UserId>,
+    pub saved_by_name: Option<String>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// The rendered content of an article, every reference resolved: what the articles table
+/// holds and the public page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub headline: Headline,
+    pub standfirst: String,
+    pub body: String,
+    pub body_html: String,
+    pub section: SectionId,
+    pub tags: Vec<TagId>,
+    pub authors: Vec<AuthorId>,
+    pub source: Option<Source>,
+    pub language: Language,
+}
+
+/// The newsroom's bookkeeping of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workflow {
+    pub status: ArticleStatus,
+    /// The newest revision of the working copy; a save must be based on it.
+    pub revision: i64,
+    /// The revision the public page shows, once published.
+    pub live_revision: Option<i64>,
+    pub created_by: Option<UserId>,
+    /// When a scheduled article goes live.
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+/// A row of the newsroom's article list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskItem {
+    pub id: ArticleId,
+    pub slug: String,
+    pub headline: String,
+    pub section: String,
+    pub byline: Vec<String>,
+    pub status: ArticleStatus,
+    pub workflow: Workflow,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which articles the newsroom's list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeskFilter {
+    pub status: Option<ArticleStatus>,
+    pub section: Option<SectionId>,
+    /// A byline author.
+    pub author: Option<AuthorId>,
+    /// Words of the headline.
+    pub text: Option<String>,
+}
+
+/// A write of the workflow: move an article from one of `from` to `to`, optionally replacing its
+/// public content with a revision.
+#[derive(Debug, Clone)]
+pub struct Transition<'a> {
+    pub from: &'a [ArticleStatus],
+    pub to: ArticleStatus,
+    /// New public content and the revision it came from.
+    pub content: Option<(&'a Content, i64)>,
+    /// Set when going live; kept when `None`.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Set when scheduling; cleared otherwise.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// What a save came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Stored as the new newest revision.
+    Saved(i64),
+    /// Someone saved since the writer's page was loaded: the save is kept as revision `kept_as`
+    /// but the newest is still `current`.
+    Conflict { current: i64, kept_as: i64 },
+}
+
+/// A dated note on a published article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub article: ArticleId,
+    /// "correction" or "update".
+    pub kind: String,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One line of the audit log, to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub user: Option<UserId>,
+    /// "created", "saved", "submitted", "published", ...
+    pub action: String,
+    pub article: Option<ArticleId>,
+    pub detail: String,
+}
+
+/// One line of the audit log, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    pub user_name: Option<String>,
+    pub action: String,
+    pub article: Option<ArticleId>,
+    pub headline: Option<String>,
+    pub detail: String,
+}

@@ -1,0 +1,852 @@
+//! The newsroom's tables: accounts, sessions and failed sign-ins. Called from the [`Store`]
+//! implementation in `sql.rs`.
+//!
+//! [`Store`]: dateline_domain::Store
+
+use chrono::{DateTime, Utc};
+use dateline_domain::{Email, NewUser, Role, Session, StoreError, User, UserId};
+use sqlx::any::AnyRow;
+
+use crate::rows::{self, db_error, get};
+use crate::sql::SqlStore;
+
+const USER_COLUMNS: &str = "id, email, name, role, created_at";
+
+fn user(row: &AnyRow) -> Result<User, StoreError> {
+    let email: String = get(row, "email")?;
+    let role: String = get(row, "role")?;
+    Ok(User {
+        id: UserId(get(row, "id")?),
+        email: Email::parse(&email).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: get(row, "name")?,
+        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        created_at: rows::time(get(row, "created_at")?)?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn insert_user_row(&self, new: &NewUser) -> Result<User, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(new.email.as_str())
+        .bind(new.name.as_str())
+        .bind(new.role.as_str())
+        .bind(new.password_hash.as_str())
+        .bind(new.created_at.timestamp_millis())
+        .fetch_one(self.pool())
+        .await
+        .map_err(|e| match db_error(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("the e-mail address {}", new.email))
+            }
+            other => other,
+        })?;
+        Ok(User {
+            id: UserId(id),
+            email: new.email.clone(),
+            name: new.name.clone(),
+            role: new.role,
+            created_at: rows::time(new.created_at.timestamp_millis())?,
+        })
+    }
+
+    pub(crate) async fn user_row_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(user)
+        .transpose()
+    }
+
+    pub(crate) async fn user_credentials_row(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+        )))
+        .bind(email.as_str())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?;
+        row.map(|row| Ok((user(&row)?, get(&row, "password_hash")?)))
+            .transpose()
+    }
+
+    pub(crate) async fn user_rows(&self) -> Result<Vec<User>, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
+        )))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(user)
+        .collect()
+    }
+
+    pub(crate) async fn set_password_hash_row(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(id.0)
+            .bind(keep_session.unwrap_or(""))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn insert_session_row(&self, s: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(s.token_hash.as_str())
+        .bind(s.user.0)
+        .bind(s.csrf_token.as_str())
+        .bind(s.created_at.timestamp_millis())
+        .bind(s.expires_at.timestamp_millis())
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+        .map_err(db_error)
+    }
+
+    pub(crate) async fn session_row(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.expires_at, \
+             u.id, u.email, u.name, u.role, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now.timestamp_millis())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let account = user(&row)?;
+        let session = Session {
+            token_hash: get(&row, "token_hash")?,
+            user: account.id,
+            csrf_token: get(&row, "csrf_token")?,
+            created_at: rows::time(get(&row, "session_created_at")?)?,
+            expires_at: rows::time(get(&row, "expires_at")?)?,
+        };
+        Ok(Some((session, account)))
+    }
+
+    pub(crate) async fn delete_session_row(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
+            .bind(token_hash)
+            .bind(now.timestamp_millis())
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+            .map_err(db_error)
+    }
+
+    pub(crate) async fn record_sign_in_failure_rows(
+        &self,
+        scopes: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        for scope in scopes {
+            sqlx::query("INSERT INTO sign_in_failures (scope, at) VALUES ($1, $2)")
+                .bind(scope.as_str())
+                .bind(at.timestamp_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        // Failures older than a day count for nothing; keep the table small.
+        sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+            .bind(at.timestamp_millis() - 24 * 3600 * 1000)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    pub(crate) async fn sign_in_failure_count(
+        &self,
+        scope: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sign_in_failures WHERE scope = $1 AND at >= $2",
+        )
+        .bind(scope)
+        .bind(since.timestamp_millis())
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    pub(crate) async fn clear_sign_in_failure_rows(&self, scope: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1")
+            .bind(scope)
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+            .map_err(db_error)
+    }
+}
+
+// The article workflow: drafts, revisions, transitions, corrections and the audit log.
+
+use std::collections::BTreeSet;
+
+use dateline_domain::{
+    ArticleId, ArticleSummary, AuditEntry, AuditRecord, Author, Content, ContentChange, Correction,
+    DeskFilter, DeskItem, Draft, NewArticle, Revision, RevisionKind, SaveOutcome, Source, Tag,
+    Transition, Workflow,
+};
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+use crate::sql::{SUMMARY_COLUMNS, insert_one, listing_keys, new_article_keys};
+
+type Tx = Transaction<'static, Any>;
+
+async fn write_audit(tx: &mut Tx, e: &AuditEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, action, article_id, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(e.at.timestamp_millis())
+    .bind(e.user.map(|u| u.0))
+    .bind(e.action.as_str())
+    .bind(e.article.map(|a| a.0))
+    .bind(e.detail.as_str())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_error)
+}
+
+/// Replaces the stored content of article `id` (and its tags and byline).
+async fn write_content(
+    tx: &mut Tx,
+    id: ArticleId,
+    c: &Content,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE articles SET headline = $1, standfirst = $2, body = $3, body_html = $4, section_id = $5, \
+         source_agency = $6, source_additional_inputs = $7, language = $8, updated_at = $9 WHERE id = $10",
+    )
+    .bind(c.headline.as_str())
+    .bind(c.standfirst.as_str())
+    .bind(c.body.as_str())
+    .bind(c.body_html.as_str())
+    .bind(c.section.0)
+    .bind(c.source.as_ref().map(|s| s.agency.as_str()))
+    .bind(i64::from(c.source.as_ref().is_some_and(|s| s.additional_inputs)))
+    .bind(c.language.as_str())
+    .bind(now.timestamp_millis())
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    for table in ["article_tags", "article_authors"] {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE article_id = $1"
+        )))
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    for (position, tag) in c.tags.iter().enumerate() {
+        sqlx::query("INSERT INTO article_tags (article_id, tag_id, position) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(tag.0)
+            .bind(position as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    for (position, author) in c.authors.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id.0)
+        .bind(author.0)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+#[expect(clippy::too_many_arguments, reason = "the columns of one row")]
+async fn insert_revision(
+    tx: &mut Tx,
+    id: ArticleId,
+    number: i64,
+    based_on: i64,
+    kind: RevisionKind,
+    d: &Draft,
+    by: UserId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO article_revisions (article_id, number, based_on, kind, headline, standfirst, body, \
+         section, tags, authors, source_agency, source_additional_inputs, language, saved_by, saved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(id.0)
+    .bind(number)
+    .bind(based_on)
+    .bind(kind.as_str())
+    .bind(d.headline.as_str())
+    .bind(d.standfirst.as_str())
+    .bind(d.body.as_str())
+    .bind(d.section.as_str())
+    .bind(d.tags.join("\n"))
+    .bind(d.authors.join("\n"))
+    .bind(d.source.as_ref().map(|s| s.agency.as_str()))
+    .bind(i64::from(d.source.as_ref().is_some_and(|s| s.additional_inputs)))
+    .bind(d.language.as_str())
+    .bind(by.0)
+    .bind(at.timestamp_millis())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_error)
+}
+
+fn lines(s: String) -> Vec<String> {
+    s.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn revision(row: &AnyRow) -> Result<Revision, StoreError> {
+    let kind: String = get(row, "kind")?;
+    let source = get::<Option<String>>(row, "source_agency")?
+        .map(|agency| {
+            Ok::<_, StoreError>(Source {
+                agency,
+                additional_inputs: get::<i64>(row, "source_additional_inputs")? != 0,
+            })
+        })
+        .transpose()?;
+    Ok(Revision {
+        article: ArticleId(get(row, "article_id")?),
+        number: get(row, "number")?,
+        based_on: get(row, "based_on")?,
+        kind: RevisionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("revision kind '{kind}'")))?,
+        draft: Draft {
+            headline: get(row, "headline")?,
+            standfirst: get(row, "standfirst")?,
+            body: get(row, "body")?,
+            section: get(row, "section")?,
+            tags: lines(get(row, "tags")?),
+            authors: lines(get(row, "authors")?),
+            source,
+            language: get(row, "language")?,
+        },
+        saved_by: get::<Option<i64>>(row, "saved_by")?.map(UserId),
+        saved_by_name: get(row, "saved_by_name")?,
+        saved_at: rows::time(get(row, "saved_at")?)?,
+    })
+}
+
+fn workflow(row: &AnyRow) -> Result<Workflow, StoreError> {
+    Ok(Workflow {
+        status: rows::status(row)?,
+        revision: get(row, "revision")?,
+        live_revision: get(row, "live_revision")?,
+        created_by: get::<Option<i64>>(row, "created_by")?.map(UserId),
+        scheduled_at: rows::opt_time(row, "scheduled_at")?,
+    })
+}
+
+/// `%text%` for LIKE, with the wildcards in `text` escaped (by backslash).
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl SqlStore {
+    pub(crate) async fn insert_draft_rows(
+        &self,
+        article: &NewArticle,
+        draft: &Draft,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<ArticleId, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let id = insert_one(&mut tx, article).await?;
+        sqlx::query("UPDATE articles SET revision = 1, created_by = $1 WHERE id = $2")
+            .bind(by.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        insert_revision(
+            &mut tx,
+            id,
+            1,
+            0,
+            RevisionKind::Save,
+            draft,
+            by,
+            article.created_at,
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            &AuditEntry {
+                article: Some(id),
+                ..audit.clone()
+            },
+        )
+        .await?;
+        let mut change = ContentChange::default();
+        new_article_keys(id, article, &mut change.keys);
+        self.commit_change(tx, change).await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn workflow_row(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError> {
+        sqlx::query(
+            "SELECT status, revision, live_revision, created_by, scheduled_at FROM articles WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(workflow)
+        .transpose()
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one atomic write with all its parts"
+    )]
+    pub(crate) async fn save_revision_rows(
+        &self,
+        id: ArticleId,
+        based_on: i64,
+        draft: &Draft,
+        kind: RevisionKind,
+        by: UserId,
+        content: Option<&Content>,
+        audit: &AuditEntry,
+    ) -> Result<SaveOutcome, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        // Take the article's row lock first, so concurrent saves of one article queue up.
+        let locked = sqlx::query("UPDATE articles SET revision = revision WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if locked.rows_affected() != 1 {
+            return Err(StoreError::MissingReference(format!("article {id}")));
+        }
+        let current: i64 = sqlx::query_scalar("SELECT revision FROM articles WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let highest: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(number), 0) FROM article_revisions WHERE article_id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let number = highest.max(current) + 1;
+        let mut change = ContentChange::default();
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        let outcome = if current == based_on {
+            sqlx::query("UPDATE articles SET revision = $1 WHERE id = $2")
+                .bind(number)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if let Some(content) = content {
+                write_content(&mut tx, id, content, audit.at).await?;
+            }
+            insert_revision(&mut tx, id, number, based_on, kind, draft, by, audit.at).await?;
+            SaveOutcome::Saved(number)
+        } else {
+            let kept = RevisionKind::Conflict;
+            insert_revision(&mut tx, id, number, based_on, kept, draft, by, audit.at).await?;
+            SaveOutcome::Conflict {
+                current,
+                kept_as: number,
+            }
+        };
+        let mut entry = audit.clone();
+        entry.article = Some(id);
+        if let SaveOutcome::Conflict { current, kept_as } = outcome {
+            entry.action = "conflict".to_owned();
+            entry.detail = format!(
+                "save based on revision {based_on} kept as revision {kept_as}; revision {current} stays current"
+            );
+        } else {
+            entry.detail = format!("revision {number}");
+        }
+        write_audit(&mut tx, &entry).await?;
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        self.commit_change(tx, change).await?;
+        Ok(outcome)
+    }
+
+    pub(crate) async fn revision_rows(
+        &self,
+        id: ArticleId,
+        number: Option<i64>,
+    ) -> Result<Vec<Revision>, StoreError> {
+        let mut sql = String::from(
+            "SELECT r.*, u.name AS saved_by_name FROM article_revisions r \
+             LEFT JOIN users u ON u.id = r.saved_by WHERE r.article_id = $1",
+        );
+        if number.is_some() {
+            sql.push_str(" AND r.number = $2");
+        }
+        sql.push_str(" ORDER BY r.number DESC");
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id.0);
+        if let Some(n) = number {
+            query = query.bind(n);
+        }
+        query
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(revision)
+            .collect()
+    }
+
+    pub(crate) async fn transition_rows(
+        &self,
+        id: ArticleId,
+        t: &Transition<'_>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut change = ContentChange::default();
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        let from: Vec<String> = (0..t.from.len()).map(|i| format!("${}", i + 7)).collect();
+        let sql = format!(
+            "UPDATE articles SET status = $1, published_at = COALESCE($2, published_at), \
+             scheduled_at = $3, updated_at = $4, live_revision = COALESCE($5, live_revision) \
+             WHERE id = $6 AND status IN ({})",
+            from.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(t.to.as_str())
+            .bind(t.published_at.map(|p| p.timestamp_millis()))
+            .bind(t.scheduled_at.map(|p| p.timestamp_millis()))
+            .bind(t.now.timestamp_millis())
+            .bind(t.content.map(|(_, rev)| rev))
+            .bind(id.0);
+        for status in t.from {
+            query = query.bind(status.as_str());
+        }
+        let done = query.execute(&mut *tx).await.map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        if let Some((content, _)) = t.content {
+            write_content(&mut tx, id, content, t.now).await?;
+        }
+        write_audit(
+            &mut tx,
+            &AuditEntry {
+                article: Some(id),
+                ..audit.clone()
+            },
+        )
+        .await?;
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        self.commit_change(tx, change).await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn due_rows(&self, now: DateTime<Utc>) -> Result<Vec<ArticleId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles WHERE status = 'scheduled' AND scheduled_at <= $1 \
+             ORDER BY scheduled_at, id",
+        )
+        .bind(now.timestamp_millis())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+
+    pub(crate) async fn desk_rows(
+        &self,
+        filter: &DeskFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<DeskItem>, u64), StoreError> {
+        let mut conditions = vec!["1 = 1".to_owned()];
+        let mut texts: Vec<String> = Vec::new();
+        let mut ints: Vec<i64> = Vec::new();
+        // Text parameters come first ($1, $2), then integers.
+        if let Some(status) = filter.status {
+            texts.push(status.as_str().to_owned());
+            conditions.push(format!("a.status = ${}", texts.len()));
+        }
+        if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            texts.push(contains_pattern(text.trim()));
+            conditions.push(format!(
+                "LOWER(a.headline) LIKE ${} ESCAPE '\\'",
+                texts.len()
+            ));
+        }
+        if let Some(section) = filter.section {
+            ints.push(section.0);
+            conditions.push(format!("a.section_id = ${}", texts.len() + ints.len()));
+        }
+        if let Some(author) = filter.author {
+            ints.push(author.0);
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = ${})",
+                texts.len() + ints.len()
+            ));
+        }
+        let condition = conditions.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM articles a WHERE {condition}");
+        let n = texts.len() + ints.len();
+        let list_sql = format!(
+            "SELECT a.id, a.slug, a.headline, a.status, a.revision, a.live_revision, a.created_by, \
+             a.scheduled_at, a.published_at, a.updated_at, s.name AS section_name \
+             FROM articles a JOIN sections s ON s.id = a.section_id WHERE {condition} \
+             ORDER BY a.updated_at DESC, a.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
+        let mut list = sqlx::query(AssertSqlSafe(list_sql));
+        for t in &texts {
+            count = count.bind(t.clone());
+            list = list.bind(t.clone());
+        }
+        for i in &ints {
+            count = count.bind(*i);
+            list = list.bind(*i);
+        }
+        let total = count.fetch_one(self.pool()).await.map_err(db_error)?;
+        let rows = list
+            .bind(i64::from(limit))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_error)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id = ArticleId(get(row, "id")?);
+            let byline: Vec<String> = sqlx::query_scalar(
+                "SELECT p.name FROM article_authors aa JOIN authors p ON p.id = aa.author_id \
+                 WHERE aa.article_id = $1 ORDER BY aa.position",
+            )
+            .bind(id.0)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_error)?;
+            items.push(DeskItem {
+                id,
+                slug: get(row, "slug")?,
+                headline: get(row, "headline")?,
+                section: get(row, "section_name")?,
+                byline,
+                status: rows::status(row)?,
+                workflow: workflow(row)?,
+                published_at: rows::opt_time(row, "published_at")?,
+                updated_at: rows::time(get(row, "updated_at")?)?,
+            });
+        }
+        Ok((items, u64::try_from(total).unwrap_or_default()))
+    }
+
+    pub(crate) async fn find_by_headline_rows(
+        &self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE LOWER(a.headline) LIKE $1 ESCAPE '\\' ORDER BY a.updated_at DESC, a.id DESC LIMIT $2"
+        )))
+        .bind(contains_pattern(text.trim()))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(rows::summary)
+        .collect()
+    }
+
+    pub(crate) async fn author_rows(&self) -> Result<Vec<Author>, StoreError> {
+        sqlx::query("SELECT id, slug, name FROM authors ORDER BY name, id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(rows::author)
+            .collect()
+    }
+
+    pub(crate) async fn tag_rows(&self) -> Result<Vec<Tag>, StoreError> {
+        sqlx::query("SELECT id, slug, name FROM tags ORDER BY name, id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(rows::tag)
+            .collect()
+    }
+
+    pub(crate) async fn add_correction_rows(
+        &self,
+        c: &Correction,
+        by: UserId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let done = sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
+            .bind(c.created_at.timestamp_millis())
+            .bind(c.article.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO corrections (article_id, kind, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(c.article.0)
+        .bind(c.kind.as_str())
+        .bind(c.note.as_str())
+        .bind(by.0)
+        .bind(c.created_at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        write_audit(
+            &mut tx,
+            &AuditEntry {
+                article: Some(c.article),
+                ..audit.clone()
+            },
+        )
+        .await?;
+        let mut keys = BTreeSet::new();
+        listing_keys(&mut tx, c.article, &mut keys).await?;
+        self.commit_change(tx, ContentChange { keys }).await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn correction_rows(
+        &self,
+        id: ArticleId,
+    ) -> Result<Vec<Correction>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT article_id, kind, note, created_at FROM corrections WHERE article_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Correction {
+                    article: ArticleId(get(row, "article_id")?),
+                    kind: get(row, "kind")?,
+                    note: get(row, "note")?,
+                    created_at: rows::time(get(row, "created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn audit_rows(
+        &self,
+        article: Option<ArticleId>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let filter = if article.is_some() {
+            "WHERE l.article_id = $3"
+        } else {
+            ""
+        };
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT l.at, u.name AS user_name, l.action, l.article_id, a.headline, l.detail \
+             FROM audit_log l LEFT JOIN users u ON u.id = l.user_id \
+             LEFT JOIN articles a ON a.id = l.article_id {filter} \
+             ORDER BY l.at DESC, l.id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        if let Some(a) = article {
+            query = query.bind(a.0);
+        }
+        let rows = query.fetch_all(self.pool()).await.map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditRecord {
+                    at: rows::time(get(row, "at")?)?,
+                    user_name: get(row, "user_name")?,
+                    action: get(row, "action")?,
+                    article: get::<Option<i64>>(row, "article_id")?.map(ArticleId),
+                    headline: get(row, "headline")?,
+                    detail: get(row, "detail")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,313 @@
+//! The newsroom at `/admin`: sign-in, accounts, and (in the modules below) the article editor.
+//!
+//! Every route here is behind [`SignedIn`], which sends anonymous visitors to the sign-in page,
+//! and checks the account's role with [`SignedIn::require`] before doing anything. Every
+//! state-changing form carries the session's CSRF token, checked with [`SignedIn::check_csrf`]
+//! before anything is read from or written to the store.
+
+mod articles;
+mod auth;
+mod session;
+mod users;
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use dateline_domain::{Action, User};
+
+use crate::AppState;
+use crate::error::WebError;
+
+pub use session::SignedIn;
+
+/// The newsroom's routes, merged into the site's router by [`crate::app`].
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/static/admin.css", get(stylesheet))
+        .route("/admin/login", get(auth::show_login).post(auth::sign_in))
+        .route("/admin/logout", axum::routing::post(auth::sign_out))
+        .route(
+            "/admin/password",
+            get(auth::show_password).post(auth::change_password),
+        )
+        .route("/admin/users", get(users::list_users).post(users::add_user))
+        .route("/admin/static/editor.js", get(editor_script))
+        .route("/admin", get(articles::list_articles))
+        .route("/admin/articles/new", get(articles::new_article))
+        .route("/admin/articles", post(articles::create_article))
+        .route(
+            "/admin/articles/{id}",
+            get(articles::edit_article).post(articles::save_article),
+        )
+        .route(
+            "/admin/articles/{id}/autosave",
+            post(articles::autosave_article),
+        )
+        .route(
+            "/admin/articles/{id}/submit",
+            post(articles::submit_article),
+        )
+        .route(
+            "/admin/articles/{id}/publish",
+            post(articles::publish_article),
+        )
+        .route(
+            "/admin/articles/{id}/schedule",
+            post(articles::schedule_article),
+        )
+        .route(
+            "/admin/articles/{id}/unpublish",
+            post(articles::unpublish_article),
+        )
+        .route(
+            "/admin/articles/{id}/correct",
+            post(articles::correct_article),
+        )
+        .route("/admin/articles/{id}/history", get(articles::show_history))
+        .route("/admin/articles/{id}/diff", get(articles::show_diff))
+        .route(
+            "/admin/articles/{id}/restore",
+            post(articles::restore_revision),
+        )
+        .route("/admin/preview", post(articles::preview_article))
+        .route("/admin/read-more", get(articles::find_read_more))
+        .route("/admin/audit", get(articles::show_audit))
+        .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
+}
+
+const STYLESHEET: &str = include_str!("../../static/admin.css");
+const EDITOR_JS: &str = include_str!("../../static/editor.js");
+
+/// The editor script's URL, with a content hash so it can be cached forever. A same-origin file:
+/// the Content-Security-Policy forbids inline scripts.
+pub static EDITOR_JS_HREF: LazyLock<String> =
+    LazyLock::new(|| format!("/admin/static/editor.js?v={:08x}", fnv(EDITOR_JS)));
+
+async fn editor_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        EDITOR_JS,
+    )
+        .into_response()
+}
+
+/// The newsroom stylesheet's URL, with a content hash so it can be cached forever.
+pub static STYLESHEET_HREF: LazyLock<String> =
+    LazyLock::new(|| format!("/admin/static/admin.css?v={:08x}", fnv(STYLESHEET)));
+
+fn fnv(text: &str) -> u32 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) as u32
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// What every newsroom page shares: the top bar with the account and its links.
+pub struct AdminLayout {
+    pub site_name: String,
+    pub title: String,
+    pub stylesheet: &'static str,
+    /// The signed-in account; `None` on the sign-in page.
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// Which top-bar link is the current page.
+    pub current: &'static str,
+}
+
+/// The account as the top bar shows it, with the links its role may follow.
+pub struct NavUser {
+    pub name: String,
+    pub role: &'static str,
+    pub manages_users: bool,
+    pub reads_audit: bool,
+}
+
+impl AdminLayout {
+    pub fn new(state: &AppState, title: &str, signed: Option<&SignedIn>) -> Self {
+        Self {
+            site_name: state.site().name.clone(),
+            title: title.to_owned(),
+            stylesheet: STYLESHEET_HREF.as_str(),
+            user: signed.map(|s| nav_user(&s.user)),
+            csrf: signed
+                .map(|s| s.session.csrf_token.clone())
+                .unwrap_or_default(),
+            current: "",
+        }
+    }
+
+    pub fn at(mut self, current: &'static str) -> Self {
+        self.current = current;
+        self
+    }
+}
+
+fn nav_user(user: &User) -> NavUser {
+    NavUser {
+        name: user.name.clone(),
+        role: user.role.as_str(),
+        manages_users: user.may(Action::ManageUsers),
+        reads_audit: user.may(Action::ViewAuditLog),
+    }
+}
+
+/// Why a newsroom request was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Nobody is signed in (or the session expired): go to the sign-in page, then back.
+    #[error("sign-in required")]
+    SignIn { next: String },
+    /// The account's role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The form's CSRF token is missing or not this session's.
+    #[error("CSRF token rejected")]
+    Csrf,
+    /// The request cannot be read (a malformed form).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    /// The article is not in a state this action applies to.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Something went wrong that the visitor cannot fix; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Web(#[from] WebError),
+}
+
+impl From<dateline_domain::StoreError> for AdminError {
+    fn from(e: dateline_domain::StoreError) -> Self {
+        AdminError::Web(e.into())
+    }
+}
+
+impl From<askama::Error> for AdminError {
+    fn from(e: askama::Error) -> Self {
+        AdminError::Web(e.into())
+    }
+}
+
+impl From<dateline_services::ServiceError> for AdminError {
+    fn from(e: dateline_services::ServiceError) -> Self {
+        use dateline_services::ServiceError;
+        match e {
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Invalid(problems) => AdminError::BadRequest(
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ServiceError::Internal(cause) => AdminError::Internal(cause),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage {
+    layout: AdminLayout,
+    heading: &'static str,
+    message: String,
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            AdminError::SignIn { next } => {
+                let to = format!("/admin/login?next={}", encode_component(&next));
+                return Redirect::to(&to).into_response();
+            }
+            AdminError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your role does not allow this. Nothing was changed. Ask an editor or an administrator if you need it done.".to_owned(),
+            ),
+            AdminError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form has expired or did not come from this newsroom, so nothing was changed. Go back, reload the page and try again.".to_owned(),
+            ),
+            AdminError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                "Cannot do that",
+                format!("{message}. Nothing was changed."),
+            ),
+            AdminError::Conflict(message) => (
+                StatusCode::CONFLICT,
+                "Cannot do that now",
+                format!("{message} Nothing was changed."),
+            ),
+            AdminError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing at this address in the newsroom.".to_owned(),
+            ),
+            AdminError::Internal(cause) => {
+                tracing::error!(%cause, "newsroom request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The problem has been logged. Nothing was changed; please try again.".to_owned(),
+                )
+            }
+            AdminError::Web(e) => return e.into_response(),
+        };
+        let page = MessagePage {
+            layout: AdminLayout {
+                site_name: String::new(),
+                title: heading.to_owned(),
+                stylesheet: STYLESHEET_HREF.as_str(),
+                user: None,
+                csrf: String::new(),
+                current: "",
+            },
+            heading,
+            message,
+        };
+        match page.render() {
+            Ok(body) => (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response(),
+            Err(e) => WebError::from(e).into_response(),
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char);
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A rendered newsroom page: never cached by browsers or proxies.
+pub fn page(status: StatusCode, html: String) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}

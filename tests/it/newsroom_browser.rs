@@ -1,0 +1,279 @@
+//! The newsroom in a real browser: a contributor writes an article with a Read More link and
+//! submits it; an editor publishes it; a reader reads it. Screenshots of the editor and the
+//! published page are saved under `target/screenshots/`.
+
+use std::time::Duration;
+
+use dateline_domain::{ArticleStatus, Role, Store};
+use fantoccini::{Client, Locator};
+
+use crate::browser::Browser;
+use crate::harness::{PASSWORD, TestApp};
+
+async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+    client.goto(&app.url("/admin/login")).await.unwrap();
+    client
+        .find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("table.desk"))
+        .await
+        .expect("the article list after signing in");
+}
+
+async fn fill(client: &Client, selector: &str, text: &str) {
+    let field = client.find(Locator::Css(selector)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn text_of(client: &Client, selector: &str) -> String {
+    client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Waits until `script` (a JS expression) is true.
+async fn until(client: &Client, script: &str, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let value = client
+            .execute(&format!("return !!({script});"), vec![])
+            .await
+            .unwrap();
+        if value.as_bool() == Some(true) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn contributor_writes_editor_publishes_reader_reads() {
+    let Some(browser) =
+        Browser::start("newsroom_browser::contributor_writes_editor_publishes_reader_reads").await
+    else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    let writer = app.account("Sana Jamal", Role::Contributor).await;
+    let editor = app.account("Eddie Editor", Role::Editor).await;
+    let client = &browser.client;
+    browser.viewport(1366, 900).await;
+
+    // The contributor writes.
+    sign_in(client, &app, writer.email.as_str()).await;
+    client.goto(&app.url("/admin/articles/new")).await.unwrap();
+    fill(
+        client,
+        "input[name=headline]",
+        "Karachi prepares for the monsoon",
+    )
+    .await;
+    fill(
+        client,
+        "textarea[name=standfirst]",
+        "The city clears its drains before the first rains.",
+    )
+    .await;
+    fill(
+        client,
+        "textarea[name=body]",
+        "Work crews cleared the main drains on Monday.\n\n",
+    )
+    .await;
+    fill(client, "input[name=section]", "Pakistan").await;
+    fill(client, "input[name=tags]", "Karachi, Weather").await;
+    // The Read More picker: search by headline, insert at the cursor.
+    fill(client, "form[data-picker] input[name=q]", "Putin").await;
+    client
+        .find(Locator::Css("form[data-picker] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let pick = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("button.pick"))
+        .await
+        .expect("the picker finds the article");
+    pick.click().await.unwrap();
+    client
+        .find(Locator::Css("textarea[name=body]"))
+        .await
+        .unwrap()
+        .send_keys("The city expects heavy rain by Friday.")
+        .await
+        .unwrap();
+    let body = client
+        .execute("return document.querySelector('#body').value", vec![])
+        .await
+        .unwrap();
+    let body = body.as_str().unwrap().to_owned();
+    assert!(
+        body.contains("\n\n::: read-more ")
+            && body.ends_with("\n\nThe city expects heavy rain by Friday."),
+        "{body:?}"
+    );
+    // The live preview shows the Read More link as readers will see it.
+    until(
+        client,
+        "document.querySelector('.preview .read-more')",
+        "the preview",
+    )
+    .await;
+    assert_eq!(
+        text_of(client, ".preview .read-more").await,
+        "Read More: Imran Khan extends invitation to Putin, discuss ties on call"
+    );
+    client
+        .find(Locator::Css("#editor button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".notice.ok"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(client, ".notice.ok").await, "Saved as revision 1.");
+    // Autosave while typing.
+    client
+        .find(Locator::Css("textarea[name=standfirst]"))
+        .await
+        .unwrap()
+        .send_keys(" Officials are confident.")
+        .await
+        .unwrap();
+    until(
+        client,
+        "document.querySelector('.autosave-status').textContent.startsWith('Autosaved as revision 2')",
+        "the autosave",
+    )
+    .await;
+    browser.screenshot("newsroom-editor-desktop").await;
+    browser.viewport(390, 844).await;
+    let wide = client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wide.as_bool(), Some(true), "the editor fits a phone");
+    browser.screenshot("newsroom-editor-phone").await;
+    browser.viewport(1366, 900).await;
+    client
+        .find(Locator::XPath("//button[text()='Submit for review']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".status.in_review"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath("//button[text()='Sign out']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("input[name=email]"))
+        .await
+        .unwrap();
+
+    // The editor publishes.
+    sign_in(client, &app, editor.email.as_str()).await;
+    client
+        .find(Locator::LinkText("Karachi prepares for the monsoon"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath("//button[text()='Publish now']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".status.published"))
+        .await
+        .unwrap();
+
+    // A reader reads it.
+    client
+        .find(Locator::LinkText("View the public page"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("article.story"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(client, "h1").await,
+        "Karachi prepares for the monsoon"
+    );
+    assert_eq!(
+        text_of(client, ".standfirst").await,
+        "The city clears its drains before the first rains. Officials are confident."
+    );
+    assert_eq!(
+        text_of(client, ".read-more").await,
+        "Read More: Imran Khan extends invitation to Putin, discuss ties on call"
+    );
+    browser.screenshot("newsroom-published-article").await;
+    let (found, _) = app.store.desk(&Default::default(), 0, 1).await.unwrap();
+    assert_eq!(found[0].status, ArticleStatus::Published);
+    browser.close().await;
+}
