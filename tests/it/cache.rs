@@ -21,6 +21,7 @@ on_both_backends!(
     top_bar_date_is_right_after_midnight_even_for_cached_pages,
     memory_stays_within_the_limit,
     feeds_and_sitemaps_are_cached_and_refreshed_on_publish,
+    a_headline_published_in_the_newsroom_is_on_every_page_at_once,
 );
 
 async fn x_cache(app: &TestApp, path: &str) -> String {
@@ -341,4 +342,87 @@ async fn feeds_and_sitemaps_are_cached_and_refreshed_on_publish(app: TestApp) {
         "an unrelated feed stays cached"
     );
     assert_eq!(response.text().await.unwrap(), sports);
+}
+
+/// The editor's form for a demo article, as the editor page fills it in.
+async fn editor_fields(
+    desk: &crate::harness::Desk<'_>,
+    id: dateline_domain::ArticleId,
+) -> Vec<(String, String)> {
+    let (status, page) = desk.page(&format!("/admin/articles/{id}")).await;
+    assert_eq!(status, 200);
+    let form = scraper::Selector::parse(
+        "#editor input[name], #editor textarea[name], #editor select[name]",
+    )
+    .unwrap();
+    page.select(&form)
+        .filter(|e| e.value().attr("type") != Some("submit"))
+        .map(|e| {
+            let name = e.value().attr("name").unwrap().to_owned();
+            let value = match e.value().name() {
+                "textarea" => e.text().collect(),
+                "select" => {
+                    let chosen = scraper::Selector::parse("option[selected]").unwrap();
+                    e.select(&chosen)
+                        .next()
+                        .and_then(|o| o.value().attr("value"))
+                        .unwrap_or_default()
+                        .to_owned()
+                }
+                _ => e.value().attr("value").unwrap_or_default().to_owned(),
+            };
+            (name, value)
+        })
+        .filter(|(name, _)| name != "csrf")
+        .collect()
+}
+
+async fn a_headline_published_in_the_newsroom_is_on_every_page_at_once(app: TestApp) {
+    let target = app
+        .store
+        .article_by_slug(&Slug::parse("saudi-arabia-signs-military-pact-with-russia").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for path in [SEED, "/", "/section/world", "/tag/russia", "/feed.xml"] {
+        x_cache(&app, path).await;
+        assert_eq!(x_cache(&app, path).await, "HIT", "{path}");
+    }
+    let editor = app.account("Editor", dateline_domain::Role::Editor).await;
+    let desk = app.sign_in(&editor).await;
+    let mut fields = editor_fields(&desk, target.id).await;
+    for (name, value) in &mut fields {
+        if name == "headline" {
+            *value = "Saudi Arabia and Russia sign a military cooperation pact".into();
+        }
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = desk
+        .post(&format!("/admin/articles/{}", target.id), &pairs)
+        .await;
+    let status = saved.status();
+    assert_eq!(status, 303, "saved: {pairs:?}\n{}", saved.text().await.unwrap());
+    let published = desk
+        .post(&format!("/admin/articles/{}/publish", target.id), &[])
+        .await;
+    assert_eq!(published.status(), 303, "published");
+    let (_, page) = app.page(SEED).await;
+    assert!(
+        texts(&page, ".read-more a")
+            .contains(&"Saudi Arabia and Russia sign a military cooperation pact".to_owned()),
+        "the Read More link follows the new headline"
+    );
+    for path in ["/", "/section/world", "/tag/russia"] {
+        let (_, page) = app.page(path).await;
+        assert!(
+            texts(&page, ".teaser-headline")
+                .contains(&"Saudi Arabia and Russia sign a military cooperation pact".to_owned()),
+            "{path}"
+        );
+    }
+    let feed = app.get("/feed.xml").await.text().await.unwrap();
+    assert!(feed.contains("Saudi Arabia and Russia sign a military cooperation pact"));
 }
