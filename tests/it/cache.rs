@@ -404,7 +404,12 @@ async fn a_headline_published_in_the_newsroom_is_on_every_page_at_once(app: Test
         .post(&format!("/admin/articles/{}", target.id), &pairs)
         .await;
     let status = saved.status();
-    assert_eq!(status, 303, "saved: {pairs:?}\n{}", saved.text().await.unwrap());
+    assert_eq!(
+        status,
+        303,
+        "saved: {pairs:?}\n{}",
+        saved.text().await.unwrap()
+    );
     let published = desk
         .post(&format!("/admin/articles/{}/publish", target.id), &[])
         .await;

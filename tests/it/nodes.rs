@@ -129,3 +129,52 @@ async fn a_change_on_one_node_reaches_every_nodes_cache_within_a_second() {
     }
     writer.close().await;
 }
+
+#[tokio::test]
+async fn a_publish_in_one_nodes_newsroom_reaches_another_node_within_a_second() {
+    let Some(app) = crate::harness::TestApp::postgres(
+        "nodes::a_publish_in_one_nodes_newsroom_reaches_another_node_within_a_second",
+    )
+    .await
+    else {
+        return;
+    };
+    // Node A is the app under test; node B a `dateline serve` process on the same database.
+    let b = start_node(app.store.url().as_sqlx_url()).await;
+    read_more_titles(&b).await;
+    assert_eq!(read_more_titles(&b).await.1, "HIT");
+    let editor = app.account("Editor", dateline_domain::Role::Editor).await;
+    let desk = app.sign_in(&editor).await;
+    let target = app
+        .store
+        .article_by_slug(
+            &Slug::parse("interview-russias-blank-cheque-to-pakistan-fact-or-fiction").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let published = Instant::now();
+    let response = desk
+        .post(&format!("/admin/articles/{}/unpublish", target.id), &[])
+        .await;
+    assert_eq!(response.status(), 303, "unpublished on node A");
+    loop {
+        let (titles, _) = read_more_titles(&b).await;
+        if titles.len() == 3 {
+            break;
+        }
+        assert!(
+            published.elapsed() < Duration::from_secs(1),
+            "node B still links the article after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let gone = reqwest::get(format!("http://{}/{}", b.1, target.slug))
+        .await
+        .unwrap();
+    assert_eq!(
+        gone.status(),
+        410,
+        "node B answers 410 for the article taken down on node A"
+    );
+}
