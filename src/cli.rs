@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Do not load the demo publication into a new database.
     #[arg(long)]
     pub no_demo: bool,
+    /// Memory for cached pages, in MiB; 0 turns the page cache off [default: 128].
+    #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
+    pub page_cache_mb: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ struct FileConfig {
     database: Option<String>,
     data_dir: Option<PathBuf>,
     demo: Option<bool>,
+    page_cache_mb: Option<usize>,
 }
 
 /// Settings every subcommand shares.
@@ -36,6 +37,8 @@ pub struct ServeConfig<'a> {
     pub base: &'a Config,
     pub addr: SocketAddr,
     pub demo: bool,
+    /// Bytes of memory for cached pages; 0 for none.
+    pub page_cache_bytes: usize,
 }
 
 impl Config {
@@ -69,10 +72,17 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
         let addr = resolve(&addr)?;
         let demo = !args.no_demo && self.file.demo.unwrap_or(true);
+        let page_cache_bytes = match args.page_cache_mb.or(self.file.page_cache_mb) {
+            Some(mb) => mb
+                .checked_mul(1024 * 1024)
+                .context("page cache size is too large")?,
+            None => dateline_web::DEFAULT_PAGE_CACHE_BYTES,
+        };
         Ok(ServeConfig {
             base: self,
             addr,
             demo,
+            page_cache_bytes,
         })
     }
 

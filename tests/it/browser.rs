@@ -30,7 +30,7 @@ impl Browser {
                 std::env::var_os("CI").is_none(),
                 "CI must install chromium and chromium-driver"
             );
-            eprintln!("SKIPPED (no {CHROMIUM} or {CHROMEDRIVER}): {test}");
+            dateline_store::testing::skipped(test, &format!("no {CHROMIUM} or {CHROMEDRIVER}"));
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")

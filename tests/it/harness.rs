@@ -53,6 +53,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<FixedClock>,
     pub store: Arc<SqlStore>,
+    pub state: AppState,
     /// Where uploaded images go.
     pub media_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
@@ -85,8 +86,9 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
+        let serving = state.clone();
         let server = tokio::spawn(async move {
-            dateline_web::serve(listener, state, std::future::pending())
+            dateline_web::serve(listener, serving, std::future::pending())
                 .await
                 .expect("serve");
         });
@@ -97,6 +99,7 @@ impl TestApp {
         Self {
             addr,
             client,
+            state,
             clock,
             store,
             media_dir,

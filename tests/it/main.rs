@@ -4,6 +4,8 @@
 mod harness;
 
 mod browser;
+mod cache;
+mod checkers;
 mod cli;
 mod crash;
 mod fronts;
@@ -12,4 +14,7 @@ mod newsroom_articles;
 mod newsroom_browser;
 mod newsroom_cli;
 mod newsroom_media;
+mod nodes;
+mod page_checks;
 mod seed_page;
+mod syndication;

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod newsroom;
 pub mod site;
 pub mod store;
+pub mod syndication;
 pub mod text;
 
 pub use account::{Action, Email, NewUser, Role, Session, User, UserId};
@@ -28,4 +29,5 @@ pub use newsroom::{
 };
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};
+pub use syndication::SitemapEntry;
 pub use text::{Direction as TextDirection, Headline, InvalidValue, Language, Slug};

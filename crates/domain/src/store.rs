@@ -17,6 +17,7 @@ use crate::newsroom::{
     NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 use crate::site::SiteSettings;
+use crate::syndication::SitemapEntry;
 use crate::text::Slug;
 
 /// Why a storage call failed.
@@ -92,6 +93,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Registers an observer told of every committed change to articles (see [`ChangeObserver`]).
     fn add_change_observer(&self, observer: Arc<dyn ChangeObserver>);
+
+    // Syndication
+
+    /// When anything filed under `listing` may last have changed, whatever its state now:
+    /// unpublishing an article counts, so a feed's `Last-Modified` moves when an item leaves it.
+    /// Never earlier than the latest change to an article in the listing; a backend may answer
+    /// with a later time (the whole site's latest change) where the exact one is costly to find.
+    /// `None` when there is no article to date it by.
+    async fn listing_changed_at(
+        &self,
+        listing: Listing,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// The highest article id in any state: how far the id-ranged sitemap pages reach.
+    async fn max_article_id(&self) -> Result<Option<ArticleId>, StoreError>;
+    /// Up to `limit` published articles with ids in `first..=last`, in id order.
+    async fn published_in_id_range(
+        &self,
+        first: ArticleId,
+        last: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<SitemapEntry>, StoreError>;
 
     // Newsroom
 

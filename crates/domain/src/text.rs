@@ -83,8 +83,19 @@ impl Slug {
             // A single word longer than the limit: cut it.
             slug = out.chars().take(Self::MAX_CHARS).collect();
         }
-        Self::parse(&slug).ok()
+        let slug = Self::parse(&slug).ok()?;
+        if Self::RESERVED.contains(&slug.as_str()) {
+            return Some(slug.numbered(1));
+        }
+        Some(slug)
     }
+
+    /// Top-level path segments the site's own routes use: an article whose headline would
+    /// make one of these gets `-1` appended, so that `/{slug}` is never shadowed by a route.
+    pub const RESERVED: &[&str] = &[
+        "admin", "api", "author", "feed", "healthz", "newsroom", "search", "section", "sitemaps",
+        "static", "tag",
+    ];
 
     /// The same slug with `-n` appended, for the n-th article that wanted this one.
     pub fn numbered(&self, n: u32) -> Self {
@@ -255,6 +266,20 @@ mod tests {
         let slug = Slug::from_title(&long).unwrap();
         assert!(slug.as_str().chars().count() <= Slug::MAX_CHARS);
         assert!(slug.as_str().ends_with("word"));
+    }
+
+    #[test]
+    fn headline_never_makes_a_reserved_slug() {
+        assert_eq!(Slug::from_title("Search").unwrap().as_str(), "search-1");
+        assert_eq!(Slug::from_title("Static!").unwrap().as_str(), "static-1");
+        assert_eq!(
+            Slug::from_title("Search engines").unwrap().as_str(),
+            "search-engines"
+        );
+        assert!(
+            Slug::parse("search").is_ok(),
+            "an explicit slug is still a slug"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
 use dateline_domain::Language;
 
-const EN_WEEKDAYS: [&str; 7] = [
+pub(crate) const EN_WEEKDAYS: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",

@@ -168,15 +168,6 @@ const CLAIMS: [&str; 10] = [
     "the {object} formed part of a wider agreement with lenders",
     "independent experts urged caution over the costs of the {object}",
 ];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 
 /// The fixed vocabulary of a corpus, created in the store before any article.
 #[derive(Debug, Clone)]
@@ -237,24 +228,49 @@ pub fn text(seed: u64, n: u64) -> GeneratedText {
         "The {} {verb} the {object}, a move with consequences for {place} and beyond.",
         actor.to_lowercase()
     );
-    let fill = |s: &str, rng: &mut StdRng| {
-        s.replace("{day}", DAYS.choose(rng).expect("non-empty"))
-            .replace("{place}", PLACES.choose(rng).expect("non-empty"))
-            .replace("{object}", object)
-            .replace("{actor}", &actor.to_lowercase())
+    let actor_lower = actor.to_lowercase();
+    // Appends `template` with its {day}, {place}, {object} and {actor} filled in, in one pass.
+    let fill = |template: &str, rng: &mut StdRng, out: &mut String| {
+        let day = *crate::dates::EN_WEEKDAYS.choose(rng).expect("non-empty");
+        let place = *PLACES.choose(rng).expect("non-empty");
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map_or(rest.len() - 1, |c| open + c);
+            out.push_str(match &rest[open + 1..close] {
+                "day" => day,
+                "place" => place,
+                "object" => object,
+                "actor" => &actor_lower,
+                _ => &rest[open..=close],
+            });
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
     };
     let count = rng.random_range(4..=30);
     let paragraphs = (0..count)
         .map(|_| {
             let sentences = rng.random_range(2..=4);
-            (0..sentences)
-                .map(|_| {
-                    let opener = fill(OPENERS.choose(&mut rng).expect("non-empty"), &mut rng);
-                    let claim = fill(CLAIMS.choose(&mut rng).expect("non-empty"), &mut rng);
-                    format!("{opener} {claim}.")
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
+            let mut paragraph = String::with_capacity(sentences * 120);
+            for i in 0..sentences {
+                if i > 0 {
+                    paragraph.push(' ');
+                }
+                fill(
+                    OPENERS.choose(&mut rng).expect("non-empty"),
+                    &mut rng,
+                    &mut paragraph,
+                );
+                paragraph.push(' ');
+                fill(
+                    CLAIMS.choose(&mut rng).expect("non-empty"),
+                    &mut rng,
+                    &mut paragraph,
+                );
+                paragraph.push('.');
+            }
+            paragraph
         })
         .collect();
     let section = rng.random_range(0..SECTIONS.len());
@@ -346,15 +362,28 @@ pub async fn generate(
     let mut n = 0;
     while n < plan.count {
         let end = (n + plan.batch as u64).min(plan.count);
-        let batch: Vec<NewArticle> = (n..end)
-            .map(|i| {
-                let published =
-                    start + Duration::milliseconds(step * i64::try_from(i).unwrap_or(0));
-                new_article(plan.seed, i, &vocabulary, published, &|k| {
-                    ids.get(k as usize).copied()
-                })
+        let make = |i: u64| {
+            let published = start + Duration::milliseconds(step * i64::try_from(i).unwrap_or(0));
+            new_article(plan.seed, i, &vocabulary, published, &|k| {
+                ids.get(k as usize).copied()
             })
-            .collect();
+        };
+        // Rendering is the costly part: spread each batch over the cores.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let per_thread = (end - n).div_ceil(threads).max(1);
+        let batch: Vec<NewArticle> = std::thread::scope(|scope| {
+            let parts: Vec<_> = (n..end)
+                .step_by(per_thread as usize)
+                .map(|from| {
+                    let to = (from + per_thread).min(end);
+                    scope.spawn(move || (from..to).map(make).collect::<Vec<_>>())
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().expect("rendering does not panic"))
+                .collect()
+        });
         ids.extend(store.insert_articles(&batch).await?);
         n = end;
         committed(n);

@@ -15,6 +15,7 @@ pub mod generate;
 pub mod media;
 pub mod newsroom;
 pub mod reading;
+pub mod syndication;
 
 use dateline_domain::{InvalidValue, StoreError};
 

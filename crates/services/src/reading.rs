@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use dateline_domain::{
-    Article, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store, StoreError,
+    Article, ArticleId, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store,
+    StoreError,
 };
 
 use crate::body::{self, Rendered};
@@ -14,6 +15,8 @@ use crate::body::{self, Rendered};
 pub struct PublishedArticle {
     pub article: Article,
     pub body: Vec<BodyPart>,
+    /// Every article the body refers to, shown or not: the page changes when any of them does.
+    pub references: Vec<ArticleId>,
     /// "Via APP with additional inputs from GVS", when the copy came from an agency.
     pub attribution: Option<String>,
 }
@@ -39,6 +42,7 @@ pub async fn published_article(
     if article.status != ArticleStatus::Published {
         return Ok(None);
     }
+    let references = body::references(&article.body_html);
     let body = body_parts(store, &article.body_html).await?;
     let attribution = article
         .source
@@ -47,6 +51,7 @@ pub async fn published_article(
     Ok(Some(PublishedArticle {
         article,
         body,
+        references,
         attribution,
     }))
 }
@@ -55,13 +60,7 @@ pub async fn published_article(
 /// for targets that are missing or not published.
 pub async fn body_parts(store: &dyn Store, body_html: &str) -> Result<Vec<BodyPart>, StoreError> {
     let parts = body::split_rendered(body_html);
-    let ids: Vec<_> = parts
-        .iter()
-        .filter_map(|p| match p {
-            Rendered::ReadMore(id) => Some(*id),
-            Rendered::Html(_) => None,
-        })
-        .collect();
+    let ids = body::references(body_html);
     let targets: HashMap<_, _> = store
         .summaries(&ids)
         .await?

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
     ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
-    Section, SectionId, Session, SiteSettings, Slug, Source, Store, StoreError, Tag, TagId, User,
-    UserId,
+    Section, SectionId, Session, SiteSettings, SitemapEntry, Slug, Source, Store, StoreError, Tag,
+    TagId, User, UserId,
 };
 use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
@@ -127,28 +127,27 @@ impl SqlStore {
     async fn fetch_article(&self, row: Option<AnyRow>) -> Result<Option<Article>, StoreError> {
         let Some(row) = row else { return Ok(None) };
         let id = ArticleId(get(&row, "id")?);
-        let tags = sqlx::query(
-            "SELECT t.id, t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
-             WHERE at.article_id = $1 ORDER BY at.position",
+        // Tags and byline in one round trip, each in its own order.
+        let labels = sqlx::query(
+            "SELECT 0 AS kind, at.position, t.id, t.slug, t.name FROM article_tags at \
+             JOIN tags t ON t.id = at.tag_id WHERE at.article_id = $1 \
+             UNION ALL \
+             SELECT 1 AS kind, aa.position, p.id, p.slug, p.name FROM article_authors aa \
+             JOIN authors p ON p.id = aa.author_id WHERE aa.article_id = $1 \
+             ORDER BY kind, position",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error)?
-        .iter()
-        .map(rows::tag)
-        .collect::<Result<Vec<_>, _>>()?;
-        let authors = sqlx::query(
-            "SELECT p.id, p.slug, p.name FROM article_authors aa JOIN authors p ON p.id = aa.author_id \
-             WHERE aa.article_id = $1 ORDER BY aa.position",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(rows::author)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map_err(db_error)?;
+        let (mut tags, mut authors) = (Vec::new(), Vec::new());
+        for label in &labels {
+            if get::<i64>(label, "kind")? == 0 {
+                tags.push(rows::tag(label)?);
+            } else {
+                authors.push(rows::author(label)?);
+            }
+        }
         let source = get::<Option<String>>(&row, "source_agency")?
             .map(|agency| {
                 Ok::<_, StoreError>(Source {
@@ -274,49 +273,111 @@ pub(crate) async fn insert_one(
     tx: &mut Transaction<'_, Any>,
     a: &NewArticle,
 ) -> Result<ArticleId, StoreError> {
-    let created = a.created_at.timestamp_millis();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
-         source_additional_inputs, status, language, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(a.slug.as_str())
-    .bind(a.headline.as_str())
-    .bind(a.standfirst.as_str())
-    .bind(a.body.as_str())
-    .bind(a.body_html.as_str())
-    .bind(a.section.0)
-    .bind(a.source.as_ref().map(|s| s.agency.as_str()))
-    .bind(i64::from(a.source.as_ref().is_some_and(|s| s.additional_inputs)))
-    .bind(a.status.as_str())
-    .bind(a.language.as_str())
-    .bind(a.published_at.map(|t| t.timestamp_millis()))
-    .bind(created)
-    .bind(a.updated_at.timestamp_millis())
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(db_error)?;
-    for (position, tag) in a.tags.iter().enumerate() {
-        sqlx::query("INSERT INTO article_tags (article_id, tag_id, position) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(tag.0)
-            .bind(position as i64)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+    let ids = insert_many(tx, std::slice::from_ref(a)).await?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))
+}
+
+/// Articles per INSERT statement. Small on purpose: SQLite's driver looks up each `$n` parameter
+/// by name, so binding costs grow with the square of the parameters in a statement.
+const ARTICLES_PER_STATEMENT: usize = 8;
+/// Tag or byline rows per INSERT statement (three parameters each).
+const LABELS_PER_STATEMENT: usize = 32;
+
+/// `($1, $2, ...), ($k, ...)`: `rows` groups of `width` numbered placeholders.
+fn placeholders(rows: usize, width: usize) -> String {
+    let mut out = String::with_capacity(rows * width * 5);
+    for row in 0..rows {
+        out.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..width {
+            if col > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", row * width + col + 1));
+        }
+        out.push(')');
     }
-    for (position, author) in a.authors.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)",
-        )
-        .bind(id)
-        .bind(author.0)
-        .bind(position as i64)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+    out
+}
+
+/// Inserts articles with their tags and bylines, a few statements per hundred articles.
+/// Ids come back in the order of `articles`.
+async fn insert_many(
+    tx: &mut Transaction<'_, Any>,
+    articles: &[NewArticle],
+) -> Result<Vec<ArticleId>, StoreError> {
+    let mut ids = Vec::with_capacity(articles.len());
+    for chunk in articles.chunks(ARTICLES_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
+             source_additional_inputs, status, language, published_at, created_at, updated_at) VALUES {} \
+             RETURNING id, slug",
+            placeholders(chunk.len(), 13)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in chunk {
+            query = query
+                .bind(a.slug.as_str())
+                .bind(a.headline.as_str())
+                .bind(a.standfirst.as_str())
+                .bind(a.body.as_str())
+                .bind(a.body_html.as_str())
+                .bind(a.section.0)
+                .bind(a.source.as_ref().map(|s| s.agency.as_str()))
+                .bind(i64::from(
+                    a.source.as_ref().is_some_and(|s| s.additional_inputs),
+                ))
+                .bind(a.status.as_str())
+                .bind(a.language.as_str())
+                .bind(a.published_at.map(|t| t.timestamp_millis()))
+                .bind(a.created_at.timestamp_millis())
+                .bind(a.updated_at.timestamp_millis());
+        }
+        // RETURNING promises no order: match the rows back by slug.
+        let rows = query.fetch_all(&mut **tx).await.map_err(db_error)?;
+        let mut by_slug = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_slug.insert(get::<String>(row, "slug")?, ArticleId(get(row, "id")?));
+        }
+        for a in chunk {
+            let id = by_slug.get(a.slug.as_str()).copied();
+            ids.push(
+                id.ok_or_else(|| StoreError::Corrupt(format!("no id came back for {}", a.slug)))?,
+            );
+        }
     }
-    Ok(ArticleId(id))
+    let labels = |pick: fn(&NewArticle) -> Vec<i64>| -> Vec<(i64, i64, i64)> {
+        articles
+            .iter()
+            .zip(&ids)
+            .flat_map(|(a, id)| {
+                pick(a)
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(position, label)| (id.0, label, position as i64))
+            })
+            .collect()
+    };
+    let tags = labels(|a| a.tags.iter().map(|t| t.0).collect());
+    let authors = labels(|a| a.authors.iter().map(|u| u.0).collect());
+    for (table, column, rows) in [
+        ("article_tags", "tag_id", tags),
+        ("article_authors", "author_id", authors),
+    ] {
+        for chunk in rows.chunks(LABELS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO {table} (article_id, {column}, position) VALUES {}",
+                placeholders(chunk.len(), 3)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (article, label, position) in chunk {
+                query = query.bind(*article).bind(*label).bind(*position);
+            }
+            query.execute(&mut **tx).await.map_err(db_error)?;
+        }
+    }
+    Ok(ids)
 }
 
 #[async_trait]
@@ -429,12 +490,10 @@ impl Store for SqlStore {
 
     async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<ArticleId>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let mut ids = Vec::with_capacity(articles.len());
+        let ids = insert_many(&mut tx, articles).await?;
         let mut change = ContentChange::default();
-        for article in articles {
-            let id = insert_one(&mut tx, article).await?;
-            new_article_keys(id, article, &mut change.keys);
-            ids.push(id);
+        for (id, article) in ids.iter().zip(articles) {
+            new_article_keys(*id, article, &mut change.keys);
         }
         self.commit_change(tx, change).await?;
         Ok(ids)
@@ -589,6 +648,70 @@ impl Store for SqlStore {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(observer);
+    }
+
+    // Syndication
+
+    async fn listing_changed_at(
+        &self,
+        listing: Listing,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (sql, id) = match listing {
+            // A tag or byline can span much of the archive: the whole site's latest change is
+            // a bound answered from one index, where the exact one would visit every article.
+            Listing::Latest | Listing::Tag(_) | Listing::Author(_) => {
+                ("SELECT MAX(updated_at) FROM articles", None)
+            }
+            Listing::Section(section) => (
+                "SELECT MAX(updated_at) FROM articles WHERE section_id = $1",
+                Some(section.0),
+            ),
+        };
+        let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        query
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?
+            .map(rows::time)
+            .transpose()
+    }
+
+    async fn max_article_id(&self) -> Result<Option<ArticleId>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM articles")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(id.map(ArticleId))
+    }
+
+    async fn published_in_id_range(
+        &self,
+        first: ArticleId,
+        last: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        sqlx::query(
+            "SELECT id, slug, updated_at FROM articles \
+             WHERE id >= $1 AND id <= $2 AND status = 'published' ORDER BY id LIMIT $3",
+        )
+        .bind(first.0)
+        .bind(last.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| {
+            Ok(SitemapEntry {
+                id: ArticleId(get(row, "id")?),
+                slug: rows::slug(row, "slug")?,
+                updated_at: rows::time(get(row, "updated_at")?)?,
+            })
+        })
+        .collect()
     }
 
     // Newsroom

@@ -10,6 +10,13 @@ use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
 use crate::DatabaseUrl;
 
+/// Says on the terminal that `test` did not run, and why. Written straight to standard error,
+/// past the test harness's output capture, so a skip is never silent.
+pub fn skipped(test: &str, reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED ({reason}): {test}");
+}
+
 /// The server PostgreSQL tests run against unless `DATELINE_TEST_POSTGRES` says otherwise.
 pub const DEFAULT_POSTGRES: &str = "postgres://root@127.0.0.1:5432/test";
 
@@ -40,7 +47,7 @@ impl TestDatabase {
         let mut conn = match PgConnection::connect(&admin).await {
             Ok(conn) => conn,
             Err(e) if std::env::var_os("CI").is_none() => {
-                eprintln!("SKIPPED (PostgreSQL not reachable at {admin}: {e}): {test}");
+                skipped(test, &format!("PostgreSQL not reachable at {admin}: {e}"));
                 return None;
             }
             Err(e) => panic!("PostgreSQL is required under CI but {admin} is not reachable: {e}"),

@@ -58,6 +58,8 @@ conformance!(
     urdu_slugs_round_trip,
     writes_announce_every_listing_they_touch,
     other_nodes_hear_of_changes,
+    listing_changed_at_counts_unpublished_articles,
+    sitemap_id_ranges_list_only_published_articles_in_id_order,
     accounts_round_trip_and_emails_are_unique,
     sessions_expire_and_password_changes_end_the_others,
     sign_in_failures_are_counted_per_scope_and_window,
@@ -608,6 +610,89 @@ async fn other_nodes_hear_of_changes(store: &SqlStore) {
     }
     listener.abort();
     other.close().await;
+}
+
+async fn listing_changed_at_counts_unpublished_articles(store: &SqlStore) {
+    let world = section(store, "World").await;
+    let sport = section(store, "Sport").await;
+    let russia = store
+        .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    let sana = store
+        .ensure_author(&Slug::parse("sana").unwrap(), "Sana")
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(
+        store.listing_changed_at(Listing::Latest).await.unwrap(),
+        None
+    );
+    let mut a = article("a", world, 10);
+    a.tags = vec![russia];
+    a.authors = vec![sana];
+    let a = store.insert_article(&a).await.unwrap();
+    store
+        .insert_article(&article("b", sport, 20))
+        .await
+        .unwrap();
+    let changed = |listing| async move { store.listing_changed_at(listing).await.unwrap() };
+    assert_eq!(changed(Listing::Latest).await, Some(at(20)));
+    assert_eq!(changed(Listing::Section(world)).await, Some(at(10)));
+    // Tags and bylines may be answered with a later time, never an earlier one.
+    for listing in [Listing::Tag(russia), Listing::Author(sana)] {
+        let when = changed(listing).await.expect("a change time");
+        assert!((at(10)..=at(20)).contains(&when), "{listing:?}: {when}");
+    }
+    store
+        .set_article_status(a, ArticleStatus::Draft, None, at(60))
+        .await
+        .unwrap();
+    for listing in [
+        Listing::Latest,
+        Listing::Section(world),
+        Listing::Tag(russia),
+        Listing::Author(sana),
+    ] {
+        assert_eq!(
+            changed(listing).await,
+            Some(at(60)),
+            "{listing:?}: the withdrawal counts"
+        );
+    }
+    assert_eq!(changed(Listing::Section(sport)).await, Some(at(20)));
+}
+
+async fn sitemap_id_ranges_list_only_published_articles_in_id_order(store: &SqlStore) {
+    assert_eq!(store.max_article_id().await.unwrap(), None);
+    let world = section(store, "World").await;
+    let mut batch: Vec<_> = (0..6)
+        .map(|i| article(&format!("s{i}"), world, 10 - i))
+        .collect();
+    batch[2].status = ArticleStatus::Draft;
+    let ids = store.insert_articles(&batch).await.unwrap();
+    assert_eq!(store.max_article_id().await.unwrap(), Some(ids[5]));
+    let entries = store
+        .published_in_id_range(ids[1], ids[4], 100)
+        .await
+        .unwrap();
+    let slugs: Vec<_> = entries.iter().map(|e| e.slug.as_str()).collect();
+    assert_eq!(slugs, ["s1", "s3", "s4"], "in id order, drafts left out");
+    assert_eq!(entries[0].id, ids[1]);
+    assert_eq!(entries[0].updated_at, at(9));
+    let limited = store
+        .published_in_id_range(ids[0], ids[5], 2)
+        .await
+        .unwrap();
+    assert_eq!(limited.len(), 2);
+    assert!(
+        store
+            .published_in_id_range(ids[2], ids[2], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 // Newsroom

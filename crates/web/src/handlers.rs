@@ -1,18 +1,22 @@
 //! Request handlers, one per page type, named verb_noun.
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dateline_domain::{Cursor, Direction, Listing, PageRequest, Slug};
+use dateline_domain::{CacheKey, Cursor, Direction, Listing, PageRequest, Slug};
 use dateline_services::reading;
+use dateline_services::syndication::FeedScope;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::cache::CacheTags;
 use crate::error::WebError;
 use crate::layout::Layout;
+use crate::metadata;
 use crate::views::{ArticlePage, FrontPage, Pager, Teaser};
 
 /// Articles per page of a front.
@@ -61,7 +65,7 @@ fn slug(raw: &str) -> Result<Slug, WebError> {
 pub async fn show_article(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let site = state.site();
     let Some(article) = reading::published_article(state.store.as_ref(), &site, &slug).await?
@@ -88,11 +92,25 @@ pub async fn show_article(
     )
     .await?
     .with_description(&article.article.standfirst)
-    .with_canonical(&site.base_url, &format!("/{slug}"));
+    .with_canonical(&site.base_url, &format!("/{slug}"))
+    .with_head(metadata::article_head(&article, &site));
+    let mut keys: BTreeSet<CacheKey> = article
+        .references
+        .iter()
+        .map(|id| CacheKey::Article(*id))
+        .collect();
+    keys.insert(CacheKey::Article(article.article.id));
     let mut page = ArticlePage::new(layout, article, &site);
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|(_, image)| crate::views::Picture::new(&image, 960));
-    Ok(Html(page.render()?))
+    Ok(cacheable(page.render()?, keys))
+}
+
+/// A page the cache may keep until something in `keys` changes.
+fn cacheable(html: String, keys: BTreeSet<CacheKey>) -> Response {
+    let mut response = Html(html).into_response();
+    response.extensions_mut().insert(CacheTags(keys));
+    response
 }
 
 /// WordPress-style links end in a slash; ours do not.
@@ -132,7 +150,7 @@ async fn front(
     mut layout: Layout,
     heading: String,
     show_heading: bool,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let site = state.site();
     let request = query.request();
     let mut items = state.store.list_published(listing, request).await?;
@@ -179,6 +197,13 @@ async fn front(
     if first_page {
         layout = layout.with_canonical(&site.base_url, path);
     }
+    let description = layout.description.clone();
+    layout = layout.with_head(metadata::collection_head(
+        &site,
+        path,
+        &heading,
+        &description,
+    ));
     let ids: Vec<_> = items.iter().map(|s| s.id).collect();
     let mut images: std::collections::HashMap<_, _> = state
         .store
@@ -204,13 +229,19 @@ async fn front(
         teasers,
         pager,
     };
-    Ok(Html(page.render()?))
+    let key = match listing {
+        Listing::Latest => CacheKey::Latest,
+        Listing::Section(id) => CacheKey::Section(id),
+        Listing::Tag(id) => CacheKey::Tag(id),
+        Listing::Author(id) => CacheKey::Author(id),
+    };
+    Ok(cacheable(page.render()?, BTreeSet::from([key])))
 }
 
 pub async fn show_home(
     State(state): State<AppState>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let site = state.site();
     let layout = Layout::build(&state, "Latest news", "")
         .await?
@@ -231,7 +262,7 @@ pub async fn show_section(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let section = state
         .store
         .section_by_slug(&slug(&raw)?)
@@ -239,7 +270,8 @@ pub async fn show_section(
         .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &section.name, section.slug.as_str())
         .await?
-        .with_description(&format!("The latest {} news", section.name));
+        .with_description(&format!("The latest {} news", section.name))
+        .with_front_feeds(&FeedScope::section(&state.site(), &section));
     let path = format!("/section/{}", section.slug);
     front(
         &state,
@@ -257,7 +289,7 @@ pub async fn show_tag(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let tag = state
         .store
         .tag_by_slug(&slug(&raw)?)
@@ -265,7 +297,8 @@ pub async fn show_tag(
         .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &tag.name, "")
         .await?
-        .with_description(&format!("Stories about {}", tag.name));
+        .with_description(&format!("Stories about {}", tag.name))
+        .with_front_feeds(&FeedScope::tag(&state.site(), &tag));
     let path = format!("/tag/{}", tag.slug);
     front(
         &state,
@@ -283,7 +316,7 @@ pub async fn show_author(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let author = state
         .store
         .author_by_slug(&slug(&raw)?)
@@ -291,7 +324,8 @@ pub async fn show_author(
         .ok_or(WebError::NotFound)?;
     let layout = Layout::build(&state, &author.name, "")
         .await?
-        .with_description(&format!("Stories by {}", author.name));
+        .with_description(&format!("Stories by {}", author.name))
+        .with_front_feeds(&FeedScope::author(&state.site(), &author));
     let path = format!("/author/{}", author.slug);
     front(
         &state,

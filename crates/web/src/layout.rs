@@ -2,8 +2,10 @@
 
 use dateline_domain::StoreError;
 use dateline_services::dates;
+use dateline_services::syndication::FeedScope;
 
 use crate::AppState;
+use crate::metadata::{self, FeedLink, Head};
 
 /// A link in the section navigation.
 pub struct NavLink {
@@ -26,6 +28,10 @@ pub struct Layout {
     pub description: String,
     pub canonical: Option<String>,
     pub stylesheet: &'static str,
+    /// `<link rel="alternate">` feeds: the site's, then the front's own.
+    pub feeds: Vec<FeedLink>,
+    /// Open Graph, Twitter card and JSON-LD.
+    pub head: Head,
 }
 
 impl Layout {
@@ -37,14 +43,13 @@ impl Layout {
         let site = state.site();
         let now = state.clock.now();
         let nav = state
-            .store
             .sections()
             .await?
-            .into_iter()
+            .iter()
             .map(|s| NavLink {
                 href: format!("/section/{}", s.slug),
                 current: s.slug.as_str() == current_section,
-                name: s.name,
+                name: s.name.clone(),
             })
             .collect();
         Ok(Self {
@@ -61,6 +66,8 @@ impl Layout {
             description: String::new(),
             canonical: None,
             stylesheet: crate::handlers::STYLESHEET_HREF.as_str(),
+            feeds: metadata::feed_links(&FeedScope::site(&site)),
+            head: Head::default(),
         })
     }
 
@@ -71,6 +78,19 @@ impl Layout {
 
     pub fn with_canonical(mut self, base_url: &str, path: &str) -> Self {
         self.canonical = Some(format!("{base_url}{path}"));
+        self
+    }
+}
+
+impl Layout {
+    /// Adds the feeds of the front at `path` (a section, tag or author) after the site's.
+    pub fn with_front_feeds(mut self, scope: &FeedScope) -> Self {
+        self.feeds.extend(metadata::feed_links(scope));
+        self
+    }
+
+    pub fn with_head(mut self, head: Head) -> Self {
+        self.head = head;
         self
     }
 }

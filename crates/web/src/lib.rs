@@ -5,17 +5,24 @@
 //! socket.
 
 pub mod admin;
+pub mod cache;
 mod error;
 mod handlers;
 mod layout;
+mod metadata;
 mod security;
+mod syndication;
 mod views;
 
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::get;
-use dateline_domain::{Clock, SiteSettings, Store};
+use std::time::{Duration, Instant};
+
+use dateline_domain::{Clock, Section, SiteSettings, Store, StoreError};
+
+use crate::cache::PageCache;
 
 pub use error::WebError;
 
@@ -25,16 +32,32 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     site: Arc<RwLock<Arc<SiteSettings>>>,
+    page_cache: Arc<PageCache>,
+    sections: Arc<RwLock<Option<SectionsRead>>>,
     /// Where uploaded images and their renditions are kept (`<data dir>/media`).
     pub media_dir: Arc<std::path::PathBuf>,
 }
 
+/// The sections as read at a moment.
+type SectionsRead = (Instant, Arc<Vec<Section>>);
+
+/// How long the navigation's list of sections is reused before it is read again.
+const SECTIONS_TTL: Duration = Duration::from_secs(5);
+
+/// The page cache's size unless configured otherwise.
+pub const DEFAULT_PAGE_CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 impl AppState {
+    /// The state of a site; its page cache listens to the store's change notices.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, site: SiteSettings) -> Self {
+        let page_cache = Arc::new(PageCache::new(DEFAULT_PAGE_CACHE_BYTES));
+        store.add_change_observer(page_cache.clone());
         Self {
             store,
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
+            page_cache,
+            sections: Arc::default(),
             media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
         }
     }
@@ -43,6 +66,29 @@ impl AppState {
     pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.media_dir = Arc::new(dir);
         self
+    }
+
+    /// The sections, for the navigation: read from the store at most every few seconds, since
+    /// every page shows them and they rarely change.
+    pub async fn sections(&self) -> Result<Arc<Vec<Section>>, StoreError> {
+        let cached = self
+            .sections
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some((read, sections)) = cached
+            && read.elapsed() < SECTIONS_TTL
+        {
+            return Ok(sections);
+        }
+        let sections = Arc::new(self.store.sections().await?);
+        *self.sections.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), sections.clone()));
+        Ok(sections)
+    }
+
+    pub fn page_cache(&self) -> &PageCache {
+        &self.page_cache
     }
 
     /// The site settings as of now.
@@ -67,11 +113,16 @@ pub fn app(state: AppState) -> Router {
         .route("/author/{slug}", get(handlers::show_author))
         .route("/{slug}", get(handlers::show_article))
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
+        .merge(syndication::routes())
         .merge(admin::routes())
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_error_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::serve_cached,
         ))
         .layer(axum::middleware::from_fn(security::add_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -117,6 +117,7 @@ impl ArticlePage {
             article: a,
             body,
             attribution,
+            ..
         } = published;
         let published_at = a.published_at;
         // Show "Updated" only when the change came well after publication.

@@ -774,6 +774,7 @@ pub async fn preview_article(
         PublishedArticle {
             article,
             body,
+            references: Vec::new(),
             attribution,
         },
         &site,

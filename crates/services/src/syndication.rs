@@ -1,0 +1,845 @@
+//! Feeds and sitemaps: the site as feed readers, aggregators and search engines read it.
+//!
+//! Everything here is derived from the database on request. A feed holds the latest
+//! [`FEED_ITEMS`] published articles of a listing (the site, a section, a tag or an author), with
+//! each body shown as on the public page (Read More blocks resolved as of now, see
+//! [`crate::reading`]) and every link made absolute from the site's `base_url`. It is written as
+//! RSS 2.0, Atom 1.0 or JSON Feed 1.1 ([`FeedFormat`]).
+//!
+//! Sitemaps follow the sitemaps.org protocol: an index (`/sitemap.xml`) pointing at a sitemap of
+//! the fronts, a Google News sitemap of the last two days, and article sitemaps paged by id range
+//! ([`SITEMAP_PAGE_SIZE`] ids per page, so at most that many URLs, and each page is one range scan
+//! of the primary key however large the archive grows).
+
+use std::io;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use dateline_domain::{
+    ArticleId, Listing, PageRequest, SiteSettings, SitemapEntry, Store, StoreError,
+};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use serde_json::json;
+
+use crate::dates;
+use crate::reading::{self, BodyPart};
+
+/// Items in a feed.
+pub const FEED_ITEMS: u32 = 50;
+/// Article ids covered by one article sitemap page (the protocol allows 50,000 URLs per file).
+pub const SITEMAP_PAGE_SIZE: u32 = 50_000;
+/// How far back the Google News sitemap reaches.
+pub const NEWS_WINDOW: Duration = Duration::days(2);
+/// Most articles in the Google News sitemap.
+pub const NEWS_MAX: u32 = 1_000;
+
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
+
+/// The three feed formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl FeedFormat {
+    pub const ALL: [FeedFormat; 3] = [FeedFormat::Rss, FeedFormat::Atom, FeedFormat::Json];
+
+    /// The last segment of the feed's path: `feed.xml`, `feed.atom`, `feed.json`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "feed.xml",
+            FeedFormat::Atom => "feed.atom",
+            FeedFormat::Json => "feed.json",
+        }
+    }
+
+    /// The media type a `<link rel="alternate">` names.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "application/rss+xml",
+            FeedFormat::Atom => "application/atom+xml",
+            FeedFormat::Json => "application/feed+json",
+        }
+    }
+
+    /// "RSS", "Atom", "JSON Feed".
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "RSS",
+            FeedFormat::Atom => "Atom",
+            FeedFormat::Json => "JSON Feed",
+        }
+    }
+}
+
+/// Which listing a feed follows, with what a reader sees of it.
+#[derive(Debug, Clone)]
+pub struct FeedScope {
+    pub listing: Listing,
+    /// "Global Village Space", "Global Village Space: World", ...
+    pub title: String,
+    pub description: String,
+    /// The front's path: `/`, `/section/world`, `/tag/russia`, `/author/sana-mirza`.
+    pub path: String,
+}
+
+impl FeedScope {
+    pub fn site(site: &SiteSettings) -> Self {
+        Self {
+            listing: Listing::Latest,
+            title: site.name.clone(),
+            description: format!("Latest news from {}", site.name),
+            path: "/".to_owned(),
+        }
+    }
+
+    pub fn section(site: &SiteSettings, section: &dateline_domain::Section) -> Self {
+        Self {
+            listing: Listing::Section(section.id),
+            title: format!("{}: {}", site.name, section.name),
+            description: format!("The latest {} news from {}", section.name, site.name),
+            path: format!("/section/{}", encode_path_segment(section.slug.as_str())),
+        }
+    }
+
+    pub fn tag(site: &SiteSettings, tag: &dateline_domain::Tag) -> Self {
+        Self {
+            listing: Listing::Tag(tag.id),
+            title: format!("{}: {}", site.name, tag.name),
+            description: format!("Stories about {} from {}", tag.name, site.name),
+            path: format!("/tag/{}", encode_path_segment(tag.slug.as_str())),
+        }
+    }
+
+    pub fn author(site: &SiteSettings, author: &dateline_domain::Author) -> Self {
+        Self {
+            listing: Listing::Author(author.id),
+            title: format!("{}: {}", site.name, author.name),
+            description: format!("Stories by {} in {}", author.name, site.name),
+            path: format!("/author/{}", encode_path_segment(author.slug.as_str())),
+        }
+    }
+
+    /// The path of this scope's feed in `format`: `/feed.xml`, `/section/world/feed.atom`, ...
+    pub fn feed_path(&self, format: FeedFormat) -> String {
+        feed_path(&self.path, format)
+    }
+}
+
+/// The path of the feed in `format` of the front at `front`.
+fn feed_path(front: &str, format: FeedFormat) -> String {
+    match front {
+        "/" => format!("/{}", format.file_name()),
+        path => format!("{path}/{}", format.file_name()),
+    }
+}
+
+/// A person in a byline, with the absolute URL of their page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPerson {
+    pub name: String,
+    pub url: String,
+}
+
+/// One article in a feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    /// The article's absolute URL; also its permanent id.
+    pub url: String,
+    pub title: String,
+    /// The standfirst.
+    pub summary: String,
+    /// The body as on the public page, with absolute links.
+    pub content_html: String,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub authors: Vec<FeedPerson>,
+    /// The section first, then the tags.
+    pub categories: Vec<String>,
+    pub language: String,
+}
+
+/// A feed, ready to be written in any format.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL of the front the feed follows.
+    pub home_url: String,
+    /// Absolute URL of the feed itself (per format, see [`Feed::self_url`]).
+    pub base_url: String,
+    pub scope_path: String,
+    pub language: String,
+    pub publisher: FeedPerson,
+    /// When the newest item last changed: the document's own `updated` / `lastBuildDate`.
+    pub updated: DateTime<Utc>,
+    /// When anything in the listing may last have changed, withdrawals included (never earlier
+    /// than `updated`): the `Last-Modified` of the response.
+    pub last_modified: DateTime<Utc>,
+    pub items: Vec<FeedItem>,
+    zone: Tz,
+}
+
+/// Gathers the latest published articles of `scope`, newest first.
+pub async fn feed(
+    store: &dyn Store,
+    site: &SiteSettings,
+    scope: &FeedScope,
+    limit: u32,
+) -> Result<Feed, StoreError> {
+    let base = site.base_url.trim_end_matches('/');
+    let absolutiser = absolutiser(base);
+    let summaries = store
+        .list_published(scope.listing, PageRequest::first(limit))
+        .await?;
+    let mut items = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        // Read as the public page reads it; an article unpublished a moment ago is skipped.
+        let Some(shown) = reading::published_article(store, site, &summary.slug).await? else {
+            continue;
+        };
+        let a = &shown.article;
+        let Some(published) = a.published_at else {
+            continue;
+        };
+        let mut content = String::new();
+        for part in &shown.body {
+            match part {
+                BodyPart::Html(html) => content.push_str(&absolutiser.clean(html).to_string()),
+                BodyPart::ReadMore(target) => content.push_str(&format!(
+                    "<p class=\"read-more\">Read More: <a href=\"{}\">{}</a></p>\n",
+                    article_url(base, &target.slug),
+                    escape_html(&target.headline)
+                )),
+            }
+        }
+        if let Some(attribution) = &shown.attribution {
+            content.push_str(&format!("<p><em>{}</em></p>\n", escape_html(attribution)));
+        }
+        let mut categories = vec![a.section.name.clone()];
+        categories.extend(a.tags.iter().map(|t| t.name.clone()));
+        items.push(FeedItem {
+            url: article_url(base, &a.slug),
+            title: a.headline.clone(),
+            summary: a.standfirst.clone(),
+            content_html: content,
+            published,
+            updated: a.updated_at.max(published),
+            authors: a
+                .authors
+                .iter()
+                .map(|p| FeedPerson {
+                    name: p.name.clone(),
+                    url: format!("{base}/author/{}", encode_path_segment(p.slug.as_str())),
+                })
+                .collect(),
+            categories,
+            language: a.language.to_string(),
+        });
+    }
+    let changed = store.listing_changed_at(scope.listing).await?;
+    let newest_item = items.iter().map(|i| i.updated).max();
+    // An empty feed is dated by the listing's last change, or by nothing at all (the epoch).
+    let updated = newest_item
+        .or(changed)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let last_modified = changed.map_or(updated, |c| c.max(updated));
+    Ok(Feed {
+        title: scope.title.clone(),
+        description: scope.description.clone(),
+        home_url: match scope.path.as_str() {
+            "/" => format!("{base}/"),
+            path => format!("{base}{path}"),
+        },
+        base_url: base.to_owned(),
+        scope_path: scope.path.clone(),
+        language: site.locale.to_string(),
+        publisher: FeedPerson {
+            name: site.name.clone(),
+            url: format!("{base}/"),
+        },
+        updated,
+        last_modified,
+        items,
+        zone: site.time_zone,
+    })
+}
+
+impl Feed {
+    /// Absolute URL of this feed in `format`.
+    pub fn self_url(&self, format: FeedFormat) -> String {
+        format!("{}{}", self.base_url, feed_path(&self.scope_path, format))
+    }
+
+    /// The feed as a document in `format`.
+    pub fn render(&self, format: FeedFormat) -> String {
+        match format {
+            FeedFormat::Rss => self.rss(),
+            FeedFormat::Atom => self.atom(),
+            FeedFormat::Json => self.json(),
+        }
+    }
+
+    fn rfc822(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).to_rfc2822()
+    }
+
+    fn rfc3339(&self, at: DateTime<Utc>) -> String {
+        dates::rfc3339(at, self.zone)
+    }
+
+    fn rss(&self) -> String {
+        xml_document(|w| {
+            w.create_element("rss")
+                .with_attributes([
+                    ("version", "2.0"),
+                    ("xmlns:atom", "http://www.w3.org/2005/Atom"),
+                    ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
+                    ("xmlns:dc", "http://purl.org/dc/elements/1.1/"),
+                ])
+                .write_inner_content(|w| {
+                    w.create_element("channel").write_inner_content(|w| {
+                        text(w, "title", &self.title)?;
+                        text(w, "link", &self.home_url)?;
+                        text(w, "description", &self.description)?;
+                        text(w, "language", &self.language)?;
+                        text(w, "lastBuildDate", &self.rfc822(self.updated))?;
+                        text(w, "generator", "Dateline")?;
+                        let self_url = self.self_url(FeedFormat::Rss);
+                        w.create_element("atom:link")
+                            .with_attributes([
+                                ("href", self_url.as_str()),
+                                ("rel", "self"),
+                                ("type", FeedFormat::Rss.media_type()),
+                            ])
+                            .write_empty()?;
+                        for item in &self.items {
+                            w.create_element("item").write_inner_content(|w| {
+                                text(w, "title", &item.title)?;
+                                text(w, "link", &item.url)?;
+                                w.create_element("guid")
+                                    .with_attribute(("isPermaLink", "true"))
+                                    .write_text_content(BytesText::new(&item.url))?;
+                                text(w, "pubDate", &self.rfc822(item.published))?;
+                                text(w, "description", &item.summary)?;
+                                text(w, "content:encoded", &item.content_html)?;
+                                for person in &item.authors {
+                                    text(w, "dc:creator", &person.name)?;
+                                }
+                                for category in &item.categories {
+                                    text(w, "category", category)?;
+                                }
+                                Ok(())
+                            })?;
+                        }
+                        Ok(())
+                    })?;
+                    Ok(())
+                })?;
+            Ok(())
+        })
+    }
+
+    fn atom(&self) -> String {
+        xml_document(|w| {
+            w.create_element("feed")
+                .with_attributes([
+                    ("xmlns", "http://www.w3.org/2005/Atom"),
+                    ("xml:lang", self.language.as_str()),
+                ])
+                .write_inner_content(|w| {
+                    let self_url = self.self_url(FeedFormat::Atom);
+                    text(w, "id", &self_url)?;
+                    text(w, "title", &self.title)?;
+                    text(w, "subtitle", &self.description)?;
+                    text(w, "updated", &self.rfc3339(self.updated))?;
+                    link(w, "alternate", "text/html", &self.home_url)?;
+                    link(w, "self", FeedFormat::Atom.media_type(), &self_url)?;
+                    person(w, "author", &self.publisher)?;
+                    text(w, "generator", "Dateline")?;
+                    for item in &self.items {
+                        w.create_element("entry")
+                            .with_attribute(("xml:lang", item.language.as_str()))
+                            .write_inner_content(|w| {
+                                text(w, "id", &item.url)?;
+                                text(w, "title", &item.title)?;
+                                link(w, "alternate", "text/html", &item.url)?;
+                                text(w, "published", &self.rfc3339(item.published))?;
+                                text(w, "updated", &self.rfc3339(item.updated))?;
+                                for author in &item.authors {
+                                    person(w, "author", author)?;
+                                }
+                                for category in &item.categories {
+                                    w.create_element("category")
+                                        .with_attribute(("term", category.as_str()))
+                                        .write_empty()?;
+                                }
+                                text(w, "summary", &item.summary)?;
+                                w.create_element("content")
+                                    .with_attribute(("type", "html"))
+                                    .write_text_content(BytesText::new(&xml_chars(
+                                        &item.content_html,
+                                    )))?;
+                                Ok(())
+                            })?;
+                    }
+                    Ok(())
+                })?;
+            Ok(())
+        })
+    }
+
+    fn json(&self) -> String {
+        let items: Vec<_> = self
+            .items
+            .iter()
+            .map(|item| {
+                let mut value = json!({
+                    "id": item.url,
+                    "url": item.url,
+                    "title": item.title,
+                    "summary": item.summary,
+                    "content_html": item.content_html,
+                    "date_published": self.rfc3339(item.published),
+                    "date_modified": self.rfc3339(item.updated),
+                    "tags": item.categories,
+                    "language": item.language,
+                });
+                if !item.authors.is_empty() {
+                    value["authors"] = json!(
+                        item.authors
+                            .iter()
+                            .map(|p| json!({"name": p.name, "url": p.url}))
+                            .collect::<Vec<_>>()
+                    );
+                }
+                value
+            })
+            .collect();
+        let feed = json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.title,
+            "home_page_url": self.home_url,
+            "feed_url": self.self_url(FeedFormat::Json),
+            "description": self.description,
+            "language": self.language,
+            "authors": [{"name": self.publisher.name, "url": self.publisher.url}],
+            "items": items,
+        });
+        let mut out = serde_json::to_string_pretty(&feed).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+}
+
+/// Rewrites relative links in sanitised HTML against the site's root. The HTML went through the
+/// same sanitiser on write, so this changes nothing but the URLs.
+fn absolutiser(base: &str) -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    if let Ok(url) = ammonia::Url::parse(&format!("{base}/")) {
+        builder.url_relative(ammonia::UrlRelative::RewriteWithBase(url));
+    }
+    builder
+}
+
+/// The absolute URL of the article at `slug`, with letters outside ASCII (an Urdu slug)
+/// percent-encoded as UTF-8, as sitemaps and feed readers expect a URI.
+pub fn article_url(base: &str, slug: &dateline_domain::Slug) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        encode_path_segment(slug.as_str())
+    )
+}
+
+/// Percent-encodes every byte of `s` that is not an unreserved ASCII character.
+pub fn encode_path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+type XmlWriter = Writer<Vec<u8>>;
+
+fn xml_document(body: impl FnOnce(&mut XmlWriter) -> io::Result<()>) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    // Writing to a Vec cannot fail; the io::Result is the writer's general signature.
+    let written = w
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| body(&mut w));
+    debug_assert!(written.is_ok());
+    let mut out = String::from_utf8(w.into_inner()).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn text(w: &mut XmlWriter, name: &str, value: &str) -> io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(&xml_chars(value)))?;
+    Ok(())
+}
+
+/// `s` without the characters XML 1.0 forbids (C0 controls other than tab and line breaks,
+/// U+FFFE, U+FFFF): a standfirst pasted with a stray control character must not make the whole
+/// feed unreadable.
+fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    };
+    if s.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.chars().filter(|c| allowed(*c)).collect())
+    }
+}
+
+fn link(w: &mut XmlWriter, rel: &str, media_type: &str, href: &str) -> io::Result<()> {
+    w.create_element("link")
+        .with_attributes([("rel", rel), ("type", media_type), ("href", href)])
+        .write_empty()?;
+    Ok(())
+}
+
+fn person(w: &mut XmlWriter, element: &str, p: &FeedPerson) -> io::Result<()> {
+    w.create_element(element).write_inner_content(|w| {
+        text(w, "name", &p.name)?;
+        text(w, "uri", &p.url)
+    })?;
+    Ok(())
+}
+
+/// `robots.txt`: everything may be crawled; the sitemap index is named.
+pub fn robots_txt(site: &SiteSettings) -> String {
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+        site.base_url.trim_end_matches('/')
+    )
+}
+
+/// A sitemap a sitemap index points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SitemapPage {
+    /// Home and section fronts.
+    Sections,
+    /// Google News: articles of the last two days.
+    News,
+    /// Published articles whose ids fall in page `n` (1-based) of [`SITEMAP_PAGE_SIZE`] ids.
+    Articles(u32),
+}
+
+impl SitemapPage {
+    /// The file name under `/sitemaps/`.
+    pub fn file_name(&self) -> String {
+        match self {
+            SitemapPage::Sections => "sections.xml".to_owned(),
+            SitemapPage::News => "news.xml".to_owned(),
+            SitemapPage::Articles(n) => format!("articles-{n}.xml"),
+        }
+    }
+
+    /// The page a file name under `/sitemaps/` names, if any.
+    pub fn parse(file: &str) -> Option<Self> {
+        match file {
+            "sections.xml" => Some(SitemapPage::Sections),
+            "news.xml" => Some(SitemapPage::News),
+            _ => {
+                let n = file.strip_prefix("articles-")?.strip_suffix(".xml")?;
+                // Digits only: no sign, no leading zero, so each page has one name.
+                if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                n.parse().ok().filter(|n| *n > 0).map(SitemapPage::Articles)
+            }
+        }
+    }
+}
+
+/// The id range of article sitemap page `n` with `page_size` ids per page.
+fn id_range(n: u32, page_size: u32) -> (ArticleId, ArticleId) {
+    let size = i64::from(page_size);
+    let first = (i64::from(n) - 1) * size + 1;
+    (ArticleId(first), ArticleId(first + size - 1))
+}
+
+/// The sitemap index: the fronts, the news sitemap when there is recent news, and every article
+/// page that has at least one published article.
+pub async fn sitemap_index(
+    store: &dyn Store,
+    site: &SiteSettings,
+    now: DateTime<Utc>,
+    page_size: u32,
+) -> Result<String, StoreError> {
+    let base = site.base_url.trim_end_matches('/');
+    let mut pages = vec![SitemapPage::Sections];
+    // The newest article alone tells whether the news sitemap has anything.
+    let newest = store
+        .list_published(Listing::Latest, PageRequest::first(1))
+        .await?;
+    let has_news = match newest.first().and_then(|a| a.published_at) {
+        // Dated ahead of now: look further down the list.
+        Some(p) if p > now => !news_articles(store, now).await?.is_empty(),
+        Some(p) => in_news_window(p, now),
+        None => false,
+    };
+    if has_news {
+        pages.push(SitemapPage::News);
+    }
+    if let Some(max) = store.max_article_id().await? {
+        let count = u32::try_from((max.0 - 1) / i64::from(page_size) + 1).unwrap_or(u32::MAX);
+        for n in 1..=count {
+            let (first, last) = id_range(n, page_size);
+            if !store
+                .published_in_id_range(first, last, 1)
+                .await?
+                .is_empty()
+            {
+                pages.push(SitemapPage::Articles(n));
+            }
+        }
+    }
+    Ok(xml_document(|w| {
+        w.create_element("sitemapindex")
+            .with_attribute(("xmlns", SITEMAP_NS))
+            .write_inner_content(|w| {
+                for page in &pages {
+                    w.create_element("sitemap").write_inner_content(|w| {
+                        text(w, "loc", &format!("{base}/sitemaps/{}", page.file_name()))
+                    })?;
+                }
+                Ok(())
+            })?;
+        Ok(())
+    }))
+}
+
+/// One sitemap, or `None` when there is no such page: an article page past the end or with no
+/// published article in its range, or the news sitemap when nothing was published in the window.
+pub async fn sitemap(
+    store: &dyn Store,
+    site: &SiteSettings,
+    page: &SitemapPage,
+    now: DateTime<Utc>,
+    page_size: u32,
+) -> Result<Option<String>, StoreError> {
+    let base = site.base_url.trim_end_matches('/');
+    let zone = site.time_zone;
+    match page {
+        SitemapPage::Sections => {
+            let mut fronts = vec![(format!("{base}/"), Listing::Latest)];
+            for section in store.sections().await? {
+                fronts.push((
+                    format!(
+                        "{base}/section/{}",
+                        encode_path_segment(section.slug.as_str())
+                    ),
+                    Listing::Section(section.id),
+                ));
+            }
+            let mut urls = Vec::with_capacity(fronts.len());
+            for (loc, listing) in fronts {
+                let newest = store
+                    .list_published(listing, PageRequest::first(1))
+                    .await?
+                    .first()
+                    .and_then(|s| s.published_at);
+                urls.push((loc, newest.map(|t| dates::rfc3339(t, zone))));
+            }
+            Ok(Some(urlset(&urls, false, |_, _| Ok(()))))
+        }
+        SitemapPage::Articles(n) => {
+            let (first, last) = id_range(*n, page_size);
+            let entries = store.published_in_id_range(first, last, page_size).await?;
+            if entries.is_empty() {
+                return Ok(None);
+            }
+            let urls: Vec<_> = entries
+                .iter()
+                .map(
+                    |SitemapEntry {
+                         slug, updated_at, ..
+                     }| {
+                        (
+                            article_url(base, slug),
+                            Some(dates::rfc3339(*updated_at, zone)),
+                        )
+                    },
+                )
+                .collect();
+            Ok(Some(urlset(&urls, false, |_, _| Ok(()))))
+        }
+        SitemapPage::News => {
+            let articles = news_articles(store, now).await?;
+            if articles.is_empty() {
+                // A urlset needs at least one URL; the index leaves this sitemap out meanwhile.
+                return Ok(None);
+            }
+            let urls: Vec<_> = articles
+                .iter()
+                .map(|a| (article_url(base, &a.slug), None))
+                .collect();
+            Ok(Some(urlset(&urls, true, |w, i| {
+                let a = &articles[i];
+                w.create_element("news:news").write_inner_content(|w| {
+                    w.create_element("news:publication")
+                        .write_inner_content(|w| {
+                            text(w, "news:name", &site.name)?;
+                            text(w, "news:language", &a.language.as_str().to_lowercase())
+                        })?;
+                    let published = a.published_at.unwrap_or(now);
+                    text(w, "news:publication_date", &dates::rfc3339(published, zone))?;
+                    text(w, "news:title", &a.headline)
+                })?;
+                Ok(())
+            })))
+        }
+    }
+}
+
+/// Published articles of the last [`NEWS_WINDOW`], newest first, at most [`NEWS_MAX`].
+async fn news_articles(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<dateline_domain::ArticleSummary>, StoreError> {
+    let mut list = store
+        .list_published(Listing::Latest, PageRequest::first(NEWS_MAX))
+        .await?;
+    list.retain(|a| a.published_at.is_some_and(|p| in_news_window(p, now)));
+    Ok(list)
+}
+
+fn in_news_window(published: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    published >= now - NEWS_WINDOW && published <= now
+}
+
+/// A `<urlset>` of `(loc, lastmod)` pairs; `extra` writes more elements into the `i`-th `<url>`.
+fn urlset(
+    urls: &[(String, Option<String>)],
+    news: bool,
+    extra: impl Fn(&mut XmlWriter, usize) -> io::Result<()>,
+) -> String {
+    xml_document(|w| {
+        let mut root = w
+            .create_element("urlset")
+            .with_attribute(("xmlns", SITEMAP_NS));
+        if news {
+            root = root.with_attribute(("xmlns:news", NEWS_NS));
+        }
+        root.write_inner_content(|w| {
+            for (i, (loc, lastmod)) in urls.iter().enumerate() {
+                w.create_element("url").write_inner_content(|w| {
+                    text(w, "loc", loc)?;
+                    if let Some(lastmod) = lastmod {
+                        text(w, "lastmod", lastmod)?;
+                    }
+                    extra(w, i)
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sitemap_file_names_round_trip_and_junk_is_refused() {
+        for page in [
+            SitemapPage::Sections,
+            SitemapPage::News,
+            SitemapPage::Articles(1),
+            SitemapPage::Articles(20),
+        ] {
+            assert_eq!(SitemapPage::parse(&page.file_name()), Some(page));
+        }
+        for junk in [
+            "",
+            "articles-0.xml",
+            "articles-01.xml",
+            "articles--1.xml",
+            "articles-+1.xml",
+            "articles-.xml",
+            "articles-1.txt",
+            "articles-99999999999.xml",
+            "news",
+            "../sitemap.xml",
+        ] {
+            assert_eq!(SitemapPage::parse(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn id_ranges_tile_without_gaps() {
+        assert_eq!(id_range(1, 50_000), (ArticleId(1), ArticleId(50_000)));
+        assert_eq!(id_range(2, 50_000), (ArticleId(50_001), ArticleId(100_000)));
+        assert_eq!(id_range(3, 5), (ArticleId(11), ArticleId(15)));
+    }
+
+    #[test]
+    fn feed_paths_hang_off_their_front() {
+        let site = SiteSettings::unconfigured();
+        let scope = FeedScope::site(&site);
+        assert_eq!(scope.feed_path(FeedFormat::Rss), "/feed.xml");
+        let section = dateline_domain::Section {
+            id: dateline_domain::SectionId(1),
+            slug: dateline_domain::Slug::parse("world").unwrap(),
+            name: "World".into(),
+        };
+        let scope = FeedScope::section(&site, &section);
+        assert_eq!(
+            scope.feed_path(FeedFormat::Json),
+            "/section/world/feed.json"
+        );
+    }
+
+    #[test]
+    fn urdu_slugs_are_percent_encoded_in_urls() {
+        let slug = dateline_domain::Slug::parse("کراچی-2").unwrap();
+        assert_eq!(
+            article_url("https://gvs.example/", &slug),
+            "https://gvs.example/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C-2"
+        );
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(xml_chars("a\u{7}b\u{FFFF}\tc\n"), "ab\tc\n");
+        assert!(matches!(xml_chars("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn html_escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

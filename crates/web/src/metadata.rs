@@ -1,0 +1,249 @@
+//! What a page tells machines about itself in its `<head>`: feed links, Open Graph and Twitter
+//! card tags, and schema.org JSON-LD (`NewsArticle` on articles, `WebSite` with a `SearchAction`
+//! and `CollectionPage` on fronts).
+//!
+//! JSON-LD sits in a `<script type="application/ld+json">` data block. Browsers never run it, so
+//! the Content-Security-Policy's `script-src` does not apply; what matters is that no value can end
+//! the block early, which [`json_for_html`] ensures by escaping `<`, `>` and `&`.
+
+use dateline_domain::SiteSettings;
+use dateline_services::dates;
+use dateline_services::reading::PublishedArticle;
+use dateline_services::syndication::{FeedFormat, FeedScope, article_url, encode_path_segment};
+use serde_json::{Value, json};
+
+use crate::syndication::{DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_SIZE, LOGO_PATH, LOGO_SIZE};
+
+/// A `<link rel="alternate">` to one of the page's feeds.
+pub struct FeedLink {
+    pub media_type: &'static str,
+    pub title: String,
+    pub href: String,
+}
+
+/// A `<meta>` tag: `property` (Open Graph) or `name` (Twitter) and its content.
+pub struct Meta {
+    pub key: String,
+    pub content: String,
+}
+
+/// The machine-readable part of a page's head beyond title, description and canonical URL.
+#[derive(Default)]
+pub struct Head {
+    /// `<meta property=...>`: Open Graph.
+    pub properties: Vec<Meta>,
+    /// `<meta name=...>`: Twitter cards.
+    pub names: Vec<Meta>,
+    /// JSON-LD, already escaped for a `<script>` data block.
+    pub json_ld: Option<String>,
+}
+
+/// Links to the three feeds of `scope`, titled for a feed reader's list.
+pub fn feed_links(scope: &FeedScope) -> Vec<FeedLink> {
+    FeedFormat::ALL
+        .into_iter()
+        .map(|format| FeedLink {
+            media_type: format.media_type(),
+            title: format!("{} ({})", scope.title, format.label()),
+            href: scope.feed_path(format),
+        })
+        .collect()
+}
+
+/// Serialises JSON so that it can stand inside `<script>` unchanged: `</script>` or `<!--` in a
+/// headline cannot close or confuse the block.
+pub fn json_for_html(value: &Value) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "{}".to_owned())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+fn meta(key: &str, content: impl Into<String>) -> Meta {
+    Meta {
+        key: key.to_owned(),
+        content: content.into(),
+    }
+}
+
+fn base(site: &SiteSettings) -> &str {
+    site.base_url.trim_end_matches('/')
+}
+
+fn publisher(site: &SiteSettings) -> Value {
+    let base = base(site);
+    json!({
+        "@type": "NewsMediaOrganization",
+        "@id": format!("{base}/#publisher"),
+        "name": site.name,
+        "url": format!("{base}/"),
+        "logo": {
+            "@type": "ImageObject",
+            "url": format!("{base}{LOGO_PATH}"),
+            "width": LOGO_SIZE.0,
+            "height": LOGO_SIZE.1,
+        },
+    })
+}
+
+fn website(site: &SiteSettings) -> Value {
+    let base = base(site);
+    json!({
+        "@type": "WebSite",
+        "@id": format!("{base}/#website"),
+        "name": site.name,
+        "url": format!("{base}/"),
+        "inLanguage": site.locale.as_str(),
+        "publisher": {"@id": format!("{base}/#publisher")},
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": format!("{base}/search?q={{search_term_string}}"),
+            },
+            "query-input": "required name=search_term_string",
+        },
+    })
+}
+
+/// Open Graph, Twitter card and `NewsArticle` JSON-LD for an article page.
+pub fn article_head(shown: &PublishedArticle, site: &SiteSettings) -> Head {
+    let a = &shown.article;
+    let base = base(site);
+    let url = article_url(base, &a.slug);
+    let image = format!("{base}{DEFAULT_IMAGE_PATH}");
+    let zone = site.time_zone;
+    let published = a.published_at.map(|t| dates::rfc3339(t, zone));
+    let modified = dates::rfc3339(
+        a.published_at.map_or(a.updated_at, |p| p.max(a.updated_at)),
+        zone,
+    );
+
+    let mut properties = vec![
+        meta("og:type", "article"),
+        meta("og:site_name", site.name.clone()),
+        meta("og:title", a.headline.clone()),
+        meta("og:description", a.standfirst.clone()),
+        meta("og:url", url.clone()),
+        meta("og:image", image.clone()),
+        meta("og:image:width", DEFAULT_IMAGE_SIZE.0.to_string()),
+        meta("og:image:height", DEFAULT_IMAGE_SIZE.1.to_string()),
+        meta("og:image:alt", site.name.clone()),
+    ];
+    if let Some(published) = &published {
+        properties.push(meta("article:published_time", published.clone()));
+    }
+    properties.push(meta("article:modified_time", modified.clone()));
+    properties.push(meta("article:section", a.section.name.clone()));
+    for tag in &a.tags {
+        properties.push(meta("article:tag", tag.name.clone()));
+    }
+    let names = vec![
+        meta("twitter:card", "summary_large_image"),
+        meta("twitter:title", a.headline.clone()),
+        meta("twitter:description", a.standfirst.clone()),
+        meta("twitter:image", image.clone()),
+        meta("twitter:image:alt", site.name.clone()),
+    ];
+
+    let authors: Vec<Value> = if a.authors.is_empty() {
+        vec![json!({"@type": "Organization", "name": site.name, "url": format!("{base}/")})]
+    } else {
+        a.authors
+            .iter()
+            .map(|p| {
+                json!({
+                    "@type": "Person",
+                    "name": p.name,
+                    "url": format!("{base}/author/{}", encode_path_segment(p.slug.as_str())),
+                })
+            })
+            .collect()
+    };
+    let mut article = json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": a.headline,
+        "description": a.standfirst,
+        "dateModified": modified,
+        "author": authors,
+        "publisher": publisher(site),
+        "image": [{
+            "@type": "ImageObject",
+            "url": image,
+            "width": DEFAULT_IMAGE_SIZE.0,
+            "height": DEFAULT_IMAGE_SIZE.1,
+        }],
+        "articleSection": a.section.name,
+        "keywords": a.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "inLanguage": a.language.as_str(),
+        "isAccessibleForFree": true,
+    });
+    if let Some(published) = published {
+        article["datePublished"] = json!(published);
+    }
+    Head {
+        properties,
+        names,
+        json_ld: Some(json_for_html(&article)),
+    }
+}
+
+/// `WebSite` (with a `SearchAction`) and `CollectionPage` JSON-LD for a front at `path`.
+pub fn collection_head(site: &SiteSettings, path: &str, name: &str, description: &str) -> Head {
+    let base = base(site);
+    let url = match path {
+        "/" => format!("{base}/"),
+        path => format!("{base}{path}"),
+    };
+    let graph = json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            website(site),
+            publisher(site),
+            {
+                "@type": "CollectionPage",
+                "@id": url,
+                "url": url,
+                "name": name,
+                "description": description,
+                "inLanguage": site.locale.as_str(),
+                "isPartOf": {"@id": format!("{base}/#website")},
+            },
+        ],
+    });
+    Head {
+        properties: vec![
+            meta("og:type", "website"),
+            meta("og:site_name", site.name.clone()),
+            meta("og:title", name.to_owned()),
+            meta("og:description", description.to_owned()),
+            meta("og:url", url),
+            meta("og:image", format!("{base}{DEFAULT_IMAGE_PATH}")),
+        ],
+        names: vec![meta("twitter:card", "summary")],
+        json_ld: Some(json_for_html(&graph)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_cannot_close_its_script_block() {
+        let out = json_for_html(&json!({"headline": "</script><script>alert(1)</script> & <!--"}));
+        assert!(
+            !out.contains('<') && !out.contains('>') && !out.contains('&'),
+            "{out}"
+        );
+        let back: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            back["headline"],
+            "</script><script>alert(1)</script> & <!--"
+        );
+    }
+}
