@@ -24,7 +24,8 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let site = demo::set_up_publication(&store, clock.now(), config.demo)
         .await
         .context("while setting up the publication")?;
-    let state = AppState::new(Arc::new(store.clone()), clock.clone(), site);
+    let state = AppState::new(Arc::new(store.clone()), clock.clone(), site)
+        .with_media_dir(config.base.data_dir.join("media"));
     state.page_cache().set_limit(config.page_cache_bytes);
     // Other nodes on the same PostgreSQL database tell us what they changed.
     let _listener = store

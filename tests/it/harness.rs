@@ -54,7 +54,10 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub store: Arc<SqlStore>,
     pub state: AppState,
+    /// Where uploaded images go.
+    pub media_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
+    _media: tempfile::TempDir,
     _db: TestDatabase,
 }
 
@@ -75,7 +78,10 @@ impl TestApp {
             .await
             .expect("demo");
         let store = Arc::new(store);
-        let state = AppState::new(store.clone(), clock.clone(), site);
+        let media = tempfile::tempdir().expect("media directory");
+        let media_dir = media.path().join("media");
+        let state =
+            AppState::new(store.clone(), clock.clone(), site).with_media_dir(media_dir.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -96,7 +102,9 @@ impl TestApp {
             state,
             clock,
             store,
+            media_dir,
             server,
+            _media: media,
             _db: db,
         }
     }

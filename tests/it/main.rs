@@ -13,6 +13,7 @@ mod newsroom_accounts;
 mod newsroom_articles;
 mod newsroom_browser;
 mod newsroom_cli;
+mod newsroom_media;
 mod nodes;
 mod page_checks;
 mod seed_page;

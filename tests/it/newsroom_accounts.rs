@@ -45,6 +45,30 @@ const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/admin/articles/new",
+        action: Action::WriteOwnDrafts,
+        form: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/admin/read-more?q=putin",
+        action: Action::WriteOwnDrafts,
+        form: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/admin/media",
+        action: Action::WriteOwnDrafts,
+        form: &[],
+    },
+    Route {
+        method: "GET",
+        path: "/admin/audit",
+        action: Action::ViewAuditLog,
+        form: &[],
+    },
+    Route {
+        method: "GET",
         path: "/admin/users",
         action: Action::ManageUsers,
         form: &[],

@@ -23,6 +23,7 @@ on_both_backends!(
     read_more_picker_finds_articles_by_headline,
     preview_is_rendered_like_the_public_page_and_stores_nothing,
     each_role_may_act_on_articles_only_as_the_matrix_says,
+    forged_csrf_or_expired_session_cannot_save_or_publish,
 );
 
 /// The editor's fields with a headline and a plain body.
@@ -711,4 +712,44 @@ async fn each_role_may_act_on_articles_only_as_the_matrix_says(app: TestApp) {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
     }
     assert_eq!(status_of(&app, theirs).await, ArticleStatus::Published);
+}
+
+async fn forged_csrf_or_expired_session_cannot_save_or_publish(app: TestApp) {
+    let editor = app.account("Editor", Role::Editor).await;
+    let desk = app.sign_in(&editor).await;
+    let id = create(&desk, "Guarded story").await;
+    let before = app.store.workflow(id).await.unwrap().unwrap();
+    let mut all = fields("Forged headline");
+    all.push(("base", "1".to_owned()));
+    all.push(("csrf", "forged".to_owned()));
+    let response = desk
+        .post_raw(&format!("/admin/articles/{id}"), &pairs(&all))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = desk
+        .post_raw(
+            &format!("/admin/articles/{id}/publish"),
+            &[("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.workflow(id).await.unwrap().unwrap(), before);
+    // Thirteen hours later the session has expired: to the sign-in page, nothing saved.
+    app.clock.set(app.clock_now() + Duration::hours(13));
+    let response = save(&desk, id, "1", &[("headline", "Late headline")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/admin/login")
+    );
+    let response = desk
+        .post(&format!("/admin/articles/{id}/publish"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.workflow(id).await.unwrap().unwrap(), before);
+    let article = app.store.article_by_id(id).await.unwrap().unwrap();
+    assert_eq!(article.headline, "Guarded story");
+    assert_eq!(article.status, ArticleStatus::Draft);
 }

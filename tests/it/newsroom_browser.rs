@@ -1,5 +1,5 @@
-//! The newsroom in a real browser: a contributor writes an article with a Read More link and
-//! submits it; an editor publishes it; a reader reads it. Screenshots of the editor and the
+//! The newsroom in a real browser: a contributor writes an article with a Read More link and an
+//! image and submits it; an editor publishes it; a reader reads it. Screenshots of the editor and the
 //! published page are saved under `target/screenshots/`.
 
 use std::time::Duration;
@@ -184,6 +184,66 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         "the autosave",
     )
     .await;
+    // An image, uploaded with its words, becomes the featured image.
+    let editor_url = client.current_url().await.unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("drains.jpg");
+    let picture = image::RgbImage::from_fn(1600, 900, |x, y| {
+        image::Rgb([(x / 7 % 256) as u8, (y / 4 % 256) as u8, 140])
+    });
+    image::DynamicImage::ImageRgb8(picture)
+        .save(&photo)
+        .unwrap();
+    client.goto(&app.url("/admin/media")).await.unwrap();
+    client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    fill(client, "input[name=alt]", "Workers clearing a storm drain").await;
+    fill(
+        client,
+        "input[name=caption]",
+        "Clearing the Nehr-e-Khayyam drain",
+    )
+    .await;
+    fill(client, "input[name=credit]", "GVS").await;
+    client
+        .find(Locator::Css("form[enctype] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".notice.ok"))
+        .await
+        .expect("the upload succeeds");
+    client.goto(&editor_url).await.unwrap();
+    client
+        .find(Locator::Css("select[name=image] option[value='1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath("//button[text()='Set featured image']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".featured-admin img"))
+        .await
+        .unwrap();
     browser.screenshot("newsroom-editor-desktop").await;
     browser.viewport(390, 844).await;
     let wide = client
@@ -225,6 +285,10 @@ async fn contributor_writes_editor_publishes_reader_reads() {
 
     // The editor publishes.
     sign_in(client, &app, editor.email.as_str()).await;
+    browser.screenshot("newsroom-articles-desktop").await;
+    browser.viewport(390, 844).await;
+    browser.screenshot("newsroom-articles-phone").await;
+    browser.viewport(1366, 900).await;
     client
         .find(Locator::LinkText("Karachi prepares for the monsoon"))
         .await
@@ -272,6 +336,14 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         text_of(client, ".read-more").await,
         "Read More: Imran Khan extends invitation to Putin, discuss ties on call"
     );
+    let alt = client
+        .find(Locator::Css(".featured img"))
+        .await
+        .unwrap()
+        .attr("alt")
+        .await
+        .unwrap();
+    assert_eq!(alt.as_deref(), Some("Workers clearing a storm drain"));
     browser.screenshot("newsroom-published-article").await;
     let (found, _) = app.store.desk(&Default::default(), 0, 1).await.unwrap();
     assert_eq!(found[0].status, ArticleStatus::Published);

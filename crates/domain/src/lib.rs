@@ -24,8 +24,8 @@ pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use newsroom::{
-    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
-    RevisionKind, SaveOutcome, Transition, Workflow,
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
+    NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};

@@ -179,3 +179,47 @@ pub struct AuditRecord {
     pub headline: Option<String>,
     pub detail: String,
 }
+
+/// Database identity of an uploaded image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImageId(pub i64);
+
+impl std::fmt::Display for ImageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An uploaded image and its resized renditions, stored under the data directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub id: ImageId,
+    /// The directory of its files: random hex, so URLs cannot be guessed from ids.
+    pub key: String,
+    /// File extension of the renditions: `jpg` or `png`.
+    pub ext: String,
+    pub width: u32,
+    pub height: u32,
+    /// Widths of the renditions, smallest first.
+    pub renditions: Vec<u32>,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub uploaded_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An image to be recorded; its files are already written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewImage {
+    pub key: String,
+    pub ext: String,
+    pub width: u32,
+    pub height: u32,
+    pub renditions: Vec<u32>,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub uploaded_by: UserId,
+    pub created_at: DateTime<Utc>,
+}

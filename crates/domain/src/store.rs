@@ -13,8 +13,8 @@ use crate::article::{
 use crate::change::ChangeObserver;
 use crate::listing::{Listing, PageRequest};
 use crate::newsroom::{
-    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
-    RevisionKind, SaveOutcome, Transition, Workflow,
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
+    NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 use crate::site::SiteSettings;
 use crate::syndication::SitemapEntry;
@@ -227,4 +227,22 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    async fn insert_image(&self, image: &NewImage) -> Result<Image, StoreError>;
+    async fn image(&self, id: ImageId) -> Result<Option<Image>, StoreError>;
+    /// The newest images first.
+    async fn images(&self, offset: u64, limit: u32) -> Result<Vec<Image>, StoreError>;
+    /// Sets (or, with `None`, removes) an article's featured image. False when there is no such
+    /// article; an unknown image is [`StoreError::MissingReference`].
+    async fn set_featured_image(
+        &self,
+        article: ArticleId,
+        image: Option<ImageId>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// The featured images of these articles (those that have one).
+    async fn featured_images(
+        &self,
+        articles: &[ArticleId],
+    ) -> Result<Vec<(ArticleId, Image)>, StoreError>;
 }

@@ -12,6 +12,7 @@ pub mod body;
 pub mod dates;
 pub mod demo;
 pub mod generate;
+pub mod media;
 pub mod newsroom;
 pub mod reading;
 pub mod syndication;

@@ -12,8 +12,8 @@ use dateline_domain::{
     TagId, User, UserId,
 };
 use dateline_domain::{
-    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Revision,
-    RevisionKind, SaveOutcome, Transition, Workflow,
+    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
+    NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -868,5 +868,33 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         self.audit_rows(article, offset, limit).await
+    }
+
+    async fn insert_image(&self, image: &NewImage) -> Result<Image, StoreError> {
+        self.insert_image_row(image).await
+    }
+
+    async fn image(&self, id: ImageId) -> Result<Option<Image>, StoreError> {
+        self.image_row(id).await
+    }
+
+    async fn images(&self, offset: u64, limit: u32) -> Result<Vec<Image>, StoreError> {
+        self.image_rows(offset, limit).await
+    }
+
+    async fn set_featured_image(
+        &self,
+        article: ArticleId,
+        image: Option<ImageId>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.set_featured_image_row(article, image, audit).await
+    }
+
+    async fn featured_images(
+        &self,
+        articles: &[ArticleId],
+    ) -> Result<Vec<(ArticleId, Image)>, StoreError> {
+        self.featured_image_rows(articles).await
     }
 }

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use dateline_domain::{
-    AuditEntry, Content, Correction, Draft, Email, NewUser, RevisionKind, Role, SaveOutcome,
-    Session, Transition, UserId,
+    AuditEntry, Content, Correction, Draft, Email, ImageId, NewImage, NewUser, RevisionKind, Role,
+    SaveOutcome, Session, Transition, UserId,
 };
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_store::testing::TestDatabase;
@@ -66,6 +66,7 @@ conformance!(
     newsroom_writes_announce_old_and_new_listings,
     saves_based_on_an_old_revision_are_kept_but_not_applied,
     transitions_apply_only_from_the_given_states,
+    featured_images_are_announced_and_listed,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -1087,4 +1088,72 @@ async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
         (wf.status, wf.scheduled_at),
         (ArticleStatus::Scheduled, Some(at(60)))
     );
+}
+
+async fn featured_images_are_announced_and_listed(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let writer = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Author))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let id = store
+        .insert_article(&article("pictured", world, 0))
+        .await
+        .unwrap();
+    heard.take();
+    let image = store
+        .insert_image(&NewImage {
+            key: "0123456789abcdef0123456789abcdef".to_owned(),
+            ext: "jpg".to_owned(),
+            width: 1500,
+            height: 1000,
+            renditions: vec![320, 640, 1500],
+            alt: "A street".to_owned(),
+            caption: "Saddar".to_owned(),
+            credit: "APP".to_owned(),
+            uploaded_by: writer.id,
+            created_at: at(0),
+        })
+        .await
+        .unwrap();
+    assert_eq!(image.renditions, [320, 640, 1500]);
+    assert_eq!(store.image(image.id).await.unwrap(), Some(image.clone()));
+    assert!(
+        store
+            .set_featured_image(id, Some(image.id), &audit("featured"))
+            .await
+            .unwrap()
+    );
+    let keys = BTreeSet::from([
+        CacheKey::Latest,
+        CacheKey::Article(id),
+        CacheKey::Section(world),
+    ]);
+    assert_eq!(heard.take(), [ContentChange { keys }]);
+    assert_eq!(
+        store.featured_images(&[id, ArticleId(9999)]).await.unwrap(),
+        [(id, image.clone())]
+    );
+    let err = store
+        .set_featured_image(id, Some(ImageId(9999)), &audit("featured"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
+    assert!(heard.take().is_empty());
+    assert!(
+        !store
+            .set_featured_image(ArticleId(9999), None, &audit("x"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_featured_image(id, None, &audit("removed"))
+            .await
+            .unwrap()
+    );
+    assert!(store.featured_images(&[id]).await.unwrap().is_empty());
+    assert_eq!(store.images(0, 10).await.unwrap(), [image]);
 }

@@ -79,6 +79,12 @@ pub async fn show_article(
         };
     };
     let corrections = state.store.corrections(article.article.id).await?;
+    let featured = state
+        .store
+        .featured_images(&[article.article.id])
+        .await?
+        .into_iter()
+        .next();
     let layout = Layout::build(
         &state,
         &article.article.headline,
@@ -96,6 +102,7 @@ pub async fn show_article(
     keys.insert(CacheKey::Article(article.article.id));
     let mut page = ArticlePage::new(layout, article, &site);
     page.corrections = crate::views::Note::list(&corrections, &site);
+    page.featured = featured.map(|(_, image)| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))
 }
 
@@ -197,12 +204,29 @@ async fn front(
         &heading,
         &description,
     ));
+    let ids: Vec<_> = items.iter().map(|s| s.id).collect();
+    let mut images: std::collections::HashMap<_, _> = state
+        .store
+        .featured_images(&ids)
+        .await?
+        .into_iter()
+        .collect();
+    let teasers = items
+        .iter()
+        .map(|s| {
+            let mut teaser = Teaser::new(s, &site);
+            teaser.image = images
+                .remove(&s.id)
+                .map(|image| Box::new(crate::views::Picture::new(&image, 640)));
+            teaser
+        })
+        .collect();
     let page = FrontPage {
         layout,
         heading,
         show_heading,
         lead: first_page && listing == Listing::Latest,
-        teasers: items.iter().map(|s| Teaser::new(s, &site)).collect(),
+        teasers,
         pager,
     };
     let key = match listing {

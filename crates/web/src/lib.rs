@@ -34,6 +34,8 @@ pub struct AppState {
     site: Arc<RwLock<Arc<SiteSettings>>>,
     page_cache: Arc<PageCache>,
     sections: Arc<RwLock<Option<SectionsRead>>>,
+    /// Where uploaded images and their renditions are kept (`<data dir>/media`).
+    pub media_dir: Arc<std::path::PathBuf>,
 }
 
 /// The sections as read at a moment.
@@ -56,7 +58,14 @@ impl AppState {
             site: Arc::new(RwLock::new(Arc::new(site))),
             page_cache,
             sections: Arc::default(),
+            media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
         }
+    }
+
+    /// Keeps uploaded images in `dir`.
+    pub fn with_media_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.media_dir = Arc::new(dir);
+        self
     }
 
     /// The sections, for the navigation: read from the store at most every few seconds, since

@@ -18,6 +18,8 @@ pub struct Teaser {
     pub lang: String,
     pub dir: &'static str,
     pub time: Option<Moment>,
+    /// The article's featured image, if it has one.
+    pub image: Option<Box<Picture>>,
 }
 
 impl Teaser {
@@ -31,6 +33,7 @@ impl Teaser {
             lang: s.language.to_string(),
             dir: s.language.direction().as_str(),
             time: s.published_at.map(|t| Moment::new(t, site)),
+            image: None,
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct ArticlePage {
     pub attribution: Option<String>,
     /// Dated correction and update notes, oldest first.
     pub corrections: Vec<Note>,
+    /// The featured image, above the body.
+    pub featured: Option<Picture>,
 }
 
 /// A correction or update note under an article: "Correction, April 16, 2024: ...".
@@ -156,6 +161,7 @@ impl ArticlePage {
                 .collect(),
             attribution,
             corrections: Vec::new(),
+            featured: None,
         }
     }
 }
@@ -178,4 +184,51 @@ pub struct FrontPage {
     pub lead: bool,
     pub teasers: Vec<Teaser>,
     pub pager: Pager,
+}
+
+/// An image as pages show it: `src`, `srcset` and the words that go with it.
+pub struct Picture {
+    pub src: String,
+    pub srcset: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+}
+
+impl Picture {
+    /// `preferred`: the width of the rendition used as `src` (the largest not above it).
+    pub fn new(image: &dateline_domain::Image, preferred: u32) -> Self {
+        let url = |w: u32| {
+            format!(
+                "/media/{}",
+                dateline_services::media::rendition_path(image, w)
+            )
+        };
+        let src_width = image
+            .renditions
+            .iter()
+            .copied()
+            .filter(|w| *w <= preferred)
+            .max()
+            .or_else(|| image.renditions.first().copied())
+            .unwrap_or(image.width);
+        let height =
+            (u64::from(image.height) * u64::from(src_width) / u64::from(image.width.max(1))) as u32;
+        Self {
+            src: url(src_width),
+            srcset: image
+                .renditions
+                .iter()
+                .map(|w| format!("{} {w}w", url(*w)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            width: src_width,
+            height,
+            alt: image.alt.clone(),
+            caption: image.caption.clone(),
+            credit: image.credit.clone(),
+        }
+    }
 }

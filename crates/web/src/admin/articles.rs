@@ -319,6 +319,10 @@ struct EditorPage {
     workflow: Option<Workflow>,
     corrections: Vec<String>,
     editor_js: &'static str,
+    featured: Option<super::media::Picture>,
+    /// Images to choose from: (id, label, selected).
+    library: Vec<(i64, String, bool)>,
+    can_edit: bool,
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page's parts, each optional")]
@@ -378,6 +382,26 @@ async fn editor_page(
         None => None,
     };
     let id = desk.map(|d| d.article.id.0);
+    let featured = match desk {
+        Some(d) => store
+            .featured_images(&[d.article.id])
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, image)| image),
+        None => None,
+    };
+    let library = store
+        .images(0, 40)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let selected = featured.as_ref().is_some_and(|f| f.id == i.id);
+            (i.id.0, format!("{}: {}", i.id, i.caption), selected)
+        })
+        .collect();
+    let can_edit = desk.is_some_and(|d| newsroom::may_edit(&signed.user, &d.workflow));
+    let featured = featured.map(|f| super::media::Picture::new(&f, 640));
     let title = if fields.headline.is_empty() {
         "New article".to_owned()
     } else {
@@ -405,6 +429,9 @@ async fn editor_page(
         workflow,
         corrections,
         editor_js: super::EDITOR_JS_HREF.as_str(),
+        featured,
+        library,
+        can_edit,
     }
     .render()?;
     Ok(page(status, html))
@@ -519,6 +546,9 @@ fn done_message(done: &str) -> &'static str {
         "unpublished" => "Unpublished. Its address now answers 410 Gone.",
         "corrected" => "The note has been added to the public article.",
         "restored" => "Restored as a new revision.",
+        "featured" => {
+            "The featured image has been changed (on a live article, readers see it at once)."
+        }
         _ => "Done.",
     }
 }

@@ -7,6 +7,7 @@
 
 mod articles;
 mod auth;
+pub mod media;
 mod session;
 mod users;
 
@@ -76,6 +77,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/preview", post(articles::preview_article))
         .route("/admin/read-more", get(articles::find_read_more))
         .route("/admin/audit", get(articles::show_audit))
+        .route(
+            "/admin/media",
+            get(media::list_media)
+                .post(media::upload_media)
+                .route_layer(axum::extract::DefaultBodyLimit::max(
+                    dateline_services::media::MAX_UPLOAD_BYTES + 256 * 1024,
+                )),
+        )
+        .route("/admin/articles/{id}/featured", post(media::set_featured))
+        .route("/media/{key}/{file}", get(media::serve_file))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
 }
 
@@ -185,6 +196,9 @@ pub enum AdminError {
     BadRequest(String),
     #[error("not found")]
     NotFound,
+    /// An upload over the size limit.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// The article is not in a state this action applies to.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -253,6 +267,11 @@ impl IntoResponse for AdminError {
                 StatusCode::BAD_REQUEST,
                 "Cannot do that",
                 format!("{message}. Nothing was changed."),
+            ),
+            AdminError::TooLarge(message) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "File too large",
+                message,
             ),
             AdminError::Conflict(message) => (
                 StatusCode::CONFLICT,

@@ -1,0 +1,256 @@
+//! Images: uploads checked by content (JPEG, PNG or WebP, whatever the file is called), within
+//! size and pixel limits, with alt text, caption and credit required; resized renditions made
+//! once, at upload, and kept under the data directory.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use dateline_domain::{
+    AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User,
+};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+use crate::ServiceError;
+
+/// Largest upload we accept, in bytes.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// Most pixels an image may have (width × height).
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// Longest side an image may have, in pixels.
+pub const MAX_SIDE: u32 = 12_000;
+/// Widths of the renditions made of each image (those narrower than the original).
+pub const RENDITION_WIDTHS: [u32; 5] = [320, 640, 960, 1280, 1920];
+/// Longest alt text, caption or credit, in characters.
+pub const MAX_TEXT_CHARS: usize = 500;
+
+/// What came with an uploaded file.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+}
+
+fn text(field: &'static str, value: &str, problems: &mut Vec<InvalidValue>) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        problems.push(InvalidValue::new(field, "is required"));
+    } else if value.chars().count() > MAX_TEXT_CHARS || value.chars().any(char::is_control) {
+        problems.push(InvalidValue::new(
+            field,
+            "must be one line of at most 500 characters",
+        ));
+    }
+    value.to_owned()
+}
+
+/// Renditions, encoded: (width, bytes).
+type Renditions = Vec<(u32, Vec<u8>)>;
+
+/// Checks the file and makes its renditions; nothing is written.
+fn render(bytes: &[u8]) -> Result<(u32, u32, &'static str, Renditions), InvalidValue> {
+    let bad = |m: String| InvalidValue::new("image", m);
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(bad("is larger than 10 MB".to_owned()));
+    }
+    let format = image::guess_format(bytes).ok();
+    let (format, ext) = match format {
+        Some(ImageFormat::Jpeg) => (ImageFormat::Jpeg, "jpg"),
+        Some(ImageFormat::Png) => (ImageFormat::Png, "png"),
+        Some(ImageFormat::WebP) => (ImageFormat::WebP, "jpg"),
+        _ => {
+            return Err(bad(
+                "is not a JPEG, PNG or WebP image (its content was checked, not its name)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_PIXELS * 4 + 64 * 1024 * 1024);
+    reader.limits(limits);
+    let unreadable = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => bad(format!(
+            "is too large: at most {MAX_SIDE} pixels a side and {} megapixels",
+            MAX_PIXELS / 1_000_000
+        )),
+        e => bad(format!("cannot be read ({e})")),
+    };
+    let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(bad(format!(
+            "is {w} × {h} pixels; the limit is {MAX_SIDE} a side and {} megapixels",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
+    let orientation = decoder.orientation().ok();
+    let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    if let Some(orientation) = orientation {
+        picture.apply_orientation(orientation);
+    }
+    let (width, height) = (picture.width(), picture.height());
+    let mut widths: Vec<u32> = RENDITION_WIDTHS
+        .iter()
+        .copied()
+        .filter(|r| *r < width)
+        .collect();
+    if width <= *RENDITION_WIDTHS.last().unwrap_or(&width) || widths.is_empty() {
+        widths.push(width.min(RENDITION_WIDTHS[RENDITION_WIDTHS.len() - 1]));
+    }
+    widths.dedup();
+    let mut out = Vec::with_capacity(widths.len());
+    for target in widths {
+        let scaled_height = ((u64::from(height) * u64::from(target)) / u64::from(width)).max(1);
+        let resized = if target == width {
+            picture.clone()
+        } else {
+            picture.resize_exact(
+                target,
+                u32::try_from(scaled_height).unwrap_or(1),
+                image::imageops::FilterType::CatmullRom,
+            )
+        };
+        let mut encoded = Vec::new();
+        if ext == "png" {
+            resized
+                .write_to(&mut Cursor::new(&mut encoded), ImageFormat::Png)
+                .map_err(|e| bad(format!("cannot be resized ({e})")))?;
+        } else {
+            let rgb = resized.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 82)
+                .encode_image(&rgb)
+                .map_err(|e| bad(format!("cannot be resized ({e})")))?;
+        }
+        out.push((target, encoded));
+    }
+    Ok((width, height, ext, out))
+}
+
+/// The file of one rendition, relative to the media directory.
+pub fn rendition_path(image: &Image, width: u32) -> String {
+    format!("{}/{width}.{}", image.key, image.ext)
+}
+
+/// Checks an upload, writes its renditions under `media_dir` and records it. On any problem
+/// nothing is left behind: no row and no files.
+pub async fn upload(
+    store: &dyn Store,
+    media_dir: &Path,
+    user: &User,
+    upload: Upload,
+    now: DateTime<Utc>,
+) -> Result<Image, ServiceError> {
+    let mut problems = Vec::new();
+    let alt = text("alt text", &upload.alt, &mut problems);
+    let caption = text("caption", &upload.caption, &mut problems);
+    let credit = text("credit", &upload.credit, &mut problems);
+    if upload.bytes.is_empty() {
+        problems.push(InvalidValue::new("image", "choose a file to upload"));
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
+    let bytes = upload.bytes;
+    let rendered = tokio::task::spawn_blocking(move || render(&bytes))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("image task: {e}")))??;
+    let (width, height, ext, renditions) = rendered;
+    let key = crate::accounts::random_token()[..32].to_owned();
+    let dir = write_files(media_dir, &key, ext, &renditions)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("writing image files: {e}")))?;
+    let new = NewImage {
+        key,
+        ext: ext.to_owned(),
+        width,
+        height,
+        renditions: renditions.iter().map(|(w, _)| *w).collect(),
+        alt,
+        caption,
+        credit,
+        uploaded_by: user.id,
+        created_at: now,
+    };
+    match store.insert_image(&new).await {
+        Ok(image) => Ok(image),
+        Err(e) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Writes the files into a temporary directory, then renames it into place.
+async fn write_files(
+    media_dir: &Path,
+    key: &str,
+    ext: &str,
+    renditions: &Renditions,
+) -> std::io::Result<PathBuf> {
+    tokio::fs::create_dir_all(media_dir).await?;
+    let temporary = media_dir.join(format!(".upload-{key}"));
+    tokio::fs::create_dir_all(&temporary).await?;
+    for (width, bytes) in renditions {
+        tokio::fs::write(temporary.join(format!("{width}.{ext}")), bytes).await?;
+    }
+    let dir = media_dir.join(key);
+    tokio::fs::rename(&temporary, &dir).await?;
+    Ok(dir)
+}
+
+/// Sets or clears an article's featured image.
+pub async fn set_featured(
+    store: &dyn Store,
+    user: &User,
+    article: dateline_domain::ArticleId,
+    image: Option<ImageId>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: if image.is_some() {
+            "set featured image".to_owned()
+        } else {
+            "removed featured image".to_owned()
+        },
+        article: None,
+        detail: image.map(|i| format!("image {i}")).unwrap_or_default(),
+    };
+    store.set_featured_image(article, image, &audit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let picture = DynamicImage::new_rgb8(width, height);
+        let mut out = Vec::new();
+        picture
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn renditions_keep_the_aspect_and_never_enlarge() {
+        let (w, h, ext, renditions) = render(&png(1000, 500)).unwrap();
+        assert_eq!((w, h, ext), (1000, 500, "png"));
+        let widths: Vec<u32> = renditions.iter().map(|(w, _)| *w).collect();
+        assert_eq!(widths, [320, 640, 960, 1000]);
+        let small = image::load_from_memory(&renditions[0].1).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 160));
+    }
+
+    #[test]
+    fn html_named_png_is_refused() {
+        let err = render(b"<!doctype html><script>alert(1)</script>").unwrap_err();
+        assert!(err.message.contains("not a JPEG, PNG or WebP"), "{err}");
+    }
+}
