@@ -37,6 +37,22 @@ CREATE TABLE sign_in_failures (
 );
 CREATE INDEX sign_in_failures_by_scope ON sign_in_failures (scope, at);
 
+-- Uploaded images; their files (renditions) live under <data dir>/media/<key>/.
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    media_key TEXT NOT NULL UNIQUE,
+    ext TEXT NOT NULL,
+    width BIGINT NOT NULL,
+    height BIGINT NOT NULL,
+    renditions TEXT NOT NULL,
+    alt TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    credit TEXT NOT NULL,
+    uploaded_by INTEGER REFERENCES users (id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX images_newest ON images (created_at DESC, id DESC);
+
 CREATE TABLE articles_new (
     id INTEGER PRIMARY KEY,
     slug TEXT NOT NULL UNIQUE,
@@ -55,7 +71,8 @@ CREATE TABLE articles_new (
     revision BIGINT NOT NULL DEFAULT 0,
     live_revision BIGINT,
     created_by INTEGER REFERENCES users (id),
-    scheduled_at BIGINT
+    scheduled_at BIGINT,
+    featured_image INTEGER REFERENCES images (id)
 );
 INSERT INTO articles_new (id, slug, headline, standfirst, body, body_html, section_id, source_agency,
     source_additional_inputs, status, language, published_at, created_at, updated_at)
