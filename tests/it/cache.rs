@@ -22,6 +22,7 @@ on_both_backends!(
     memory_stays_within_the_limit,
     feeds_and_sitemaps_are_cached_and_refreshed_on_publish,
     a_headline_published_in_the_newsroom_is_on_every_page_at_once,
+    a_new_section_is_in_the_navigation_at_once,
 );
 
 async fn x_cache(app: &TestApp, path: &str) -> String {
@@ -430,4 +431,28 @@ async fn a_headline_published_in_the_newsroom_is_on_every_page_at_once(app: Test
     }
     let feed = app.get("/feed.xml").await.text().await.unwrap();
     assert!(feed.contains("Saudi Arabia and Russia sign a military cooperation pact"));
+}
+
+async fn a_new_section_is_in_the_navigation_at_once(app: TestApp) {
+    for _ in 0..2 {
+        x_cache(&app, "/section/world").await;
+    }
+    let (_, page) = app.page("/section/world").await;
+    assert!(!texts(&page, "nav.sections a").contains(&"Technology".to_owned()));
+    app.create(story(
+        "The first story on the technology desk",
+        "Technology",
+        reference_day(),
+    ))
+    .await;
+    let (_, page) = app.page("/").await;
+    assert!(
+        texts(&page, "nav.sections a").contains(&"Technology".to_owned()),
+        "home"
+    );
+    let (_, page) = app.page("/section/technology").await;
+    assert_eq!(
+        texts(&page, "nav.sections a[aria-current=page]"),
+        ["Technology"]
+    );
 }

@@ -20,7 +20,9 @@ use axum::Router;
 use axum::routing::get;
 use std::time::{Duration, Instant};
 
-use dateline_domain::{Clock, Section, SiteSettings, Store, StoreError};
+use dateline_domain::{
+    CacheKey, ChangeObserver, Clock, ContentChange, Section, SiteSettings, Store, StoreError,
+};
 
 use crate::cache::PageCache;
 
@@ -33,16 +35,36 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     site: Arc<RwLock<Arc<SiteSettings>>>,
     page_cache: Arc<PageCache>,
-    sections: Arc<RwLock<Option<SectionsRead>>>,
+    sections: Arc<NavSections>,
     /// Where uploaded images and their renditions are kept (`<data dir>/media`).
     pub media_dir: Arc<std::path::PathBuf>,
 }
 
-/// The sections as read at a moment.
-type SectionsRead = (Instant, Arc<Vec<Section>>);
+/// The sections the navigation shows, as last read, until a change notice names a section
+/// (an article written in one, a section added or renamed) or a minute has passed.
+#[derive(Default)]
+struct NavSections(
+    RwLock<Option<(Instant, Arc<Vec<Section>>)>>,
+    /// Bumped by every notice that names a section: a read that spans one is not kept.
+    std::sync::atomic::AtomicU64,
+);
 
-/// How long the navigation's list of sections is reused before it is read again.
-const SECTIONS_TTL: Duration = Duration::from_secs(5);
+/// The longest the navigation's sections are reused without a notice.
+const SECTIONS_TTL: Duration = Duration::from_secs(60);
+
+impl ChangeObserver for NavSections {
+    fn content_changed(&self, change: &ContentChange) {
+        let named = change
+            .keys
+            .iter()
+            .any(|k| matches!(k, CacheKey::All | CacheKey::Section(_)));
+        if named {
+            let mut held = self.0.write().unwrap_or_else(|e| e.into_inner());
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *held = None;
+        }
+    }
+}
 
 /// The page cache's size unless configured otherwise.
 pub const DEFAULT_PAGE_CACHE_BYTES: usize = 128 * 1024 * 1024;
@@ -52,12 +74,14 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, site: SiteSettings) -> Self {
         let page_cache = Arc::new(PageCache::new(DEFAULT_PAGE_CACHE_BYTES));
         store.add_change_observer(page_cache.clone());
+        let sections = Arc::new(NavSections::default());
+        store.add_change_observer(sections.clone());
         Self {
             store,
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
             page_cache,
-            sections: Arc::default(),
+            sections,
             media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
         }
     }
@@ -68,11 +92,12 @@ impl AppState {
         self
     }
 
-    /// The sections, for the navigation: read from the store at most every few seconds, since
-    /// every page shows them and they rarely change.
+    /// The sections, for the navigation: every page shows them and they rarely change, so they
+    /// are read again only after a change notice names a section.
     pub async fn sections(&self) -> Result<Arc<Vec<Section>>, StoreError> {
         let cached = self
             .sections
+            .0
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
@@ -81,9 +106,12 @@ impl AppState {
         {
             return Ok(sections);
         }
+        let generation = self.sections.1.load(std::sync::atomic::Ordering::SeqCst);
         let sections = Arc::new(self.store.sections().await?);
-        *self.sections.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((Instant::now(), sections.clone()));
+        let mut held = self.sections.0.write().unwrap_or_else(|e| e.into_inner());
+        if self.sections.1.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            *held = Some((Instant::now(), sections.clone()));
+        }
         Ok(sections)
     }
 
