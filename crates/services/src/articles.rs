@@ -107,7 +107,16 @@ pub async fn render_body(store: &dyn Store, source: &str) -> Result<String, Serv
 /// Checks every field of `input` (all problems reported at once), resolves Read More links,
 /// renders the body, and makes sure its section, tags and authors exist.
 pub async fn prepare(store: &dyn Store, input: &ArticleInput) -> Result<Prepared, ServiceError> {
-    let mut problems = Vec::new();
+    prepare_with(store, input, Vec::new()).await
+}
+
+/// [`prepare`], with problems the caller already found reported alongside; nothing is written
+/// unless there are none.
+pub async fn prepare_with(
+    store: &dyn Store,
+    input: &ArticleInput,
+    mut problems: Vec<InvalidValue>,
+) -> Result<Prepared, ServiceError> {
     let headline = Headline::parse(&input.headline)
         .map_err(|e| problems.push(e))
         .ok();
@@ -120,9 +129,6 @@ pub async fn prepare(store: &dyn Store, input: &ArticleInput) -> Result<Prepared
     }
     if input.body.len() > MAX_BODY_BYTES {
         problems.push(InvalidValue::new("body", "is larger than 512 KB"));
-    }
-    if let Some(problem) = body::active_content(&input.body) {
-        problems.push(problem);
     }
     let language = Language::parse(&input.language)
         .map_err(|e| problems.push(e))

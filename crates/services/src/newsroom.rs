@@ -84,9 +84,13 @@ fn input(draft: &Draft) -> ArticleInput {
     }
 }
 
-/// Checks and renders a draft; every problem reported at once (scripts in the body included).
+/// Checks and renders a draft; every problem reported at once. Unlike imported copy (which is
+/// sanitised), a body typed in the newsroom may not contain scripts: the writer is told.
 pub async fn check(store: &dyn Store, draft: &Draft) -> Result<Prepared, ServiceError> {
-    articles::prepare(store, &input(draft)).await
+    let problems = crate::body::active_content(&draft.body)
+        .into_iter()
+        .collect();
+    articles::prepare_with(store, &input(draft), problems).await
 }
 
 fn entry(user: Option<&User>, action: &str, detail: String, now: DateTime<Utc>) -> AuditEntry {
