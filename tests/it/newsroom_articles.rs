@@ -24,6 +24,7 @@ on_both_backends!(
     preview_is_rendered_like_the_public_page_and_stores_nothing,
     each_role_may_act_on_articles_only_as_the_matrix_says,
     forged_csrf_or_expired_session_cannot_save_or_publish,
+    editors_rename_sections_and_tags_and_urls_stay,
 );
 
 /// The editor's fields with a headline and a plain body.
@@ -752,4 +753,59 @@ async fn forged_csrf_or_expired_session_cannot_save_or_publish(app: TestApp) {
     let article = app.store.article_by_id(id).await.unwrap().unwrap();
     assert_eq!(article.headline, "Guarded story");
     assert_eq!(article.status, ArticleStatus::Draft);
+}
+
+async fn editors_rename_sections_and_tags_and_urls_stay(app: TestApp) {
+    let editor = app.account("Editor", Role::Editor).await;
+    let desk = app.sign_in(&editor).await;
+    let world = app
+        .store
+        .section_by_slug(&dateline_domain::Slug::parse("world").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let response = desk
+        .post(&format!("/admin/sections/{}", world.id), &[("name", "  ")])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(texts(&html(response).await, "[role=alert]")[0].contains("1 to 100 characters"));
+    let response = desk
+        .post(
+            &format!("/admin/sections/{}", world.id),
+            &[("name", "International")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, page) = app.page("/section/world").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&page, ".front-heading"), ["International"]);
+    assert!(texts(&page, "nav.sections a").contains(&"International".to_owned()));
+    let response = desk.post("/admin/sections", &[("name", "Climate")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = desk.post("/admin/sections", &[("name", "climate")]).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.store
+            .sections()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|s| s.slug.as_str() == "climate")
+            .count(),
+        1
+    );
+    let tag = app.store.tags().await.unwrap().remove(0);
+    let response = desk
+        .post(
+            &format!("/admin/tags/{}", tag.id),
+            &[("name", "Renamed tag")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.page(&format!("/tag/{}", tag.slug)).await;
+    assert_eq!(texts(&page, ".front-heading"), ["Renamed tag"]);
+    let response = desk.post("/admin/tags/99999", &[("name", "Nothing")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (_, audit) = desk.page("/admin/audit").await;
+    assert!(texts(&audit, "tbody td:nth-child(3)").contains(&"renamed section".to_owned()));
 }

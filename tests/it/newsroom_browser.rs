@@ -98,6 +98,20 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         "Karachi prepares for the monsoon",
     )
     .await;
+    // Typing in a new article survives a reload before the first save.
+    until(
+        client,
+        "document.querySelector('.autosave-status').textContent.startsWith('Kept in this browser')",
+        "the unsaved copy",
+    )
+    .await;
+    client.refresh().await.unwrap();
+    until(
+        client,
+        "document.querySelector('input[name=headline]').value === 'Karachi prepares for the monsoon'",
+        "the unsaved copy to come back",
+    )
+    .await;
     fill(
         client,
         "textarea[name=standfirst]",
@@ -296,6 +310,16 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         .click()
         .await
         .unwrap();
+    let article_url = client.current_url().await.unwrap().to_string();
+    client
+        .goto(&format!(
+            "{}/history",
+            article_url.split('?').next().unwrap()
+        ))
+        .await
+        .unwrap();
+    browser.screenshot("newsroom-history").await;
+    client.goto(&article_url).await.unwrap();
     client
         .find(Locator::XPath("//button[text()='Publish now']"))
         .await

@@ -245,4 +245,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         articles: &[ArticleId],
     ) -> Result<Vec<(ArticleId, Image)>, StoreError>;
+    /// Renames a section or (with `tag`) a tag; its slug, and so its URL, stays. Announces a
+    /// change to everything (section names are on every page). False when there is no such row.
+    async fn rename_label(
+        &self,
+        tag: bool,
+        id: i64,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
 }

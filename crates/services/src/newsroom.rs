@@ -553,6 +553,63 @@ pub async fn run_scheduler(store: std::sync::Arc<dyn Store>, clock: std::sync::A
     }
 }
 
+/// Renames a section or a tag (editors and admins); its URL stays the same.
+pub async fn rename_label(
+    store: &dyn Store,
+    user: &User,
+    tag: bool,
+    id: i64,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
+    if !user.may(Action::ManageSectionsAndTags) {
+        return Err(DeskError::Forbidden);
+    }
+    let name = name.trim();
+    let field = if tag { "tag" } else { "section" };
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(
+            InvalidValue::new(field, "a name must be one line of 1 to 100 characters").into(),
+        );
+    }
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: format!("renamed {field}"),
+        article: None,
+        detail: format!("{field} {id} is now called {name}"),
+    };
+    if store.rename_label(tag, id, name, &audit).await? {
+        Ok(())
+    } else {
+        Err(DeskError::NotFound)
+    }
+}
+
+/// Adds a section (editors and admins); its slug comes from its name.
+pub async fn add_section(store: &dyn Store, user: &User, name: &str) -> Result<(), DeskError> {
+    if !user.may(Action::ManageSectionsAndTags) {
+        return Err(DeskError::Forbidden);
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(
+            InvalidValue::new("section", "a name must be one line of 1 to 100 characters").into(),
+        );
+    }
+    let slug = dateline_domain::Slug::from_title(name)
+        .ok_or_else(|| InvalidValue::new("section", format!("'{name}' needs a letter or digit")))?;
+    if store.section_by_slug(&slug).await?.is_some() {
+        return Err(InvalidValue::new(
+            "section",
+            format!("there is already a section at /section/{slug}"),
+        )
+        .into());
+    }
+    store.ensure_section(&slug, name).await?;
+    Ok(())
+}
+
 /// One line of a readable diff between two revisions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiffLine {

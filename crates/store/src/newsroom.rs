@@ -1005,3 +1005,30 @@ impl SqlStore {
             .collect()
     }
 }
+
+impl SqlStore {
+    pub(crate) async fn rename_label_row(
+        &self,
+        tag: bool,
+        id: i64,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let table = if tag { "tags" } else { "sections" };
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET name = $1 WHERE id = $2"
+        )))
+        .bind(name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        write_audit(&mut tx, audit).await?;
+        self.commit_change(tx, ContentChange::everything()).await?;
+        Ok(true)
+    }
+}

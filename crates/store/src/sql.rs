@@ -897,4 +897,14 @@ impl Store for SqlStore {
     ) -> Result<Vec<(ArticleId, Image)>, StoreError> {
         self.featured_image_rows(articles).await
     }
+
+    async fn rename_label(
+        &self,
+        tag: bool,
+        id: i64,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.rename_label_row(tag, id, name, audit).await
+    }
 }

@@ -67,6 +67,7 @@ conformance!(
     saves_based_on_an_old_revision_are_kept_but_not_applied,
     transitions_apply_only_from_the_given_states,
     featured_images_are_announced_and_listed,
+    renaming_a_label_announces_everything,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -1156,4 +1157,26 @@ async fn featured_images_are_announced_and_listed(store: &SqlStore) {
     );
     assert!(store.featured_images(&[id]).await.unwrap().is_empty());
     assert_eq!(store.images(0, 10).await.unwrap(), [image]);
+}
+
+async fn renaming_a_label_announces_everything(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let world = section(store, "World").await;
+    assert!(
+        store
+            .rename_label(false, world.0, "International", &audit("renamed"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(heard.take(), [ContentChange::everything()]);
+    assert_eq!(store.sections().await.unwrap()[0].name, "International");
+    assert_eq!(store.sections().await.unwrap()[0].slug.as_str(), "world");
+    assert!(
+        !store
+            .rename_label(true, 9999, "x", &audit("renamed"))
+            .await
+            .unwrap()
+    );
+    assert!(heard.take().is_empty());
 }

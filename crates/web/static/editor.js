@@ -44,6 +44,31 @@
   }
   form.addEventListener("input", debounce(autosave, 2000));
 
+  // A new article has nothing to save into until its first Save: keep the typing in this
+  // browser meanwhile, and offer it back if the page is closed or reloaded.
+  var NEW_KEY = "dateline-unsaved-new-article";
+  if (!autosaveUrl && window.localStorage) {
+    var names = ["headline", "standfirst", "body", "section", "tags", "authors", "source_agency", "language"];
+    var stored = null;
+    try { stored = JSON.parse(localStorage.getItem(NEW_KEY) || "null"); } catch (e) { stored = null; }
+    var untouched = !form.elements.headline.value && !form.elements.body.value;
+    if (stored && untouched) {
+      names.forEach(function (n) { if (typeof stored[n] === "string" && form.elements[n]) { form.elements[n].value = stored[n]; } });
+      say("Restored the text you had not saved yet.");
+    }
+    form.addEventListener("input", debounce(function () {
+      var copy = {};
+      names.forEach(function (n) { if (form.elements[n]) { copy[n] = form.elements[n].value; } });
+      try { localStorage.setItem(NEW_KEY, JSON.stringify(copy)); say("Kept in this browser until you save."); } catch (e) {}
+    }, 500));
+    // Saving hands the text to the server (a refused save shows it again in the form).
+    form.addEventListener("submit", function (event) {
+      if (!event.submitter || !event.submitter.hasAttribute("formaction")) {
+        try { localStorage.removeItem(NEW_KEY); } catch (e) {}
+      }
+    });
+  }
+
   // Live preview, rendered by the same code as the public page.
   var panel = document.querySelector(".preview-panel");
   var preview = panel && panel.querySelector(".preview");

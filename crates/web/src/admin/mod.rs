@@ -7,6 +7,7 @@
 
 mod articles;
 mod auth;
+mod labels;
 pub mod media;
 mod session;
 mod users;
@@ -86,6 +87,12 @@ pub fn routes() -> Router<AppState> {
                 )),
         )
         .route("/admin/articles/{id}/featured", post(media::set_featured))
+        .route(
+            "/admin/sections",
+            get(labels::list_labels).post(labels::add_section),
+        )
+        .route("/admin/sections/{id}", post(labels::rename_section))
+        .route("/admin/tags/{id}", post(labels::rename_tag))
         .route("/media/{key}/{file}", get(media::serve_file))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
 }
@@ -148,6 +155,7 @@ pub struct NavUser {
     pub role: &'static str,
     pub manages_users: bool,
     pub reads_audit: bool,
+    pub manages_labels: bool,
 }
 
 impl AdminLayout {
@@ -176,6 +184,7 @@ fn nav_user(user: &User) -> NavUser {
         role: user.role.as_str(),
         manages_users: user.may(Action::ManageUsers),
         reads_audit: user.may(Action::ViewAuditLog),
+        manages_labels: user.may(Action::ManageSectionsAndTags),
     }
 }
 
