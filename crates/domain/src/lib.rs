@@ -8,6 +8,7 @@ pub mod article;
 pub mod change;
 pub mod clock;
 pub mod listing;
+pub mod search;
 pub mod site;
 pub mod store;
 pub mod text;
@@ -19,6 +20,9 @@ pub use article::{
 pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
+pub use search::{
+    SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,
+};
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};
 pub use text::{Direction as TextDirection, Headline, InvalidValue, Language, Slug};
