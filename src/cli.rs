@@ -13,7 +13,7 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, database, data_dir, demo.
+    /// A TOML file with any of: addr, database, data_dir, demo, related.
     #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:<data-dir>/dateline.db].
@@ -50,6 +50,9 @@ pub struct ServeArgs {
     /// Do not load the demo publication into a new database.
     #[arg(long)]
     pub no_demo: bool,
+    /// Do not end article pages with a block of related articles.
+    #[arg(long)]
+    pub no_related: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ struct FileConfig {
     database: Option<String>,
     data_dir: Option<PathBuf>,
     demo: Option<bool>,
+    related: Option<bool>,
 }
 
 /// Settings every subcommand shares.
@@ -36,6 +37,8 @@ pub struct ServeConfig<'a> {
     pub base: &'a Config,
     pub addr: SocketAddr,
     pub demo: bool,
+    /// Whether article pages end with related articles.
+    pub related: bool,
 }
 
 impl Config {
@@ -69,10 +72,12 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
         let addr = resolve(&addr)?;
         let demo = !args.no_demo && self.file.demo.unwrap_or(true);
+        let related = !args.no_related && self.file.related.unwrap_or(true);
         Ok(ServeConfig {
             base: self,
             addr,
             demo,
+            related,
         })
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dateline_domain::{Article, ArticleStatus, Clock, FixedClock, Store};
 use dateline_services::articles::{ArticleInput, create_article};
+use dateline_search::{IndexLocation, SearchEngine};
 use dateline_services::demo;
 use dateline_store::SqlStore;
 use dateline_store::testing::TestDatabase;
@@ -52,6 +53,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<FixedClock>,
     pub store: Arc<SqlStore>,
+    pub search: Arc<SearchEngine>,
     server: tokio::task::JoinHandle<()>,
     _db: TestDatabase,
 }
@@ -73,7 +75,13 @@ impl TestApp {
             .await
             .expect("demo");
         let store = Arc::new(store);
-        let state = AppState::new(store.clone(), clock.clone(), site);
+        let search = Arc::new(
+            SearchEngine::open(IndexLocation::Memory, store.clone())
+                .await
+                .expect("search index"),
+        );
+        let state =
+            AppState::new(store.clone(), clock.clone(), site).with_search(search.clone(), true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -92,6 +100,7 @@ impl TestApp {
             client,
             clock,
             store,
+            search,
             server,
             _db: db,
         }

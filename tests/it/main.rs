@@ -5,6 +5,9 @@ mod harness;
 
 mod browser;
 mod cli;
+mod corpus;
 mod crash;
 mod fronts;
+mod related;
+mod search;
 mod seed_page;

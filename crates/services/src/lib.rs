@@ -12,8 +12,9 @@ pub mod dates;
 pub mod demo;
 pub mod generate;
 pub mod reading;
+pub mod related;
 
-use dateline_domain::{InvalidValue, StoreError};
+use dateline_domain::{InvalidValue, SearchError, StoreError};
 
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,8 @@ pub enum ServiceError {
     Invalid(Vec<InvalidValue>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 impl From<InvalidValue> for ServiceError {

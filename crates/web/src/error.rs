@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use dateline_domain::StoreError;
+use dateline_domain::{SearchError, StoreError};
 
 use crate::AppState;
 use crate::layout::Layout;
@@ -22,6 +22,8 @@ pub enum WebError {
     NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
 }
@@ -35,7 +37,9 @@ impl IntoResponse for WebError {
         let status = match &self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::Store(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Store(_) | WebError::Search(_) | WebError::Template(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");

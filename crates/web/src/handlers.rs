@@ -75,7 +75,12 @@ pub async fn show_article(
     .await?
     .with_description(&article.article.standfirst)
     .with_canonical(&site.base_url, &format!("/{slug}"));
-    Ok(Html(ArticlePage::new(layout, article, &site).render()?))
+    let related = crate::search::related_block(&state, &article.article).await;
+    Ok(Html(
+        ArticlePage::new(layout, article, &site)
+            .with_related(&related, &site)
+            .render()?,
+    ))
 }
 
 /// WordPress-style links end in a slash; ours do not.

@@ -7,6 +7,7 @@
 mod error;
 mod handlers;
 mod layout;
+mod search;
 mod security;
 mod views;
 
@@ -14,7 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::get;
-use dateline_domain::{Clock, SiteSettings, Store};
+use dateline_domain::{Clock, SearchIndex, SiteSettings, Store};
 
 pub use error::WebError;
 
@@ -24,6 +25,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     site: Arc<RwLock<Arc<SiteSettings>>>,
+    /// Search and related articles; without it `/search` answers 503 and articles show no
+    /// Related block.
+    pub search: Option<search::SearchHandle>,
 }
 
 impl AppState {
@@ -32,7 +36,17 @@ impl AppState {
             store,
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
+            search: None,
         }
+    }
+
+    /// Answers search with `index`; `related_block`: end article pages with related articles.
+    pub fn with_search(mut self, index: Arc<dyn SearchIndex>, related_block: bool) -> Self {
+        self.search = Some(search::SearchHandle {
+            index,
+            related_block,
+        });
+        self
     }
 
     /// The site settings as of now.
@@ -57,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .route("/author/{slug}", get(handlers::show_author))
         .route("/{slug}", get(handlers::show_article))
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
+        .merge(search::routes())
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -75,6 +75,8 @@ pub struct ArticlePage {
     pub updated: Option<Moment>,
     pub body: Vec<Part>,
     pub attribution: Option<String>,
+    /// Related articles at the end of the page.
+    pub related: Vec<Teaser>,
 }
 
 impl ArticlePage {
@@ -125,7 +127,26 @@ impl ArticlePage {
                 })
                 .collect(),
             attribution,
+            related: Vec::new(),
         }
+    }
+
+    /// Ends the page with these related articles.
+    pub fn with_related(mut self, related: &[dateline_domain::SearchHit], site: &SiteSettings) -> Self {
+        self.related = related
+            .iter()
+            .map(|hit| Teaser {
+                href: format!("/{}", hit.slug),
+                headline: hit.headline.clone(),
+                standfirst: String::new(),
+                section_name: hit.section_name.clone(),
+                section_href: format!("/section/{}", hit.section_slug),
+                lang: hit.language.to_string(),
+                dir: hit.language.direction().as_str(),
+                time: Some(Moment::new(hit.published_at, site)),
+            })
+            .collect();
+        self
     }
 }
 
