@@ -25,7 +25,8 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         .await
         .context("while setting up the publication")?;
     let search = crate::search::start(&store, &config.base.data_dir).await?;
-    let state = AppState::new(Arc::new(store.clone()), clock, site).with_search(search, config.related);
+    let state =
+        AppState::new(Arc::new(store.clone()), clock, site).with_search(search, config.related);
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
     dateline_web::serve(listener, state, shutdown_signal())
         .await

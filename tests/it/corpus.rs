@@ -49,7 +49,11 @@ pub async fn load(app: &TestApp) -> Vec<Story> {
             article,
         });
     }
-    assert!(stories.len() >= 60, "the corpus has {} articles", stories.len());
+    assert!(
+        stories.len() >= 60,
+        "the corpus has {} articles",
+        stories.len()
+    );
     stories
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{Article, ArticleStatus, Clock, FixedClock, Store};
-use dateline_services::articles::{ArticleInput, create_article};
 use dateline_search::{IndexLocation, SearchEngine};
+use dateline_services::articles::{ArticleInput, create_article};
 use dateline_services::demo;
 use dateline_store::SqlStore;
 use dateline_store::testing::TestDatabase;

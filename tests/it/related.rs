@@ -29,7 +29,10 @@ async fn top_three_related_come_from_the_same_topic(app: TestApp) {
         assert!(related.iter().all(|r| r.id != s.article.id), "{}", s.name);
         for r in &related {
             total += 1;
-            let other = stories.iter().find(|o| o.article.id == r.id).expect("corpus");
+            let other = stories
+                .iter()
+                .find(|o| o.article.id == r.id)
+                .expect("corpus");
             if other.topic == s.topic {
                 same += 1;
             } else {
@@ -60,7 +63,8 @@ async fn putin_khan_call_relates_to_russia_and_afghanistan_not_cricket(app: Test
     // An unpublished story is never offered.
     let pipeline = story(&stories, "diplomacy-2");
     assert!(related.iter().any(|r| r.id == pipeline.article.id));
-    app.set_status(&pipeline.article, ArticleStatus::Draft).await;
+    app.set_status(&pipeline.article, ArticleStatus::Draft)
+        .await;
     let after = app.search.related(&call.article, 5).await.unwrap();
     assert!(after.iter().all(|r| r.id != pipeline.article.id));
 }
@@ -90,10 +94,13 @@ async fn related_api_answers_json_and_refuses_bad_ids(app: TestApp) {
     let stories = corpus::load(&app).await;
     let polio = story(&stories, "polio-1");
     let response = app
-        .get(&format!("/api/related?article={}&limit=3", polio.article.id))
+        .get(&format!(
+            "/api/related?article={}&limit=3",
+            polio.article.id
+        ))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let json: Value = response.json().await.unwrap();
+    let json: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     let related = json["related"].as_array().unwrap();
     assert_eq!(related.len(), 3);
     for r in related {
@@ -111,12 +118,16 @@ async fn related_api_answers_json_and_refuses_bad_ids(app: TestApp) {
     ] {
         let response = app.get(&format!("/api/related?{query}")).await;
         assert_eq!(response.status(), status, "{query}");
-        let json: Value = response.json().await.unwrap();
+        let json: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
         assert!(json["error"].is_string(), "{query}");
     }
     app.set_status(&polio.article, ArticleStatus::Draft).await;
     let response = app
         .get(&format!("/api/related?article={}", polio.article.id))
         .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND, "drafts are not public");
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "drafts are not public"
+    );
 }

@@ -26,7 +26,14 @@ fn mix() -> Vec<(&'static str, SearchQuery)> {
     };
     let slug = |s: &str| Some(Slug::parse(s).expect("slug"));
     let mut queries = Vec::new();
-    for word in ["budget", "gwadar", "tariff", "vaccination", "senate", "railway"] {
+    for word in [
+        "budget",
+        "gwadar",
+        "tariff",
+        "vaccination",
+        "senate",
+        "railway",
+    ] {
         queries.push(("one word", text(word)));
     }
     for words in [
@@ -49,7 +56,9 @@ fn mix() -> Vec<(&'static str, SearchQuery)> {
     ] {
         queries.push(("phrase", text(phrase)));
     }
-    for prefix in ["vacc*", "procure*", "consult*", "tarif*", "expan*", "enrol*"] {
+    for prefix in [
+        "vacc*", "procure*", "consult*", "tarif*", "expan*", "enrol*",
+    ] {
         queries.push(("prefix", text(prefix)));
     }
     let until = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single();
@@ -173,7 +182,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("{:<14} {:>8} {:>9} {:>9}", "queries", "count", "p50 ms", "p95 ms");
+    println!(
+        "{:<14} {:>8} {:>9} {:>9}",
+        "queries", "count", "p50 ms", "p95 ms"
+    );
     for (class, mut list) in by_class {
         list.sort();
         println!(

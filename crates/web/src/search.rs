@@ -407,7 +407,10 @@ pub async fn show_search(
         previous: None,
         next: None,
     };
-    let status = match (state.search.clone(), parse_request(&params, &site, RESULTS_PER_PAGE)) {
+    let status = match (
+        state.search.clone(),
+        parse_request(&params, &site, RESULTS_PER_PAGE),
+    ) {
         (None, _) => {
             page.errors
                 .push("Search is not available right now. Please try again later.".to_owned());
@@ -503,10 +506,7 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
 
 /// The related articles shown at the end of an article page; empty when switched off, and when
 /// the index fails (the article itself still shows; the failure is logged).
-pub async fn related_block(
-    state: &AppState,
-    article: &dateline_domain::Article,
-) -> Vec<SearchHit> {
+pub async fn related_block(state: &AppState, article: &dateline_domain::Article) -> Vec<SearchHit> {
     let Some(search) = state.search.as_ref().filter(|s| s.related_block) else {
         return Vec::new();
     };

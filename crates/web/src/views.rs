@@ -132,7 +132,11 @@ impl ArticlePage {
     }
 
     /// Ends the page with these related articles.
-    pub fn with_related(mut self, related: &[dateline_domain::SearchHit], site: &SiteSettings) -> Self {
+    pub fn with_related(
+        mut self,
+        related: &[dateline_domain::SearchHit],
+        site: &SiteSettings,
+    ) -> Self {
         self.related = related
             .iter()
             .map(|hit| Teaser {
