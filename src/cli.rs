@@ -14,7 +14,7 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, database, data_dir, demo.
+    /// A TOML file with any of: addr, database, data_dir, demo, related.
     #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:<data-dir>/dateline.db].
@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// Memory for cached pages, in MiB; 0 turns the page cache off [default: 128].
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<usize>,
+    /// Do not end article pages with a block of related articles.
+    #[arg(long)]
+    pub no_related: bool,
 }
 
 #[derive(Debug, Args)]

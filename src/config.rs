@@ -21,6 +21,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     demo: Option<bool>,
     page_cache_mb: Option<usize>,
+    related: Option<bool>,
 }
 
 /// Settings every subcommand shares.
@@ -39,6 +40,8 @@ pub struct ServeConfig<'a> {
     pub demo: bool,
     /// Bytes of memory for cached pages; 0 for none.
     pub page_cache_bytes: usize,
+    /// Whether article pages end with related articles.
+    pub related: bool,
 }
 
 impl Config {
@@ -78,11 +81,13 @@ impl Config {
                 .context("page cache size is too large")?,
             None => dateline_web::DEFAULT_PAGE_CACHE_BYTES,
         };
+        let related = !args.no_related && self.file.related.unwrap_or(true);
         Ok(ServeConfig {
             base: self,
             addr,
             demo,
             page_cache_bytes,
+            related,
         })
     }
 

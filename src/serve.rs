@@ -24,14 +24,11 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let site = demo::set_up_publication(&store, clock.now(), config.demo)
         .await
         .context("while setting up the publication")?;
+    let search = crate::search::start(&store, &config.base.data_dir).await?;
     let state = AppState::new(Arc::new(store.clone()), clock.clone(), site)
-        .with_media_dir(config.base.data_dir.join("media"));
+        .with_media_dir(config.base.data_dir.join("media"))
+        .with_search(search, config.related);
     state.page_cache().set_limit(config.page_cache_bytes);
-    // Other nodes on the same PostgreSQL database tell us what they changed.
-    let _listener = store
-        .listen_for_changes()
-        .await
-        .context("while listening for changes")?;
     // Scheduled publishing: catches up at once on anything that fell due while stopped.
     let scheduler = tokio::spawn(dateline_services::newsroom::run_scheduler(
         state.store.clone(),

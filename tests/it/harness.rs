@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{Article, ArticleStatus, Clock, FixedClock, Role, Store, User};
+use dateline_search::{IndexLocation, SearchEngine};
 use dateline_services::accounts;
 use dateline_services::articles::{ArticleInput, create_article};
 use dateline_services::demo;
@@ -56,6 +57,7 @@ pub struct TestApp {
     pub state: AppState,
     /// Where uploaded images go.
     pub media_dir: std::path::PathBuf,
+    pub search: Arc<SearchEngine>,
     server: tokio::task::JoinHandle<()>,
     _media: tempfile::TempDir,
     _db: TestDatabase,
@@ -80,8 +82,14 @@ impl TestApp {
         let store = Arc::new(store);
         let media = tempfile::tempdir().expect("media directory");
         let media_dir = media.path().join("media");
-        let state =
-            AppState::new(store.clone(), clock.clone(), site).with_media_dir(media_dir.clone());
+        let search = Arc::new(
+            SearchEngine::open(IndexLocation::Memory, store.clone())
+                .await
+                .expect("search index"),
+        );
+        let state = AppState::new(store.clone(), clock.clone(), site)
+            .with_media_dir(media_dir.clone())
+            .with_search(search.clone(), true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -103,6 +111,7 @@ impl TestApp {
             clock,
             store,
             media_dir,
+            search,
             server,
             _media: media,
             _db: db,

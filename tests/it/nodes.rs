@@ -10,7 +10,8 @@ use dateline_store::testing::TestDatabase;
 
 use crate::harness::{dateline_bin, texts};
 
-struct Node(Child, String);
+/// A `dateline serve` process, its address, and its own data directory (search index).
+struct Node(Child, String, tempfile::TempDir);
 
 impl Drop for Node {
     fn drop(&mut self) {
@@ -28,7 +29,7 @@ async fn start_node(url: &str) -> Node {
             .unwrap()
             .port()
     );
-    let data = std::env::temp_dir();
+    let data = tempfile::tempdir().unwrap();
     let child = Command::new(dateline_bin())
         .args([
             "serve",
@@ -37,13 +38,13 @@ async fn start_node(url: &str) -> Node {
             "--database",
             url,
             "--data-dir",
-            data.to_str().unwrap(),
+            data.path().to_str().unwrap(),
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start a node");
-    let node = Node(child, addr);
+    let node = Node(child, addr, data);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(r) = reqwest::get(format!("http://{}/healthz", node.1)).await

@@ -17,6 +17,8 @@ pub const PUBLIC_PAGES: &[(&str, &str, u16)] = &[
     ("section", "/section/world", 200),
     ("tag", "/tag/russia", 200),
     ("author", "/author/sana-mirza", 200),
+    ("search", "/search?q=russia+afghanistan", 200),
+    ("empty-search", "/search", 200),
     (
         "article",
         "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call",

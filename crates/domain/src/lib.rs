@@ -10,6 +10,7 @@ pub mod change;
 pub mod clock;
 pub mod listing;
 pub mod newsroom;
+pub mod search;
 pub mod site;
 pub mod store;
 pub mod syndication;
@@ -26,6 +27,9 @@ pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use newsroom::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
     NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
+};
+pub use search::{
+    SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,
 };
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};

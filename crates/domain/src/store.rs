@@ -254,4 +254,18 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
+
+    // Search
+
+    /// Up to `limit` published articles with ids above `after` (all of them from the start when
+    /// `None`), in id order, complete with tags and byline: how a search index is (re)built.
+    async fn published_articles_after(
+        &self,
+        after: Option<ArticleId>,
+        limit: u32,
+    ) -> Result<Vec<Article>, StoreError>;
+
+    /// A short text that changes whenever any article is written: a derived index compares the
+    /// value it was built at with the current one to know whether it is stale.
+    async fn content_fingerprint(&self) -> Result<String, StoreError>;
 }

@@ -15,9 +15,10 @@ pub mod generate;
 pub mod media;
 pub mod newsroom;
 pub mod reading;
+pub mod related;
 pub mod syndication;
 
-use dateline_domain::{InvalidValue, StoreError};
+use dateline_domain::{InvalidValue, SearchError, StoreError};
 
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,8 @@ pub enum ServiceError {
     /// Something outside the input went wrong (a worker thread, the random source).
     #[error("internal error: {0}")]
     Internal(String),
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 impl From<InvalidValue> for ServiceError {

@@ -148,31 +148,7 @@ impl SqlStore {
                 authors.push(rows::author(label)?);
             }
         }
-        let source = get::<Option<String>>(&row, "source_agency")?
-            .map(|agency| {
-                Ok::<_, StoreError>(Source {
-                    agency,
-                    additional_inputs: get::<i64>(&row, "source_additional_inputs")? != 0,
-                })
-            })
-            .transpose()?;
-        Ok(Some(Article {
-            id,
-            slug: rows::slug(&row, "slug")?,
-            headline: get(&row, "headline")?,
-            standfirst: get(&row, "standfirst")?,
-            body: get(&row, "body")?,
-            body_html: get(&row, "body_html")?,
-            section: rows::joined_section(&row)?,
-            tags,
-            authors,
-            source,
-            status: rows::status(&row)?,
-            language: rows::language(&row)?,
-            published_at: rows::opt_time(&row, "published_at")?,
-            created_at: rows::time(get(&row, "created_at")?)?,
-            updated_at: rows::time(get(&row, "updated_at")?)?,
-        }))
+        article_from_row(&row, tags, authors).map(Some)
     }
 
     async fn article_where(
@@ -224,6 +200,40 @@ impl SqlStore {
         .await
         .map_err(db_error)
     }
+}
+
+/// An article from a row of `articles a JOIN sections s` (section columns aliased as in
+/// [`rows::joined_section`]) and its tags and byline.
+fn article_from_row(
+    row: &AnyRow,
+    tags: Vec<Tag>,
+    authors: Vec<Author>,
+) -> Result<Article, StoreError> {
+    let source = get::<Option<String>>(row, "source_agency")?
+        .map(|agency| {
+            Ok::<_, StoreError>(Source {
+                agency,
+                additional_inputs: get::<i64>(row, "source_additional_inputs")? != 0,
+            })
+        })
+        .transpose()?;
+    Ok(Article {
+        id: ArticleId(get(row, "id")?),
+        slug: rows::slug(row, "slug")?,
+        headline: get(row, "headline")?,
+        standfirst: get(row, "standfirst")?,
+        body: get(row, "body")?,
+        body_html: get(row, "body_html")?,
+        section: rows::joined_section(row)?,
+        tags,
+        authors,
+        source,
+        status: rows::status(row)?,
+        language: rows::language(row)?,
+        published_at: rows::opt_time(row, "published_at")?,
+        created_at: rows::time(get(row, "created_at")?)?,
+        updated_at: rows::time(get(row, "updated_at")?)?,
+    })
 }
 
 /// Adds the keys of every listing article `id` is on, as of now in `tx`.
@@ -906,5 +916,90 @@ impl Store for SqlStore {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         self.rename_label_row(tag, id, name, audit).await
+    }
+
+    // Search
+
+    async fn published_articles_after(
+        &self,
+        after: Option<ArticleId>,
+        limit: u32,
+    ) -> Result<Vec<Article>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.*, s.id AS section_id, s.slug AS section_slug, s.name AS section_name \
+             FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.status = 'published' AND a.id > $1 ORDER BY a.id LIMIT $2",
+        )
+        .bind(after.map_or(i64::MIN, |id| id.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let (low, high): (i64, i64) = (get(first, "id")?, get(last, "id")?);
+        let mut tags: std::collections::HashMap<i64, Vec<Tag>> = Default::default();
+        for row in sqlx::query(
+            "SELECT at.article_id, t.id, t.slug, t.name FROM article_tags at \
+             JOIN tags t ON t.id = at.tag_id WHERE at.article_id BETWEEN $1 AND $2 \
+             ORDER BY at.article_id, at.position",
+        )
+        .bind(low)
+        .bind(high)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        {
+            tags.entry(get(&row, "article_id")?)
+                .or_default()
+                .push(rows::tag(&row)?);
+        }
+        let mut authors: std::collections::HashMap<i64, Vec<Author>> = Default::default();
+        for row in sqlx::query(
+            "SELECT aa.article_id, p.id, p.slug, p.name FROM article_authors aa \
+             JOIN authors p ON p.id = aa.author_id WHERE aa.article_id BETWEEN $1 AND $2 \
+             ORDER BY aa.article_id, aa.position",
+        )
+        .bind(low)
+        .bind(high)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        {
+            authors
+                .entry(get(&row, "article_id")?)
+                .or_default()
+                .push(rows::author(&row)?);
+        }
+        rows.iter()
+            .map(|row| {
+                let id: i64 = get(row, "id")?;
+                article_from_row(
+                    row,
+                    tags.remove(&id).unwrap_or_default(),
+                    authors.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    async fn content_fingerprint(&self) -> Result<String, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM articles WHERE status = 'published') AS published, \
+             (SELECT MAX(id) FROM articles) AS last_id, \
+             (SELECT MAX(updated_at) FROM articles) AS last_update",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let published: i64 = get(&row, "published")?;
+        let last_id: Option<i64> = get(&row, "last_id")?;
+        let last_update: Option<i64> = get(&row, "last_update")?;
+        Ok(format!(
+            "{published}.{}.{}",
+            last_id.unwrap_or(0),
+            last_update.unwrap_or(0)
+        ))
     }
 }

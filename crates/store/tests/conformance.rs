@@ -66,6 +66,8 @@ conformance!(
     newsroom_writes_announce_old_and_new_listings,
     saves_based_on_an_old_revision_are_kept_but_not_applied,
     transitions_apply_only_from_the_given_states,
+    published_articles_come_in_id_order_complete,
+    fingerprint_changes_with_every_write,
     featured_images_are_announced_and_listed,
     renaming_a_label_announces_everything,
 );
@@ -1179,4 +1181,79 @@ async fn renaming_a_label_announces_everything(store: &SqlStore) {
             .unwrap()
     );
     assert!(heard.take().is_empty());
+}
+
+async fn published_articles_come_in_id_order_complete(store: &SqlStore) {
+    let section = section(store, "Pakistan").await;
+    let tag = store
+        .ensure_tag(&Slug::from_title("Russia").unwrap(), "Russia")
+        .await
+        .unwrap()
+        .id;
+    let author = store
+        .ensure_author(&Slug::from_title("Sana Mirza").unwrap(), "Sana Mirza")
+        .await
+        .unwrap()
+        .id;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let mut new = article(&format!("story-{n}"), section, n);
+        new.tags = vec![tag];
+        new.authors = vec![author];
+        if n == 2 {
+            new.status = ArticleStatus::Draft;
+        }
+        ids.push(store.insert_article(&new).await.unwrap());
+    }
+    let first = store.published_articles_after(None, 2).await.unwrap();
+    let first_ids: Vec<_> = first.iter().map(|a| a.id).collect();
+    assert_eq!(first_ids, [ids[0], ids[1]]);
+    assert_eq!(
+        first[0],
+        store.article_by_id(ids[0]).await.unwrap().unwrap()
+    );
+    let rest = store
+        .published_articles_after(Some(ids[1]), 10)
+        .await
+        .unwrap();
+    let rest_ids: Vec<_> = rest.iter().map(|a| a.id).collect();
+    assert_eq!(rest_ids, [ids[3], ids[4]], "drafts are left out");
+    assert!(
+        rest.iter()
+            .all(|a| a.tags.len() == 1 && a.authors.len() == 1)
+    );
+    assert!(
+        store
+            .published_articles_after(Some(ids[4]), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn fingerprint_changes_with_every_write(store: &SqlStore) {
+    let empty = store.content_fingerprint().await.unwrap();
+    assert_eq!(store.content_fingerprint().await.unwrap(), empty, "stable");
+    let section = section(store, "World").await;
+    let id = store
+        .insert_article(&article("fingerprinted", section, 0))
+        .await
+        .unwrap();
+    let inserted = store.content_fingerprint().await.unwrap();
+    assert_ne!(inserted, empty);
+    store
+        .set_article_status(id, ArticleStatus::Draft, None, at(5))
+        .await
+        .unwrap();
+    let unpublished = store.content_fingerprint().await.unwrap();
+    assert_ne!(unpublished, inserted);
+    let mut old = article("imported-long-ago", section, -1000);
+    old.updated_at = at(-1000);
+    old.status = ArticleStatus::Draft;
+    store.insert_article(&old).await.unwrap();
+    assert_ne!(
+        store.content_fingerprint().await.unwrap(),
+        unpublished,
+        "an insert with an old update time still changes it"
+    );
 }

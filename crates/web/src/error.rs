@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use dateline_domain::StoreError;
+use dateline_domain::{SearchError, StoreError};
 
 use crate::AppState;
 use crate::layout::Layout;
@@ -25,6 +25,8 @@ pub enum WebError {
     Gone,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
 }
@@ -39,7 +41,9 @@ impl IntoResponse for WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Gone => StatusCode::GONE,
             WebError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::Store(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Store(_) | WebError::Search(_) | WebError::Template(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");

@@ -10,6 +10,7 @@ mod error;
 mod handlers;
 mod layout;
 mod metadata;
+mod search;
 mod security;
 mod syndication;
 mod views;
@@ -21,7 +22,8 @@ use axum::routing::get;
 use std::time::{Duration, Instant};
 
 use dateline_domain::{
-    CacheKey, ChangeObserver, Clock, ContentChange, Section, SiteSettings, Store, StoreError,
+    CacheKey, ChangeObserver, Clock, ContentChange, SearchIndex, Section, SiteSettings, Store,
+    StoreError,
 };
 
 use crate::cache::PageCache;
@@ -38,6 +40,9 @@ pub struct AppState {
     sections: Arc<NavSections>,
     /// Where uploaded images and their renditions are kept (`<data dir>/media`).
     pub media_dir: Arc<std::path::PathBuf>,
+    /// Search and related articles; without it `/search` answers 503 and articles show no
+    /// Related block.
+    pub search: Option<search::SearchHandle>,
 }
 
 /// The sections the navigation shows, as last read, until a change notice names a section
@@ -83,7 +88,17 @@ impl AppState {
             page_cache,
             sections,
             media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
+            search: None,
         }
+    }
+
+    /// Answers search with `index`; `related_block`: end article pages with related articles.
+    pub fn with_search(mut self, index: Arc<dyn SearchIndex>, related_block: bool) -> Self {
+        self.search = Some(search::SearchHandle {
+            index,
+            related_block,
+        });
+        self
     }
 
     /// Keeps uploaded images in `dir`.
@@ -143,6 +158,7 @@ pub fn app(state: AppState) -> Router {
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
         .merge(syndication::routes())
         .merge(admin::routes())
+        .merge(search::routes())
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

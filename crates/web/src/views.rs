@@ -82,6 +82,8 @@ pub struct ArticlePage {
     pub corrections: Vec<Note>,
     /// The featured image, above the body.
     pub featured: Option<Picture>,
+    /// Related articles at the end of the page.
+    pub related: Vec<Teaser>,
 }
 
 /// A correction or update note under an article: "Correction, April 16, 2024: ...".
@@ -162,7 +164,31 @@ impl ArticlePage {
             attribution,
             corrections: Vec::new(),
             featured: None,
+            related: Vec::new(),
         }
+    }
+
+    /// Ends the page with these related articles.
+    pub fn with_related(
+        mut self,
+        related: &[dateline_domain::SearchHit],
+        site: &SiteSettings,
+    ) -> Self {
+        self.related = related
+            .iter()
+            .map(|hit| Teaser {
+                href: format!("/{}", hit.slug),
+                headline: hit.headline.clone(),
+                standfirst: String::new(),
+                section_name: hit.section_name.clone(),
+                section_href: format!("/section/{}", hit.section_slug),
+                lang: hit.language.to_string(),
+                dir: hit.language.direction().as_str(),
+                time: Some(Moment::new(hit.published_at, site)),
+                image: None,
+            })
+            .collect();
+        self
     }
 }
 

@@ -243,6 +243,7 @@ impl From<dateline_services::ServiceError> for AdminError {
                     .join("; "),
             ),
             ServiceError::Internal(cause) => AdminError::Internal(cause),
+            ServiceError::Search(e) => AdminError::Web(e.into()),
         }
     }
 }

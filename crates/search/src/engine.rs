@@ -1,0 +1,791 @@
+//! [`SearchEngine`]: the tantivy index, its upkeep from change notices, search and related
+//! articles.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use dateline_domain::search::MAX_SEARCH_LIMIT;
+use dateline_domain::{
+    Article, ArticleId, ArticleStatus, CacheKey, ChangeObserver, ContentChange, Language,
+    SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, Slug, Store,
+};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+};
+use tokio::sync::{Notify, watch};
+
+use crate::text::{self, ANALYZER, Clause, Matcher, ParsedQuery};
+
+/// Written into every commit with the fingerprint; a different value means "rebuild".
+const SCHEMA_VERSION: &str = "dateline-search-1";
+/// Articles read from the store per query while rebuilding.
+const REBUILD_BATCH: u32 = 2_000;
+/// Indexing memory shared by the writer's threads.
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+/// How long a search waits for queued updates before answering with what the index has.
+const MAX_WAIT: Duration = Duration::from_secs(5);
+
+const HEADLINE_BOOST: f32 = 3.0;
+const STANDFIRST_BOOST: f32 = 2.0;
+
+/// Where the index lives.
+#[derive(Debug, Clone)]
+pub enum IndexLocation {
+    /// A directory of its own (created if missing), e.g. `<data dir>/search-index`.
+    Directory(PathBuf),
+    /// In memory, rebuilt at every start (tests).
+    Memory,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    slug: Field,
+    headline: Field,
+    standfirst: Field,
+    body: Field,
+    section: Field,
+    section_name: Field,
+    tags: Field,
+    authors: Field,
+    language: Field,
+    published_at: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(ANALYZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_stored();
+        let fields = Fields {
+            id: b.add_u64_field("id", INDEXED | STORED | FAST),
+            slug: b.add_text_field("slug", STORED),
+            headline: b.add_text_field("headline", text.clone()),
+            standfirst: b.add_text_field("standfirst", text.clone()),
+            body: b.add_text_field("body", text),
+            section: b.add_text_field("section", STRING | STORED),
+            section_name: b.add_text_field("section_name", STORED),
+            tags: b.add_text_field("tags", STRING),
+            authors: b.add_text_field("authors", STRING),
+            language: b.add_text_field("language", STORED),
+            published_at: b.add_i64_field("published_at", INDEXED | STORED | FAST),
+        };
+        (b.build(), fields)
+    }
+
+    /// The text fields a query looks in, with their weights.
+    fn weighted_text(&self) -> [(Field, f32); 3] {
+        [
+            (self.headline, HEADLINE_BOOST),
+            (self.standfirst, STANDFIRST_BOOST),
+            (self.body, 1.0),
+        ]
+    }
+
+    fn id_term(&self, id: ArticleId) -> Term {
+        Term::from_field_u64(self.id, id.0 as u64)
+    }
+
+    fn document(&self, article: &Article) -> TantivyDocument {
+        let mut doc = TantivyDocument::new();
+        doc.add_u64(self.id, article.id.0 as u64);
+        doc.add_text(self.slug, article.slug.as_str());
+        doc.add_text(self.headline, &article.headline);
+        doc.add_text(self.standfirst, &article.standfirst);
+        doc.add_text(self.body, text::plain_text(&article.body_html));
+        doc.add_text(self.section, article.section.slug.as_str());
+        doc.add_text(self.section_name, &article.section.name);
+        for tag in &article.tags {
+            doc.add_text(self.tags, tag.slug.as_str());
+        }
+        for author in &article.authors {
+            doc.add_text(self.authors, author.slug.as_str());
+        }
+        doc.add_text(self.language, article.language.as_str());
+        doc.add_i64(
+            self.published_at,
+            article
+                .published_at
+                .unwrap_or(article.created_at)
+                .timestamp_millis(),
+        );
+        doc
+    }
+}
+
+/// What the change observer has queued and the updater has not yet applied.
+#[derive(Default)]
+struct Pending {
+    articles: BTreeSet<ArticleId>,
+    everything: bool,
+    /// Counts every queued change; the updater reports the count it has applied.
+    requested: u64,
+}
+
+struct Queue {
+    pending: Mutex<Pending>,
+    wake: Notify,
+    applied: watch::Sender<u64>,
+}
+
+impl Queue {
+    fn take(&self) -> (Pending, u64) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let requested = pending.requested;
+        let taken = Pending {
+            articles: std::mem::take(&mut pending.articles),
+            everything: std::mem::take(&mut pending.everything),
+            requested,
+        };
+        (taken, requested)
+    }
+
+    fn put_back(&self, batch: Pending) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.articles.extend(batch.articles);
+        pending.everything |= batch.everything;
+    }
+}
+
+/// Queues what each committed change touched; called synchronously by the store, so it only
+/// records and wakes the updater.
+struct Observer(Arc<Queue>);
+
+impl ChangeObserver for Observer {
+    fn content_changed(&self, change: &ContentChange) {
+        {
+            let mut pending = self.0.pending.lock().unwrap_or_else(|e| e.into_inner());
+            for key in &change.keys {
+                match key {
+                    CacheKey::All => pending.everything = true,
+                    CacheKey::Article(id) => {
+                        pending.articles.insert(*id);
+                    }
+                    _ => {}
+                }
+            }
+            pending.requested += 1;
+        }
+        self.0.wake.notify_one();
+    }
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    store: Arc<dyn Store>,
+}
+
+/// The search index of one node. Cheap to clone.
+#[derive(Clone)]
+pub struct SearchEngine {
+    inner: Arc<Inner>,
+    queue: Arc<Queue>,
+}
+
+fn index_error(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Index(e.to_string())
+}
+
+impl SearchEngine {
+    /// Opens (or creates) the index at `location`, subscribes it to `store`'s changes, rebuilds
+    /// it if it is missing or stale, and starts the task that keeps it current.
+    pub async fn open(
+        location: IndexLocation,
+        store: Arc<dyn Store>,
+    ) -> Result<SearchEngine, SearchError> {
+        let (schema, fields) = Fields::schema();
+        let index = match &location {
+            IndexLocation::Memory => Index::create_in_ram(schema),
+            IndexLocation::Directory(dir) => open_dir(dir, schema)?,
+        };
+        index.tokenizers().register(ANALYZER, text::analyzer());
+        let mut index = index;
+        index
+            .set_default_multithread_executor()
+            .map_err(index_error)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_error)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let writer = index
+            .writer_with_num_threads(threads, WRITER_MEMORY)
+            .map_err(index_error)?;
+        let engine = SearchEngine {
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                store: store.clone(),
+            }),
+            queue: Arc::new(Queue {
+                pending: Mutex::default(),
+                wake: Notify::new(),
+                applied: watch::Sender::new(0),
+            }),
+        };
+        // Subscribe before comparing fingerprints, so no write can fall between the two.
+        store.add_change_observer(Arc::new(Observer(engine.queue.clone())));
+        let current = store.content_fingerprint().await?;
+        let recorded = engine.recorded_fingerprint()?;
+        if recorded.as_deref() == Some(current.as_str()) {
+            tracing::info!(
+                articles = engine.inner.reader.searcher().num_docs(),
+                "search index is current"
+            );
+        } else {
+            let started = std::time::Instant::now();
+            let count = engine.rebuild(&current).await?;
+            tracing::info!(
+                articles = count,
+                seconds = started.elapsed().as_secs_f32(),
+                "search index rebuilt"
+            );
+        }
+        let updater = engine.clone();
+        tokio::spawn(async move { updater.run_updates().await });
+        Ok(engine)
+    }
+
+    fn recorded_fingerprint(&self) -> Result<Option<String>, SearchError> {
+        let meta = self.inner.index.load_metas().map_err(index_error)?;
+        Ok(meta.payload.and_then(|p| {
+            p.strip_prefix(SCHEMA_VERSION)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(str::to_owned)
+        }))
+    }
+
+    /// How many articles the index holds.
+    pub fn len(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Empties the index and indexes every published article again.
+    pub async fn rebuild(&self, fingerprint: &str) -> Result<u64, SearchError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            writer.delete_all_documents().map(|_| ())
+        })
+        .await
+        .map_err(index_error)?
+        .map_err(index_error)?;
+        let mut after = None;
+        let mut count = 0u64;
+        let outcome: Result<(), SearchError> = async {
+            loop {
+                let batch = self
+                    .inner
+                    .store
+                    .published_articles_after(after, REBUILD_BATCH)
+                    .await?;
+                let Some(last) = batch.last() else {
+                    break;
+                };
+                after = Some(last.id);
+                count += batch.len() as u64;
+                let inner = self.inner.clone();
+                tokio::task::spawn_blocking(move || {
+                    let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+                    for article in &batch {
+                        writer.add_document(inner.fields.document(article))?;
+                    }
+                    Ok::<_, tantivy::TantivyError>(())
+                })
+                .await
+                .map_err(index_error)?
+                .map_err(index_error)?;
+            }
+            Ok(())
+        }
+        .await;
+        let inner = self.inner.clone();
+        let fingerprint = fingerprint.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            match outcome {
+                Ok(()) => {
+                    commit(&mut writer, &fingerprint)?;
+                    inner.reader.reload().map_err(index_error)
+                }
+                Err(e) => {
+                    writer.rollback().map_err(index_error)?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+        .map_err(index_error)??;
+        Ok(count)
+    }
+
+    /// Applies queued changes until the process ends.
+    async fn run_updates(self) {
+        loop {
+            self.queue.wake.notified().await;
+            loop {
+                let (batch, requested) = self.queue.take();
+                if batch.articles.is_empty() && !batch.everything {
+                    self.queue.applied.send_replace(requested);
+                    break;
+                }
+                let retry = Pending {
+                    articles: batch.articles.clone(),
+                    everything: batch.everything,
+                    requested,
+                };
+                let result = self.apply(batch).await;
+                // Searches stop waiting either way; a failed batch is retried.
+                self.queue.applied.send_replace(requested);
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "search index update failed; retrying");
+                    self.queue.put_back(retry);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn apply(&self, batch: Pending) -> Result<(), SearchError> {
+        // Read before the articles: the index will be at least as new as this fingerprint.
+        let fingerprint = self.inner.store.content_fingerprint().await?;
+        if batch.everything {
+            self.rebuild(&fingerprint).await?;
+            return Ok(());
+        }
+        let mut updates = Vec::with_capacity(batch.articles.len());
+        for id in batch.articles {
+            let article = self.inner.store.article_by_id(id).await?;
+            updates.push((id, article.filter(|a| a.status == ArticleStatus::Published)));
+        }
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            for (id, article) in &updates {
+                writer.delete_term(inner.fields.id_term(*id));
+                if let Some(article) = article {
+                    writer
+                        .add_document(inner.fields.document(article))
+                        .map_err(index_error)?;
+                }
+            }
+            commit(&mut writer, &fingerprint)?;
+            inner.reader.reload().map_err(index_error)
+        })
+        .await
+        .map_err(index_error)?
+    }
+
+    /// Waits until every change queued before this call is in the index (or [`MAX_WAIT`]).
+    async fn wait_for_updates(&self) {
+        let target = self
+            .queue
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .requested;
+        let mut applied = self.queue.applied.subscribe();
+        if tokio::time::timeout(MAX_WAIT, applied.wait_for(|done| *done >= target))
+            .await
+            .is_err()
+        {
+            tracing::warn!("search answered before the index caught up with recent changes");
+        }
+    }
+}
+
+fn open_dir(dir: &std::path::Path, schema: Schema) -> Result<Index, SearchError> {
+    let create = |dir: &std::path::Path| {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            SearchError::Index(format!(
+                "cannot create index directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        Index::create_in_dir(dir, schema.clone()).map_err(index_error)
+    };
+    if !dir.join("meta.json").exists() {
+        return create(dir);
+    }
+    match Index::open_in_dir(dir) {
+        Ok(index) if index.schema() == schema => Ok(index),
+        outcome => {
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "search index unreadable; rebuilding it");
+            } else {
+                tracing::info!("search index has an older schema; rebuilding it");
+            }
+            std::fs::remove_dir_all(dir).map_err(|e| {
+                SearchError::Index(format!("cannot remove old index {}: {e}", dir.display()))
+            })?;
+            create(dir)
+        }
+    }
+}
+
+fn commit(writer: &mut IndexWriter, fingerprint: &str) -> Result<(), SearchError> {
+    let mut prepared = writer.prepare_commit().map_err(index_error)?;
+    prepared.set_payload(&format!("{SCHEMA_VERSION} {fingerprint}"));
+    prepared.commit().map_err(index_error)?;
+    Ok(())
+}
+
+impl Inner {
+    /// The query for one clause in one text field.
+    fn clause_query(&self, clause: &Clause, field: Field) -> Result<Box<dyn Query>, SearchError> {
+        Ok(match clause {
+            Clause::Word(word) => Box::new(TermQuery::new(
+                Term::from_field_text(field, word),
+                IndexRecordOption::WithFreqs,
+            )),
+            Clause::Phrase(words) => Box::new(PhraseQuery::new(
+                words
+                    .iter()
+                    .map(|w| Term::from_field_text(field, w))
+                    .collect(),
+            )),
+            Clause::Prefix(prefix) => {
+                let escaped: String = prefix
+                    .chars()
+                    .flat_map(|c| {
+                        let escape = !c.is_alphanumeric();
+                        escape.then_some('\\').into_iter().chain([c])
+                    })
+                    .collect();
+                Box::new(
+                    RegexQuery::from_pattern(&format!("{escaped}.*"), field)
+                        .map_err(index_error)?,
+                )
+            }
+        })
+    }
+
+    /// The clause in any text field, weighted by field.
+    fn any_field(&self, clause: &Clause) -> Result<Box<dyn Query>, SearchError> {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.fields.weighted_text() {
+            let query = self.clause_query(clause, field)?;
+            alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+        }
+        Ok(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut exact = |field: Field, slug: &Option<Slug>| {
+            if let Some(slug) = slug {
+                filters.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, slug.as_str()),
+                            IndexRecordOption::Basic,
+                        )),
+                        0.0,
+                    )),
+                ));
+            }
+        };
+        exact(self.fields.section, &query.section);
+        exact(self.fields.tags, &query.tag);
+        exact(self.fields.authors, &query.author);
+        if query.from.is_some() || query.until.is_some() {
+            let term = |t: DateTime<Utc>| {
+                Term::from_field_i64(self.fields.published_at, t.timestamp_millis())
+            };
+            let lower = query
+                .from
+                .map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
+            let upper = query
+                .until
+                .map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
+            filters.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(RangeQuery::new(lower, upper)),
+                    0.0,
+                )),
+            ));
+        }
+        filters
+    }
+
+    fn build_query(
+        &self,
+        parsed: &ParsedQuery,
+        query: &SearchQuery,
+    ) -> Result<Option<Box<dyn Query>>, SearchError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for clause in &parsed.required {
+            clauses.push((Occur::Must, self.any_field(clause)?));
+        }
+        let filters = self.filters(query);
+        if clauses.is_empty() {
+            if filters.is_empty() {
+                return Ok(None);
+            }
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        clauses.extend(filters);
+        for clause in &parsed.excluded {
+            clauses.push((Occur::MustNot, self.any_field(clause)?));
+        }
+        Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        score: f32,
+    ) -> Result<Hit, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address).map_err(index_error)?;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        let corrupt = |what: &str| SearchError::Index(format!("indexed document without {what}"));
+        let id = doc
+            .get_first(self.fields.id)
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| corrupt("id"))?;
+        let published = doc
+            .get_first(self.fields.published_at)
+            .and_then(|v| v.as_i64())
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(|| corrupt("publication time"))?;
+        let hit = SearchHit {
+            id: ArticleId(id as i64),
+            slug: Slug::parse(&text(self.fields.slug)).map_err(|_| corrupt("slug"))?,
+            headline: text(self.fields.headline),
+            section_slug: Slug::parse(&text(self.fields.section))
+                .map_err(|_| corrupt("section"))?,
+            section_name: text(self.fields.section_name),
+            language: Language::parse(&text(self.fields.language))
+                .map_err(|_| corrupt("language"))?,
+            published_at: published,
+            snippet: Vec::new(),
+            score,
+        };
+        Ok(Hit {
+            hit,
+            standfirst: text(self.fields.standfirst),
+            body: text(self.fields.body),
+        })
+    }
+
+    fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let parsed = text::parse_query(&query.text);
+        let Some(tantivy_query) = self.build_query(&parsed, query)? else {
+            return Ok(SearchResults::default());
+        };
+        let searcher = self.reader.searcher();
+        let limit = query.limit.clamp(1, MAX_SEARCH_LIMIT);
+        let top = TopDocs::with_limit(limit).and_offset(query.offset);
+        let (total, found): (usize, Vec<(f32, DocAddress)>) = match query.sort {
+            SearchSort::Relevance => searcher
+                .search(&tantivy_query, &(Count, top.order_by_score()))
+                .map_err(index_error)?,
+            SearchSort::Newest => {
+                let (total, docs) = searcher
+                    .search(
+                        &tantivy_query,
+                        &(
+                            Count,
+                            top.order_by_fast_field::<i64>("published_at", Order::Desc),
+                        ),
+                    )
+                    .map_err(index_error)?;
+                (total, docs.into_iter().map(|(_, d)| (0.0, d)).collect())
+            }
+        };
+        let matcher = Matcher::new(&parsed);
+        let hits = found
+            .into_iter()
+            .map(|(score, address)| {
+                let Hit {
+                    mut hit,
+                    standfirst,
+                    body,
+                } = self.hit(&searcher, address, score)?;
+                hit.snippet = text::snippet(&body, &matcher)
+                    .or_else(|| text::snippet(&standfirst, &matcher))
+                    .unwrap_or_else(|| {
+                        vec![dateline_domain::SnippetPart {
+                            text: standfirst,
+                            marked: false,
+                        }]
+                    });
+                Ok(hit)
+            })
+            .collect::<Result<_, SearchError>>()?;
+        Ok(SearchResults { total, hits })
+    }
+
+    fn related(&self, article: &Article, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let searcher = self.reader.searcher();
+        let documents = searcher.num_docs().max(1) as f32;
+        // How often each word appears, the headline and standfirst counting extra.
+        let mut frequency: HashMap<String, f32> = HashMap::new();
+        let body = text::plain_text(&article.body_html);
+        for (part, weight) in [
+            (article.headline.as_str(), HEADLINE_BOOST),
+            (article.standfirst.as_str(), STANDFIRST_BOOST),
+            (body.as_str(), 1.0),
+        ] {
+            for token in text::tokens(part) {
+                let word = token.text;
+                if word.chars().count() < 3
+                    || word.chars().all(|c| c.is_numeric())
+                    || text::STOPWORDS.contains(&word.as_str())
+                {
+                    continue;
+                }
+                *frequency.entry(word).or_default() += weight;
+            }
+        }
+        // Keep the words that say most about this article: frequent in it, rare elsewhere.
+        let mut weighted: Vec<(String, f32)> = Vec::new();
+        for (word, tf) in frequency {
+            let df = searcher
+                .doc_freq(&Term::from_field_text(self.fields.body, &word))
+                .map_err(index_error)? as f32;
+            if df <= 1.0 && documents > 1.0 {
+                // Only in this article (or nowhere): it relates nothing.
+                continue;
+            }
+            let idf = (1.0 + (documents - df + 0.5) / (df + 0.5)).ln();
+            weighted.push((word, (1.0 + tf.ln()) * idf));
+        }
+        weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        weighted.truncate(25);
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (word, weight) in &weighted {
+            for (field, boost) in [(self.fields.headline, 1.5), (self.fields.body, 1.0)] {
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, word),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        weight * boost,
+                    )),
+                ));
+            }
+        }
+        for tag in &article.tags {
+            should.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.tags, tag.slug.as_str()),
+                        IndexRecordOption::Basic,
+                    )),
+                    8.0,
+                )),
+            ));
+        }
+        if should.is_empty() {
+            return Ok(Vec::new());
+        }
+        should.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.section, article.section.slug.as_str()),
+                    IndexRecordOption::Basic,
+                )),
+                3.0,
+            )),
+        ));
+        should.push((
+            Occur::MustNot,
+            Box::new(TermQuery::new(
+                self.fields.id_term(article.id),
+                IndexRecordOption::Basic,
+            )),
+        ));
+        let query = BooleanQuery::new(should);
+        let limit = limit.clamp(1, MAX_SEARCH_LIMIT);
+        let candidates = searcher
+            .search(&query, &TopDocs::with_limit(limit * 4).order_by_score())
+            .map_err(index_error)?;
+        let when = article.published_at.unwrap_or(article.created_at);
+        let mut hits = candidates
+            .into_iter()
+            .map(|(score, address)| {
+                let mut hit = self.hit(&searcher, address, score)?.hit;
+                // Stories close in time are likelier to be about the same thing.
+                let days = (hit.published_at - when).num_hours().abs() as f32 / 24.0;
+                hit.score = score * (0.75 + 0.25 * (-days / 90.0).exp());
+                Ok(hit)
+            })
+            .collect::<Result<Vec<_>, SearchError>>()?;
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.id.cmp(&a.id)));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+}
+
+struct Hit {
+    hit: SearchHit,
+    standfirst: String,
+    body: String,
+}
+
+#[async_trait]
+impl SearchIndex for SearchEngine {
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.wait_for_updates().await;
+        let inner = self.inner.clone();
+        let query = query.clone();
+        tokio::task::spawn_blocking(move || inner.search(&query))
+            .await
+            .map_err(index_error)?
+    }
+
+    async fn related(
+        &self,
+        article: &Article,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        self.wait_for_updates().await;
+        let inner = self.inner.clone();
+        let article = article.clone();
+        tokio::task::spawn_blocking(move || inner.related(&article, limit))
+            .await
+            .map_err(index_error)?
+    }
+}

@@ -1,0 +1,324 @@
+//! Search: ranking on the test corpus, phrases, prefixes, Urdu letter variants, filters, order,
+//! pagination, the page and the API, publish/unpublish showing at once, and bad input.
+
+use dateline_domain::{ArticleId, ArticleStatus, SearchIndex, SearchQuery, SearchSort, Slug};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::corpus::{self, Story};
+use crate::harness::{TestApp, attrs, on_both_backends, reference_day, story, texts};
+
+on_both_backends!(
+    topic_words_rank_the_topic_first,
+    phrase_matches_only_words_side_by_side,
+    prefix_matches_the_start_of_words,
+    urdu_variant_letters_match_each_other,
+    headline_weighs_more_than_body,
+    filters_order_and_pages,
+    publish_and_unpublish_show_in_the_next_search,
+    search_page_shows_results_with_marked_words,
+    odd_queries_get_a_page_never_a_server_error,
+    api_rejects_bad_parameters_with_a_clear_400,
+);
+
+async fn search(app: &TestApp, text: &str) -> Vec<ArticleId> {
+    let query = SearchQuery {
+        text: text.to_owned(),
+        limit: 20,
+        ..SearchQuery::default()
+    };
+    app.search
+        .search(&query)
+        .await
+        .expect("search")
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn names(stories: &[Story], ids: &[ArticleId]) -> Vec<String> {
+    ids.iter()
+        .map(|id| {
+            stories
+                .iter()
+                .find(|s| s.article.id == *id)
+                .map_or_else(|| format!("#{id}"), |s| s.name.clone())
+        })
+        .collect()
+}
+
+async fn api(app: &TestApp, path: &str) -> (StatusCode, Value) {
+    let response = app.get(path).await;
+    let status = response.status();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "{path}"
+    );
+    (
+        status,
+        serde_json::from_str(&response.text().await.unwrap()).expect("json"),
+    )
+}
+
+async fn topic_words_rank_the_topic_first(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    for (query, topic) in [
+        ("polio vaccination", "polio"),
+        ("monsoon floods", "floods"),
+        ("IMF inflation", "economy"),
+        ("Indus treaty", "water"),
+        ("China Pakistan Economic Corridor", "cpec"),
+        ("Russia Afghanistan", "diplomacy"),
+        ("National Assembly elections", "elections"),
+        ("internet software", "technology"),
+        ("batsmen bowlers", "cricket"),
+    ] {
+        let found = names(&stories, &search(&app, query).await);
+        assert!(found.len() >= 3, "{query}: {found:?}");
+        assert!(
+            found[..3].iter().all(|n| n.starts_with(topic)),
+            "{query}: {found:?}"
+        );
+    }
+}
+
+async fn phrase_matches_only_words_side_by_side(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    let mut phrase = names(&stories, &search(&app, "\"pakistan stream\"").await);
+    phrase.sort();
+    assert_eq!(phrase, ["diplomacy-2", "diplomacy-3"]);
+    let words = names(&stories, &search(&app, "pakistan stream").await);
+    assert!(
+        words.contains(&"cricket-1".to_owned()),
+        "both words, apart: {words:?}"
+    );
+    assert_eq!(words.len(), 3, "{words:?}");
+    let unclosed = names(&stories, &search(&app, "\"pakistan stream").await);
+    assert_eq!(
+        unclosed.len(),
+        2,
+        "an unclosed quote is a phrase: {unclosed:?}"
+    );
+}
+
+async fn prefix_matches_the_start_of_words(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    let found = names(&stories, &search(&app, "poliovir*").await);
+    assert!(found.len() >= 3, "{found:?}");
+    assert!(found.iter().all(|n| n.starts_with("polio")), "{found:?}");
+    assert!(
+        search(&app, "poliovir").await.is_empty(),
+        "without the star it is a whole word"
+    );
+    let negotiated = names(&stories, &search(&app, "negotiat*").await);
+    assert_eq!(negotiated, ["diplomacy-3"]);
+}
+
+async fn urdu_variant_letters_match_each_other(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    // urdu-3 is written with Arabic yeh, kaf and heh; the others with the Urdu letters.
+    let urdu_letters = names(&stories, &search(&app, "کراچی بجلی").await);
+    let arabic_letters = names(&stories, &search(&app, "كراچي بجلي").await);
+    for found in [&urdu_letters, &arabic_letters] {
+        assert!(found.contains(&"urdu-1".to_owned()), "{found:?}");
+        assert!(found.contains(&"urdu-3".to_owned()), "{found:?}");
+    }
+    assert_eq!(urdu_letters, arabic_letters);
+    let heh = names(&stories, &search(&app, "فراهمي").await);
+    assert!(heh.contains(&"urdu-1".to_owned()), "{heh:?}");
+    let marks = names(&stories, &search(&app, "کَراچـی").await);
+    assert_eq!(
+        marks.len(),
+        6,
+        "diacritics and tatweel are ignored: {marks:?}"
+    );
+}
+
+async fn headline_weighs_more_than_body(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    let found = names(&stories, &search(&app, "gwadar").await);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("cpec-1"),
+        "{found:?}"
+    );
+    assert!(found.contains(&"cpec-6".to_owned()), "{found:?}");
+}
+
+async fn filters_order_and_pages(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    let (status, sports) = api(&app, "/api/search?q=pakistan&section=sports&per_page=50").await;
+    assert_eq!(status, StatusCode::OK);
+    let results = sports["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["section"]["slug"] == "sports"));
+    let (_, tagged) = api(&app, "/api/search?tag=health&per_page=50").await;
+    assert_eq!(
+        tagged["total"], 4,
+        "a filter alone lists its articles: {tagged}"
+    );
+    let (_, may) = api(
+        &app,
+        "/api/search?from=2024-05-01&until=2024-05-31&per_page=50",
+    )
+    .await;
+    let headlines: Vec<_> = may["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["headline"].as_str().unwrap().to_owned())
+        .collect();
+    let polio: Vec<_> = stories
+        .iter()
+        .filter(|s| s.topic == "polio")
+        .map(|s| s.article.headline.clone())
+        .collect();
+    assert_eq!(headlines.len(), polio.len(), "{headlines:?}");
+    assert!(headlines.iter().all(|h| polio.contains(h)));
+    // Newest first, and pages that follow each other.
+    let query = |page: usize| SearchQuery {
+        text: "pakistan".into(),
+        sort: SearchSort::Newest,
+        offset: (page - 1) * 5,
+        limit: 5,
+        ..SearchQuery::default()
+    };
+    let first = app.search.search(&query(1)).await.unwrap();
+    let second = app.search.search(&query(2)).await.unwrap();
+    assert!(first.total > 10);
+    assert_eq!(first.total, second.total);
+    let times: Vec<_> = first
+        .hits
+        .iter()
+        .chain(&second.hits)
+        .map(|h| h.published_at)
+        .collect();
+    assert_eq!(times.len(), 10);
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    let author = SearchQuery {
+        text: "pakistan".into(),
+        author: Some(Slug::parse("nobody").unwrap()),
+        limit: 5,
+        ..SearchQuery::default()
+    };
+    assert_eq!(app.search.search(&author).await.unwrap().total, 0);
+}
+
+async fn publish_and_unpublish_show_in_the_next_search(app: TestApp) {
+    let mut input = story(
+        "Zebra crossings painted in Quetta",
+        "Pakistan",
+        reference_day(),
+    );
+    input.status = ArticleStatus::Draft;
+    input.published_at = None;
+    let article = app.create(input).await;
+    assert!(
+        search(&app, "zebra").await.is_empty(),
+        "drafts are never found"
+    );
+    app.set_status(&article, ArticleStatus::Published).await;
+    assert_eq!(search(&app, "zebra").await, [article.id]);
+    let (_, json) = api(&app, "/api/search?q=zebra").await;
+    assert_eq!(json["total"], 1);
+    app.set_status(&article, ArticleStatus::Draft).await;
+    assert!(
+        search(&app, "zebra").await.is_empty(),
+        "unpublished at once"
+    );
+    let (status, page) = app.page("/search?q=zebra").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(texts(&page, ".search-result").is_empty());
+}
+
+async fn search_page_shows_results_with_marked_words(app: TestApp) {
+    corpus::load(&app).await;
+    let (status, page) = app.page("/search?q=polio+vacc*").await;
+    assert_eq!(status, StatusCode::OK);
+    let headlines = texts(&page, ".search-result h2 a");
+    assert!(headlines.len() >= 3, "{headlines:?}");
+    assert!(attrs(&page, ".search-result h2 a", "href")[0].starts_with('/'));
+    assert!(!texts(&page, ".search-result .kicker a").is_empty());
+    assert!(!attrs(&page, ".search-result time", "datetime").is_empty());
+    let marked = texts(&page, ".search-result mark");
+    assert!(!marked.is_empty());
+    assert!(
+        marked
+            .iter()
+            .all(|m| m.eq_ignore_ascii_case("polio") || m.to_lowercase().starts_with("vacc")),
+        "{marked:?}"
+    );
+    assert_eq!(attrs(&page, "input#q", "value")[0], "polio vacc*");
+    assert!(texts(&page, ".search-summary")[0].contains("match"));
+    // The header of every page has a search form.
+    let (_, home) = app.page("/").await;
+    assert_eq!(
+        attrs(&home, "header form[role=search]", "action"),
+        ["/search"]
+    );
+    assert_eq!(texts(&home, "header form[role=search] label").len(), 1);
+    // Ten per page, a link to the next.
+    let (_, pakistan) = app.page("/search?q=pakistan").await;
+    assert_eq!(texts(&pakistan, ".search-result").len(), 10);
+    let next = attrs(&pakistan, ".pager a[rel=next]", "href");
+    assert_eq!(next, ["/search?q=pakistan&page=2"]);
+    let (_, second) = app.page(&next[0]).await;
+    assert_eq!(attrs(&second, "ol.search-results", "start"), ["11"]);
+}
+
+async fn odd_queries_get_a_page_never_a_server_error(app: TestApp) {
+    corpus::load(&app).await;
+    let long = "pakistan%20".repeat(1000);
+    for q in [
+        "",
+        "%20%20",
+        long.as_str(),
+        "%22pakistan",
+        "AND%20OR%20-%20*",
+        "%E2%80%AE%F0%9F%99%82%00%EF%BF%BF",
+        "%FF%FE",
+        "-pakistan",
+        "*",
+        "a*",
+        "%22%22%22",
+    ] {
+        let (status, page) = app.page(&format!("/search?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "q={q}");
+        assert_eq!(texts(&page, "h1#search-heading"), ["Search"], "q={q}");
+    }
+    for bad in [
+        "q=x&sort=best",
+        "q=x&from=yesterday",
+        "q=x&until=2024-02-30",
+        "q=x&page=0",
+        "q=x&page=many",
+        "q=x&section=%20%3Cscript%3E",
+        "q=x&from=2024-05-02&until=2024-05-01",
+    ] {
+        let (status, page) = app.page(&format!("/search?{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(!texts(&page, ".search-errors li").is_empty(), "{bad}");
+    }
+}
+
+async fn api_rejects_bad_parameters_with_a_clear_400(app: TestApp) {
+    for (query, word) in [
+        ("q=x&sort=best", "sort"),
+        ("q=x&from=2024-13-01", "from"),
+        ("q=x&until=soon", "until"),
+        ("q=x&page=-1", "page"),
+        ("q=x&per_page=500", "per_page"),
+        ("q=x&tag=a%20b", "tag"),
+        ("", "q"),
+    ] {
+        let (status, json) = api(&app, &format!("/api/search?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        let message = json["error"].as_str().unwrap();
+        assert!(message.contains(word), "{query}: {message}");
+    }
+    let (status, json) = api(&app, "/api/search?q=%22%22").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["total"], 0);
+}
