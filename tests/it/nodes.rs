@@ -10,8 +10,13 @@ use dateline_store::testing::TestDatabase;
 
 use crate::harness::{dateline_bin, texts};
 
-/// A `dateline serve` process, its address, and its own data directory (search index).
-struct Node(Child, String, tempfile::TempDir);
+/// A `dateline serve` process and its address. The data directory (its search index) is the
+/// node's own and goes with it.
+struct Node(
+    Child,
+    String,
+    #[expect(dead_code, reason = "held until the node stops")] tempfile::TempDir,
+);
 
 impl Drop for Node {
     fn drop(&mut self) {
