@@ -15,6 +15,7 @@ mod newsroom_articles;
 mod newsroom_browser;
 mod newsroom_cli;
 mod newsroom_media;
+mod newsroom_settings;
 mod nodes;
 mod page_checks;
 mod related;

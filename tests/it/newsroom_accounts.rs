@@ -96,6 +96,18 @@ const ROUTES: &[Route] = &[
             ("password", "a long enough password"),
         ],
     },
+    Route {
+        method: "GET",
+        path: "/admin/settings",
+        action: Action::ManageSiteSettings,
+        form: &[],
+    },
+    Route {
+        method: "POST",
+        path: "/admin/settings",
+        action: Action::ManageSiteSettings,
+        form: &[("name", "Renamed by an intruder")],
+    },
 ];
 
 async fn call(desk: &Desk<'_>, route: &Route) -> reqwest::Response {

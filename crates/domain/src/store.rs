@@ -48,6 +48,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// `None` until the publication has been set up.
     async fn site_settings(&self) -> Result<Option<SiteSettings>, StoreError>;
+    /// Stores the settings; announces that everything changed, since every page shows them.
     async fn put_site_settings(&self, settings: &SiteSettings) -> Result<(), StoreError>;
 
     /// Finds the section with this slug, creating it with `name` if there is none.

@@ -16,6 +16,7 @@ pub mod media;
 pub mod newsroom;
 pub mod reading;
 pub mod related;
+pub mod settings;
 pub mod syndication;
 
 use dateline_domain::{InvalidValue, SearchError, StoreError};

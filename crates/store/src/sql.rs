@@ -424,6 +424,7 @@ impl Store for SqlStore {
     }
 
     async fn put_site_settings(&self, s: &SiteSettings) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         sqlx::query(
             "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
              attribution_template_agency_only) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
@@ -437,10 +438,11 @@ impl Store for SqlStore {
         .bind(s.locale.as_str())
         .bind(s.attribution_template.as_str())
         .bind(s.attribution_template_agency_only.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(db_error)
+        .map_err(db_error)?;
+        // Every page shows the settings.
+        self.commit_change(tx, ContentChange::everything()).await
     }
 
     async fn ensure_section(&self, slug: &Slug, name: &str) -> Result<Section, StoreError> {

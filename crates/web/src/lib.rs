@@ -18,6 +18,7 @@ mod views;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,7 @@ pub struct AppState {
     site: Arc<RwLock<Arc<SiteSettings>>>,
     page_cache: Arc<PageCache>,
     sections: Arc<NavSections>,
+    site_stale: Arc<SiteStale>,
     /// Where uploaded images and their renditions are kept (`<data dir>/media`).
     pub media_dir: Arc<std::path::PathBuf>,
     /// Search and related articles; without it `/search` answers 503 and articles show no
@@ -71,6 +73,45 @@ impl ChangeObserver for NavSections {
     }
 }
 
+/// Set when a notice may have changed the site settings (they announce "everything"), here or
+/// on another node; the next request reads them again.
+#[derive(Default)]
+struct SiteStale(std::sync::atomic::AtomicBool);
+
+impl ChangeObserver for SiteStale {
+    fn content_changed(&self, change: &ContentChange) {
+        if change.keys.contains(&CacheKey::All) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// Reads the site settings again before a request when a notice said they may have changed.
+async fn refresh_site(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if state
+        .site_stale
+        .0
+        .swap(false, std::sync::atomic::Ordering::SeqCst)
+    {
+        match state.store.site_settings().await {
+            Ok(Some(site)) => state.set_site(site),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = ?e, "could not reread the site settings");
+                state
+                    .site_stale
+                    .0
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+    next.run(request).await
+}
+
 /// The page cache's size unless configured otherwise.
 pub const DEFAULT_PAGE_CACHE_BYTES: usize = 128 * 1024 * 1024;
 
@@ -81,12 +122,15 @@ impl AppState {
         store.add_change_observer(page_cache.clone());
         let sections = Arc::new(NavSections::default());
         store.add_change_observer(sections.clone());
+        let site_stale = Arc::new(SiteStale::default());
+        store.add_change_observer(site_stale.clone());
         Self {
             store,
             clock,
             site: Arc::new(RwLock::new(Arc::new(site))),
             page_cache,
             sections,
+            site_stale,
             media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
             search: None,
         }
@@ -167,6 +211,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::serve_cached,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refresh_site,
         ))
         .layer(axum::middleware::from_fn(security::add_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

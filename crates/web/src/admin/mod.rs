@@ -10,6 +10,7 @@ mod auth;
 mod labels;
 pub mod media;
 mod session;
+mod settings;
 mod users;
 
 use std::sync::LazyLock;
@@ -37,6 +38,10 @@ pub fn routes() -> Router<AppState> {
             get(auth::show_password).post(auth::change_password),
         )
         .route("/admin/users", get(users::list_users).post(users::add_user))
+        .route(
+            "/admin/settings",
+            get(settings::show_settings).post(settings::save_settings),
+        )
         .route("/admin/static/editor.js", get(editor_script))
         .route("/admin", get(articles::list_articles))
         .route("/admin/articles/new", get(articles::new_article))
@@ -154,6 +159,7 @@ pub struct NavUser {
     pub name: String,
     pub role: &'static str,
     pub manages_users: bool,
+    pub manages_settings: bool,
     pub reads_audit: bool,
     pub manages_labels: bool,
 }
@@ -183,6 +189,7 @@ fn nav_user(user: &User) -> NavUser {
         name: user.name.clone(),
         role: user.role.as_str(),
         manages_users: user.may(Action::ManageUsers),
+        manages_settings: user.may(Action::ManageSiteSettings),
         reads_audit: user.may(Action::ViewAuditLog),
         manages_labels: user.may(Action::ManageSectionsAndTags),
     }

@@ -1,0 +1,112 @@
+//! The publication's settings, for administrators.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use dateline_domain::Action;
+use dateline_services::ServiceError;
+use dateline_services::settings::{self, SettingsInput};
+use serde::Deserialize;
+
+use super::session::{AdminForm, SignedIn};
+use super::{AdminError, AdminLayout, page};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage {
+    layout: AdminLayout,
+    form: SettingsInput,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    short_name: String,
+    #[serde(default)]
+    base_url: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    attribution_template: String,
+    #[serde(default)]
+    attribution_template_agency_only: String,
+}
+
+fn settings_page(
+    state: &AppState,
+    signed: &SignedIn,
+    status: StatusCode,
+    form: SettingsInput,
+    error: Option<String>,
+    saved: bool,
+) -> Result<Response, AdminError> {
+    let html = SettingsPage {
+        layout: AdminLayout::new(state, "Site settings", Some(signed)).at("settings"),
+        form,
+        error,
+        saved,
+    }
+    .render()?;
+    Ok(page(status, html))
+}
+
+pub async fn show_settings(
+    State(state): State<AppState>,
+    signed: SignedIn,
+) -> Result<Response, AdminError> {
+    signed.require(Action::ManageSiteSettings)?;
+    let form = SettingsInput::from(state.site().as_ref());
+    settings_page(&state, &signed, StatusCode::OK, form, None, false)
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    AdminForm(form): AdminForm<SettingsForm>,
+) -> Result<Response, AdminError> {
+    signed.check_csrf(&form.csrf)?;
+    signed.require(Action::ManageSiteSettings)?;
+    let input = SettingsInput {
+        name: form.name,
+        short_name: form.short_name,
+        base_url: form.base_url,
+        time_zone: form.time_zone,
+        locale: form.locale,
+        attribution_template: form.attribution_template,
+        attribution_template_agency_only: form.attribution_template_agency_only,
+    };
+    match settings::save_settings(state.store.as_ref(), &input).await {
+        Ok(site) => {
+            tracing::info!(by = %signed.user.id, "site settings changed");
+            state.set_site(site);
+            let form = SettingsInput::from(state.site().as_ref());
+            settings_page(&state, &signed, StatusCode::OK, form, None, true)
+        }
+        Err(ServiceError::Invalid(problems)) => {
+            let error = problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            settings_page(
+                &state,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                input,
+                Some(error),
+                false,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
