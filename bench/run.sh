@@ -88,6 +88,8 @@ for n in $SIZES; do
     start_server "$db" >/dev/null; stop_server
   else
     GEN_RATE[$n]="(corpus reused)"
+    # A corpus without its data directory builds its search index on this first start.
+    [ -d "${db%.db}.data" ] || { start_server "$db" >/dev/null; stop_server; }
   fi
 done
 
