@@ -39,18 +39,18 @@ stop_server() {
 }
 trap 'stop_server; [ -f "$DIR/nginx/nginx.pid" ] && kill "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null || true' EXIT
 
-# start_server DB [extra args]: starts dateline serve, prints seconds until /healthz answered.
+# start_server DB [extra args]: starts dateline serve; STARTUP is the seconds until /healthz answered.
 start_server() {
   local db=$1; shift
   local t0; t0=$(date +%s.%N)
   # Each corpus has its own data directory: its search index lives there.
-  "$BIN" serve --addr "127.0.0.1:$PORT" --database "sqlite:$db" --data-dir "${db%.db}.data" "$@" 2>"$DIR/server.log" &
+  "$BIN" serve --addr "127.0.0.1:$PORT" --database "sqlite:$db" --data-dir "${db%.db}.data" "$@" >/dev/null 2>"$DIR/server.log" &
   server_pid=$!
   until curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null; do
     kill -0 "$server_pid" 2>/dev/null || { echo "bench: server died:" >&2; cat "$DIR/server.log" >&2; exit 1; }
     sleep 0.005
   done
-  echo "$(date +%s.%N) - $t0" | bc
+  STARTUP=$(echo "$(date +%s.%N) - $t0" | bc)
 }
 
 peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status"; }
@@ -85,11 +85,11 @@ for n in $SIZES; do
     GEN_RATE[$n]=$(grep -o '([0-9]* articles/s)' "$DIR/generate-$n.log" | tr -d '()')
     # The first start loads the demo publication (the seed article) into the corpus and builds
     # its search index; start-up is measured on a later start.
-    start_server "$db" >/dev/null; stop_server
+    start_server "$db"; stop_server
   else
     GEN_RATE[$n]="(corpus reused)"
     # A corpus without its data directory builds its search index on this first start.
-    [ -d "${db%.db}.data" ] || { start_server "$db" >/dev/null; stop_server; }
+    [ -d "${db%.db}.data" ] || { start_server "$db"; stop_server; }
   fi
 done
 
@@ -98,7 +98,8 @@ printf '%-10s %14s %12s %14s %18s %22s\n' articles generated start-up "peak RSS"
 for n in $SIZES; do
   db="$DIR/corpus-$n.db"
   python3 bench/pick-paths.py "$db" 20000 >"$DIR/paths-$n.txt"
-  startup=$(start_server "$db" --page-cache-mb 0)
+  start_server "$db" --page-cache-mb 0
+  startup=$STARTUP
   line=$(load cold "http://127.0.0.1:$PORT" "$DIR/paths-$n.txt")
   rss=$(peak_rss_mb)
   stop_server
@@ -111,7 +112,7 @@ largest=${SIZES##* }
 db="$DIR/corpus-$largest.db"
 section=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute(\"SELECT slug FROM sections ORDER BY id LIMIT 1\").fetchone()[0])" "$db")
 echo "== Page types at $largest articles"
-start_server "$db" >/dev/null
+start_server "$db"
 curl -fs "http://127.0.0.1:$PORT$SEED_PATH" -o "$DIR/seed.html"
 load "seed article (cached)" "http://127.0.0.1:$PORT$SEED_PATH"; ours=$LAST_RPS
 load "home page (cached)" "http://127.0.0.1:$PORT/"

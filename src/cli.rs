@@ -78,9 +78,10 @@ pub struct ServeArgs {
     /// Memory for cached pages, in MiB; 0 turns the page cache off [default: 128].
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<usize>,
-    /// Do not end article pages with a block of related articles.
+    /// End article pages with a block of related articles. Off by default: each cold render
+    /// then runs a related-articles query, which costs more the larger the archive.
     #[arg(long)]
-    pub no_related: bool,
+    pub related: bool,
 }
 
 #[derive(Debug, Args)]
