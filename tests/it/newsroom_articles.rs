@@ -477,6 +477,20 @@ async fn correction_appears_on_the_public_article_and_moves_updated_at(app: Test
         !texts(&page, ".updated").is_empty(),
         "the page says it was updated"
     );
+    // Search engines hear of it too: a `correction` entry in the NewsArticle JSON-LD.
+    let ld = scraper::Selector::parse("script[type='application/ld+json']").unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&page.select(&ld).next().unwrap().text().collect::<String>()).unwrap();
+    assert_eq!(json["@type"], "NewsArticle");
+    assert_eq!(json["correction"][0]["@type"], "CorrectionComment");
+    assert_eq!(
+        json["correction"][0]["text"],
+        "An earlier version gave the rate as 21%. It is 22%."
+    );
+    assert_eq!(
+        json["correction"][0]["datePublished"],
+        "2024-04-17T10:00:00+05:00"
+    );
 }
 
 async fn audit_log_records_who_did_what_and_only_editors_read_it(app: TestApp) {

@@ -93,7 +93,7 @@ pub async fn show_article(
     .await?
     .with_description(&article.article.standfirst)
     .with_canonical(&site.base_url, &format!("/{slug}"))
-    .with_head(metadata::article_head(&article, &site));
+    .with_head(metadata::article_head(&article, &corrections, &site));
     let mut keys: BTreeSet<CacheKey> = article
         .references
         .iter()

@@ -108,7 +108,13 @@ fn website(site: &SiteSettings) -> Value {
 }
 
 /// Open Graph, Twitter card and `NewsArticle` JSON-LD for an article page.
-pub fn article_head(shown: &PublishedArticle, site: &SiteSettings) -> Head {
+/// `corrections`: the article's correction and update notes; corrections become schema.org
+/// `correction` entries.
+pub fn article_head(
+    shown: &PublishedArticle,
+    corrections: &[dateline_domain::Correction],
+    site: &SiteSettings,
+) -> Head {
     let a = &shown.article;
     let base = base(site);
     let url = article_url(base, &a.slug);
@@ -184,6 +190,20 @@ pub fn article_head(shown: &PublishedArticle, site: &SiteSettings) -> Head {
     });
     if let Some(published) = published {
         article["datePublished"] = json!(published);
+    }
+    let notes: Vec<Value> = corrections
+        .iter()
+        .filter(|c| c.kind == "correction")
+        .map(|c| {
+            json!({
+                "@type": "CorrectionComment",
+                "text": c.note,
+                "datePublished": dates::rfc3339(c.created_at, zone),
+            })
+        })
+        .collect();
+    if !notes.is_empty() {
+        article["correction"] = json!(notes);
     }
     Head {
         properties,
