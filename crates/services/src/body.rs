@@ -237,17 +237,6 @@ pub enum Rendered<'a> {
     ReadMore(ArticleId),
 }
 
-/// The articles a rendered body's Read More blocks point at, in order.
-pub fn references(html: &str) -> Vec<ArticleId> {
-    split_rendered(html)
-        .into_iter()
-        .filter_map(|part| match part {
-            Rendered::ReadMore(id) => Some(id),
-            Rendered::Html(_) => None,
-        })
-        .collect()
-}
-
 /// Finds the Read More markers in rendered HTML.
 pub fn split_rendered(html: &str) -> Vec<Rendered<'_>> {
     let mut parts = Vec::new();

@@ -42,8 +42,7 @@ pub async fn published_article(
     if article.status != ArticleStatus::Published {
         return Ok(None);
     }
-    let references = body::references(&article.body_html);
-    let body = body_parts(store, &article.body_html).await?;
+    let (body, references) = resolve_body(store, &article.body_html).await?;
     let attribution = article
         .source
         .as_ref()
@@ -59,8 +58,22 @@ pub async fn published_article(
 /// A rendered body with its Read More blocks resolved as of now: current headlines, and nothing
 /// for targets that are missing or not published.
 pub async fn body_parts(store: &dyn Store, body_html: &str) -> Result<Vec<BodyPart>, StoreError> {
+    Ok(resolve_body(store, body_html).await?.0)
+}
+
+/// The body's parts as shown, and every article its Read More blocks refer to (shown or not).
+async fn resolve_body(
+    store: &dyn Store,
+    body_html: &str,
+) -> Result<(Vec<BodyPart>, Vec<ArticleId>), StoreError> {
     let parts = body::split_rendered(body_html);
-    let ids = body::references(body_html);
+    let ids: Vec<ArticleId> = parts
+        .iter()
+        .filter_map(|part| match part {
+            Rendered::ReadMore(id) => Some(*id),
+            Rendered::Html(_) => None,
+        })
+        .collect();
     let targets: HashMap<_, _> = store
         .summaries(&ids)
         .await?
@@ -68,13 +81,14 @@ pub async fn body_parts(store: &dyn Store, body_html: &str) -> Result<Vec<BodyPa
         .filter(|s| s.status == ArticleStatus::Published)
         .map(|s| (s.id, s))
         .collect();
-    Ok(parts
+    let shown = parts
         .into_iter()
         .filter_map(|part| match part {
             Rendered::Html(html) => Some(BodyPart::Html(html.to_owned())),
             Rendered::ReadMore(id) => targets.get(&id).cloned().map(BodyPart::ReadMore),
         })
-        .collect())
+        .collect();
+    Ok((shown, ids))
 }
 
 /// Fills the site's attribution template for `source`.

@@ -231,8 +231,8 @@ use std::collections::BTreeSet;
 
 use dateline_domain::{
     ArticleId, ArticleSummary, AuditEntry, AuditRecord, Author, Content, ContentChange, Correction,
-    DeskFilter, DeskItem, Draft, NewArticle, Revision, RevisionKind, SaveOutcome, Source, Tag,
-    Transition, Workflow,
+    DeskFilter, DeskItem, Draft, NewArticle, Revision, RevisionKind, SaveOutcome, Tag, Transition,
+    Workflow,
 };
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
@@ -357,14 +357,7 @@ fn lines(s: String) -> Vec<String> {
 
 fn revision(row: &AnyRow) -> Result<Revision, StoreError> {
     let kind: String = get(row, "kind")?;
-    let source = get::<Option<String>>(row, "source_agency")?
-        .map(|agency| {
-            Ok::<_, StoreError>(Source {
-                agency,
-                additional_inputs: get::<i64>(row, "source_additional_inputs")? != 0,
-            })
-        })
-        .transpose()?;
+    let source = rows::source(row)?;
     Ok(Revision {
         article: ArticleId(get(row, "article_id")?),
         number: get(row, "number")?,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId, Slug,
-    StoreError, Tag, TagId,
+    Source, StoreError, Tag, TagId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -52,6 +52,18 @@ pub(crate) fn status(row: &AnyRow) -> Result<ArticleStatus, StoreError> {
 pub(crate) fn language(row: &AnyRow) -> Result<Language, StoreError> {
     let s: String = get(row, "language")?;
     Language::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Columns `source_agency`, `source_additional_inputs`: the agency attribution, if any.
+pub(crate) fn source(row: &AnyRow) -> Result<Option<Source>, StoreError> {
+    get::<Option<String>>(row, "source_agency")?
+        .map(|agency| {
+            Ok(Source {
+                agency,
+                additional_inputs: get::<i64>(row, "source_additional_inputs")? != 0,
+            })
+        })
+        .transpose()
 }
 
 /// Columns `section_id`, `section_slug`, `section_name`.

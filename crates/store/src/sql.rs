@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
     ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
-    Section, SectionId, Session, SiteSettings, SitemapEntry, Slug, Source, Store, StoreError, Tag,
-    TagId, User, UserId,
+    Section, SectionId, Session, SiteSettings, SitemapEntry, Slug, Store, StoreError, Tag, TagId,
+    User, UserId,
 };
 use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
@@ -209,14 +209,7 @@ fn article_from_row(
     tags: Vec<Tag>,
     authors: Vec<Author>,
 ) -> Result<Article, StoreError> {
-    let source = get::<Option<String>>(row, "source_agency")?
-        .map(|agency| {
-            Ok::<_, StoreError>(Source {
-                agency,
-                additional_inputs: get::<i64>(row, "source_additional_inputs")? != 0,
-            })
-        })
-        .transpose()?;
+    let source = rows::source(row)?;
     Ok(Article {
         id: ArticleId(get(row, "id")?),
         slug: rows::slug(row, "slug")?,

@@ -26,6 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 
 use crate::AppState;
+use crate::validators::{fnv1a, http_date, parse_http_date};
 
 /// The keys a page depends on; attach to a response to have it cached.
 #[derive(Debug, Clone, Default)]
@@ -239,8 +240,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             .headers
             .get(header::LAST_MODIFIED)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
-            .map(|t| t.with_timezone(&Utc)),
+            .and_then(parse_http_date),
     };
     let entry = Arc::new(build_entry(
         body,
@@ -270,9 +270,7 @@ fn build_entry(
     validators: Validators,
 ) -> Entry {
     let etag = validators.etag.unwrap_or_else(|| {
-        let hash = body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let hash = fnv1a(&body);
         HeaderValue::from_str(&format!("W/\"{hash:016x}\"")).expect("hex is a valid header")
     });
     let modified = validators.modified.unwrap_or(now);
@@ -345,10 +343,6 @@ fn pick_encoding(headers: &HeaderMap) -> Option<&'static str> {
     }
 }
 
-fn http_date(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
 fn not_modified(entry: &Entry, headers: &HeaderMap) -> bool {
     if let Some(tags) = headers
         .get(header::IF_NONE_MATCH)
@@ -363,7 +357,7 @@ fn not_modified(entry: &Entry, headers: &HeaderMap) -> bool {
     headers
         .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .and_then(parse_http_date)
         .is_some_and(|since| entry.modified.timestamp() <= since.timestamp())
 }
 

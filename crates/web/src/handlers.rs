@@ -26,10 +26,7 @@ const STYLESHEET: &str = include_str!("../static/style.css");
 
 /// The stylesheet's URL, with a content hash so it can be cached forever.
 pub static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| {
-    // FNV-1a: enough to tell one version of the file from the next.
-    let hash = STYLESHEET.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
+    let hash = crate::validators::fnv1a(STYLESHEET.as_bytes());
     format!("/static/style.css?v={:08x}", hash as u32)
 });
 

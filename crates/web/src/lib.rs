@@ -13,6 +13,7 @@ mod metadata;
 mod search;
 mod security;
 mod syndication;
+mod validators;
 mod views;
 
 use std::sync::{Arc, RwLock};

@@ -21,6 +21,7 @@ use dateline_services::syndication::{
 use crate::AppState;
 use crate::cache::CacheTags;
 use crate::error::WebError;
+use crate::validators::{fnv1a, http_date, parse_http_date};
 
 /// The site's logo: publisher logo in structured data.
 pub const LOGO_PATH: &str = "/static/logo.png";
@@ -250,24 +251,6 @@ fn conditional(
         HeaderValue::from_static("public, max-age=300"),
     );
     response
-}
-
-/// FNV-1a, 64 bits: enough to tell one version of a document from the next.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn http_date(at: DateTime<Utc>) -> String {
-    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

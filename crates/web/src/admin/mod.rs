@@ -126,9 +126,7 @@ pub static STYLESHEET_HREF: LazyLock<String> =
     LazyLock::new(|| format!("/admin/static/admin.css?v={:08x}", fnv(STYLESHEET)));
 
 fn fnv(text: &str) -> u32 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    }) as u32
+    crate::validators::fnv1a(text.as_bytes()) as u32
 }
 
 async fn stylesheet() -> Response {
