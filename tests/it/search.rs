@@ -101,6 +101,23 @@ async fn phrase_matches_only_words_side_by_side(app: TestApp) {
         2,
         "an unclosed quote is a phrase: {unclosed:?}"
     );
+    let mut three = names(&stories, &search(&app, "\"Pakistan Stream gas\"").await);
+    three.sort();
+    assert_eq!(three, ["diplomacy-2", "diplomacy-3"]);
+    assert!(
+        search(&app, "\"stream pakistan gas\"").await.is_empty(),
+        "the same words in another order are not the phrase"
+    );
+    assert!(
+        search(&app, "\"pakistan gas\"").await.is_empty(),
+        "words with another between them are not the phrase"
+    );
+    // A phrase in Urdu, written with Urdu letters and with their Arabic variants.
+    for phrase in ["\"بجلی کی فراہمی\"", "\"بجلي كي فراهمي\""] {
+        let mut found = names(&stories, &search(&app, phrase).await);
+        found.sort();
+        assert_eq!(found, ["urdu-1", "urdu-3"], "{phrase}");
+    }
 }
 
 async fn prefix_matches_the_start_of_words(app: TestApp) {

@@ -13,6 +13,8 @@ use tantivy::tokenizer::{
 
 /// The name the analyzer is registered under in the index.
 pub const ANALYZER: &str = "dateline";
+/// The name of the word-pair analyzer (see [`PairTokenizer`]).
+pub const PAIR_ANALYZER: &str = "dateline-pairs";
 
 /// The analyzer for every text field and every query.
 pub fn analyzer() -> TextAnalyzer {
@@ -20,6 +22,17 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(64))
         .filter(AsciiFoldingFilter)
         .build()
+}
+
+/// The analyzer of the word-pair fields: each token is two neighbouring words.
+pub fn pair_analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(PairTokenizer::default())
+}
+
+/// The term a pair field holds for `first` followed by `second` (both normalised words). Words
+/// never contain a space, so the pair is unambiguous.
+pub fn pair(first: &str, second: &str) -> String {
+    format!("{first} {second}")
 }
 
 /// The normalised tokens of `text`, with their byte offsets in `text`.
@@ -135,6 +148,55 @@ impl TokenStream for WordStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         &mut self.tokens[self.next - 1]
+    }
+}
+
+/// Emits every two neighbouring words of the [`analyzer`]'s output as one token, at the position
+/// of the first. A phrase of two words is then one term lookup instead of a walk through the
+/// positions of two common words, and a longer phrase is a phrase of pairs, whose postings are far
+/// shorter than those of its words.
+#[derive(Clone)]
+pub struct PairTokenizer {
+    words: TextAnalyzer,
+    tokens: Vec<Token>,
+}
+
+impl Default for PairTokenizer {
+    fn default() -> Self {
+        PairTokenizer {
+            words: analyzer(),
+            tokens: Vec::new(),
+        }
+    }
+}
+
+impl Tokenizer for PairTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.tokens.clear();
+        let mut stream = self.words.token_stream(text);
+        let mut previous: Option<Token> = None;
+        while stream.advance() {
+            let token = stream.token();
+            if let Some(first) = previous.take()
+                // A word dropped between the two (too long to index) breaks the pair.
+                && first.position + 1 == token.position
+            {
+                self.tokens.push(Token {
+                    offset_from: first.offset_from,
+                    offset_to: token.offset_to,
+                    position: first.position,
+                    text: pair(&first.text, &token.text),
+                    position_length: 1,
+                });
+            }
+            previous = Some(token.clone());
+        }
+        WordStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
     }
 }
 
@@ -437,6 +499,33 @@ mod tests {
         let texts: Vec<_> = t.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["cafe", "pakistan", "s"]);
         assert_eq!((t[1].offset_from, t[1].offset_to), (7, 15));
+    }
+
+    #[test]
+    fn pairs_are_neighbouring_words_at_the_first_word_s_position() {
+        let pairs = |text: &str| {
+            let mut analyzer = pair_analyzer();
+            let mut stream = analyzer.token_stream(text);
+            let mut pairs = Vec::new();
+            while stream.advance() {
+                let t = stream.token();
+                pairs.push((t.text.clone(), t.position));
+            }
+            pairs
+        };
+        assert_eq!(
+            pairs("Power tariff, increase."),
+            [
+                ("power tariff".to_owned(), 0),
+                ("tariff increase".to_owned(), 1)
+            ]
+        );
+        let long = "x".repeat(80);
+        assert!(
+            pairs(&format!("state {long} bank")).is_empty(),
+            "a dropped word between two must not pair them"
+        );
+        assert!(pairs("one").is_empty());
     }
 
     #[test]
