@@ -78,10 +78,9 @@ pub struct ServeArgs {
     /// Memory for cached pages, in MiB; 0 turns the page cache off [default: 128].
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<usize>,
-    /// End article pages with a block of related articles. Off by default: each cold render
-    /// then runs a related-articles query, which costs more the larger the archive.
+    /// Do not end article pages with a block of related articles.
     #[arg(long)]
-    pub related: bool,
+    pub no_related: bool,
 }
 
 #[derive(Debug, Args)]

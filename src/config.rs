@@ -81,7 +81,7 @@ impl Config {
                 .context("page cache size is too large")?,
             None => dateline_web::DEFAULT_PAGE_CACHE_BYTES,
         };
-        let related = args.related || self.file.related.unwrap_or(false);
+        let related = !args.no_related && self.file.related.unwrap_or(true);
         Ok(ServeConfig {
             base: self,
             addr,

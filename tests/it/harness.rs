@@ -147,6 +147,15 @@ impl TestApp {
             .expect("create article")
     }
 
+    /// Waits until the related lists queued so far are computed and stored.
+    pub async fn related_settled(&self) {
+        let search = self.state.search.as_ref().expect("search");
+        let lists = search.related.as_ref().expect("related lists");
+        tokio::time::timeout(std::time::Duration::from_secs(30), lists.settled())
+            .await
+            .expect("related lists computed within 30 s");
+    }
+
     pub async fn set_status(&self, article: &Article, status: ArticleStatus) {
         let now = self.clock.now();
         assert!(

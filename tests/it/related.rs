@@ -1,7 +1,7 @@
 //! Related articles: chosen from text, tags, section and time, so that on the test corpus the
 //! top three of (nearly) every article are from its own topic; on the article page and as JSON.
 
-use dateline_domain::{ArticleStatus, SearchIndex};
+use dateline_domain::{ArticleStatus, Clock, SearchIndex, Store};
 use dateline_services::related::related_articles;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -14,6 +14,9 @@ on_both_backends!(
     putin_khan_call_relates_to_russia_and_afghanistan_not_cricket,
     article_page_ends_with_a_related_block,
     related_api_answers_json_and_refuses_bad_ids,
+    a_new_story_is_offered_on_the_pages_of_its_neighbours,
+    a_story_taken_down_leaves_every_related_block,
+    an_article_without_a_list_gets_one_after_its_first_read,
 );
 
 async fn top_three_related_come_from_the_same_topic(app: TestApp) {
@@ -71,6 +74,7 @@ async fn putin_khan_call_relates_to_russia_and_afghanistan_not_cricket(app: Test
 
 async fn article_page_ends_with_a_related_block(app: TestApp) {
     let stories = corpus::load(&app).await;
+    app.related_settled().await;
     let floods = story(&stories, "floods-1");
     let (status, page) = app.page(&format!("/{}", floods.article.slug)).await;
     assert_eq!(status, StatusCode::OK);
@@ -130,4 +134,123 @@ async fn related_api_answers_json_and_refuses_bad_ids(app: TestApp) {
         StatusCode::NOT_FOUND,
         "drafts are not public"
     );
+}
+
+/// The links of the Related block on the page at `path`.
+async fn related_links(app: &TestApp, path: &str) -> Vec<String> {
+    let (status, page) = app.page(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    attrs(&page, "section.related li a", "href")
+}
+
+async fn a_new_story_is_offered_on_the_pages_of_its_neighbours(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    app.related_settled().await;
+    let floods: Vec<_> = stories.iter().filter(|s| s.topic == "floods").collect();
+    // Every flood page is rendered (and cached) before the new story exists.
+    for s in &floods {
+        let links = related_links(&app, &format!("/{}", s.article.slug)).await;
+        assert!(!links.is_empty(), "{}", s.name);
+    }
+    let mut input = crate::harness::story(
+        "Sindh floods: relief camps overflow as villages stay submerged",
+        "Pakistan",
+        app.clock.now(),
+    );
+    input.standfirst = "Families displaced by the monsoon floods in Sindh wait for relief \
+                        as the Indus keeps villages under water."
+        .to_owned();
+    input.body = "Relief camps along the Indus are full, the disaster management authority \
+                  said, as flood water still covers villages across Sindh.\n\n\
+                  Families who lost homes, crops and livestock to the monsoon floods are \
+                  sheltering in tents; the authority asked for more relief."
+        .to_owned();
+    input.tags = vec!["Floods".to_owned()];
+    let new = app.create(input).await;
+    app.related_settled().await;
+    let own = related_links(&app, &format!("/{}", new.slug)).await;
+    let flood_paths: Vec<_> = floods
+        .iter()
+        .map(|s| format!("/{}", s.article.slug))
+        .collect();
+    assert!(
+        own.len() >= 3 && own[..3].iter().all(|l| flood_paths.contains(l)),
+        "the new story's own block: {own:?}"
+    );
+    // The older flood stories now offer it: their cached pages were dropped for it.
+    let new_path = format!("/{}", new.slug);
+    let mut offering = 0;
+    for path in &flood_paths {
+        if related_links(&app, path).await.contains(&new_path) {
+            offering += 1;
+        }
+    }
+    assert!(
+        offering >= 3,
+        "{offering} of {} flood pages offer the new story",
+        floods.len()
+    );
+}
+
+async fn a_story_taken_down_leaves_every_related_block(app: TestApp) {
+    let stories = corpus::load(&app).await;
+    app.related_settled().await;
+    let gone = story(&stories, "floods-2");
+    let gone_path = format!("/{}", gone.article.slug);
+    let mut naming = Vec::new();
+    for s in &stories {
+        let path = format!("/{}", s.article.slug);
+        if related_links(&app, &path).await.contains(&gone_path) {
+            naming.push(path);
+        }
+    }
+    assert!(!naming.is_empty(), "some page offers {gone_path}");
+    app.set_status(&gone.article, ArticleStatus::Unpublished)
+        .await;
+    app.related_settled().await;
+    for path in &naming {
+        let links = related_links(&app, path).await;
+        assert!(!links.contains(&gone_path), "{path}: {links:?}");
+        // Its place is taken by another story, not left empty.
+        assert_eq!(links.len(), 4, "{path}: {links:?}");
+    }
+    for s in &stories {
+        let listed = app.store.related_list(s.article.id).await.unwrap();
+        assert!(
+            listed.is_none_or(|ids| !ids.contains(&gone.article.id)),
+            "{} still names the story taken down",
+            s.name
+        );
+    }
+}
+
+async fn an_article_without_a_list_gets_one_after_its_first_read(app: TestApp) {
+    // The demo publication was loaded before the server (and its related lists) started.
+    let latest = app
+        .store
+        .list_published(
+            dateline_domain::Listing::Latest,
+            dateline_domain::PageRequest {
+                cursor: None,
+                limit: 1,
+            },
+        )
+        .await
+        .unwrap();
+    let seed = &latest[0];
+    assert_eq!(app.store.related_list(seed.id).await.unwrap(), None);
+    let path = format!("/{}", seed.slug);
+    assert!(
+        related_links(&app, &path).await.is_empty(),
+        "no list yet: no block, and no ranking query while the reader waits"
+    );
+    app.related_settled().await;
+    let stored = app.store.related_list(seed.id).await.unwrap();
+    let stored = stored.expect("computed after the first read");
+    assert!(!stored.is_empty());
+    // The cached page without the block was dropped when the list was stored.
+    let links = related_links(&app, &path).await;
+    assert!(!links.is_empty());
+    let first = app.store.summaries(&stored[..1]).await.unwrap();
+    assert_eq!(links[0], format!("/{}", first[0].slug));
 }

@@ -18,6 +18,8 @@ pub enum CacheKey {
     Section(SectionId),
     Tag(TagId),
     Author(AuthorId),
+    /// The stored related-articles list of an article (only its own page shows it).
+    Related(ArticleId),
 }
 
 impl CacheKey {
@@ -35,6 +37,7 @@ impl CacheKey {
                     "section" => CacheKey::Section(SectionId(id)),
                     "tag" => CacheKey::Tag(TagId(id)),
                     "author" => CacheKey::Author(AuthorId(id)),
+                    "related" => CacheKey::Related(ArticleId(id)),
                     _ => return None,
                 }
             }
@@ -52,6 +55,7 @@ impl fmt::Display for CacheKey {
             CacheKey::Section(id) => write!(f, "section-{id}"),
             CacheKey::Tag(id) => write!(f, "tag-{id}"),
             CacheKey::Author(id) => write!(f, "author-{id}"),
+            CacheKey::Related(id) => write!(f, "related-{id}"),
         }
     }
 }
@@ -113,11 +117,12 @@ mod tests {
                 CacheKey::Section(SectionId(3)),
                 CacheKey::Tag(TagId(7)),
                 CacheKey::Author(AuthorId(2)),
+                CacheKey::Related(ArticleId(12)),
             ]),
         };
         assert_eq!(
             change.encode(),
-            "latest article-12 section-3 tag-7 author-2"
+            "latest article-12 section-3 tag-7 author-2 related-12"
         );
         assert_eq!(ContentChange::decode(&change.encode()), change);
         assert_eq!(

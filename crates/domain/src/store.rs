@@ -269,4 +269,24 @@ pub trait Store: Send + Sync + 'static {
     /// A short text that changes whenever any article is written: a derived index compares the
     /// value it was built at with the current one to know whether it is stale.
     async fn content_fingerprint(&self) -> Result<String, StoreError>;
+
+    // Related articles
+
+    /// The stored related list of `id`, best first; `None` when none has been computed. The
+    /// list may name articles that have since been unpublished.
+    async fn related_list(&self, id: ArticleId) -> Result<Option<Vec<ArticleId>>, StoreError>;
+
+    /// Replaces the related list of `id` (computed at `at`) and announces
+    /// [`CacheKey::Related`]`(id)`. `false` when there is no article `id`.
+    ///
+    /// [`CacheKey::Related`]: crate::CacheKey::Related
+    async fn put_related_list(
+        &self,
+        id: ArticleId,
+        related: &[ArticleId],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The articles whose stored related lists name `id`.
+    async fn lists_naming(&self, id: ArticleId) -> Result<Vec<ArticleId>, StoreError>;
 }

@@ -10,6 +10,7 @@
 
 mod listen;
 mod newsroom;
+mod related;
 mod rows;
 mod sql;
 #[cfg(feature = "testing")]

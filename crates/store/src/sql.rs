@@ -997,4 +997,21 @@ impl Store for SqlStore {
             last_update.unwrap_or(0)
         ))
     }
+
+    async fn related_list(&self, id: ArticleId) -> Result<Option<Vec<ArticleId>>, StoreError> {
+        self.related_list_rows(id).await
+    }
+
+    async fn put_related_list(
+        &self,
+        id: ArticleId,
+        related: &[ArticleId],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.put_related_list_rows(id, related, at).await
+    }
+
+    async fn lists_naming(&self, id: ArticleId) -> Result<Vec<ArticleId>, StoreError> {
+        self.lists_naming_rows(id).await
+    }
 }

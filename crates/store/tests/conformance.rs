@@ -70,6 +70,7 @@ conformance!(
     fingerprint_changes_with_every_write,
     featured_images_are_announced_and_listed,
     renaming_a_label_announces_everything,
+    related_lists_round_trip_and_are_announced,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -1256,4 +1257,59 @@ async fn fingerprint_changes_with_every_write(store: &SqlStore) {
         unpublished,
         "an insert with an old update time still changes it"
     );
+}
+
+async fn related_lists_round_trip_and_are_announced(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let world = section(store, "World").await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(
+            store
+                .insert_article(&article(&format!("related-{n}"), world, n))
+                .await
+                .unwrap(),
+        );
+    }
+    let [a, b, c, d] = ids[..] else {
+        unreachable!()
+    };
+    heard.take();
+    assert_eq!(store.related_list(a).await.unwrap(), None, "never computed");
+    // Order kept; the article itself, repeats and unknown ids dropped.
+    assert!(
+        store
+            .put_related_list(a, &[c, a, b, c, ArticleId(9999)], at(10))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.related_list(a).await.unwrap(), Some(vec![c, b]));
+    assert_eq!(
+        heard.take(),
+        [ContentChange {
+            keys: BTreeSet::from([CacheKey::Related(a)])
+        }],
+        "only the article's own related block changed"
+    );
+    // An empty list is a computed list, not a missing one.
+    assert!(store.put_related_list(d, &[], at(10)).await.unwrap());
+    assert_eq!(store.related_list(d).await.unwrap(), Some(vec![]));
+    // Replacing a list keeps nothing of the old one.
+    assert!(store.put_related_list(b, &[c, d], at(11)).await.unwrap());
+    assert!(store.put_related_list(a, &[d], at(12)).await.unwrap());
+    assert_eq!(store.related_list(a).await.unwrap(), Some(vec![d]));
+    assert_eq!(store.lists_naming(d).await.unwrap(), [a, b]);
+    assert_eq!(store.lists_naming(c).await.unwrap(), [b]);
+    assert!(store.lists_naming(a).await.unwrap().is_empty());
+    heard.take();
+    assert!(
+        !store
+            .put_related_list(ArticleId(9999), &[a], at(13))
+            .await
+            .unwrap(),
+        "no such article"
+    );
+    assert!(heard.take().is_empty());
+    assert_eq!(store.related_list(ArticleId(9999)).await.unwrap(), None);
 }

@@ -97,9 +97,11 @@ pub async fn show_article(
         .map(|id| CacheKey::Article(*id))
         .collect();
     keys.insert(CacheKey::Article(article.article.id));
-    let related = crate::search::related_block(&state, &article.article).await;
-    // The Related block shows these articles: the page changes when any of them does.
-    keys.extend(related.iter().map(|hit| CacheKey::Article(hit.id)));
+    let related = crate::search::related_block(&state, article.article.id).await;
+    // The Related block shows the stored list's articles: the page changes when the list or any
+    // of them does.
+    keys.insert(CacheKey::Related(article.article.id));
+    keys.extend(related.iter().map(|s| CacheKey::Article(s.id)));
     let mut page = ArticlePage::new(layout, article, &site).with_related(&related, &site);
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|(_, image)| crate::views::Picture::new(&image, 960));

@@ -139,10 +139,14 @@ impl AppState {
 
     /// Answers search with `index`; `related_block`: end article pages with related articles.
     pub fn with_search(mut self, index: Arc<dyn SearchIndex>, related_block: bool) -> Self {
-        self.search = Some(search::SearchHandle {
-            index,
-            related_block,
+        let related = related_block.then(|| {
+            dateline_services::related::RelatedLists::start(
+                self.store.clone(),
+                index.clone(),
+                self.clock.clone(),
+            )
         });
+        self.search = Some(search::SearchHandle { index, related });
         self
     }
 

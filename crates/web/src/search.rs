@@ -16,7 +16,8 @@ use axum::routing::get;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dateline_domain::search::MAX_SEARCH_LIMIT;
 use dateline_domain::{
-    ArticleId, SearchHit, SearchIndex, SearchQuery, SearchSort, SiteSettings, Slug, SnippetPart,
+    ArticleId, ArticleSummary, SearchHit, SearchIndex, SearchQuery, SearchSort, SiteSettings, Slug,
+    SnippetPart,
 };
 use dateline_services::related;
 use serde_json::{Value, json};
@@ -39,8 +40,8 @@ const RELATED_DEFAULT: usize = 5;
 #[derive(Clone)]
 pub struct SearchHandle {
     pub index: Arc<dyn SearchIndex>,
-    /// Whether article pages end with related articles.
-    pub related_block: bool,
+    /// The stored related lists, when article pages end with related articles.
+    pub related: Option<Arc<related::RelatedLists>>,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -504,14 +505,15 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
-/// The related articles shown at the end of an article page; empty when switched off, and when
-/// the index fails (the article itself still shows; the failure is logged).
-pub async fn related_block(state: &AppState, article: &dateline_domain::Article) -> Vec<SearchHit> {
-    let Some(search) = state.search.as_ref().filter(|s| s.related_block) else {
+/// The related articles shown at the end of an article page, from its stored list; empty when
+/// switched off, when no list has been computed yet, and when reading fails (the article itself
+/// still shows; the failure is logged).
+pub async fn related_block(state: &AppState, id: ArticleId) -> Vec<ArticleSummary> {
+    let Some(lists) = state.search.as_ref().and_then(|s| s.related.as_ref()) else {
         return Vec::new();
     };
-    match related::related_articles(search.index.as_ref(), article, RELATED_ON_PAGE).await {
-        Ok(hits) => hits,
+    match lists.for_page(id, RELATED_ON_PAGE).await {
+        Ok(related) => related,
         Err(e) => {
             tracing::error!(error = ?e, "related articles failed");
             Vec::new()

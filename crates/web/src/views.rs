@@ -169,25 +169,8 @@ impl ArticlePage {
     }
 
     /// Ends the page with these related articles.
-    pub fn with_related(
-        mut self,
-        related: &[dateline_domain::SearchHit],
-        site: &SiteSettings,
-    ) -> Self {
-        self.related = related
-            .iter()
-            .map(|hit| Teaser {
-                href: format!("/{}", hit.slug),
-                headline: hit.headline.clone(),
-                standfirst: String::new(),
-                section_name: hit.section_name.clone(),
-                section_href: format!("/section/{}", hit.section_slug),
-                lang: hit.language.to_string(),
-                dir: hit.language.direction().as_str(),
-                time: Some(Moment::new(hit.published_at, site)),
-                image: None,
-            })
-            .collect();
+    pub fn with_related(mut self, related: &[ArticleSummary], site: &SiteSettings) -> Self {
+        self.related = related.iter().map(|s| Teaser::new(s, site)).collect();
         self
     }
 }

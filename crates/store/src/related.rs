@@ -1,0 +1,106 @@
+//! Stored related-articles lists. Called from the [`Store`] implementation in `sql.rs`.
+//!
+//! [`Store`]: dateline_domain::Store
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use dateline_domain::{ArticleId, CacheKey, ContentChange, StoreError};
+
+use crate::rows::{db_error, get};
+use crate::sql::SqlStore;
+
+impl SqlStore {
+    pub(crate) async fn related_list_rows(
+        &self,
+        id: ArticleId,
+    ) -> Result<Option<Vec<ArticleId>>, StoreError> {
+        // Both reads in one statement, so a list replaced meanwhile is never seen half-written.
+        let rows = sqlx::query(
+            "SELECT k.related_id FROM related_lists l \
+             LEFT JOIN related_links k ON k.article_id = l.article_id \
+             WHERE l.article_id = $1 ORDER BY k.rank",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // The one row of an empty list has no link.
+            if let Some(related) = get::<Option<i64>>(row, "related_id")? {
+                ids.push(ArticleId(related));
+            }
+        }
+        Ok(Some(ids))
+    }
+
+    pub(crate) async fn put_related_list_rows(
+        &self,
+        id: ArticleId,
+        related: &[ArticleId],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM related_lists WHERE article_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("INSERT INTO related_lists (article_id, computed_at) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(at.timestamp_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let mut seen = BTreeSet::new();
+        let mut rank = 0i32;
+        for other in related {
+            // An article is not related to itself, and a list names each article once.
+            if *other == id || !seen.insert(*other) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO related_links (article_id, rank, related_id) \
+                 SELECT $1, $2, id FROM articles WHERE id = $3",
+            )
+            .bind(id.0)
+            .bind(rank)
+            .bind(other.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            rank += 1;
+        }
+        let change = ContentChange {
+            keys: BTreeSet::from([CacheKey::Related(id)]),
+        };
+        self.commit_change(tx, change).await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn lists_naming_rows(
+        &self,
+        id: ArticleId,
+    ) -> Result<Vec<ArticleId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT article_id FROM related_links WHERE related_id = $1 ORDER BY article_id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+}
