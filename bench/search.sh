@@ -5,7 +5,7 @@
 #   bench/search.sh [SIZES...]        e.g. bench/search.sh 10000 100000
 #
 # Corpora and indexes go to $BENCH_DIR (default /tmp/dateline-bench) and are reused by later runs
-# (the index is rebuilt only when the database has changed). ROUNDS (default 20) sets how many
+# (the index is rebuilt only when the database has changed or its schema is older). ROUNDS (default 20) sets how many
 # times the mix runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +23,6 @@ for n in "${SIZES[@]}"; do
     ./target/release/dateline generate --articles "$n" --database "sqlite:$db" --data-dir "$BENCH_DIR"
   fi
   echo "== $n articles"
-  ./target/release/examples/search_bench "sqlite:$db" "$BENCH_DIR/index-$n" "$ROUNDS"
+  # The index directory `dateline serve --data-dir corpus-N.data` uses (bench/run.sh shares it).
+  ./target/release/examples/search_bench "sqlite:$db" "$BENCH_DIR/corpus-$n.data/search-index" "$ROUNDS"
 done

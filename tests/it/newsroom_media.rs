@@ -206,6 +206,40 @@ async fn featured_image_shows_on_the_article_and_in_lists(app: TestApp) {
         texts(&page, ".featured figcaption"),
         ["Saddar after the first rain APP"]
     );
+    // Shared on social media and read by search engines with the same picture, at its largest.
+    let base = app.store.site_settings().await.unwrap().unwrap().base_url;
+    let content =
+        |attr: &str, key: &str| attrs(&page, &format!("meta[{attr}=\"{key}\"]"), "content");
+    let og_image = content("property", "og:image").remove(0);
+    assert!(
+        og_image.starts_with(&format!("{base}/media/")) && og_image.ends_with("/1200.jpg"),
+        "{og_image}"
+    );
+    assert_eq!(content("property", "og:image:width"), ["1200"]);
+    assert_eq!(content("property", "og:image:height"), ["800"]);
+    assert_eq!(
+        content("property", "og:image:alt"),
+        ["Flooded street in Karachi"]
+    );
+    assert_eq!(content("name", "twitter:image"), [og_image.clone()]);
+    let ld = scraper::Selector::parse("script[type=\"application/ld+json\"]").unwrap();
+    let news: serde_json::Value = page
+        .select(&ld)
+        .map(|s| serde_json::from_str::<serde_json::Value>(&s.text().collect::<String>()).unwrap())
+        .find(|v| v["@type"] == "NewsArticle")
+        .expect("NewsArticle JSON-LD");
+    let image = &news["image"][0];
+    assert_eq!(image["url"], og_image.as_str());
+    assert_eq!(
+        (image["width"].as_u64(), image["height"].as_u64()),
+        (Some(1200), Some(800))
+    );
+    assert_eq!(image["caption"], "Saddar after the first rain");
+    assert_eq!(image["creditText"], "APP");
+    let path = og_image.strip_prefix(&base).unwrap();
+    let served = app.get(path).await;
+    assert_eq!(served.status(), StatusCode::OK, "{path}");
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
     let (_, home) = app.page("/").await;
     assert_eq!(attrs(&home, ".teaser-image img", "srcset").len(), 1);
     let (_, section) = app

@@ -104,6 +104,17 @@ async fn phrase_matches_only_words_side_by_side(app: TestApp) {
     let mut three = names(&stories, &search(&app, "\"Pakistan Stream gas\"").await);
     three.sort();
     assert_eq!(three, ["diplomacy-2", "diplomacy-3"]);
+    let mut four = names(
+        &stories,
+        &search(&app, "\"Pakistan Stream gas pipeline\"").await,
+    );
+    four.sort();
+    assert_eq!(four, ["diplomacy-2", "diplomacy-3"]);
+    assert!(
+        search(&app, "\"pakistan stream pipeline gas\"")
+            .await
+            .is_empty()
+    );
     assert!(
         search(&app, "\"stream pakistan gas\"").await.is_empty(),
         "the same words in another order are not the phrase"

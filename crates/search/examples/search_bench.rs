@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use dateline_domain::{SearchIndex, SearchQuery, SearchSort, Slug};
+use dateline_domain::{ArticleId, SearchIndex, SearchQuery, SearchSort, Slug, Store};
 use dateline_search::{IndexLocation, SearchEngine};
 use dateline_store::{DatabaseUrl, SqlStore};
 
@@ -204,6 +204,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(percentile(&all, 0.5)),
         ms(percentile(&all, 0.95))
     );
+    // Related lists: what computing one costs (at publication, or after a first read), for 100
+    // articles spread over the archive.
+    let last = store.max_article_id().await?.map_or(0, |id| id.0);
+    let mut related = Vec::new();
+    for k in 0..100 {
+        let id = ArticleId(1 + k * last / 100);
+        let Some(article) = store.article_by_id(id).await? else {
+            continue;
+        };
+        let start = Instant::now();
+        let hits = engine.related(&article, 6).await?;
+        related.push(start.elapsed());
+        std::hint::black_box(hits);
+    }
+    related.sort();
+    if !related.is_empty() {
+        println!(
+            "{:<14} {:>8} {:>9.2} {:>9.2}",
+            "related list",
+            related.len(),
+            ms(percentile(&related, 0.5)),
+            ms(percentile(&related, 0.95))
+        );
+    }
     store.close().await;
     Ok(())
 }

@@ -29,10 +29,10 @@ use tantivy::{
 };
 use tokio::sync::{Notify, watch};
 
-use crate::text::{self, ANALYZER, Clause, Matcher, PAIR_ANALYZER, ParsedQuery};
+use crate::text::{self, ANALYZER, Clause, Matcher, ParsedQuery, SHINGLE_ANALYZER};
 
 /// Written into every commit with the fingerprint; a different value means "rebuild".
-const SCHEMA_VERSION: &str = "dateline-search-2";
+const SCHEMA_VERSION: &str = "dateline-search-3";
 /// Articles read from the store per query while rebuilding.
 const REBUILD_BATCH: u32 = 2_000;
 /// Indexing memory shared by the writer's threads.
@@ -62,10 +62,10 @@ struct Fields {
     headline: Field,
     standfirst: Field,
     body: Field,
-    /// Neighbouring word pairs of each text field, for phrases.
-    headline_pairs: Field,
-    standfirst_pairs: Field,
-    body_pairs: Field,
+    /// Runs of two and three neighbouring words of each text field, for phrases.
+    headline_shingles: Field,
+    standfirst_shingles: Field,
+    body_shingles: Field,
     section: Field,
     section_name: Field,
     tags: Field,
@@ -84,9 +84,9 @@ impl Fields {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             )
             .set_stored();
-        let pairs = TextOptions::default().set_indexing_options(
+        let shingles = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(PAIR_ANALYZER)
+                .set_tokenizer(SHINGLE_ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         let fields = Fields {
@@ -95,9 +95,9 @@ impl Fields {
             headline: b.add_text_field("headline", text.clone()),
             standfirst: b.add_text_field("standfirst", text.clone()),
             body: b.add_text_field("body", text),
-            headline_pairs: b.add_text_field("headline_pairs", pairs.clone()),
-            standfirst_pairs: b.add_text_field("standfirst_pairs", pairs.clone()),
-            body_pairs: b.add_text_field("body_pairs", pairs),
+            headline_shingles: b.add_text_field("headline_shingles", shingles.clone()),
+            standfirst_shingles: b.add_text_field("standfirst_shingles", shingles.clone()),
+            body_shingles: b.add_text_field("body_shingles", shingles),
             section: b.add_text_field("section", STRING | STORED),
             section_name: b.add_text_field("section_name", STORED),
             tags: b.add_text_field("tags", STRING),
@@ -113,17 +113,17 @@ impl Fields {
         [
             TextField {
                 words: self.headline,
-                pairs: self.headline_pairs,
+                shingles: self.headline_shingles,
                 boost: HEADLINE_BOOST,
             },
             TextField {
                 words: self.standfirst,
-                pairs: self.standfirst_pairs,
+                shingles: self.standfirst_shingles,
                 boost: STANDFIRST_BOOST,
             },
             TextField {
                 words: self.body,
-                pairs: self.body_pairs,
+                shingles: self.body_shingles,
                 boost: 1.0,
             },
         ]
@@ -138,17 +138,21 @@ impl Fields {
         doc.add_u64(self.id, article.id.0 as u64);
         doc.add_text(self.slug, article.slug.as_str());
         let body = text::plain_text(&article.body_html);
-        for (words, pairs, value) in [
+        for (words, shingles, value) in [
             (
                 self.headline,
-                self.headline_pairs,
+                self.headline_shingles,
                 article.headline.as_str(),
             ),
-            (self.standfirst, self.standfirst_pairs, &article.standfirst),
-            (self.body, self.body_pairs, &body),
+            (
+                self.standfirst,
+                self.standfirst_shingles,
+                &article.standfirst,
+            ),
+            (self.body, self.body_shingles, &body),
         ] {
             doc.add_text(words, value);
-            doc.add_text(pairs, value);
+            doc.add_text(shingles, value);
         }
         doc.add_text(self.section, article.section.slug.as_str());
         doc.add_text(self.section_name, &article.section.name);
@@ -170,11 +174,11 @@ impl Fields {
     }
 }
 
-/// One text field as a query sees it: its words, its word pairs and its weight.
+/// One text field as a query sees it: its words, its word runs and its weight.
 #[derive(Clone, Copy)]
 struct TextField {
     words: Field,
-    pairs: Field,
+    shingles: Field,
     boost: f32,
 }
 
@@ -269,7 +273,7 @@ impl SearchEngine {
         index.tokenizers().register(ANALYZER, text::analyzer());
         index
             .tokenizers()
-            .register(PAIR_ANALYZER, text::pair_analyzer());
+            .register(SHINGLE_ANALYZER, text::shingle_analyzer());
         let mut index = index;
         index
             .set_default_multithread_executor()
@@ -523,19 +527,22 @@ impl Inner {
         };
         Ok(match clause {
             Clause::Word(word) => Box::new(term(field.words, word)),
-            // Through the pair field: two words are one pair, more are a phrase of pairs (each
-            // pair at the position of its first word, so they too follow each other).
-            Clause::Phrase(words) => match words.as_slice() {
-                [] => Box::new(EmptyQuery),
-                [word] => Box::new(term(field.words, word)),
-                [first, second] => Box::new(term(field.pairs, &text::pair(first, second))),
-                _ => Box::new(PhraseQuery::new(
-                    words
-                        .windows(2)
-                        .map(|w| Term::from_field_text(field.pairs, &text::pair(&w[0], &w[1])))
-                        .collect(),
-                )),
-            },
+            // Through the shingle field: two or three words are one term; more are a phrase of
+            // triples (each at the position of its first word, so they too follow each other).
+            Clause::Phrase(words) => {
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                match words.len() {
+                    0 => Box::new(EmptyQuery),
+                    1 => Box::new(term(field.words, words[0])),
+                    2 | 3 => Box::new(term(field.shingles, &text::shingle(&words))),
+                    _ => Box::new(PhraseQuery::new(
+                        words
+                            .windows(3)
+                            .map(|w| Term::from_field_text(field.shingles, &text::shingle(w)))
+                            .collect(),
+                    )),
+                }
+            }
             Clause::Prefix(prefix) => {
                 let escaped: String = prefix
                     .chars()

@@ -13,8 +13,8 @@ use tantivy::tokenizer::{
 
 /// The name the analyzer is registered under in the index.
 pub const ANALYZER: &str = "dateline";
-/// The name of the word-pair analyzer (see [`PairTokenizer`]).
-pub const PAIR_ANALYZER: &str = "dateline-pairs";
+/// The name of the word-run analyzer (see [`ShingleTokenizer`]).
+pub const SHINGLE_ANALYZER: &str = "dateline-shingles";
 
 /// The analyzer for every text field and every query.
 pub fn analyzer() -> TextAnalyzer {
@@ -24,15 +24,15 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// The analyzer of the word-pair fields: each token is two neighbouring words.
-pub fn pair_analyzer() -> TextAnalyzer {
-    TextAnalyzer::from(PairTokenizer::default())
+/// The analyzer of the shingle fields: each token is two or three neighbouring words.
+pub fn shingle_analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(ShingleTokenizer::default())
 }
 
-/// The term a pair field holds for `first` followed by `second` (both normalised words). Words
-/// never contain a space, so the pair is unambiguous.
-pub fn pair(first: &str, second: &str) -> String {
-    format!("{first} {second}")
+/// The term a shingle field holds for these neighbouring (normalised) words. Words never
+/// contain a space, so the run is unambiguous.
+pub fn shingle(words: &[&str]) -> String {
+    words.join(" ")
 }
 
 /// The normalised tokens of `text`, with their byte offsets in `text`.
@@ -151,52 +151,71 @@ impl TokenStream for WordStream<'_> {
     }
 }
 
-/// Emits every two neighbouring words of the [`analyzer`]'s output as one token, at the position
-/// of the first. A phrase of two words is then one term lookup instead of a walk through the
-/// positions of two common words, and a longer phrase is a phrase of pairs, whose postings are far
-/// shorter than those of its words.
+/// Emits every run of two and of three neighbouring words of the [`analyzer`]'s output as one
+/// token, at the position of the run's first word. A phrase of two or three words is then one
+/// term lookup instead of a walk through the positions of common words, and a longer phrase is a
+/// phrase of triples, whose postings are far shorter than those of its words.
 #[derive(Clone)]
-pub struct PairTokenizer {
+pub struct ShingleTokenizer {
     words: TextAnalyzer,
     tokens: Vec<Token>,
 }
 
-impl Default for PairTokenizer {
+impl Default for ShingleTokenizer {
     fn default() -> Self {
-        PairTokenizer {
+        ShingleTokenizer {
             words: analyzer(),
             tokens: Vec::new(),
         }
     }
 }
 
-impl Tokenizer for PairTokenizer {
+impl Tokenizer for ShingleTokenizer {
     type TokenStream<'a> = WordStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         self.tokens.clear();
         let mut stream = self.words.token_stream(text);
-        let mut previous: Option<Token> = None;
+        // The two words before this one, while they are its direct neighbours.
+        let mut before: Vec<Token> = Vec::with_capacity(3);
         while stream.advance() {
             let token = stream.token();
-            if let Some(first) = previous.take()
-                // A word dropped between the two (too long to index) breaks the pair.
-                && first.position + 1 == token.position
+            // A word dropped in between (too long to index) breaks the run.
+            if before
+                .last()
+                .is_some_and(|last| last.position + 1 != token.position)
             {
-                self.tokens.push(Token {
-                    offset_from: first.offset_from,
-                    offset_to: token.offset_to,
-                    position: first.position,
-                    text: pair(&first.text, &token.text),
-                    position_length: 1,
-                });
+                before.clear();
             }
-            previous = Some(token.clone());
+            before.push(token.clone());
+            if before.len() > 3 {
+                before.remove(0);
+            }
+            let n = before.len();
+            if n >= 2 {
+                self.tokens.push(run_token(&before[n - 2..]));
+            }
+            if n == 3 {
+                self.tokens.push(run_token(&before[..]));
+            }
         }
+        // Tokens must come in position order; each run sits at its first word.
+        self.tokens.sort_by_key(|t| t.position);
         WordStream {
             tokens: &mut self.tokens,
             next: 0,
         }
+    }
+}
+
+fn run_token(run: &[Token]) -> Token {
+    let words: Vec<&str> = run.iter().map(|t| t.text.as_str()).collect();
+    Token {
+        offset_from: run[0].offset_from,
+        offset_to: run[run.len() - 1].offset_to,
+        position: run[0].position,
+        text: shingle(&words),
+        position_length: 1,
     }
 }
 
@@ -502,30 +521,47 @@ mod tests {
     }
 
     #[test]
-    fn pairs_are_neighbouring_words_at_the_first_word_s_position() {
-        let pairs = |text: &str| {
-            let mut analyzer = pair_analyzer();
+    fn shingles_are_runs_of_two_and_three_words_at_the_first_word_s_position() {
+        let shingles = |text: &str| {
+            let mut analyzer = shingle_analyzer();
             let mut stream = analyzer.token_stream(text);
-            let mut pairs = Vec::new();
+            let mut out = Vec::new();
             while stream.advance() {
                 let t = stream.token();
-                pairs.push((t.text.clone(), t.position));
+                out.push((t.text.clone(), t.position));
             }
-            pairs
+            out
         };
-        assert_eq!(
-            pairs("Power tariff, increase."),
-            [
-                ("power tariff".to_owned(), 0),
-                ("tariff increase".to_owned(), 1)
-            ]
+        let found = shingles("Power tariff, increase. Now");
+        let expected = [
+            ("power tariff", 0),
+            ("power tariff increase", 0),
+            ("tariff increase", 1),
+            ("tariff increase now", 1),
+            ("increase now", 2),
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:?}");
+        for (text, position) in expected {
+            assert!(
+                found.contains(&(text.to_owned(), position)),
+                "{text} at {position} in {found:?}"
+            );
+        }
+        assert!(
+            found.windows(2).all(|w| w[0].1 <= w[1].1),
+            "in position order: {found:?}"
         );
         let long = "x".repeat(80);
-        assert!(
-            pairs(&format!("state {long} bank")).is_empty(),
-            "a dropped word between two must not pair them"
+        assert_eq!(
+            shingles(&format!("state {long} bank of pakistan")),
+            [
+                ("bank of".to_owned(), 2),
+                ("bank of pakistan".to_owned(), 2),
+                ("of pakistan".to_owned(), 3)
+            ],
+            "a dropped word breaks the run"
         );
-        assert!(pairs("one").is_empty());
+        assert!(shingles("one").is_empty());
     }
 
     #[test]

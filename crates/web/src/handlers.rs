@@ -81,7 +81,8 @@ pub async fn show_article(
         .featured_images(&[article.article.id])
         .await?
         .into_iter()
-        .next();
+        .next()
+        .map(|(_, image)| image);
     let layout = Layout::build(
         &state,
         &article.article.headline,
@@ -90,7 +91,12 @@ pub async fn show_article(
     .await?
     .with_description(&article.article.standfirst)
     .with_canonical(&site.base_url, &format!("/{slug}"))
-    .with_head(metadata::article_head(&article, &corrections, &site));
+    .with_head(metadata::article_head(
+        &article,
+        &corrections,
+        featured.as_ref(),
+        &site,
+    ));
     let mut keys: BTreeSet<CacheKey> = article
         .references
         .iter()
@@ -104,7 +110,7 @@ pub async fn show_article(
     keys.extend(related.iter().map(|s| CacheKey::Article(s.id)));
     let mut page = ArticlePage::new(layout, article, &site).with_related(&related, &site);
     page.corrections = crate::views::Note::list(&corrections, &site);
-    page.featured = featured.map(|(_, image)| crate::views::Picture::new(&image, 960));
+    page.featured = featured.map(|image| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))
 }
 

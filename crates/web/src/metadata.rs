@@ -6,10 +6,10 @@
 //! the Content-Security-Policy's `script-src` does not apply; what matters is that no value can end
 //! the block early, which [`json_for_html`] ensures by escaping `<`, `>` and `&`.
 
-use dateline_domain::SiteSettings;
-use dateline_services::dates;
+use dateline_domain::{Image, SiteSettings};
 use dateline_services::reading::PublishedArticle;
 use dateline_services::syndication::{FeedFormat, FeedScope, article_url, encode_path_segment};
+use dateline_services::{dates, media};
 use serde_json::{Value, json};
 
 use crate::syndication::{DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_SIZE, LOGO_PATH, LOGO_SIZE};
@@ -107,18 +107,68 @@ fn website(site: &SiteSettings) -> Value {
     })
 }
 
+/// The picture an article is shared with: its featured image at its largest rendition, or the
+/// site's default image.
+struct ShareImage {
+    url: String,
+    width: u32,
+    height: u32,
+    alt: String,
+    /// Caption and credit, for the JSON-LD `ImageObject` (the default image has none).
+    caption: Option<(String, String)>,
+}
+
+impl ShareImage {
+    fn new(featured: Option<&Image>, base: &str, site: &SiteSettings) -> Self {
+        let Some(image) = featured else {
+            return ShareImage {
+                url: format!("{base}{DEFAULT_IMAGE_PATH}"),
+                width: DEFAULT_IMAGE_SIZE.0,
+                height: DEFAULT_IMAGE_SIZE.1,
+                alt: site.name.clone(),
+                caption: None,
+            };
+        };
+        let width = image.renditions.last().copied().unwrap_or(image.width);
+        let height =
+            (u64::from(image.height) * u64::from(width) / u64::from(image.width.max(1))) as u32;
+        ShareImage {
+            url: format!("{base}/media/{}", media::rendition_path(image, width)),
+            width,
+            height,
+            alt: image.alt.clone(),
+            caption: Some((image.caption.clone(), image.credit.clone())),
+        }
+    }
+
+    fn json(&self) -> Value {
+        let mut object = json!({
+            "@type": "ImageObject",
+            "url": self.url,
+            "width": self.width,
+            "height": self.height,
+        });
+        if let Some((caption, credit)) = &self.caption {
+            object["caption"] = json!(caption);
+            object["creditText"] = json!(credit);
+        }
+        object
+    }
+}
+
 /// Open Graph, Twitter card and `NewsArticle` JSON-LD for an article page.
 /// `corrections`: the article's correction and update notes; corrections become schema.org
-/// `correction` entries.
+/// `correction` entries. `featured`: the article's featured image, shown when the page is shared.
 pub fn article_head(
     shown: &PublishedArticle,
     corrections: &[dateline_domain::Correction],
+    featured: Option<&Image>,
     site: &SiteSettings,
 ) -> Head {
     let a = &shown.article;
     let base = base(site);
     let url = article_url(base, &a.slug);
-    let image = format!("{base}{DEFAULT_IMAGE_PATH}");
+    let image = ShareImage::new(featured, base, site);
     let zone = site.time_zone;
     let published = a.published_at.map(|t| dates::rfc3339(t, zone));
     let modified = dates::rfc3339(
@@ -132,10 +182,10 @@ pub fn article_head(
         meta("og:title", a.headline.clone()),
         meta("og:description", a.standfirst.clone()),
         meta("og:url", url.clone()),
-        meta("og:image", image.clone()),
-        meta("og:image:width", DEFAULT_IMAGE_SIZE.0.to_string()),
-        meta("og:image:height", DEFAULT_IMAGE_SIZE.1.to_string()),
-        meta("og:image:alt", site.name.clone()),
+        meta("og:image", image.url.clone()),
+        meta("og:image:width", image.width.to_string()),
+        meta("og:image:height", image.height.to_string()),
+        meta("og:image:alt", image.alt.clone()),
     ];
     if let Some(published) = &published {
         properties.push(meta("article:published_time", published.clone()));
@@ -149,8 +199,8 @@ pub fn article_head(
         meta("twitter:card", "summary_large_image"),
         meta("twitter:title", a.headline.clone()),
         meta("twitter:description", a.standfirst.clone()),
-        meta("twitter:image", image.clone()),
-        meta("twitter:image:alt", site.name.clone()),
+        meta("twitter:image", image.url.clone()),
+        meta("twitter:image:alt", image.alt.clone()),
     ];
 
     let authors: Vec<Value> = if a.authors.is_empty() {
@@ -177,12 +227,7 @@ pub fn article_head(
         "dateModified": modified,
         "author": authors,
         "publisher": publisher(site),
-        "image": [{
-            "@type": "ImageObject",
-            "url": image,
-            "width": DEFAULT_IMAGE_SIZE.0,
-            "height": DEFAULT_IMAGE_SIZE.1,
-        }],
+        "image": [image.json()],
         "articleSection": a.section.name,
         "keywords": a.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         "inLanguage": a.language.as_str(),
