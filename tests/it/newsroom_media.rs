@@ -221,7 +221,10 @@ async fn featured_image_shows_on_the_article_and_in_lists(app: TestApp) {
         content("property", "og:image:alt"),
         ["Flooded street in Karachi"]
     );
-    assert_eq!(content("name", "twitter:image"), [og_image.clone()]);
+    assert_eq!(
+        content("name", "twitter:image"),
+        std::slice::from_ref(&og_image)
+    );
     let ld = scraper::Selector::parse("script[type=\"application/ld+json\"]").unwrap();
     let news: serde_json::Value = page
         .select(&ld)

@@ -276,6 +276,14 @@ pub trait Store: Send + Sync + 'static {
     /// list may name articles that have since been unpublished.
     async fn related_list(&self, id: ArticleId) -> Result<Option<Vec<ArticleId>>, StoreError>;
 
+    /// The published articles of the stored related list of `id`, in its order, at most `limit`
+    /// (what a page shows, in one query); `None` when no list has been computed.
+    async fn related_summaries(
+        &self,
+        id: ArticleId,
+        limit: u32,
+    ) -> Result<Option<Vec<ArticleSummary>>, StoreError>;
+
     /// Replaces the related list of `id` (computed at `at`) and announces
     /// [`CacheKey::Related`]`(id)`. `false` when there is no article `id`.
     ///

@@ -7,7 +7,7 @@
 //! archive, a database older than the lists) shows none on its first render and gets one in the
 //! background; the store's change notice then drops the cached page.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use dateline_domain::{
@@ -152,23 +152,14 @@ impl RelatedLists {
         id: ArticleId,
         limit: usize,
     ) -> Result<Vec<ArticleSummary>, ServiceError> {
-        let Some(ids) = self.store.related_list(id).await? else {
-            self.enqueue([(id, Reason::FirstRead)]);
-            return Ok(Vec::new());
-        };
-        let mut found: HashMap<ArticleId, ArticleSummary> = self
-            .store
-            .summaries(&ids)
-            .await?
-            .into_iter()
-            .filter(|s| s.status == ArticleStatus::Published)
-            .map(|s| (s.id, s))
-            .collect();
-        Ok(ids
-            .iter()
-            .filter_map(|id| found.remove(id))
-            .take(limit)
-            .collect())
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        match self.store.related_summaries(id, limit).await? {
+            Some(shown) => Ok(shown),
+            None => {
+                self.enqueue([(id, Reason::FirstRead)]);
+                Ok(Vec::new())
+            }
+        }
     }
 
     /// Waits until every list queued so far has been computed (or has failed).

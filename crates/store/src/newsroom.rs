@@ -98,7 +98,7 @@ impl SqlStore {
         password_hash: &str,
         keep_session: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id.0)
@@ -181,7 +181,7 @@ impl SqlStore {
         scopes: &[String],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         for scope in scopes {
             sqlx::query("INSERT INTO sign_in_failures (scope, at) VALUES ($1, $2)")
                 .bind(scope.as_str())
@@ -411,7 +411,7 @@ impl SqlStore {
         by: UserId,
         audit: &AuditEntry,
     ) -> Result<ArticleId, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let id = insert_one(&mut tx, article).await?;
         sqlx::query("UPDATE articles SET revision = 1, created_by = $1 WHERE id = $2")
             .bind(by.0)
@@ -471,7 +471,7 @@ impl SqlStore {
         content: Option<&Content>,
         audit: &AuditEntry,
     ) -> Result<SaveOutcome, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         // Take the article's row lock first, so concurrent saves of one article queue up.
         let locked = sqlx::query("UPDATE articles SET revision = revision WHERE id = $1")
             .bind(id.0)
@@ -564,7 +564,7 @@ impl SqlStore {
         t: &Transition<'_>,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let mut change = ContentChange::default();
         listing_keys(&mut tx, id, &mut change.keys).await?;
         let from: Vec<String> = (0..t.from.len()).map(|i| format!("${}", i + 7)).collect();
@@ -747,7 +747,7 @@ impl SqlStore {
         by: UserId,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
             .bind(c.created_at.timestamp_millis())
             .bind(c.article.0)
@@ -946,7 +946,7 @@ impl SqlStore {
         image: Option<ImageId>,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let mut keys = BTreeSet::new();
         listing_keys(&mut tx, article, &mut keys).await?;
         let done =
@@ -1008,7 +1008,7 @@ impl SqlStore {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         let table = if tag { "tags" } else { "sections" };
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(AssertSqlSafe(format!(
             "UPDATE {table} SET name = $1 WHERE id = $2"
         )))

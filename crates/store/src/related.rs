@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleId, CacheKey, ContentChange, StoreError};
+use dateline_domain::{ArticleId, ArticleSummary, CacheKey, ContentChange, StoreError};
+use sqlx::AssertSqlSafe;
 
-use crate::rows::{db_error, get};
-use crate::sql::SqlStore;
+use crate::rows::{self, db_error, get};
+use crate::sql::{SUMMARY_COLUMNS, SqlStore};
 
 impl SqlStore {
     pub(crate) async fn related_list_rows(
@@ -38,13 +39,44 @@ impl SqlStore {
         Ok(Some(ids))
     }
 
+    pub(crate) async fn related_summary_rows(
+        &self,
+        id: ArticleId,
+        limit: u32,
+    ) -> Result<Option<Vec<ArticleSummary>>, StoreError> {
+        let shown: Vec<ArticleSummary> = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM related_links k \
+             JOIN articles a ON a.id = k.related_id JOIN sections s ON s.id = a.section_id \
+             WHERE k.article_id = $1 AND a.status = 'published' ORDER BY k.rank LIMIT $2"
+        )))
+        .bind(id.0)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(rows::summary)
+        .collect::<Result<_, _>>()?;
+        if !shown.is_empty() {
+            return Ok(Some(shown));
+        }
+        // Nothing to show: an empty (or taken-down) list, or none computed yet.
+        let computed: Option<i64> =
+            sqlx::query_scalar("SELECT article_id FROM related_lists WHERE article_id = $1")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db_error)?;
+        Ok(computed.map(|_| shown))
+    }
+
     pub(crate) async fn put_related_list_rows(
         &self,
         id: ArticleId,
         related: &[ArticleId],
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&mut *tx)
@@ -53,14 +85,19 @@ impl SqlStore {
         if exists.is_none() {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM related_lists WHERE article_id = $1")
+        // The list's row first: a concurrent writer of the same list (another node) waits on
+        // it, then replaces the links this one wrote.
+        sqlx::query(
+            "INSERT INTO related_lists (article_id, computed_at) VALUES ($1, $2) \
+             ON CONFLICT (article_id) DO UPDATE SET computed_at = excluded.computed_at",
+        )
+        .bind(id.0)
+        .bind(at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query("DELETE FROM related_links WHERE article_id = $1")
             .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("INSERT INTO related_lists (article_id, computed_at) VALUES ($1, $2)")
-            .bind(id.0)
-            .bind(at.timestamp_millis())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;

@@ -87,6 +87,17 @@ impl SqlStore {
         }
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot take the lock later if
+    /// another writer committed meanwhile, and fails at once instead of waiting its turn.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        self.pool.begin_with(begin).await.map_err(db_error)
+    }
+
     /// Commits `tx` with `change`: on PostgreSQL the notification to other nodes is part of the
     /// transaction (delivered on commit); observers in this process hear of it after the commit.
     pub(crate) async fn commit_change(
@@ -417,7 +428,7 @@ impl Store for SqlStore {
     }
 
     async fn put_site_settings(&self, s: &SiteSettings) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
              attribution_template_agency_only) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
@@ -485,7 +496,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_article(&self, article: &NewArticle) -> Result<ArticleId, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let id = insert_one(&mut tx, article).await?;
         let mut change = ContentChange::default();
         new_article_keys(id, article, &mut change.keys);
@@ -494,7 +505,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_articles(&self, articles: &[NewArticle]) -> Result<Vec<ArticleId>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let ids = insert_many(&mut tx, articles).await?;
         let mut change = ContentChange::default();
         for (id, article) in ids.iter().zip(articles) {
@@ -511,7 +522,7 @@ impl Store for SqlStore {
         published_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE articles SET status = $1, published_at = COALESCE($2, published_at), updated_at = $3 WHERE id = $4",
         )
@@ -1000,6 +1011,14 @@ impl Store for SqlStore {
 
     async fn related_list(&self, id: ArticleId) -> Result<Option<Vec<ArticleId>>, StoreError> {
         self.related_list_rows(id).await
+    }
+
+    async fn related_summaries(
+        &self,
+        id: ArticleId,
+        limit: u32,
+    ) -> Result<Option<Vec<ArticleSummary>>, StoreError> {
+        self.related_summary_rows(id, limit).await
     }
 
     async fn put_related_list(

@@ -71,6 +71,7 @@ conformance!(
     featured_images_are_announced_and_listed,
     renaming_a_label_announces_everything,
     related_lists_round_trip_and_are_announced,
+    concurrent_writers_wait_their_turn,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -1300,6 +1301,35 @@ async fn related_lists_round_trip_and_are_announced(store: &SqlStore) {
     assert!(store.put_related_list(a, &[d], at(12)).await.unwrap());
     assert_eq!(store.related_list(a).await.unwrap(), Some(vec![d]));
     assert_eq!(store.lists_naming(d).await.unwrap(), [a, b]);
+    // What a page shows: published articles only, in the list's order, at most `limit`.
+    let shown = |list: Option<Vec<dateline_domain::ArticleSummary>>| {
+        list.map(|l| l.into_iter().map(|s| s.id).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        shown(store.related_summaries(b, 10).await.unwrap()),
+        Some(vec![c, d])
+    );
+    assert_eq!(
+        shown(store.related_summaries(b, 1).await.unwrap()),
+        Some(vec![c])
+    );
+    store
+        .set_article_status(c, ArticleStatus::Unpublished, None, at(12))
+        .await
+        .unwrap();
+    assert_eq!(
+        shown(store.related_summaries(b, 10).await.unwrap()),
+        Some(vec![d])
+    );
+    assert_eq!(
+        shown(store.related_summaries(d, 10).await.unwrap()),
+        Some(vec![])
+    );
+    assert_eq!(
+        shown(store.related_summaries(c, 10).await.unwrap()),
+        None,
+        "never computed"
+    );
     assert_eq!(store.lists_naming(c).await.unwrap(), [b]);
     assert!(store.lists_naming(a).await.unwrap().is_empty());
     heard.take();
@@ -1312,4 +1342,47 @@ async fn related_lists_round_trip_and_are_announced(store: &SqlStore) {
     );
     assert!(heard.take().is_empty());
     assert_eq!(store.related_list(ArticleId(9999)).await.unwrap(), None);
+}
+
+async fn concurrent_writers_wait_their_turn(store: &SqlStore) {
+    // Writers that read before they write (status changes, related lists) all succeed when
+    // they overlap; none fails because another committed first.
+    let world = section(store, "World").await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(
+            store
+                .insert_article(&article(&format!("busy-{n}"), world, n))
+                .await
+                .unwrap(),
+        );
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for round in 0..5 {
+        for (i, id) in ids.iter().copied().enumerate() {
+            let store = store.clone();
+            let others: Vec<_> = ids.iter().copied().filter(|o| *o != id).collect();
+            tasks.spawn(async move {
+                let status = if round % 2 == 0 {
+                    ArticleStatus::Draft
+                } else {
+                    ArticleStatus::Published
+                };
+                store
+                    .set_article_status(id, status, None, at(100 + round))
+                    .await
+                    .map(|_| ())?;
+                store
+                    .put_related_list(id, &others[i % 3..], at(100 + round))
+                    .await
+                    .map(|_| ())
+            });
+        }
+    }
+    while let Some(outcome) = tasks.join_next().await {
+        outcome.unwrap().expect("every overlapping write succeeds");
+    }
+    for id in ids {
+        assert!(store.related_list(id).await.unwrap().is_some());
+    }
 }
