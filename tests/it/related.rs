@@ -17,6 +17,7 @@ on_both_backends!(
     a_new_story_is_offered_on_the_pages_of_its_neighbours,
     a_story_taken_down_leaves_every_related_block,
     an_article_without_a_list_gets_one_after_its_first_read,
+    the_block_leaves_out_what_the_body_already_links_to,
 );
 
 async fn top_three_related_come_from_the_same_topic(app: TestApp) {
@@ -248,9 +249,53 @@ async fn an_article_without_a_list_gets_one_after_its_first_read(app: TestApp) {
     let stored = app.store.related_list(seed.id).await.unwrap();
     let stored = stored.expect("computed after the first read");
     assert!(!stored.is_empty());
-    // The cached page without the block was dropped when the list was stored.
-    let links = related_links(&app, &path).await;
-    assert!(!links.is_empty());
-    let first = app.store.summaries(&stored[..1]).await.unwrap();
-    assert_eq!(links[0], format!("/{}", first[0].slug));
+    // The cached page without the block was dropped when the list was stored. The block leaves
+    // out what the body already links to in its Read More lines.
+    let (_, page) = app.page(&path).await;
+    let links = attrs(&page, "section.related li a", "href");
+    let read_more = attrs(&page, ".read-more a", "href");
+    let mut expected = Vec::new();
+    for id in &stored {
+        let summary = app.store.summaries(&[*id]).await.unwrap().remove(0);
+        let href = format!("/{}", summary.slug);
+        if !read_more.contains(&href) {
+            expected.push(href);
+        }
+    }
+    expected.truncate(4);
+    assert!(!expected.is_empty(), "{stored:?} {read_more:?}");
+    assert_eq!(links, expected);
+}
+
+async fn the_block_leaves_out_what_the_body_already_links_to(app: TestApp) {
+    let path = "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call";
+    app.page(path).await;
+    app.related_settled().await;
+    let (_, page) = app.page(path).await;
+    let read_more = attrs(&page, ".read-more a", "href");
+    assert_eq!(read_more.len(), 4);
+    let seed = app
+        .store
+        .article_by_slug(&dateline_domain::Slug::parse(&path[1..]).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = app.store.related_list(seed.id).await.unwrap().unwrap();
+    let mut stored_paths = Vec::new();
+    for id in &stored {
+        let summary = app.store.summaries(&[*id]).await.unwrap().remove(0);
+        stored_paths.push(format!("/{}", summary.slug));
+    }
+    assert!(
+        stored_paths.iter().any(|p| read_more.contains(p)),
+        "the seed's related stories include its Read More targets: {stored_paths:?}"
+    );
+    let related = attrs(&page, "section.related li a", "href");
+    assert!(!related.is_empty(), "{stored_paths:?}");
+    for link in &related {
+        assert!(
+            !read_more.contains(link),
+            "{link} is already a Read More link"
+        );
+    }
 }

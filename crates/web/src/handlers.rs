@@ -103,7 +103,8 @@ pub async fn show_article(
         .map(|id| CacheKey::Article(*id))
         .collect();
     keys.insert(CacheKey::Article(article.article.id));
-    let related = crate::search::related_block(&state, article.article.id).await;
+    let related =
+        crate::search::related_block(&state, article.article.id, &article.references).await;
     // The Related block shows the stored list's articles: the page changes when the list or any
     // of them does.
     keys.insert(CacheKey::Related(article.article.id));

@@ -505,15 +505,24 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
-/// The related articles shown at the end of an article page, from its stored list; empty when
-/// switched off, when no list has been computed yet, and when reading fails (the article itself
-/// still shows; the failure is logged).
-pub async fn related_block(state: &AppState, id: ArticleId) -> Vec<ArticleSummary> {
+/// The related articles shown at the end of an article page, from its stored list, leaving out
+/// those the body already links to (`linked`, its Read More targets); empty when switched off,
+/// when no list has been computed yet, and when reading fails (the article itself still shows;
+/// the failure is logged).
+pub async fn related_block(
+    state: &AppState,
+    id: ArticleId,
+    linked: &[ArticleId],
+) -> Vec<ArticleSummary> {
     let Some(lists) = state.search.as_ref().and_then(|s| s.related.as_ref()) else {
         return Vec::new();
     };
-    match lists.for_page(id, RELATED_ON_PAGE).await {
-        Ok(related) => related,
+    match lists.for_page(id, RELATED_ON_PAGE + linked.len()).await {
+        Ok(mut related) => {
+            related.retain(|s| !linked.contains(&s.id));
+            related.truncate(RELATED_ON_PAGE);
+            related
+        }
         Err(e) => {
             tracing::error!(error = ?e, "related articles failed");
             Vec::new()
