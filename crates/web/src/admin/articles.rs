@@ -810,38 +810,37 @@ fn done(id: i64, what: &str) -> Response {
     Redirect::to(&format!("/admin/articles/{id}?done={what}")).into_response()
 }
 
-pub async fn submit_article(
+/// The workflow buttons that need nothing but the article: `/admin/articles/{id}/submit`,
+/// `/publish` and `/unpublish` (any other last segment is not found).
+pub async fn move_article(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path((id, step)): Path<(i64, String)>,
     AdminForm(form): AdminForm<WorkflowForm>,
 ) -> Result<Response, AdminError> {
     signed.check_csrf(&form.csrf)?;
-    newsroom::submit(
+    let (store, user, article, now) = (
         state.store.as_ref(),
         &signed.user,
         ArticleId(id),
         state.clock.now(),
-    )
-    .await?;
-    Ok(done(id, "submitted"))
-}
-
-pub async fn publish_article(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<WorkflowForm>,
-) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
-    newsroom::publish(
-        state.store.as_ref(),
-        &signed.user,
-        ArticleId(id),
-        state.clock.now(),
-    )
-    .await?;
-    Ok(done(id, "published"))
+    );
+    let what = match step.as_str() {
+        "submit" => {
+            newsroom::submit(store, user, article, now).await?;
+            "submitted"
+        }
+        "publish" => {
+            newsroom::publish(store, user, article, now).await?;
+            "published"
+        }
+        "unpublish" => {
+            newsroom::unpublish(store, user, article, now).await?;
+            "unpublished"
+        }
+        _ => return Err(AdminError::NotFound),
+    };
+    Ok(done(id, what))
 }
 
 pub async fn schedule_article(
@@ -862,23 +861,6 @@ pub async fn schedule_article(
     )
     .await?;
     Ok(done(id, "scheduled"))
-}
-
-pub async fn unpublish_article(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<WorkflowForm>,
-) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
-    newsroom::unpublish(
-        state.store.as_ref(),
-        &signed.user,
-        ArticleId(id),
-        state.clock.now(),
-    )
-    .await?;
-    Ok(done(id, "unpublished"))
 }
 
 pub async fn correct_article(

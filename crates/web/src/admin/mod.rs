@@ -54,21 +54,11 @@ pub fn routes() -> Router<AppState> {
             "/admin/articles/{id}/autosave",
             post(articles::autosave_article),
         )
-        .route(
-            "/admin/articles/{id}/submit",
-            post(articles::submit_article),
-        )
-        .route(
-            "/admin/articles/{id}/publish",
-            post(articles::publish_article),
-        )
+        // Submit, publish and unpublish; the named routes beside it take precedence.
+        .route("/admin/articles/{id}/{step}", post(articles::move_article))
         .route(
             "/admin/articles/{id}/schedule",
             post(articles::schedule_article),
-        )
-        .route(
-            "/admin/articles/{id}/unpublish",
-            post(articles::unpublish_article),
         )
         .route(
             "/admin/articles/{id}/correct",
