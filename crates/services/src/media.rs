@@ -136,6 +136,16 @@ pub fn rendition_path(image: &Image, width: u32) -> String {
     format!("{}/{width}.{}", image.key, image.ext)
 }
 
+/// The URL path of one rendition, as the site serves it.
+pub fn rendition_url(image: &Image, width: u32) -> String {
+    format!("/media/{}", rendition_path(image, width))
+}
+
+/// The height of the rendition `width` pixels wide (the aspect ratio is kept).
+pub fn rendition_height(image: &Image, width: u32) -> u32 {
+    (u64::from(image.height) * u64::from(width) / u64::from(image.width.max(1))) as u32
+}
+
 /// Checks an upload, writes its renditions under `media_dir` and records it. On any problem
 /// nothing is left behind: no row and no files.
 pub async fn upload(

@@ -130,12 +130,10 @@ impl ShareImage {
             };
         };
         let width = image.renditions.last().copied().unwrap_or(image.width);
-        let height =
-            (u64::from(image.height) * u64::from(width) / u64::from(image.width.max(1))) as u32;
         ShareImage {
-            url: format!("{base}/media/{}", media::rendition_path(image, width)),
+            url: format!("{base}{}", media::rendition_url(image, width)),
             width,
-            height,
+            height: media::rendition_height(image, width),
             alt: image.alt.clone(),
             caption: Some((image.caption.clone(), image.credit.clone())),
         }

@@ -209,12 +209,7 @@ pub struct Picture {
 impl Picture {
     /// `preferred`: the width of the rendition used as `src` (the largest not above it).
     pub fn new(image: &dateline_domain::Image, preferred: u32) -> Self {
-        let url = |w: u32| {
-            format!(
-                "/media/{}",
-                dateline_services::media::rendition_path(image, w)
-            )
-        };
+        use dateline_services::media::{rendition_height, rendition_url};
         let src_width = image
             .renditions
             .iter()
@@ -223,18 +218,16 @@ impl Picture {
             .max()
             .or_else(|| image.renditions.first().copied())
             .unwrap_or(image.width);
-        let height =
-            (u64::from(image.height) * u64::from(src_width) / u64::from(image.width.max(1))) as u32;
         Self {
-            src: url(src_width),
+            src: rendition_url(image, src_width),
             srcset: image
                 .renditions
                 .iter()
-                .map(|w| format!("{} {w}w", url(*w)))
+                .map(|w| format!("{} {w}w", rendition_url(image, *w)))
                 .collect::<Vec<_>>()
                 .join(", "),
             width: src_width,
-            height,
+            height: rendition_height(image, src_width),
             alt: image.alt.clone(),
             caption: image.caption.clone(),
             credit: image.credit.clone(),
