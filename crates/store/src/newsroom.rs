@@ -81,15 +81,14 @@ impl SqlStore {
     }
 
     pub(crate) async fn user_rows(&self) -> Result<Vec<User>, StoreError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
-        )))
-        .fetch_all(self.pool())
+        rows::all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
+            ))),
+            self.pool(),
+            user,
+        )
         .await
-        .map_err(db_error)?
-        .iter()
-        .map(user)
-        .collect()
     }
 
     pub(crate) async fn set_password_hash_row(
@@ -707,38 +706,31 @@ impl SqlStore {
         text: &str,
         limit: u32,
     ) -> Result<Vec<ArticleSummary>, StoreError> {
-        sqlx::query(AssertSqlSafe(format!(
+        let query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
              WHERE LOWER(a.headline) LIKE $1 ESCAPE '\\' ORDER BY a.updated_at DESC, a.id DESC LIMIT $2"
         )))
         .bind(contains_pattern(text.trim()))
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(rows::summary)
-        .collect()
+        .bind(i64::from(limit));
+        rows::all(query, self.pool(), rows::summary).await
     }
 
     pub(crate) async fn author_rows(&self) -> Result<Vec<Author>, StoreError> {
-        sqlx::query("SELECT id, slug, name FROM authors ORDER BY name, id")
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::author)
-            .collect()
+        rows::all(
+            sqlx::query("SELECT id, slug, name FROM authors ORDER BY name, id"),
+            self.pool(),
+            rows::author,
+        )
+        .await
     }
 
     pub(crate) async fn tag_rows(&self) -> Result<Vec<Tag>, StoreError> {
-        sqlx::query("SELECT id, slug, name FROM tags ORDER BY name, id")
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::tag)
-            .collect()
+        rows::all(
+            sqlx::query("SELECT id, slug, name FROM tags ORDER BY name, id"),
+            self.pool(),
+            rows::tag,
+        )
+        .await
     }
 
     pub(crate) async fn add_correction_rows(
@@ -927,17 +919,12 @@ impl SqlStore {
         offset: u64,
         limit: u32,
     ) -> Result<Vec<Image>, StoreError> {
-        sqlx::query(AssertSqlSafe(format!(
+        let query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {IMAGE_COLUMNS} FROM images i ORDER BY i.created_at DESC, i.id DESC LIMIT $1 OFFSET $2"
         )))
         .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(image)
-        .collect()
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        rows::all(query, self.pool(), image).await
     }
 
     pub(crate) async fn set_featured_image_row(

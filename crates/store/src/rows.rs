@@ -23,6 +23,21 @@ pub(crate) fn db_error(e: sqlx::Error) -> StoreError {
     StoreError::Database(Box::new(e))
 }
 
+/// Runs `query` on `pool` and reads every row it returns with `read`.
+pub(crate) async fn all<T>(
+    query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    pool: &sqlx::AnyPool,
+    read: impl Fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    query
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(read)
+        .collect()
+}
+
 pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,

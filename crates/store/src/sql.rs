@@ -486,13 +486,12 @@ impl Store for SqlStore {
     }
 
     async fn sections(&self) -> Result<Vec<Section>, StoreError> {
-        sqlx::query("SELECT id, slug, name FROM sections ORDER BY position, id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::section)
-            .collect()
+        rows::all(
+            sqlx::query("SELECT id, slug, name FROM sections ORDER BY position, id"),
+            &self.pool,
+            rows::section,
+        )
+        .await
     }
 
     async fn insert_article(&self, article: &NewArticle) -> Result<ArticleId, StoreError> {
@@ -574,13 +573,7 @@ impl Store for SqlStore {
         for id in ids {
             query = query.bind(id.0);
         }
-        query
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::summary)
-            .collect()
+        rows::all(query, &self.pool, rows::summary).await
     }
 
     async fn list_published(
