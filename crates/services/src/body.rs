@@ -15,7 +15,7 @@
 //! headline and URL of the target are filled in — or nothing, if it is gone or unpublished.
 
 use dateline_domain::{ArticleId, InvalidValue};
-use pulldown_cmark::{Alignment, Event, Options, Parser, Tag};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag};
 
 const MARKER_OPEN: &str = "<!--dateline:read-more:";
 const MARKER_CLOSE: &str = "-->";
@@ -156,13 +156,24 @@ pub fn render(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
 /// markup of the author's in it — and ammonia would hand it back unchanged, so it is skipped.
 pub fn render_markdown(text: &str) -> String {
     let events: Vec<Event<'_>> = Parser::new_ext(text, markdown_options()).collect();
-    let plain = events.iter().all(|e| match e {
-        Event::Html(_) | Event::InlineHtml(_) => false,
-        Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::FootnoteDefinition(_)) => false,
-        Event::FootnoteReference(_) => false,
-        Event::Start(Tag::Table(alignments)) => alignments.iter().all(|a| *a == Alignment::None),
-        _ => true,
-    });
+    // The HTML parser behind the sanitiser drops NUL and turns CR into LF; text with either
+    // takes the sanitiser's path, so both paths give the same bytes.
+    let plain = !text.contains(['\0', '\r'])
+        && events.iter().all(|e| match e {
+            Event::Html(_) | Event::InlineHtml(_) => false,
+            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::FootnoteDefinition(_)) => {
+                false
+            }
+            Event::FootnoteReference(_) => false,
+            // CommonMark writes `<hr />` and `<br />`; the sanitiser writes `<hr>` and `<br>`.
+            Event::Rule | Event::HardBreak => false,
+            // `class="language-…"` from the info string, which the sanitiser strips.
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => info.is_empty(),
+            Event::Start(Tag::Table(alignments)) => {
+                alignments.iter().all(|a| *a == Alignment::None)
+            }
+            _ => true,
+        });
     let mut html = String::with_capacity(text.len() * 5 / 4);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     if plain {

@@ -1,0 +1,707 @@
+#!/usr/bin/env python3
+"""Load-and-abuse run against a Dateline server on loopback.
+
+Replays the attacks of the security review (junk query strings against the page cache, slow and
+idle connections, a connection flood, sign-in bursts from one and from many addresses, hostile
+input, huge revision diffs, huge image uploads), then soaks the server at saturation (cached and
+uncached pages, searches, feeds, sign-ins and saves) while it samples the server's memory, open
+file descriptors and `/healthz` latency. Prints figures and how they compare with the goals;
+asserts nothing and exits 0 unless it could not run.
+
+Every loop is bounded in count and time, and the only target is an address on this machine.
+Started by bench/abuse.sh, which builds the server, fills a database and makes an account.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import os
+import random
+import re
+import resource
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import zlib
+
+# ---------------------------------------------------------------- a small HTTP/1.1 client
+
+
+class Answer:
+    def __init__(self, status: int, headers: dict[str, list[str]], body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+    def cookies(self) -> dict[str, str]:
+        jar = {}
+        for value in self.headers.get("set-cookie", []):
+            name, _, rest = value.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+        return jar
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class Target:
+    def __init__(self, host: str, port: int):
+        self.host = host
+        self.port = port
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        source: str | None = None,
+        timeout: float = 30.0,
+    ) -> Answer:
+        return await asyncio.wait_for(
+            self._request(method, path, headers or {}, body, source), timeout
+        )
+
+    async def _request(self, method, path, headers, body, source) -> Answer:
+        local = (source, 0) if source else None
+        reader, writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
+        try:
+            head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Connection: close"]
+            if body or method == "POST":
+                head.append(f"Content-Length: {len(body)}")
+            head += [f"{k}: {v}" for k, v in headers.items()]
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+            await writer.drain()
+            raw = await reader.read()
+        finally:
+            writer.close()
+        return parse_answer(raw)
+
+
+def parse_answer(raw: bytes) -> Answer:
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines or not lines[0].startswith("HTTP/"):
+        raise ConnectionError(f"no HTTP answer ({len(raw)} bytes)")
+    status = int(lines[0].split()[1])
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    if "chunked" in ",".join(headers.get("transfer-encoding", [])).lower():
+        body = bytearray()
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0] or b"0", 16)
+            if size == 0:
+                break
+            body += rest[:size]
+            rest = rest[size + 2 :]
+        rest = bytes(body)
+    return Answer(status, headers, rest)
+
+
+def form(fields: dict[str, str]) -> bytes:
+    return urllib.parse.urlencode(fields).encode()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+# ---------------------------------------------------------------- the server process, sampled
+
+
+class Process:
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def _status(self, key: str) -> float:
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def rss_mb(self) -> float:
+        return self._status("VmRSS")
+
+    def peak_rss_mb(self) -> float:
+        return self._status("VmHWM")
+
+    def fds(self) -> int:
+        try:
+            return len(os.listdir(f"/proc/{self.pid}/fd"))
+        except OSError:
+            return -1
+
+    def alive(self) -> bool:
+        return os.path.exists(f"/proc/{self.pid}")
+
+
+class Sampler:
+    """Every half second: the server's RSS and open descriptors, and how long /healthz takes."""
+
+    def __init__(self, target: Target, process: Process):
+        self.target = target
+        self.process = process
+        self.samples: list[tuple[float, float, int, float | None]] = []
+        self._task: asyncio.Task | None = None
+
+    def start(self):
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self):
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self):
+        while True:
+            t0 = time.monotonic()
+            try:
+                answer = await self.target.request("GET", "/healthz", timeout=5)
+                latency = (time.monotonic() - t0) * 1000 if answer.status == 200 else None
+            except (OSError, asyncio.TimeoutError, ConnectionError):
+                latency = None
+            self.samples.append((time.monotonic(), self.process.rss_mb(), self.process.fds(), latency))
+            await asyncio.sleep(max(0.0, 0.5 - (time.monotonic() - t0)))
+
+    def since(self, t: float):
+        return [s for s in self.samples if s[0] >= t]
+
+
+def health_summary(samples) -> str:
+    latencies = [s[3] for s in samples if s[3] is not None]
+    failed = sum(1 for s in samples if s[3] is None)
+    if not samples:
+        return "no samples"
+    worst = max(latencies) if latencies else float("nan")
+    return (
+        f"/healthz max {worst:.1f} ms, p99 {percentile(latencies, 99):.1f} ms, "
+        f"{failed} of {len(samples)} probes failed or took over 5 s; "
+        f"RSS {min(s[1] for s in samples):.0f}–{max(s[1] for s in samples):.0f} MB; "
+        f"open fds up to {max(s[2] for s in samples)}"
+    )
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def tally(statuses) -> str:
+    counts: dict[str, int] = {}
+    for s in statuses:
+        counts[str(s)] = counts.get(str(s), 0) + 1
+    return ", ".join(f"{k}×{v}" for k, v in sorted(counts.items()))
+
+
+def unexpected(statuses) -> int:
+    """Answers that are neither a page nor a deliberate refusal: 5xx but 503, and failures."""
+    return sum(1 for s in statuses if not isinstance(s, int) or (s >= 500 and s != 503))
+
+
+async def gather_bounded(n: int, concurrency: int, make):
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(i):
+        async with semaphore:
+            try:
+                return (await make(i)).status
+            except (OSError, asyncio.TimeoutError, ConnectionError) as e:
+                return type(e).__name__
+
+    return await asyncio.gather(*(one(i) for i in range(n)))
+
+
+# ---------------------------------------------------------------- the newsroom, as a client
+
+
+class Newsroom:
+    def __init__(self, target: Target, email: str, password: str):
+        self.target = target
+        self.email = email
+        self.password = password
+        self.cookie = ""
+        self.csrf = ""
+
+    async def login_form(self, source=None) -> tuple[str, str]:
+        page = await self.target.request("GET", "/admin/login", source=source)
+        token = page.cookies().get("dateline_login", "")
+        return token, token
+
+    async def attempt(self, password: str, source=None, email=None, next_path="/admin") -> Answer:
+        cookie, csrf = await self.login_form(source)
+        fields = {"email": email or self.email, "password": password, "csrf": csrf, "next": next_path}
+        return await self.target.request(
+            "POST",
+            "/admin/login",
+            headers={**FORM, "Cookie": f"dateline_login={cookie}"},
+            body=form(fields),
+            source=source,
+        )
+
+    async def sign_in(self) -> None:
+        for _ in range(10):
+            answer = await self.attempt(self.password)
+            session = answer.cookies().get("dateline_session")
+            if answer.status in (302, 303) and session:
+                self.cookie = f"dateline_session={session}"
+                page = await self.get("/admin/articles/new")
+                found = re.search(r'name="csrf" value="([^"]+)"', page.text())
+                self.csrf = found.group(1) if found else ""
+                return
+            await asyncio.sleep(2)
+        raise SystemExit(f"abuse: cannot sign in as {self.email} (last answer {answer.status})")
+
+    async def get(self, path: str) -> Answer:
+        return await self.target.request("GET", path, headers={"Cookie": self.cookie})
+
+    async def post(self, path: str, fields: dict[str, str], timeout=60.0) -> Answer:
+        fields = {"csrf": self.csrf, **fields}
+        return await self.target.request(
+            "POST", path, headers={**FORM, "Cookie": self.cookie}, body=form(fields), timeout=timeout
+        )
+
+    async def new_article(self, headline: str, body: str) -> tuple[int, int]:
+        answer = await self.post(
+            "/admin/articles",
+            {"headline": headline, "standfirst": "A standfirst.", "body": body,
+             "section": "Pakistan", "tags": "", "authors": "", "language": "en"},
+        )
+        location = answer.header("location") or ""
+        found = re.search(r"/admin/articles/(\d+)", location)
+        if not found:
+            raise SystemExit(f"abuse: could not create an article ({answer.status}): {answer.text()[:300]}")
+        article = int(found.group(1))
+        return article, await self.base(article)
+
+    async def base(self, article: int) -> int:
+        page = await self.get(f"/admin/articles/{article}")
+        found = re.search(r'name="base" value="(\d+)"', page.text())
+        return int(found.group(1)) if found else 0
+
+    async def save(self, article: int, base: int, body: str, step: str = "") -> Answer:
+        path = f"/admin/articles/{article}" + (f"/{step}" if step else "")
+        return await self.post(
+            path,
+            {"base": str(base), "headline": f"Soak story {article}", "standfirst": "A standfirst.",
+             "body": body, "section": "Pakistan", "tags": "", "authors": "", "language": "en"},
+        )
+
+
+# ---------------------------------------------------------------- the attacks
+
+
+async def junk_queries(target: Target, process: Process, slug: str, n: int):
+    before = process.rss_mb()
+    pad = "a" * 60_000
+
+    def make(i):
+        path = f"/sitemap.xml?x={i}&p={pad}" if i % 2 else f"/{slug}?x={i}"
+        return target.request("GET", path)
+
+    statuses = await gather_bounded(n, 32, make)
+    report(
+        "junk query strings",
+        f"{n} requests: {tally(statuses)}; RSS {before:.0f} → {process.rss_mb():.0f} MB",
+        unexpected(statuses),
+    )
+
+
+async def slow_connections(target: Target, hold: float, count: int):
+    """Header tricklers, body tricklers and silent connections: how many does the server close?"""
+
+    async def trickle(kind: str):
+        try:
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+        except OSError:
+            return "refused"
+        try:
+            if kind == "body":
+                writer.write(b"POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                             b"application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n")
+            elif kind == "header":
+                writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            deadline = time.monotonic() + hold
+            while time.monotonic() < deadline:
+                if kind != "silent":
+                    writer.write(b"a" if kind == "body" else b"X-A: b\r\n")
+                    await writer.drain()
+                try:
+                    data = await asyncio.wait_for(reader.read(4096), 2.0)
+                    if data == b"":
+                        return "closed"
+                    # An answer (408, 503) and then the close.
+                    rest = await asyncio.wait_for(reader.read(), 5.0)
+                    return "answered, then closed" if rest == b"" else "answered"
+                except asyncio.TimeoutError:
+                    continue
+            return "held open"
+        except (OSError, ConnectionError):
+            return "closed"
+        finally:
+            writer.close()
+
+    results = await asyncio.gather(
+        *(trickle(kind) for kind in ("header", "body", "silent") for _ in range(count))
+    )
+    by_kind = {
+        kind: tally(results[i * count : (i + 1) * count])
+        for i, kind in enumerate(("header", "body", "silent"))
+    }
+    held = sum(1 for r in results if r == "held open")
+    report(
+        "slow and silent connections",
+        f"{count} of each held for up to {hold:.0f} s: "
+        + "; ".join(f"{k}: {v}" for k, v in by_kind.items()),
+        held,
+    )
+
+
+async def connection_flood(target: Target, count: int):
+    writers = []
+    opened = refused = 0
+    for _ in range(count):
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(target.host, target.port), 5)
+            writers.append(writer)
+            opened += 1
+        except (OSError, asyncio.TimeoutError):
+            refused += 1
+    await asyncio.sleep(1)
+    probes = []
+    for _ in range(5):
+        t0 = time.monotonic()
+        try:
+            answer = await target.request("GET", "/healthz", timeout=5)
+            probes.append(f"{answer.status} in {(time.monotonic() - t0) * 1000:.0f} ms")
+        except (OSError, asyncio.TimeoutError, ConnectionError) as e:
+            probes.append(type(e).__name__)
+    for writer in writers:
+        writer.close()
+    await asyncio.sleep(1)
+    after = await target.request("GET", "/healthz", timeout=5)
+    hung = sum(1 for p in probes if "Timeout" in p)
+    report(
+        "connection flood",
+        f"{opened} idle connections opened ({refused} refused); /healthz meanwhile: "
+        f"{', '.join(probes)}; after closing them: {after.status}",
+        hung + (after.status != 200),
+    )
+
+
+async def sign_in_bursts(target: Target, process: Process, newsroom: Newsroom):
+    before = process.peak_rss_mb()
+    statuses = await gather_bounded(100, 100, lambda i: newsroom.attempt(f"wrong password {i}"))
+    report(
+        "sign-in burst, one address",
+        f"100 at once, wrong password: {tally(statuses)} (401 = a password was checked)",
+        unexpected(statuses),
+    )
+    statuses = await gather_bounded(
+        100, 100,
+        lambda i: newsroom.attempt(f"wrong password {i}", source=f"127.0.{1 + i // 250}.{1 + i % 250}",
+                                   email=f"someone{i}@example.com"),
+    )
+    report(
+        "sign-in burst, 100 addresses",
+        f"100 at once: {tally(statuses)}; peak RSS {before:.0f} → {process.peak_rss_mb():.0f} MB",
+        unexpected(statuses),
+    )
+
+
+async def hostile_inputs(target: Target, newsroom: Newsroom, article: int, base: int):
+    attempts = [
+        ("GET", "/%FF%FE", None),
+        ("GET", "/admin/articles/abc/publish", None),
+        ("GET", "/search?q=%00", None),
+        ("GET", "/search?q=" + "%01" * 500, None),
+        ("GET", "/feed.xml?x=%00", None),
+        ("GET", "/section/%00", None),
+        ("GET", "/" + "a" * 20_000, None),
+    ]
+    statuses = []
+    for method, path, _ in attempts:
+        try:
+            statuses.append((await target.request(method, path)).status)
+        except (OSError, asyncio.TimeoutError, ConnectionError) as e:
+            statuses.append(type(e).__name__)
+    for path in ("/admin?q=%00", "/admin/read-more?q=%00", "/admin/articles/%FF", "/admin/audit?page=-1"):
+        statuses.append((await newsroom.get(path)).status)
+    statuses.append((await newsroom.attempt("x" * 12, email="a\x00b@example.com")).status)
+    statuses.append((await newsroom.attempt(newsroom.password, next_path="/admin\r\nX: y")).status)
+    statuses.append((await newsroom.save(article, base, "A body with a NUL \x00 in it.\n")).status)
+    statuses.append((await newsroom.save(article, base, "Autosaved \x00.\n", "autosave")).status)
+    statuses.append((await newsroom.post("/admin/preview", {"body": "::: read-more 999999\n"})).status)
+    report("hostile input", f"{len(statuses)} requests: {tally(statuses)}", unexpected(statuses))
+
+
+async def huge_diff(target: Target, newsroom: Newsroom, sampler: Sampler):
+    article, base = await newsroom.new_article("Diff target", "First line.\n")
+    statuses = []
+    for variant in ("a", "b"):
+        body = "".join(f"line {i} {variant}\n" for i in range(32_000))
+        answer = await newsroom.save(article, await newsroom.base(article), body, "autosave")
+        statuses.append(answer.status)
+    t0 = time.monotonic()
+    diffs = await asyncio.gather(
+        *(newsroom.get(f"/admin/articles/{article}/diff") for _ in range(2)), return_exceptions=True
+    )
+    statuses += [d.status if isinstance(d, Answer) else type(d).__name__ for d in diffs]
+    report(
+        "32,000-line autosaves and two diffs at once",
+        f"{tally(statuses)}; diffs answered in {time.monotonic() - t0:.1f} s; "
+        + health_summary(sampler.since(t0)),
+        unexpected(statuses),
+    )
+
+
+def png(width: int, height: int, depth: int) -> bytes:
+    """A flat-colour PNG: tiny on disk, huge when decoded."""
+    channels = 3
+    row = b"\x00" + b"\x80" * (width * channels * depth // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(
+            ">I", zlib.crc32(kind + payload) & 0xFFFFFFFF
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, depth, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+async def big_uploads(target: Target, process: Process, newsroom: Newsroom):
+    wide = png(6324, 6324, 8)
+    deep = png(6000, 6000, 16)
+    before = process.peak_rss_mb()
+
+    async def upload(data: bytes, i: int) -> Answer:
+        boundary = f"dateline{i}{random.randrange(1 << 30)}"
+        parts = []
+        for name, value in (("csrf", newsroom.csrf), ("alt", "A flat picture"),
+                            ("caption", "A caption"), ("credit", "Abuse run")):
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big{i}.png"\r\n'
+            f"Content-Type: image/png\r\n\r\n".encode() + data + b"\r\n"
+        )
+        parts.append(f"--{boundary}--\r\n".encode())
+        return await target.request(
+            "POST", "/admin/media",
+            headers={"Cookie": newsroom.cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+            body=b"".join(parts), timeout=120,
+        )
+
+    answers = await asyncio.gather(*(upload(wide, i) for i in range(6)), upload(deep, 6),
+                                   return_exceptions=True)
+    statuses = [a.status if isinstance(a, Answer) else type(a).__name__ for a in answers]
+    report(
+        "image uploads",
+        f"six {len(wide) // 1024} KB 6,324² PNGs and one 16-bit 6,000² PNG at once: {tally(statuses)}; "
+        f"peak RSS {before:.0f} → {process.peak_rss_mb():.0f} MB",
+        unexpected(statuses),
+    )
+
+
+# ---------------------------------------------------------------- the soak
+
+
+async def soak(target: Target, process: Process, sampler: Sampler, newsroom: Newsroom,
+               slugs: list[str], seconds: int, warmup: int):
+    words = ["budget", "election", "Karachi", "flood", "court", "minister", "cricket", "\"prime minister\"",
+             "trade*", "-visit imran", "کراچی", "energy", "Putin"]
+    paths = []
+    for slug in slugs[:50]:
+        paths += [f"/{slug}"] * 4  # cached
+    for slug in slugs:
+        paths.append(f"/{slug}")  # mostly cold once, then cached
+    paths += [f"/search?q={urllib.parse.quote(w)}" for w in words] * 5
+    paths += [f"/search?q={urllib.parse.quote(w)}&page={p}" for w in words for p in range(2, 6)]
+    paths += ["/", "/feed.xml", "/feed.atom", "/feed.json", "/sitemap.xml", "/sitemaps/news.xml",
+              "/section/pakistan", "/section/pakistan/feed.xml"] * 10
+    paths += [f"/{slug}?utm_source=x{i}" for i, slug in enumerate(slugs[:200])]
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
+        f.write("\n".join(paths) + "\n")
+        paths_file = f.name
+    lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random-path.lua")
+    wrk = await asyncio.create_subprocess_exec(
+        "wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", lua, f"http://{target.host}:{target.port}",
+        env={**os.environ, "PATHS": paths_file}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    start = time.monotonic()
+    deadline = start + seconds
+    statuses: list = []
+    latencies: list[float] = []
+
+    async def signs():
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            t0 = time.monotonic()
+            try:
+                if i % 10 == 0:
+                    answer = await newsroom.attempt(newsroom.password)
+                else:
+                    answer = await newsroom.attempt(f"wrong {i}", source=f"127.0.9.{1 + i % 250}",
+                                                    email=f"nobody{i % 7}@example.com")
+                statuses.append(answer.status)
+                latencies.append((time.monotonic() - t0) * 1000)
+            except (OSError, asyncio.TimeoutError, ConnectionError) as e:
+                statuses.append(type(e).__name__)
+
+    async def saves(n: int):
+        article, _ = await newsroom.new_article(f"Soak story {n}", "First.\n")
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            t0 = time.monotonic()
+            try:
+                base = await newsroom.base(article)
+                answer = await newsroom.save(article, base, f"Paragraph {i}.\n\n" * (1 + i % 40),
+                                             "autosave" if i % 3 else "")
+                statuses.append(answer.status)
+                latencies.append((time.monotonic() - t0) * 1000)
+            except (OSError, asyncio.TimeoutError, ConnectionError) as e:
+                statuses.append(type(e).__name__)
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(signs(), signs(), saves(1), saves(2))
+    out, _ = await wrk.communicate()
+    os.unlink(paths_file)
+    text = out.decode()
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    p99 = re.search(r"\s99%\s+(\S+)", text)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket_errors = re.search(r"Socket errors: (.*)", text)
+    warm = sampler.since(start + warmup)
+    rss_start = warm[0][1] if warm else float("nan")
+    rss_end = warm[-1][1] if warm else float("nan")
+    report(
+        f"soak, {seconds} s at saturation",
+        f"wrk {rps.group(1) if rps else '?'} req/s, p99 {p99.group(1) if p99 else '?'}, "
+        f"non-2xx/3xx {non2xx.group(1) if non2xx else 0}"
+        f"{', socket errors ' + socket_errors.group(1) if socket_errors else ''}; "
+        f"newsroom {len(statuses)} sign-ins and saves: {tally(statuses)}, p99 {percentile(latencies, 99):.0f} ms; "
+        f"RSS after {warmup} s warm-up {rss_start:.0f} MB, at the end {rss_end:.0f} MB "
+        f"({(rss_end - rss_start) / rss_start * 100 if rss_start else 0:+.1f} %); "
+        + health_summary(warm),
+        unexpected(statuses) + (int(non2xx.group(1)) if non2xx else 0),
+    )
+    return rss_start, rss_end
+
+
+# ---------------------------------------------------------------- the run
+
+FINDINGS: list[tuple[str, int]] = []
+
+
+def report(name: str, detail: str, problems: int):
+    FINDINGS.append((name, problems))
+    mark = "ok " if problems == 0 else f"{problems:3d}!"
+    print(f"[{mark}] {name}: {detail}", flush=True)
+
+
+async def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:18090")
+    parser.add_argument("--pid", type=int, required=True, help="the server's process id")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--soak", type=int, default=600, help="seconds of soak (default 600)")
+    parser.add_argument("--warmup", type=int, default=60)
+    parser.add_argument("--hold", type=float, default=45, help="seconds slow connections are held")
+    parser.add_argument("--junk", type=int, default=6000, help="junk-query requests")
+    parser.add_argument("--slow", type=int, default=200, help="slow connections of each kind")
+    parser.add_argument("--flood", type=int, default=1100, help="idle connections in the flood")
+    args = parser.parse_args()
+
+    url = urllib.parse.urlsplit(args.url)
+    host = url.hostname or "127.0.0.1"
+    if not ipaddress.ip_address(socket_address(host)).is_loopback:
+        raise SystemExit("abuse: the target must be on this machine (127.0.0.0/8 or ::1)")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    target = Target(host, url.port or 80)
+    process = Process(args.pid)
+    if shutil.which("wrk") is None:
+        raise SystemExit("abuse: wrk is missing (apt-get install wrk)")
+
+    sitemap = (await target.request("GET", "/sitemaps/articles-1.xml")).text()
+    slugs = [urllib.parse.unquote(s) for s in re.findall(r"<loc>https?://[^/]+/([^<]+)</loc>", sitemap)]
+    slugs = [urllib.parse.quote(s) for s in slugs if s]
+    random.shuffle(slugs)
+    if not slugs:
+        raise SystemExit("abuse: the server lists no articles")
+    newsroom = Newsroom(target, args.email, args.password)
+    await newsroom.sign_in()
+    article, base = await newsroom.new_article("Hostile input target", "First.\n")
+
+    sampler = Sampler(target, process)
+    sampler.start()
+    started = time.monotonic()
+    print(f"Dateline abuse run against {args.url}, pid {args.pid}, {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
+    print(f"start: RSS {process.rss_mb():.0f} MB, open fds {process.fds()}", flush=True)
+
+    await junk_queries(target, process, slugs[0], args.junk)
+    await slow_connections(target, args.hold, args.slow)
+    await connection_flood(target, args.flood)
+    await sign_in_bursts(target, process, newsroom)
+    await asyncio.sleep(1)
+    await newsroom.sign_in()
+    await hostile_inputs(target, newsroom, article, base)
+    await huge_diff(target, newsroom, sampler)
+    await big_uploads(target, process, newsroom)
+    attacks = sampler.since(started)
+    report("during the attacks", health_summary(attacks),
+           sum(1 for s in attacks if s[3] is None or s[3] >= 50))
+    rss_start, rss_end = await soak(target, process, sampler, newsroom, slugs, args.soak, args.warmup)
+    await sampler.stop()
+
+    everything = sampler.samples
+    peak = process.peak_rss_mb()
+    latencies = [s[3] for s in everything if s[3] is not None]
+    print()
+    print("goals:")
+    print(f"  errors that are not a deliberate 429/503: "
+          f"{sum(p for n, p in FINDINGS if n != 'during the attacks')} (goal 0)")
+    print(f"  peak RSS {peak:.0f} MB (goal < 300 MB); RSS start {everything[0][1]:.0f} MB, "
+          f"end {process.rss_mb():.0f} MB; after warm-up {rss_start:.0f} → {rss_end:.0f} MB "
+          f"({(rss_end - rss_start) / rss_start * 100 if rss_start else 0:+.1f} %, goal within ±10 %)")
+    print(f"  /healthz max {max(latencies) if latencies else float('nan'):.1f} ms over {len(everything)} probes, "
+          f"{sum(1 for s in everything if s[3] is None)} failed (goal < 50 ms throughout)")
+    print(f"  open fds at most {max(s[2] for s in everything)}; server alive at the end: {process.alive()}")
+
+
+def socket_address(host: str) -> str:
+    import socket
+
+    return socket.gethostbyname(host)
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
