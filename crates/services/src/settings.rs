@@ -1,6 +1,6 @@
 //! The publication's settings, as an administrator edits them.
 
-use dateline_domain::{InvalidValue, Language, SiteSettings, Store};
+use dateline_domain::{InvalidValue, Language, Name, SiteSettings, Store};
 
 use crate::ServiceError;
 
@@ -37,14 +37,10 @@ const PLACEHOLDERS: [&str; 3] = ["{agency}", "{site_short_name}", "{site_name}"]
 pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceError> {
     let mut problems = Vec::new();
     let text = |field: &'static str, value: &str, max: usize, problems: &mut Vec<InvalidValue>| {
-        let value = value.trim();
-        if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-            problems.push(InvalidValue::new(
-                field,
-                format!("must be one line of 1 to {max} characters"),
-            ));
+        if let Err(e) = Name::parse_within(field, value, max) {
+            problems.push(e);
         }
-        value.to_owned()
+        value.trim().to_owned()
     };
     let name = text("name", &input.name, 100, &mut problems);
     let short_name = text("short name", &input.short_name, 30, &mut problems);

@@ -215,7 +215,17 @@ pub enum AdminError {
 
 impl From<dateline_domain::StoreError> for AdminError {
     fn from(e: dateline_domain::StoreError) -> Self {
-        AdminError::Web(e.into())
+        match e {
+            // A value the database refused (a NUL byte a form's checks missed): the sender's
+            // mistake, told in the newsroom's words, never an outage page.
+            dateline_domain::StoreError::InvalidInput(cause) => {
+                tracing::warn!(%cause, "newsroom request refused by the database");
+                AdminError::BadRequest(
+                    "The text sent contains characters that cannot be stored, such as an invisible control character; remove them and try again".to_owned(),
+                )
+            }
+            e => AdminError::Web(e.into()),
+        }
     }
 }
 
