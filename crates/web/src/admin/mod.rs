@@ -206,6 +206,9 @@ pub enum AdminError {
     /// The article is not in a state this action applies to.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Too much of the same work is under way (images being decoded): try again shortly.
+    #[error("busy: {0}")]
+    Busy(String),
     /// Something went wrong that the visitor cannot fix; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -249,6 +252,7 @@ impl From<dateline_services::ServiceError> for AdminError {
             ),
             ServiceError::Internal(cause) => AdminError::Internal(cause),
             ServiceError::Search(e) => AdminError::Web(e.into()),
+            ServiceError::Busy(message) => AdminError::Busy(message),
         }
     }
 }
@@ -297,6 +301,11 @@ impl IntoResponse for AdminError {
                 StatusCode::NOT_FOUND,
                 "Not found",
                 "There is nothing at this address in the newsroom.".to_owned(),
+            ),
+            AdminError::Busy(message) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy, try again shortly",
+                format!("{message}."),
             ),
             AdminError::Internal(cause) => {
                 tracing::error!(%cause, "newsroom request failed");
