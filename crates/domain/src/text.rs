@@ -243,7 +243,7 @@ impl Name {
         if count > max {
             return Err(InvalidValue::new(
                 field,
-                format!("is {count} characters long; a name is one line of 1 to {max} characters"),
+                format!("must be one line of 1 to {max} characters (this is {count})"),
             ));
         }
         Ok(Self(s.to_owned()))
@@ -438,7 +438,7 @@ mod tests {
             "two\nlines",
             "tab\tbed",
             "del\u{7F}",
-            "c1\u{85}",
+            "c1\u{85}x",
             "c1\u{9B}",
             "non\u{FFFE}char",
             "non\u{FFFF}char",

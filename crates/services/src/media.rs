@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User,
+    AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User, is_forbidden_char,
 };
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
@@ -88,7 +88,7 @@ fn text(field: &'static str, value: &str, problems: &mut Vec<InvalidValue>) -> S
     let value = value.trim();
     if value.is_empty() {
         problems.push(InvalidValue::new(field, "is required"));
-    } else if value.chars().count() > MAX_TEXT_CHARS || value.chars().any(char::is_control) {
+    } else if value.chars().count() > MAX_TEXT_CHARS || value.chars().any(is_forbidden_char) {
         problems.push(InvalidValue::new(
             field,
             "must be one line of at most 500 characters",

@@ -1,6 +1,6 @@
 //! The publication's settings, as an administrator edits them.
 
-use dateline_domain::{InvalidValue, Language, Name, SiteSettings, Store};
+use dateline_domain::{InvalidValue, Language, Name, SiteSettings, Store, is_forbidden_char};
 
 use crate::ServiceError;
 
@@ -48,7 +48,8 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
     let host = base_url
         .strip_prefix("https://")
         .or_else(|| base_url.strip_prefix("http://"));
-    if !host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace)) {
+    let fits = |h: &str| !h.is_empty() && !h.contains(|c: char| c.is_whitespace() || is_forbidden_char(c));
+    if !host.is_some_and(fits) {
         problems.push(InvalidValue::new(
             "base URL",
             "must be an http:// or https:// address such as https://www.example.com",
