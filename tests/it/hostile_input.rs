@@ -154,7 +154,10 @@ fn assert_shows_as_text(path: &str, field: &str, detail: &serde_json::Value) {
     let value = detail["value"].as_str().unwrap_or_default();
     match detail["type"].as_str() {
         Some("text/html") => {
-            assert!(!value.contains("<img"), "{path}: {field} has an <img> element: {value}");
+            assert!(
+                !value.contains("<img"),
+                "{path}: {field} has an <img> element: {value}"
+            );
             if value.contains("img") {
                 assert!(value.contains("&lt;img src=x"), "{path}: {field}: {value}");
             }
@@ -220,7 +223,8 @@ async fn control_character_in_a_name_is_refused_on_save_and_old_bad_names_keep_f
     input.authors = vec!["Sana X".to_owned()];
     app.create(input).await;
 
-    let test = "control_character_in_a_name_is_refused_on_save_and_old_bad_names_keep_feeds_well_formed";
+    let test =
+        "control_character_in_a_name_is_refused_on_save_and_old_bad_names_keep_feeds_well_formed";
     let xmllint = has_xmllint(test);
     let feedparser = checkers::has_feedparser(test);
     for path in [
@@ -344,10 +348,12 @@ async fn nul_bytes_are_refused_clearly_and_never_answer_5xx(app: TestApp) {
     // Sign-in with a NUL in the e-mail: a wrong sign-in like any other.
     let wrong = app
         .try_sign_in("nobody@example.com", "not the password")
+        .await
         .err()
         .expect("refused");
     let nul = app
         .try_sign_in("sana\u{0}@example.com", "not the password")
+        .await
         .err()
         .expect("refused");
     assert_eq!(nul.0, StatusCode::UNAUTHORIZED, "{}", nul.1);
@@ -403,9 +409,10 @@ async fn parallel_uploads_are_decoded_at_most_two_at_a_time(app: TestApp) {
     let writer = app.account("Sana Jamal", Role::Author).await;
     let desk = app.sign_in(&writer).await;
     let mut png = Vec::new();
+    // Small enough to keep the test quick; the turns do not depend on the size.
     image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
-        2_000,
-        2_000,
+        1_000,
+        1_000,
         image::Rgb([120, 120, 120]),
     ))
     .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
@@ -482,6 +489,9 @@ async fn sixteen_bit_picture_too_large_to_decode_is_refused_naming_the_limit(app
     let alert = texts(&page, "[role=alert]").join(" ");
     assert!(alert.contains("16 bits a channel"), "{alert}");
     assert!(alert.contains("the limit is 160 MB"), "{alert}");
-    assert_eq!(attrs(&page, "input[name=alt]", "value"), ["A flat grey field"]);
+    assert_eq!(
+        attrs(&page, "input[name=alt]", "value"),
+        ["A flat grey field"]
+    );
     assert!(app.store.images(0, 10).await.unwrap().is_empty());
 }

@@ -429,7 +429,10 @@ mod tests {
 
     #[test]
     fn names_refuse_control_characters_and_are_trimmed() {
-        assert_eq!(Name::parse("section", "  World ").unwrap().as_str(), "World");
+        assert_eq!(
+            Name::parse("section", "  World ").unwrap().as_str(),
+            "World"
+        );
         for bad in [
             "",
             "   ",

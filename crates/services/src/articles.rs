@@ -140,7 +140,11 @@ pub async fn prepare_with(
         .ok();
     let tags = labels("tags", &input.tags, &mut problems);
     let authors = labels("authors", &input.authors, &mut problems);
-    if let Some(Err(e)) = input.source.as_ref().map(|s| Name::parse("source", &s.agency)) {
+    if let Some(Err(e)) = input
+        .source
+        .as_ref()
+        .map(|s| Name::parse("source", &s.agency))
+    {
         problems.push(e);
     }
     let blocks = match body::parse(&input.body) {

@@ -193,7 +193,8 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, L
         };
         let name = Name::parse("section", name).map_err(|e| bad_name(e.message))?;
         let name = name.as_str();
-        let slug = Slug::from_title(name).ok_or_else(|| bad_name("needs a letter or digit".into()))?;
+        let slug =
+            Slug::from_title(name).ok_or_else(|| bad_name("needs a letter or digit".into()))?;
         store
             .ensure_section(&slug, name)
             .await

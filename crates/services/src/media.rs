@@ -105,11 +105,26 @@ fn render(bytes: &[u8]) -> Result<(u32, u32, &'static str, Renditions), InvalidV
     render_within(bytes, MAX_DECODE_BYTES)
 }
 
-/// [`render`], decoding only pictures that take at most `max_decode` bytes.
-fn render_within(
+/// What the uploader is told when the image library gives up on a file.
+fn unreadable(e: image::ImageError, max_decode: u64) -> InvalidValue {
+    let message = match e {
+        image::ImageError::Limits(_) => format!(
+            "is too large: at most {MAX_SIDE} pixels a side, {} megapixels and {} of memory to decode",
+            MAX_PIXELS / 1_000_000,
+            megabytes(max_decode)
+        ),
+        e => format!("cannot be read ({e})"),
+    };
+    InvalidValue::new("image", message)
+}
+
+/// Reads the file's header and refuses what is not an image we take or would be too large to
+/// decode; decodes nothing. Returns the decoder, limited to `max_decode` bytes, and the file
+/// extension of the renditions.
+fn open(
     bytes: &[u8],
     max_decode: u64,
-) -> Result<(u32, u32, &'static str, Renditions), InvalidValue> {
+) -> Result<(impl ImageDecoder + '_, &'static str), InvalidValue> {
     let bad = |m: String| InvalidValue::new("image", m);
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(bad("is larger than 10 MB".to_owned()));
@@ -132,15 +147,9 @@ fn render_within(
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(max_decode);
     reader.limits(limits);
-    let unreadable = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => bad(format!(
-            "is too large: at most {MAX_SIDE} pixels a side, {} megapixels and {} of memory to decode",
-            MAX_PIXELS / 1_000_000,
-            megabytes(max_decode)
-        )),
-        e => bad(format!("cannot be read ({e})")),
-    };
-    let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| unreadable(e, max_decode))?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > MAX_PIXELS || w > MAX_SIDE || h > MAX_SIDE {
         return Err(bad(format!(
@@ -159,6 +168,17 @@ fn render_within(
             megabytes(max_decode)
         )));
     }
+    Ok((decoder, ext))
+}
+
+/// [`render`], decoding only pictures that take at most `max_decode` bytes.
+fn render_within(
+    bytes: &[u8],
+    max_decode: u64,
+) -> Result<(u32, u32, &'static str, Renditions), InvalidValue> {
+    let bad = |m: String| InvalidValue::new("image", m);
+    let (mut decoder, ext) = open(bytes, max_decode)?;
+    let unreadable = |e| unreadable(e, max_decode);
     let orientation = decoder.orientation().ok();
     let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     if let Some(orientation) = orientation {
@@ -236,7 +256,13 @@ pub async fn upload(
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(problems));
     }
-    let bytes = upload.bytes;
+    // The header first, without a turn: a file refused from its header does not queue.
+    let bytes = tokio::task::spawn_blocking(move || {
+        open(&upload.bytes, MAX_DECODE_BYTES).map(|_| ())?;
+        Ok::<_, InvalidValue>(upload.bytes)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("image task: {e}")))??;
     let turn = match tokio::time::timeout(DECODE_WAIT, DECODING.acquire()).await {
         Ok(Ok(turn)) => turn,
         Ok(Err(closed)) => return Err(ServiceError::Internal(format!("decode turns: {closed}"))),

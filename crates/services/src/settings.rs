@@ -48,7 +48,8 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
     let host = base_url
         .strip_prefix("https://")
         .or_else(|| base_url.strip_prefix("http://"));
-    let fits = |h: &str| !h.is_empty() && !h.contains(|c: char| c.is_whitespace() || is_forbidden_char(c));
+    let fits =
+        |h: &str| !h.is_empty() && !h.contains(|c: char| c.is_whitespace() || is_forbidden_char(c));
     if !host.is_some_and(fits) {
         problems.push(InvalidValue::new(
             "base URL",

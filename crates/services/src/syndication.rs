@@ -904,7 +904,10 @@ mod tests {
         );
         // Titles are plain text, escaped once; the body is HTML, escaped once.
         assert!(rss.contains("<title>A &amp; B</title>"), "{rss}");
-        assert!(rss.contains("<content:encoded>&lt;p&gt;Body&lt;/p&gt;</content:encoded>"), "{rss}");
+        assert!(
+            rss.contains("<content:encoded>&lt;p&gt;Body&lt;/p&gt;</content:encoded>"),
+            "{rss}"
+        );
     }
 
     #[test]
@@ -913,7 +916,8 @@ mod tests {
         for format in [FeedFormat::Rss, FeedFormat::Atom] {
             let xml = feed.render(format);
             assert!(
-                !xml.chars().any(|c| c == '\u{0}' || c == '\u{1}' || c == '\u{FFFF}'),
+                !xml.chars()
+                    .any(|c| c == '\u{0}' || c == '\u{1}' || c == '\u{FFFF}'),
                 "{xml}"
             );
         }
