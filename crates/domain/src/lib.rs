@@ -34,4 +34,7 @@ pub use search::{
 pub use site::SiteSettings;
 pub use store::{Store, StoreError};
 pub use syndication::SitemapEntry;
-pub use text::{Direction as TextDirection, Headline, InvalidValue, Language, Slug};
+pub use text::{
+    Direction as TextDirection, Headline, InvalidValue, Language, Name, Slug, check_multiline,
+    is_forbidden_char, query_text,
+};

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::account::UserId;
 use crate::article::{ArticleId, ArticleStatus, AuthorId, SectionId, Source, TagId};
-use crate::text::{Headline, Language};
+use crate::text::{Headline, InvalidValue, Language, check_multiline, is_forbidden_char};
 
 /// An article as its writer typed it: names rather than ids. This is what a revision keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -18,6 +18,38 @@ pub struct Draft {
     pub authors: Vec<String>,
     pub source: Option<Source>,
     pub language: String,
+}
+
+impl Draft {
+    /// Refuses a draft with a character no text may hold ([`is_forbidden_char`]; the standfirst
+    /// and body may keep tabs and line breaks). An autosave keeps drafts that are not valid yet
+    /// (no headline, no section), but never one whose text cannot be stored or fed.
+    pub fn check_characters(&self) -> Result<(), InvalidValue> {
+        check_multiline("standfirst", &self.standfirst)?;
+        check_multiline("body", &self.body)?;
+        let one_line = [
+            ("headline", std::slice::from_ref(&self.headline)),
+            ("section", std::slice::from_ref(&self.section)),
+            ("tags", self.tags.as_slice()),
+            ("authors", self.authors.as_slice()),
+            ("language", std::slice::from_ref(&self.language)),
+        ];
+        for (field, values) in one_line {
+            if values.iter().any(|v| v.chars().any(is_forbidden_char)) {
+                return Err(InvalidValue::new(
+                    field,
+                    "must be one line of text, without invisible control characters",
+                ));
+            }
+        }
+        match &self.source {
+            Some(source) if source.agency.chars().any(is_forbidden_char) => Err(InvalidValue::new(
+                "source",
+                "must be one line of text, without invisible control characters",
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Why a revision was stored.

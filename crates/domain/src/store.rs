@@ -32,6 +32,11 @@ pub enum StoreError {
     /// The stored data cannot be read back as valid values.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The database refused a value as written: text with a NUL (PostgreSQL stores none), a
+    /// value out of range. The caller sent something it should have refused; it is the
+    /// sender's mistake (400 or 422), not an outage.
+    #[error("the database refused a value: {0}")]
+    InvalidInput(String),
     /// The database could not be reached or failed.
     #[error("database error")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),

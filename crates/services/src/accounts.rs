@@ -199,7 +199,10 @@ impl From<StoreError> for SignInError {
 }
 
 fn account_scope(email: &str) -> String {
-    format!("account:{}", email.trim().to_lowercase())
+    format!(
+        "account:{}",
+        dateline_domain::query_text(email).to_lowercase()
+    )
 }
 
 fn address_scope(address: &str) -> String {

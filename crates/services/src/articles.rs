@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, Content, Headline, InvalidValue, Language, NewArticle, Slug,
-    Source, Store, StoreError,
+    Article, ArticleId, ArticleStatus, Content, Headline, InvalidValue, Language, Name, NewArticle,
+    Slug, Source, Store, StoreError, check_multiline,
 };
 
 use crate::ServiceError;
@@ -130,6 +130,8 @@ pub async fn prepare_with(
     if input.body.len() > MAX_BODY_BYTES {
         problems.push(InvalidValue::new("body", "is larger than 512 KB"));
     }
+    problems.extend(check_multiline("standfirst", &input.standfirst).err());
+    problems.extend(check_multiline("body", &input.body).err());
     let language = Language::parse(&input.language)
         .map_err(|e| problems.push(e))
         .ok();
@@ -138,13 +140,12 @@ pub async fn prepare_with(
         .ok();
     let tags = labels("tags", &input.tags, &mut problems);
     let authors = labels("authors", &input.authors, &mut problems);
-    if let Some(source) = &input.source
-        && (source.agency.trim().is_empty() || source.agency.chars().count() > 100)
+    if let Some(Err(e)) = input
+        .source
+        .as_ref()
+        .map(|s| Name::parse("source", &s.agency))
     {
-        problems.push(InvalidValue::new(
-            "source",
-            "agency must be a name of 1 to 100 characters",
-        ));
+        problems.push(e);
     }
     let blocks = match body::parse(&input.body) {
         Ok(blocks) => blocks,
@@ -216,7 +217,8 @@ pub async fn insert_with_free_slug(
 }
 
 fn label_slug(field: &'static str, name: &str) -> Result<Slug, InvalidValue> {
-    let name = name.trim();
+    let name = Name::parse(field, name)?;
+    let name = name.as_str();
     if name.is_empty() {
         return Err(InvalidValue::new(field, "must not be empty"));
     }

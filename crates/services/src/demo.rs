@@ -22,7 +22,9 @@
 //! Each file becomes an article through [`crate::articles::create_article`], like any other.
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, InvalidValue, Language, SiteSettings, Slug, Source, Store};
+use dateline_domain::{
+    ArticleStatus, InvalidValue, Language, Name, SiteSettings, Slug, Source, Store,
+};
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
@@ -185,10 +187,14 @@ fn site_file() -> Result<(SiteSettings, Vec<String>), LoadError> {
 pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, LoadError> {
     let (settings, sections) = site_file()?;
     for name in &sections {
-        let slug = Slug::from_title(name).ok_or_else(|| LoadError::File {
+        let bad_name = |message: String| LoadError::File {
             file: "demo/site.toml".into(),
-            message: format!("section '{name}'"),
-        })?;
+            message: format!("section '{}': {message}", name.escape_debug()),
+        };
+        let name = Name::parse("section", name).map_err(|e| bad_name(e.message))?;
+        let name = name.as_str();
+        let slug =
+            Slug::from_title(name).ok_or_else(|| bad_name("needs a letter or digit".into()))?;
         store
             .ensure_section(&slug, name)
             .await

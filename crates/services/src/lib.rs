@@ -34,6 +34,10 @@ pub enum ServiceError {
     Internal(String),
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// Too much of the same work is under way; the request may be made again shortly. The
+    /// message says so in a sentence a person understands.
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 impl From<InvalidValue> for ServiceError {

@@ -209,6 +209,9 @@ pub async fn save(
     if !may_edit(user, &workflow) {
         return Err(DeskError::Forbidden);
     }
+    if kind == RevisionKind::Autosave {
+        draft.check_characters()?;
+    }
     let checked = match (check(store, draft).await, kind) {
         (Ok(prepared), _) => Some(prepared.content),
         (Err(_), RevisionKind::Autosave) => None,
@@ -565,13 +568,9 @@ pub async fn rename_label(
     if !user.may(Action::ManageSectionsAndTags) {
         return Err(DeskError::Forbidden);
     }
-    let name = name.trim();
     let field = if tag { "tag" } else { "section" };
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(
-            InvalidValue::new(field, "a name must be one line of 1 to 100 characters").into(),
-        );
-    }
+    let name = dateline_domain::Name::parse(field, name)?;
+    let name = name.as_str();
     let audit = AuditEntry {
         at: now,
         user: Some(user.id),
@@ -591,12 +590,8 @@ pub async fn add_section(store: &dyn Store, user: &User, name: &str) -> Result<(
     if !user.may(Action::ManageSectionsAndTags) {
         return Err(DeskError::Forbidden);
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(
-            InvalidValue::new("section", "a name must be one line of 1 to 100 characters").into(),
-        );
-    }
+    let name = dateline_domain::Name::parse("section", name)?;
+    let name = name.as_str();
     let slug = dateline_domain::Slug::from_title(name)
         .ok_or_else(|| InvalidValue::new("section", format!("'{name}' needs a letter or digit")))?;
     if store.section_by_slug(&slug).await?.is_some() {

@@ -1,6 +1,6 @@
 //! The publication's settings, as an administrator edits them.
 
-use dateline_domain::{InvalidValue, Language, SiteSettings, Store};
+use dateline_domain::{InvalidValue, Language, Name, SiteSettings, Store, is_forbidden_char};
 
 use crate::ServiceError;
 
@@ -37,14 +37,10 @@ const PLACEHOLDERS: [&str; 3] = ["{agency}", "{site_short_name}", "{site_name}"]
 pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceError> {
     let mut problems = Vec::new();
     let text = |field: &'static str, value: &str, max: usize, problems: &mut Vec<InvalidValue>| {
-        let value = value.trim();
-        if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-            problems.push(InvalidValue::new(
-                field,
-                format!("must be one line of 1 to {max} characters"),
-            ));
+        if let Err(e) = Name::parse_within(field, value, max) {
+            problems.push(e);
         }
-        value.to_owned()
+        value.trim().to_owned()
     };
     let name = text("name", &input.name, 100, &mut problems);
     let short_name = text("short name", &input.short_name, 30, &mut problems);
@@ -52,7 +48,9 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
     let host = base_url
         .strip_prefix("https://")
         .or_else(|| base_url.strip_prefix("http://"));
-    if !host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace)) {
+    let fits =
+        |h: &str| !h.is_empty() && !h.contains(|c: char| c.is_whitespace() || is_forbidden_char(c));
+    if !host.is_some_and(fits) {
         problems.push(InvalidValue::new(
             "base URL",
             "must be an http:// or https:// address such as https://www.example.com",

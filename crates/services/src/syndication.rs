@@ -6,6 +6,14 @@
 //! [`crate::reading`]) and every link made absolute from the site's `base_url`. It is written as
 //! RSS 2.0, Atom 1.0 or JSON Feed 1.1 ([`FeedFormat`]).
 //!
+//! Each field is written as what its format says it is. Headlines, standfirsts and names are
+//! plain text; only the body is HTML (sanitised when it was saved). RSS's `<description>` is HTML
+//! to every reader, so the standfirst and the channel's description are escaped as HTML inside
+//! it; RSS titles, categories and creators, Atom's text constructs (`type="text"`, the default)
+//! and JSON Feed's `title` and `summary` are plain text and escaped once, as XML or JSON.
+//! Characters XML 1.0 forbids are dropped from every element and attribute written, so a name
+//! stored before names were checked cannot make a feed unreadable.
+//!
 //! Sitemaps follow the sitemaps.org protocol: an index (`/sitemap.xml`) pointing at a sitemap of
 //! the fronts, a Google News sitemap of the last two days, and article sitemaps paged by id range
 //! ([`SITEMAP_PAGE_SIZE`] ids per page, so at most that many URLs, and each page is one range scan
@@ -305,7 +313,7 @@ impl Feed {
                     w.create_element("channel").write_inner_content(|w| {
                         text(w, "title", &self.title)?;
                         text(w, "link", &self.home_url)?;
-                        text(w, "description", &self.description)?;
+                        html_of_text(w, "description", &self.description)?;
                         text(w, "language", &self.language)?;
                         text(w, "lastBuildDate", &self.rfc822(self.updated))?;
                         text(w, "generator", "Dateline")?;
@@ -325,7 +333,7 @@ impl Feed {
                                     .with_attribute(("isPermaLink", "true"))
                                     .write_text_content(BytesText::new(&item.url))?;
                                 text(w, "pubDate", &self.rfc822(item.published))?;
-                                text(w, "description", &item.summary)?;
+                                html_of_text(w, "description", &item.summary)?;
                                 text(w, "content:encoded", &item.content_html)?;
                                 for person in &item.authors {
                                     text(w, "dc:creator", &person.name)?;
@@ -375,7 +383,7 @@ impl Feed {
                                 }
                                 for category in &item.categories {
                                     w.create_element("category")
-                                        .with_attribute(("term", category.as_str()))
+                                        .with_attribute(("term", xml_chars(category).as_ref()))
                                         .write_empty()?;
                                 }
                                 text(w, "summary", &item.summary)?;
@@ -503,6 +511,14 @@ fn text(w: &mut XmlWriter, name: &str, value: &str) -> io::Result<()> {
     w.create_element(name)
         .write_text_content(BytesText::new(&xml_chars(value)))?;
     Ok(())
+}
+
+/// An element whose content the format defines as HTML (RSS's `<description>`), holding plain
+/// text: the text is escaped as HTML first, then as XML, so a standfirst reading
+/// `<img src=x onerror=…>` reaches the reader as those characters, not as an image. Written
+/// once-escaped, a feed reader would unescape the XML and then parse what is left as HTML.
+fn html_of_text(w: &mut XmlWriter, name: &str, value: &str) -> io::Result<()> {
+    text(w, name, &escape_html(value))
 }
 
 /// `s` without the characters XML 1.0 forbids (C0 controls other than tab and line breaks,
@@ -841,5 +857,72 @@ mod tests {
             escape_html(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    fn hostile_feed() -> Feed {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let person = FeedPerson {
+            name: "Sana\u{1}Mirza".into(),
+            url: "https://gvs.example/author/sana-mirza".into(),
+        };
+        Feed {
+            title: "GVS: \"><img src=x onerror=alert(1)>".into(),
+            description: "The latest \"><img src=x onerror=alert(1)> news".into(),
+            home_url: "https://gvs.example/".into(),
+            base_url: "https://gvs.example".into(),
+            scope_path: "/".into(),
+            language: "en".into(),
+            publisher: person.clone(),
+            updated: at,
+            last_modified: at,
+            items: vec![FeedItem {
+                url: "https://gvs.example/a".into(),
+                title: "A & B".into(),
+                summary: "\"><img src=x onerror=alert(1)>".into(),
+                content_html: "<p>Body</p>".into(),
+                published: at,
+                updated: at,
+                authors: vec![person],
+                categories: vec!["Wor\u{0}ld\u{FFFF}".into()],
+                language: "en".into(),
+            }],
+            zone: chrono_tz::UTC,
+        }
+    }
+
+    #[test]
+    fn rss_descriptions_carry_text_escaped_as_html() {
+        let rss = hostile_feed().render(FeedFormat::Rss);
+        assert!(!rss.contains("<img"), "{rss}");
+        assert!(
+            rss.contains("<description>The latest &amp;quot;&amp;gt;&amp;lt;img src=x"),
+            "{rss}"
+        );
+        assert!(
+            rss.contains("<description>&amp;quot;&amp;gt;&amp;lt;img src=x onerror=alert(1)&amp;gt;</description>"),
+            "{rss}"
+        );
+        // Titles are plain text, escaped once; the body is HTML, escaped once.
+        assert!(rss.contains("<title>A &amp; B</title>"), "{rss}");
+        assert!(
+            rss.contains("<content:encoded>&lt;p&gt;Body&lt;/p&gt;</content:encoded>"),
+            "{rss}"
+        );
+    }
+
+    #[test]
+    fn characters_xml_forbids_never_reach_feed_elements_or_attributes() {
+        let feed = hostile_feed();
+        for format in [FeedFormat::Rss, FeedFormat::Atom] {
+            let xml = feed.render(format);
+            assert!(
+                !xml.chars()
+                    .any(|c| c == '\u{0}' || c == '\u{1}' || c == '\u{FFFF}'),
+                "{xml}"
+            );
+        }
+        let atom = feed.render(FeedFormat::Atom);
+        assert!(atom.contains(r#"<category term="World"/>"#), "{atom}");
+        assert!(atom.contains("<summary>&quot;&gt;&lt;img src=x"), "{atom}");
     }
 }

@@ -19,8 +19,19 @@ pub(crate) fn db_error(e: sqlx::Error) -> StoreError {
                 db.constraint().unwrap_or("a referenced row").to_owned(),
             );
         }
+        if db.code().is_some_and(|code| is_data_exception(&code)) {
+            return StoreError::InvalidInput(db.message().to_owned());
+        }
     }
     StoreError::Database(Box::new(e))
+}
+
+/// PostgreSQL's class 22, "data exception": a value the database will not take as written, such
+/// as text with a NUL byte (22021, "invalid byte sequence for encoding UTF8: 0x00") or a number
+/// out of range (22003). The input was wrong, the database is fine. SQLite's codes are numbers
+/// of at most four digits, never five characters, so only PostgreSQL's SQLSTATE matches.
+fn is_data_exception(code: &str) -> bool {
+    code.len() == 5 && code.starts_with("22")
 }
 
 /// Runs `query` on `pool` and reads every row it returns with `read`.
@@ -126,4 +137,19 @@ pub(crate) fn summary(row: &AnyRow) -> Result<ArticleSummary, StoreError> {
         language: language(row)?,
         published_at: opt_time(row, "published_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_data_exception;
+
+    #[test]
+    fn postgres_data_exceptions_are_invalid_input_and_sqlite_codes_are_not() {
+        for code in ["22021", "22P05", "22003", "22001"] {
+            assert!(is_data_exception(code), "{code}");
+        }
+        for code in ["23505", "08006", "2067", "22", "787", "57014"] {
+            assert!(!is_data_exception(code), "{code}");
+        }
+    }
 }

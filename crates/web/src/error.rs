@@ -41,12 +41,17 @@ impl IntoResponse for WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Gone => StatusCode::GONE,
             WebError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            // A value the database refused (a NUL byte that slipped past a form's checks): the
+            // request was wrong, the database is fine.
+            WebError::Store(StoreError::InvalidInput(_)) => StatusCode::BAD_REQUEST,
             WebError::Store(_) | WebError::Search(_) | WebError::Template(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
+        } else if let WebError::Store(e) = &self {
+            tracing::warn!(error = %e, "request refused by the database");
         }
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorPage(status));
@@ -80,6 +85,10 @@ pub async fn render_error_pages(
         StatusCode::GONE => (
             "This article has been withdrawn",
             "The newsroom has taken this article down. It is no longer available.",
+        ),
+        StatusCode::BAD_REQUEST => (
+            "This request cannot be used",
+            "It contains characters that cannot be stored or searched for, such as an invisible control character. Remove them and try again.",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Temporarily unavailable",

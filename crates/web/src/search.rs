@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dateline_domain::search::MAX_SEARCH_LIMIT;
 use dateline_domain::{
     ArticleId, ArticleSummary, SearchHit, SearchIndex, SearchQuery, SearchSort, SiteSettings, Slug,
-    SnippetPart,
+    SnippetPart, query_text,
 };
 use dateline_services::related;
 use serde_json::{Value, json};
@@ -54,6 +54,16 @@ pub fn routes() -> Router<AppState> {
 /// Query-string pairs; the first value of each name counts. Reading pairs cannot fail, so a
 /// malformed query string is judged here, with a message, like any other bad input.
 type Params = Query<Vec<(String, String)>>;
+
+/// The pairs with control characters dropped from every value ([`query_text`]): a NUL typed
+/// or pasted into the search box is not something anyone searches for, and must reach neither
+/// the index nor the database nor a message.
+fn typed(Query(params): Params) -> Vec<(String, String)> {
+    params
+        .into_iter()
+        .map(|(name, value)| (name, query_text(&value)))
+        .collect()
+}
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
@@ -227,7 +237,8 @@ fn hit_json(hit: &SearchHit, site: &SiteSettings) -> Value {
 }
 
 /// `GET /api/search?q=&sort=&section=&tag=&author=&from=&until=&page=&per_page=`
-pub async fn search_api(State(state): State<AppState>, Query(params): Params) -> Response {
+pub async fn search_api(State(state): State<AppState>, params: Params) -> Response {
+    let params = typed(params);
     let Some(search) = state.search.clone() else {
         return json_error(StatusCode::SERVICE_UNAVAILABLE, "search is not available");
     };
@@ -275,7 +286,8 @@ pub async fn search_api(State(state): State<AppState>, Query(params): Params) ->
 }
 
 /// `GET /api/related?article=ID&limit=N`: related published articles of a published article.
-pub async fn related_api(State(state): State<AppState>, Query(params): Params) -> Response {
+pub async fn related_api(State(state): State<AppState>, params: Params) -> Response {
+    let params = typed(params);
     let Some(search) = state.search.clone() else {
         return json_error(StatusCode::SERVICE_UNAVAILABLE, "search is not available");
     };
@@ -362,8 +374,9 @@ pub struct SearchPage {
 /// `GET /search`: the form, and results when there is something to search for.
 pub async fn show_search(
     State(state): State<AppState>,
-    Query(params): Params,
+    params: Params,
 ) -> Result<Response, WebError> {
+    let params = typed(params);
     let site = state.site();
     let q = param(&params, "q").unwrap_or_default();
     let title = if q.is_empty() {

@@ -139,7 +139,7 @@ pub async fn list_articles(
             .iter()
             .find(|a| a.slug.as_str() == query.author)
             .map(|a| a.id),
-        text: Some(query.q.trim().to_owned()).filter(|t| !t.is_empty()),
+        text: Some(dateline_domain::query_text(&query.q)).filter(|t| !t.is_empty()),
     };
     let page_no = query.page.unwrap_or(1).max(1);
     let (items, total) = store
@@ -1051,7 +1051,8 @@ pub async fn find_read_more(
     Query(query): Query<PickerQuery>,
 ) -> Result<Response, AdminError> {
     signed.require(Action::WriteOwnDrafts)?;
-    let q = query.q.trim();
+    let q = dateline_domain::query_text(&query.q);
+    let q = q.as_str();
     let rows = if q.is_empty() {
         Vec::new()
     } else {

@@ -206,6 +206,16 @@ pub async fn upload_media(
             let errors = problems.iter().map(ToString::to_string).collect();
             media_page(&state, &signed, status, errors, None, &kept).await
         }
+        Err(ServiceError::Busy(message)) => {
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            let mut response =
+                media_page(&state, &signed, status, vec![message], None, &kept).await?;
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(media::DECODE_WAIT.as_secs()),
+            );
+            Ok(response)
+        }
         Err(e) => Err(e.into()),
     }
 }

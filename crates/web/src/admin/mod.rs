@@ -206,6 +206,9 @@ pub enum AdminError {
     /// The article is not in a state this action applies to.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Too much of the same work is under way (images being decoded): try again shortly.
+    #[error("busy: {0}")]
+    Busy(String),
     /// Something went wrong that the visitor cannot fix; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -215,7 +218,17 @@ pub enum AdminError {
 
 impl From<dateline_domain::StoreError> for AdminError {
     fn from(e: dateline_domain::StoreError) -> Self {
-        AdminError::Web(e.into())
+        match e {
+            // A value the database refused (a NUL byte a form's checks missed): the sender's
+            // mistake, told in the newsroom's words, never an outage page.
+            dateline_domain::StoreError::InvalidInput(cause) => {
+                tracing::warn!(%cause, "newsroom request refused by the database");
+                AdminError::BadRequest(
+                    "The text sent contains characters that cannot be stored, such as an invisible control character; remove them and try again".to_owned(),
+                )
+            }
+            e => AdminError::Web(e.into()),
+        }
     }
 }
 
@@ -239,6 +252,7 @@ impl From<dateline_services::ServiceError> for AdminError {
             ),
             ServiceError::Internal(cause) => AdminError::Internal(cause),
             ServiceError::Search(e) => AdminError::Web(e.into()),
+            ServiceError::Busy(message) => AdminError::Busy(message),
         }
     }
 }
@@ -287,6 +301,11 @@ impl IntoResponse for AdminError {
                 StatusCode::NOT_FOUND,
                 "Not found",
                 "There is nothing at this address in the newsroom.".to_owned(),
+            ),
+            AdminError::Busy(message) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy, try again shortly",
+                format!("{message}."),
             ),
             AdminError::Internal(cause) => {
                 tracing::error!(%cause, "newsroom request failed");
