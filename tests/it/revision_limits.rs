@@ -43,7 +43,11 @@ fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
 async fn create(desk: &Desk<'_>, headline: &str) -> ArticleId {
     let all = fields(headline, "First paragraph.\n\nSecond paragraph.\n");
     let response = desk.post("/admin/articles", &pairs(&all)).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "create {headline}");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "create {headline}"
+    );
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let id = location
         .trim_start_matches("/admin/articles/")
@@ -97,14 +101,21 @@ async fn publishing_after_a_contributor_autosaves_shows_the_changes_and_publishe
     let (sana, eddie, id) = submitted(&app).await;
     // The editor reads revision 1 and decides to publish it.
     let page = editor(&eddie, id).await;
-    let seen = attrs(&page, "form[action$='/publish'] input[name=revision]", "value");
+    let seen = attrs(
+        &page,
+        "form[action$='/publish'] input[name=revision]",
+        "value",
+    );
     assert_eq!(seen, ["1"]);
     // Meanwhile the contributor's editor autosaves a new headline.
     let response = autosave(&sana, id, "1", "Budget talks collapse", "Changed.\n").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.unwrap(), "saved 2");
     let response = eddie
-        .post(&format!("/admin/articles/{id}/publish"), &[("revision", "1")])
+        .post(
+            &format!("/admin/articles/{id}/publish"),
+            &[("revision", "1")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let page = html(response).await;
@@ -125,10 +136,17 @@ async fn publishing_after_a_contributor_autosaves_shows_the_changes_and_publishe
         );
     }
     // Having seen the changes, the editor publishes revision 2 from the same page.
-    let retry = attrs(&page, "form[action$='/publish'] input[name=revision]", "value");
+    let retry = attrs(
+        &page,
+        "form[action$='/publish'] input[name=revision]",
+        "value",
+    );
     assert_eq!(retry, ["2"]);
     let response = eddie
-        .post(&format!("/admin/articles/{id}/publish"), &[("revision", "2")])
+        .post(
+            &format!("/admin/articles/{id}/publish"),
+            &[("revision", "2")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (status, public) = app.page("/budget-talks-resume").await;
@@ -142,7 +160,10 @@ async fn publishing_after_a_contributor_autosaves_shows_the_changes_and_publishe
     let response = autosave(&eddie, id, "2", "Budget talks collapse again", "More.\n").await;
     assert_eq!(response.text().await.unwrap(), "saved 3");
     let response = eddie
-        .post(&format!("/admin/articles/{id}/publish"), &[("revision", "3")])
+        .post(
+            &format!("/admin/articles/{id}/publish"),
+            &[("revision", "3")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, public) = app.page("/budget-talks-resume").await;
@@ -154,7 +175,11 @@ async fn scheduling_after_a_contributor_autosaves_shows_the_changes_and_schedule
 ) {
     let (sana, eddie, id) = submitted(&app).await;
     let page = editor(&eddie, id).await;
-    let seen = attrs(&page, "form[action$='/schedule'] input[name=revision]", "value");
+    let seen = attrs(
+        &page,
+        "form[action$='/schedule'] input[name=revision]",
+        "value",
+    );
     assert_eq!(seen, ["1"]);
     let response = autosave(&sana, id, "1", "Budget talks collapse", "Changed.\n").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -257,7 +282,11 @@ async fn oversized_autosave_is_refused_and_the_stored_text_is_kept(app: TestApp)
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let page = html(response).await;
-    assert!(texts(&page, "main").join(" ").contains("go back, shorten it"));
+    assert!(
+        texts(&page, "main")
+            .join(" ")
+            .contains("go back, shorten it")
+    );
     assert_eq!(app.store.revision_list(id).await.unwrap(), before);
 }
 
@@ -291,7 +320,15 @@ async fn restoring_an_oversized_old_revision_is_refused_with_the_editor(app: Tes
     // A revision stored before the limits applied to every path.
     let big = draft("Old giant revision", "g".repeat(700 * 1024));
     app.store
-        .save_revision(id, 1, &big, RevisionKind::Autosave, writer.id, None, &audit("x"))
+        .save_revision(
+            id,
+            1,
+            &big,
+            RevisionKind::Autosave,
+            writer.id,
+            None,
+            &audit("x"),
+        )
         .await
         .unwrap();
     let response = sana
@@ -300,7 +337,11 @@ async fn restoring_an_oversized_old_revision_is_refused_with_the_editor(app: Tes
             &[("number", "1"), ("base", "2")],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "a small one is fine");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "a small one is fine"
+    );
     let response = sana
         .post(
             &format!("/admin/articles/{id}/restore"),
@@ -362,7 +403,15 @@ async fn history_lists_every_revision_with_its_size(app: TestApp) {
         let body = format!("{n}\n{}", "w".repeat(400 * 1024));
         let outcome = app
             .store
-            .save_revision(id, base, &draft("Long read", body), RevisionKind::Save, writer.id, None, &audit("saved"))
+            .save_revision(
+                id,
+                base,
+                &draft("Long read", body),
+                RevisionKind::Save,
+                writer.id,
+                None,
+                &audit("saved"),
+            )
             .await
             .unwrap();
         let dateline_domain::SaveOutcome::Saved(next) = outcome else {
@@ -406,10 +455,23 @@ async fn diffs_of_long_bodies_answer_while_the_server_stays_up(app: TestApp) {
     let id = create(&sana, "Two long takes").await;
     let mut base = 1;
     // Revisions 2 and 3: 32,000 lines each, none in common; 4 and 5: 15,000 lines each.
-    for (word, count) in [("alpha", 32_000), ("beta", 32_000), ("gamma", 15_000), ("delta", 15_000)] {
+    for (word, count) in [
+        ("alpha", 32_000),
+        ("beta", 32_000),
+        ("gamma", 15_000),
+        ("delta", 15_000),
+    ] {
         let outcome = app
             .store
-            .save_revision(id, base, &draft("Two long takes", lines(word, count)), RevisionKind::Save, writer.id, None, &audit("saved"))
+            .save_revision(
+                id,
+                base,
+                &draft("Two long takes", lines(word, count)),
+                RevisionKind::Save,
+                writer.id,
+                None,
+                &audit("saved"),
+            )
             .await
             .unwrap();
         let dateline_domain::SaveOutcome::Saved(next) = outcome else {
@@ -442,10 +504,9 @@ async fn diffs_of_long_bodies_answer_while_the_server_stays_up(app: TestApp) {
         let page = Html::parse_document(&text);
         let notes = texts(&page, "[role=note]");
         let added = texts(&page, ".added");
-        assert!(
-            !notes.is_empty() || added.len() >= 15_000,
-            "a coarse note or the full diff: {notes:?}"
-        );
+        // Every line differs: far more changes than a page shows, so a note says so (and,
+        // for the longer pair, that the comparison is coarse).
+        assert!(!notes.is_empty(), "a note on what is not shown");
         assert!(!added.is_empty() && !texts(&page, ".removed").is_empty());
     }
 }
@@ -460,7 +521,15 @@ async fn diff_of_a_long_body_with_one_change_folds_the_unchanged_text(app: TestA
     for body in [old, new] {
         let outcome = app
             .store
-            .save_revision(id, base, &draft("One change", body), RevisionKind::Save, writer.id, None, &audit("saved"))
+            .save_revision(
+                id,
+                base,
+                &draft("One change", body),
+                RevisionKind::Save,
+                writer.id,
+                None,
+                &audit("saved"),
+            )
             .await
             .unwrap();
         let dateline_domain::SaveOutcome::Saved(next) = outcome else {
@@ -474,7 +543,11 @@ async fn diff_of_a_long_body_with_one_change_folds_the_unchanged_text(app: TestA
     assert_eq!(status, StatusCode::OK);
     assert_eq!(texts(&page, ".removed"), ["− line 5000"]);
     assert_eq!(texts(&page, ".added"), ["+ line five thousand"]);
-    assert_eq!(texts(&page, ".same").len(), 6, "three lines of context each side");
+    assert_eq!(
+        texts(&page, ".same").len(),
+        6,
+        "three lines of context each side"
+    );
     let folded = texts(&page, ".folded");
     assert_eq!(folded.len(), 2);
     assert_eq!(folded, ["⋯ 5004 unchanged lines", "⋯ 4996 unchanged lines"]);

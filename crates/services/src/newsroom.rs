@@ -108,7 +108,12 @@ pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
             ));
         }
     };
-    long("headline", &draft.headline, Headline::MAX_CHARS, &mut problems);
+    long(
+        "headline",
+        &draft.headline,
+        Headline::MAX_CHARS,
+        &mut problems,
+    );
     long(
         "standfirst",
         &draft.standfirst,
@@ -734,7 +739,8 @@ pub const DIFF_WORKERS: usize = 2;
 pub const DIFF_QUEUE_WAIT: StdDuration = StdDuration::from_secs(5);
 /// Unchanged lines shown around each change; longer unchanged runs are folded into one line.
 pub const DIFF_CONTEXT: usize = 3;
-/// Most changed lines a comparison shows; the rest are counted.
+/// Most changed lines a comparison shows, half of them removed and half added; the rest are
+/// counted.
 pub const MAX_DIFF_CHANGES: usize = 5_000;
 
 /// One line of a readable diff between two revisions.
@@ -812,7 +818,11 @@ fn coarse_changes<'a>(old: &'a str, new: &'a str) -> Vec<(Tag, &'a str)> {
         .count();
     let mut out = Vec::with_capacity(old.len() + new.len() - head - tail);
     out.extend(old[..head].iter().map(|l| (Tag::Same, *l)));
-    out.extend(old[head..old.len() - tail].iter().map(|l| (Tag::Removed, *l)));
+    out.extend(
+        old[head..old.len() - tail]
+            .iter()
+            .map(|l| (Tag::Removed, *l)),
+    );
     out.extend(new[head..new.len() - tail].iter().map(|l| (Tag::Added, *l)));
     out.extend(old[old.len() - tail..].iter().map(|l| (Tag::Same, *l)));
     out
@@ -823,12 +833,16 @@ fn coarse_changes<'a>(old: &'a str, new: &'a str) -> Vec<(Tag, &'a str)> {
 fn shown(changes: &[(Tag, &str)], coarse: Option<Coarse>) -> Comparison {
     let mut lines = Vec::new();
     let mut shown_changes = 0;
+    let mut shown_sides = [0usize; 2];
     let mut more_changes = 0;
     let mut i = 0;
     while i < changes.len() {
         let (tag, text) = changes[i];
         if tag != Tag::Same {
-            if shown_changes < MAX_DIFF_CHANGES {
+            // Half the room for each side, so a long removal does not hide every addition.
+            let side = usize::from(tag == Tag::Added);
+            if shown_sides[side] < MAX_DIFF_CHANGES / 2 {
+                shown_sides[side] += 1;
                 shown_changes += 1;
                 lines.push(if tag == Tag::Removed {
                     DiffLine::Removed(text.to_owned())
@@ -841,15 +855,26 @@ fn shown(changes: &[(Tag, &str)], coarse: Option<Coarse>) -> Comparison {
             i += 1;
             continue;
         }
-        let run = changes[i..].iter().take_while(|(t, _)| *t == Tag::Same).count();
+        let run = changes[i..]
+            .iter()
+            .take_while(|(t, _)| *t == Tag::Same)
+            .count();
         let after_change = i > 0 && shown_changes < MAX_DIFF_CHANGES;
         let before_change = i + run < changes.len() && shown_changes < MAX_DIFF_CHANGES;
         let head = if after_change { DIFF_CONTEXT } else { 0 };
         let tail = if before_change { DIFF_CONTEXT } else { 0 };
         if head + tail >= run {
-            lines.extend(changes[i..i + run].iter().map(|(_, t)| DiffLine::Same((*t).to_owned())));
+            lines.extend(
+                changes[i..i + run]
+                    .iter()
+                    .map(|(_, t)| DiffLine::Same((*t).to_owned())),
+            );
         } else {
-            lines.extend(changes[i..i + head].iter().map(|(_, t)| DiffLine::Same((*t).to_owned())));
+            lines.extend(
+                changes[i..i + head]
+                    .iter()
+                    .map(|(_, t)| DiffLine::Same((*t).to_owned())),
+            );
             lines.push(DiffLine::Folded(run - head - tail));
             lines.extend(
                 changes[i + run - tail..i + run]
@@ -1041,7 +1066,10 @@ mod tests {
     #[test]
     fn limits_refuse_oversized_drafts_but_not_unfinished_ones() {
         let unfinished = Draft::default();
-        assert!(check_limits(&unfinished).is_ok(), "an empty headline can be autosaved");
+        assert!(
+            check_limits(&unfinished).is_ok(),
+            "an empty headline can be autosaved"
+        );
         let big = Draft {
             body: "x".repeat(articles::MAX_BODY_BYTES + 1),
             tags: vec!["t".into(); articles::MAX_LABELS + 1],
@@ -1053,7 +1081,10 @@ mod tests {
         let fields: Vec<_> = problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(
             fields,
-            ["body: is larger than 512 KB", "tags: no more than 30, please"]
+            [
+                "body: is larger than 512 KB",
+                "tags: no more than 30, please"
+            ]
         );
     }
 

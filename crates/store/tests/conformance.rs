@@ -1419,7 +1419,15 @@ async fn save_as(
     by: UserId,
 ) -> SaveOutcome {
     store
-        .save_revision(id, based_on, &draft(headline), kind, by, None, &audit("saved"))
+        .save_revision(
+            id,
+            based_on,
+            &draft(headline),
+            kind,
+            by,
+            None,
+            &audit("saved"),
+        )
         .await
         .unwrap()
 }
@@ -1432,26 +1440,63 @@ async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &Sq
         .unwrap()
         .id;
     let auto = RevisionKind::Autosave;
-    assert_eq!(save_as(store, id, 1, "T", auto, writer).await, SaveOutcome::Saved(2));
-    assert_eq!(save_as(store, id, 2, "Ty", auto, writer).await, SaveOutcome::Saved(3));
-    assert_eq!(save_as(store, id, 3, "Typ", auto, writer).await, SaveOutcome::Saved(4));
+    assert_eq!(
+        save_as(store, id, 1, "T", auto, writer).await,
+        SaveOutcome::Saved(2)
+    );
+    assert_eq!(
+        save_as(store, id, 2, "Ty", auto, writer).await,
+        SaveOutcome::Saved(3)
+    );
+    assert_eq!(
+        save_as(store, id, 3, "Typ", auto, writer).await,
+        SaveOutcome::Saved(4)
+    );
     let list = store.revision_list(id).await.unwrap();
-    let seen: Vec<_> = list.iter().map(|r| (r.number, r.headline.as_str(), r.based_on)).collect();
-    assert_eq!(seen, [(4, "Typ", 1), (1, "One", 0)], "one autosave row, chained to revision 1");
+    let seen: Vec<_> = list
+        .iter()
+        .map(|r| (r.number, r.headline.as_str(), r.based_on))
+        .collect();
+    assert_eq!(
+        seen,
+        [(4, "Typ", 1), (1, "One", 0)],
+        "one autosave row, chained to revision 1"
+    );
     // Someone else's autosave, a named save, or a conflict does not replace it.
-    assert_eq!(save_as(store, id, 4, "Other", auto, other).await, SaveOutcome::Saved(5));
-    assert_eq!(save_as(store, id, 5, "Named", RevisionKind::Save, writer).await, SaveOutcome::Saved(6));
-    assert_eq!(save_as(store, id, 6, "After", auto, writer).await, SaveOutcome::Saved(7));
+    assert_eq!(
+        save_as(store, id, 4, "Other", auto, other).await,
+        SaveOutcome::Saved(5)
+    );
+    assert_eq!(
+        save_as(store, id, 5, "Named", RevisionKind::Save, writer).await,
+        SaveOutcome::Saved(6)
+    );
+    assert_eq!(
+        save_as(store, id, 6, "After", auto, writer).await,
+        SaveOutcome::Saved(7)
+    );
     assert_eq!(
         save_as(store, id, 6, "Late", auto, writer).await,
-        SaveOutcome::Conflict { current: 7, kept_as: 8 }
+        SaveOutcome::Conflict {
+            current: 7,
+            kept_as: 8
+        }
     );
-    let numbers: Vec<i64> = store.revision_list(id).await.unwrap().iter().map(|r| r.number).collect();
+    let numbers: Vec<i64> = store
+        .revision_list(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.number)
+        .collect();
     assert_eq!(numbers, [8, 7, 6, 5, 4, 1]);
     // Only the first autosave of a run is in the audit log.
     let log = store.audit_log(Some(id), 0, 50).await.unwrap();
     let actions: Vec<_> = log.iter().map(|r| r.action.as_str()).collect();
-    assert_eq!(actions, ["conflict", "saved", "saved", "saved", "saved", "created"]);
+    assert_eq!(
+        actions,
+        ["conflict", "saved", "saved", "saved", "saved", "created"]
+    );
 }
 
 async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &SqlStore) {
@@ -1488,7 +1533,11 @@ async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &SqlStore
         .min()
         .unwrap();
     let from_there = list.iter().filter(|r| r.number >= oldest_autosave).count() as i64;
-    assert_eq!(from_there, base - oldest_autosave + 1, "nothing newer was dropped");
+    assert_eq!(
+        from_there,
+        base - oldest_autosave + 1,
+        "nothing newer was dropped"
+    );
     assert!(oldest_autosave > 2, "older autosaves were dropped");
 }
 
@@ -1500,15 +1549,29 @@ async fn revision_list_gives_sizes_and_headlines_without_bodies(store: &SqlStore
         ..draft("unused")
     };
     store
-        .save_revision(id, 1, &big, RevisionKind::Save, writer, None, &audit("saved"))
+        .save_revision(
+            id,
+            1,
+            &big,
+            RevisionKind::Save,
+            writer,
+            None,
+            &audit("saved"),
+        )
         .await
         .unwrap();
     let list: Vec<RevisionInfo> = store.revision_list(id).await.unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].body_chars, 50_000, "characters, not bytes");
-    assert_eq!(list[0].headline.chars().count(), RevisionInfo::HEADLINE_CHARS);
+    assert_eq!(
+        list[0].headline.chars().count(),
+        RevisionInfo::HEADLINE_CHARS
+    );
     assert_eq!(list[0].saved_by, Some(writer));
-    assert_eq!(list[0].saved_by_name.as_deref(), Some("Name of sized@gvs.pk"));
+    assert_eq!(
+        list[0].saved_by_name.as_deref(),
+        Some("Name of sized@gvs.pk")
+    );
     assert_eq!(list[1].body_chars, 0);
 }
 
@@ -1524,10 +1587,20 @@ async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &Sql
         now: at(2),
     };
     save_as(store, id, 1, "Newer", RevisionKind::Autosave, writer).await;
-    assert!(!store.transition(id, &publish(1), &audit("scheduled")).await.unwrap());
+    assert!(
+        !store
+            .transition(id, &publish(1), &audit("scheduled"))
+            .await
+            .unwrap()
+    );
     let wf = store.workflow(id).await.unwrap().unwrap();
     assert_eq!(wf.status, ArticleStatus::Draft, "nothing moved");
-    assert!(store.transition(id, &publish(2), &audit("scheduled")).await.unwrap());
+    assert!(
+        store
+            .transition(id, &publish(2), &audit("scheduled"))
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store.workflow(id).await.unwrap().unwrap().status,
         ArticleStatus::Scheduled

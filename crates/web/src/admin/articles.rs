@@ -641,10 +641,7 @@ fn rows_of(comparison: Comparison) -> Vec<DiffRow> {
             DiffLine::Folded(n) => DiffRow {
                 class: "folded",
                 sign: "⋯",
-                text: format!(
-                    "{n} unchanged line{}",
-                    if n == 1 { "" } else { "s" }
-                ),
+                text: format!("{n} unchanged line{}", if n == 1 { "" } else { "s" }),
             },
         })
         .collect()
@@ -997,10 +994,15 @@ async fn stale_page(
     let newest = store.revision(id, current).await?;
     let (current_by, current_at) = match &newest {
         Some(r) => (
-            r.saved_by_name.clone().unwrap_or_else(|| "someone".to_owned()),
+            r.saved_by_name
+                .clone()
+                .unwrap_or_else(|| "someone".to_owned()),
             when(r.saved_at, &site),
         ),
-        None => ("the newsroom".to_owned(), when(desk.article.updated_at, &site)),
+        None => (
+            "the newsroom".to_owned(),
+            when(desk.article.updated_at, &site),
+        ),
     };
     let reviewed = match seen {
         Some(n) => store.revision(id, n).await?.map(|r| r.draft),
@@ -1016,8 +1018,12 @@ async fn stale_page(
         Retry::Schedule(at) => ("schedule", "Schedule", at),
     };
     let html = StalePage {
-        layout: AdminLayout::new(state, "The article changed since you opened it", Some(signed))
-            .at("home"),
+        layout: AdminLayout::new(
+            state,
+            "The article changed since you opened it",
+            Some(signed),
+        )
+        .at("home"),
         id: id.0,
         seen,
         current,
@@ -1199,31 +1205,30 @@ pub async fn restore_revision(
     let article = ArticleId(id);
     let store = state.store.as_ref();
     let now = state.clock.now();
-    let outcome = match newsroom::restore(store, &signed.user, article, form.number, form.base, now)
-        .await
-    {
-        Ok(outcome) => outcome,
-        Err(DeskError::Service(e)) if problems(&e).is_some() => {
-            // The old revision does not pass today's checks: open it in the editor to fix.
-            let desk = newsroom::open(store, &signed.user, article).await?;
-            let revision = store
-                .revision(article, form.number)
-                .await?
-                .ok_or(AdminError::NotFound)?;
-            return editor_page(
-                &state,
-                &signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&desk),
-                Fields::of(&revision.draft),
-                form.base,
-                problems(&e).unwrap_or_default(),
-                None,
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let outcome =
+        match newsroom::restore(store, &signed.user, article, form.number, form.base, now).await {
+            Ok(outcome) => outcome,
+            Err(DeskError::Service(e)) if problems(&e).is_some() => {
+                // The old revision does not pass today's checks: open it in the editor to fix.
+                let desk = newsroom::open(store, &signed.user, article).await?;
+                let revision = store
+                    .revision(article, form.number)
+                    .await?
+                    .ok_or(AdminError::NotFound)?;
+                return editor_page(
+                    &state,
+                    &signed,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(&desk),
+                    Fields::of(&revision.draft),
+                    form.base,
+                    problems(&e).unwrap_or_default(),
+                    None,
+                )
+                .await;
+            }
+            Err(e) => return Err(e.into()),
+        };
     match outcome {
         SaveOutcome::Saved(_) => Ok(done(id, "restored")),
         SaveOutcome::Conflict { current, kept_as } => {
