@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{ArticleStatus, Slug, Store};
 use reqwest::header::{ACCEPT_ENCODING, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 
-use crate::harness::{TestApp, on_both_backends, reference_day, story, texts};
+use crate::harness::{TestApp, attrs, on_both_backends, reference_day, story, texts};
 
 const SEED: &str = "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call";
 
@@ -425,8 +425,13 @@ async fn a_headline_published_in_the_newsroom_is_on_every_page_at_once(app: Test
         "saved: {pairs:?}\n{}",
         saved.text().await.unwrap()
     );
+    let (_, editor) = desk.page(&format!("/admin/articles/{}", target.id)).await;
+    let revision = attrs(&editor, "input[name=revision]", "value").remove(0);
     let published = desk
-        .post(&format!("/admin/articles/{}/publish", target.id), &[])
+        .post(
+            &format!("/admin/articles/{}/publish", target.id),
+            &[("revision", &revision)],
+        )
         .await;
     assert_eq!(published.status(), 303, "published");
     let (_, page) = app.page(SEED).await;

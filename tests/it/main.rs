@@ -20,6 +20,7 @@ mod newsroom_settings;
 mod nodes;
 mod page_checks;
 mod related;
+mod revision_limits;
 mod search;
 mod seed_page;
 mod syndication;

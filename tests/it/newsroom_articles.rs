@@ -178,7 +178,7 @@ async fn empty_headline_and_script_in_the_body_are_refused_and_change_nothing(ap
         assert!(alert.contains("scripts, frames, event handlers"), "{alert}");
     }
     assert_eq!(base(&desk, id).await, revision, "no revision was added");
-    assert_eq!(app.store.revisions(id).await.unwrap().len(), 1);
+    assert_eq!(app.store.revision_list(id).await.unwrap().len(), 1);
     let article = app.store.article_by_id(id).await.unwrap().unwrap();
     assert!(!article.body.contains("script"));
 }
@@ -300,7 +300,10 @@ async fn live_page_changes_only_when_the_update_is_published(app: TestApp) {
     let desk = app.sign_in(&editor).await;
     let id = create(&desk, "Pakistan beat West Indies").await;
     let response = desk
-        .post(&format!("/admin/articles/{id}/publish"), &[])
+        .post(
+            &format!("/admin/articles/{id}/publish"),
+            &[("revision", &base(&desk, id).await)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let slug = app.store.article_by_id(id).await.unwrap().unwrap().slug;
@@ -332,7 +335,10 @@ async fn live_page_changes_only_when_the_update_is_published(app: TestApp) {
     let (_, editor_page) = desk.page(&format!("/admin/articles/{id}")).await;
     assert!(texts(&editor_page, ".notice.warn")[0].contains("changes readers do not see"));
     let response = desk
-        .post(&format!("/admin/articles/{id}/publish"), &[])
+        .post(
+            &format!("/admin/articles/{id}/publish"),
+            &[("revision", &base(&desk, id).await)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.page(&format!("/{slug}")).await;
@@ -343,8 +349,11 @@ async fn unpublished_article_answers_410_gone(app: TestApp) {
     let editor = app.account("Editor", Role::Editor).await;
     let desk = app.sign_in(&editor).await;
     let id = create(&desk, "Story to withdraw").await;
-    desk.post(&format!("/admin/articles/{id}/publish"), &[])
-        .await;
+    desk.post(
+        &format!("/admin/articles/{id}/publish"),
+        &[("revision", &base(&desk, id).await)],
+    )
+    .await;
     let slug = app.store.article_by_id(id).await.unwrap().unwrap().slug;
     assert_eq!(app.get(&format!("/{slug}")).await.status(), StatusCode::OK);
     let response = desk
@@ -383,7 +392,10 @@ async fn scheduled_article_is_published_by_the_server_at_its_time(app: TestApp) 
     let response = desk
         .post(
             &format!("/admin/articles/{id}/schedule"),
-            &[("at", "2024-04-16T18:00")],
+            &[
+                ("at", "2024-04-16T18:00"),
+                ("revision", &base(&desk, id).await),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -438,8 +450,11 @@ async fn correction_appears_on_the_public_article_and_moves_updated_at(app: Test
     let editor = app.account("Editor", Role::Editor).await;
     let desk = app.sign_in(&editor).await;
     let id = create(&desk, "SBP holds interest rate").await;
-    desk.post(&format!("/admin/articles/{id}/publish"), &[])
-        .await;
+    desk.post(
+        &format!("/admin/articles/{id}/publish"),
+        &[("revision", &base(&desk, id).await)],
+    )
+    .await;
     let before = app.store.article_by_id(id).await.unwrap().unwrap();
     let response = desk
         .post(
@@ -502,7 +517,10 @@ async fn audit_log_records_who_did_what_and_only_editors_read_it(app: TestApp) {
     sana.post(&format!("/admin/articles/{id}/submit"), &[])
         .await;
     eddie
-        .post(&format!("/admin/articles/{id}/publish"), &[])
+        .post(
+            &format!("/admin/articles/{id}/publish"),
+            &[("revision", &base(&eddie, id).await)],
+        )
         .await;
     let (status, page) = eddie.page("/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
@@ -583,7 +601,13 @@ async fn read_more_picker_finds_articles_by_headline(app: TestApp) {
         .unwrap()
         .to_owned();
     eddie
-        .post(&format!("/admin/articles/{new_id}/publish"), &[])
+        .post(
+            &format!("/admin/articles/{new_id}/publish"),
+            &[(
+                "revision",
+                &base(&eddie, ArticleId(new_id.parse().unwrap())).await,
+            )],
+        )
         .await;
     let (_, page) = app.page("/analysis-of-the-call").await;
     assert_eq!(
@@ -627,9 +651,12 @@ async fn each_role_may_act_on_articles_only_as_the_matrix_says(app: TestApp) {
     let owner_desk = app.sign_in(&owner).await;
     let theirs = create(&owner_desk, "Someone else's story").await;
     owner_desk
-        .post(&format!("/admin/articles/{theirs}/publish"), &[])
+        .post(
+            &format!("/admin/articles/{theirs}/publish"),
+            &[("revision", &base(&owner_desk, theirs).await)],
+        )
         .await;
-    let base = base(&owner_desk, theirs).await;
+    let theirs_base = base(&owner_desk, theirs).await;
     for role in Role::ALL {
         let user = app.account(&format!("The {role}"), role).await;
         let desk = app.sign_in(&user).await;
@@ -649,7 +676,7 @@ async fn each_role_may_act_on_articles_only_as_the_matrix_says(app: TestApp) {
             // Saves, notes and take-downs by editors have tests of their own.
             continue;
         }
-        let save_status = save(&desk, theirs, &base, &[("headline", "Hijacked")])
+        let save_status = save(&desk, theirs, &theirs_base, &[("headline", "Hijacked")])
             .await
             .status();
         let correct_status = desk
@@ -685,7 +712,10 @@ async fn each_role_may_act_on_articles_only_as_the_matrix_says(app: TestApp) {
         // Their own article: an author may publish it, a contributor may not.
         let own = create(&desk, &format!("Own story of the {role}")).await;
         let status = desk
-            .post(&format!("/admin/articles/{own}/publish"), &[])
+            .post(
+                &format!("/admin/articles/{own}/publish"),
+                &[("revision", &base(&desk, own).await)],
+            )
             .await
             .status();
         if role == Role::Author {

@@ -102,6 +102,33 @@ pub struct Revision {
     pub saved_at: DateTime<Utc>,
 }
 
+/// What the history page shows of a revision: everything but its text, so listing a long
+/// history never reads the bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionInfo {
+    pub article: ArticleId,
+    pub number: i64,
+    pub based_on: i64,
+    pub kind: RevisionKind,
+    /// The headline, cut to [`RevisionInfo::HEADLINE_CHARS`] characters.
+    pub headline: String,
+    /// Length of the body, in characters.
+    pub body_chars: u64,
+    pub saved_by: Option<UserId>,
+    pub saved_by_name: Option<String>,
+    pub saved_at: DateTime<Utc>,
+}
+
+impl RevisionInfo {
+    /// How much of a headline a history row carries.
+    pub const HEADLINE_CHARS: usize = 300;
+}
+
+/// Most revisions an article keeps. Past it, a save removes the oldest autosaves first, then
+/// the oldest copies kept after a conflict; never a named save or restore, the current revision
+/// or the live one.
+pub const MAX_REVISIONS: i64 = 200;
+
 /// The rendered content of an article, every reference resolved: what the articles table
 /// holds and the public page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +194,9 @@ pub struct Transition<'a> {
     pub published_at: Option<DateTime<Utc>>,
     /// Set when scheduling; cleared otherwise.
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// With `Some(n)`, the move happens only while revision `n` is still the newest: what the
+    /// editor reviewed is what goes out.
+    pub revision: Option<i64>,
     pub now: DateTime<Utc>,
 }
 

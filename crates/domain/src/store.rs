@@ -14,7 +14,7 @@ use crate::change::ChangeObserver;
 use crate::listing::{Listing, PageRequest};
 use crate::newsroom::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
+    NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 use crate::site::SiteSettings;
 use crate::syndication::SitemapEntry;
@@ -174,6 +174,11 @@ pub trait Store: Send + Sync + 'static {
     /// Stores `draft` as the next revision if `based_on` is still the newest; otherwise keeps it
     /// as a [`RevisionKind::Conflict`] revision and changes nothing else. With `content`, a saved
     /// revision also becomes the article's stored content (for articles not yet live).
+    ///
+    /// An autosave by `by` on top of their own autosave (the newest revision, not live) replaces
+    /// it: the old row goes, the new one takes the next number, and no audit line is written.
+    /// An article keeps at most [`MAX_REVISIONS`](crate::MAX_REVISIONS) revisions; past it the
+    /// oldest autosaves go first, then the oldest conflict copies.
     #[expect(
         clippy::too_many_arguments,
         reason = "one atomic write with all its parts"
@@ -188,11 +193,13 @@ pub trait Store: Send + Sync + 'static {
         content: Option<&Content>,
         audit: &AuditEntry,
     ) -> Result<SaveOutcome, StoreError>;
-    /// Every revision of an article, newest first.
-    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError>;
+    /// What the history page lists of every revision of an article, newest first: metadata
+    /// only, never the bodies.
+    async fn revision_list(&self, id: ArticleId) -> Result<Vec<RevisionInfo>, StoreError>;
     async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError>;
-    /// Moves an article through the workflow if its status is one of `t.from`; returns false
-    /// (and writes nothing) when it is not, or there is no such article.
+    /// Moves an article through the workflow if its status is one of `t.from` (and, with
+    /// `t.revision`, its newest revision is still that one); returns false (and writes nothing)
+    /// when it is not, or there is no such article.
     async fn transition(
         &self,
         id: ArticleId,

@@ -6,16 +6,24 @@
 //! content. Until an article is first published, every valid save also updates the stored
 //! content; once it is live, saves only add revisions and the public page changes when someone
 //! publishes the update.
+//!
+//! Publishing and scheduling name the revision the editor reviewed; if anyone saved since, the
+//! article is not moved and the editor is shown what changed ([`DeskError::Stale`]). Every path
+//! that stores a working copy (save, autosave, restore, a save kept after a conflict) goes
+//! through the same size limits ([`check_limits`]), and comparing two revisions is bounded in
+//! input, time and concurrency ([`compare`]), so no single request can hold the server.
 
-use std::time::Duration as StdDuration;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditEntry, Clock, Content, Correction, Draft,
-    InvalidValue, Revision, RevisionKind, Role, SaveOutcome, Source, Store, StoreError, Transition,
-    User, Workflow,
+    Headline, InvalidValue, RevisionInfo, RevisionKind, Role, SaveOutcome, Source, Store,
+    StoreError, Transition, User, Workflow,
 };
+use tokio::sync::Semaphore;
 
 use crate::ServiceError;
 use crate::articles::{self, ArticleInput, Prepared};
@@ -31,6 +39,10 @@ pub enum DeskError {
     /// The article is not in a state this action applies to.
     #[error("{0}")]
     WrongState(String),
+    /// Someone saved the article after the editor's page was loaded: the revision the editor
+    /// reviewed (`None` when the form did not say) is no longer the newest, `current`.
+    #[error("revision {current} was saved after the page was loaded")]
+    Stale { seen: Option<i64>, current: i64 },
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -83,6 +95,59 @@ fn input(draft: &Draft) -> ArticleInput {
         language: draft.language.clone(),
     }
 }
+
+/// The size limits every stored working copy keeps, valid or not yet: an autosave of a draft
+/// still being written is stored, but never one larger than a save would accept.
+pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
+    let mut problems = Vec::new();
+    let long = |field: &'static str, text: &str, max: usize, problems: &mut Vec<InvalidValue>| {
+        if text.chars().count() > max {
+            problems.push(InvalidValue::new(
+                field,
+                format!("is longer than {max} characters"),
+            ));
+        }
+    };
+    long(
+        "headline",
+        &draft.headline,
+        Headline::MAX_CHARS,
+        &mut problems,
+    );
+    long(
+        "standfirst",
+        &draft.standfirst,
+        articles::MAX_STANDFIRST_CHARS,
+        &mut problems,
+    );
+    if draft.body.len() > articles::MAX_BODY_BYTES {
+        problems.push(InvalidValue::new("body", "is larger than 512 KB"));
+    }
+    long("section", &draft.section, MAX_NAME_CHARS, &mut problems);
+    long("language", &draft.language, MAX_NAME_CHARS, &mut problems);
+    for (field, names) in [("tags", &draft.tags), ("authors", &draft.authors)] {
+        if names.len() > articles::MAX_LABELS {
+            problems.push(InvalidValue::new(field, "no more than 30, please"));
+        }
+        if names.iter().any(|n| n.chars().count() > MAX_NAME_CHARS) {
+            problems.push(InvalidValue::new(
+                field,
+                "a name is longer than 100 characters",
+            ));
+        }
+    }
+    if let Some(source) = &draft.source {
+        long("source", &source.agency, MAX_NAME_CHARS, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(problems))
+    }
+}
+
+/// Longest section, tag, author, agency or language name, in characters.
+const MAX_NAME_CHARS: usize = 100;
 
 /// Checks and renders a draft; every problem reported at once. Unlike imported copy (which is
 /// sanitised), a body typed in the newsroom may not contain scripts: the writer is told.
@@ -209,6 +274,7 @@ pub async fn save(
     if !may_edit(user, &workflow) {
         return Err(DeskError::Forbidden);
     }
+    check_limits(draft)?;
     if kind == RevisionKind::Autosave {
         draft.check_characters()?;
     }
@@ -268,13 +334,13 @@ async fn move_to(
     }
 }
 
-/// The newest revision, checked and rendered, for going live.
+/// Revision `number`, checked and rendered, for going live.
 async fn live_content(
     store: &dyn Store,
     desk_article: &Article,
-    wf: &Workflow,
+    number: i64,
 ) -> Result<Content, DeskError> {
-    let draft = match store.revision(desk_article.id, wf.revision).await? {
+    let draft = match store.revision(desk_article.id, number).await? {
         Some(revision) => revision.draft,
         None => draft_of(desk_article),
     };
@@ -298,6 +364,7 @@ pub async fn submit(
         content: None,
         published_at: None,
         scheduled_at: None,
+        revision: None,
         now,
     };
     let audit = entry(Some(user), "submitted", "for review".to_owned(), now);
@@ -311,11 +378,42 @@ pub async fn submit(
     .await
 }
 
-/// Publishes the newest revision now: a first publication, or an update of a live article.
+/// Refuses unless `seen`, the revision the editor's page showed, is still the newest.
+fn still_current(seen: Option<i64>, wf: &Workflow) -> Result<i64, DeskError> {
+    match seen {
+        Some(n) if n == wf.revision => Ok(n),
+        _ => Err(DeskError::Stale {
+            seen,
+            current: wf.revision,
+        }),
+    }
+}
+
+/// After a refused move: stale if someone saved since `seen`, otherwise the article's state.
+async fn refused(
+    store: &dyn Store,
+    id: ArticleId,
+    seen: i64,
+    refusal: &str,
+) -> Result<(), DeskError> {
+    let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
+    if wf.revision != seen {
+        return Err(DeskError::Stale {
+            seen: Some(seen),
+            current: wf.revision,
+        });
+    }
+    Err(DeskError::WrongState(refusal.to_owned()))
+}
+
+/// Publishes revision `seen` now, the one the editor reviewed: a first publication, or an
+/// update of a live article. If anyone saved since, nothing is published
+/// ([`DeskError::Stale`]).
 pub async fn publish(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
+    seen: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DeskError> {
     let (Some(article), Some(wf)) = (store.article_by_id(id).await?, store.workflow(id).await?)
@@ -325,14 +423,16 @@ pub async fn publish(
     if !may_publish(user, &wf) {
         return Err(DeskError::Forbidden);
     }
-    let content = live_content(store, &article, &wf).await?;
+    let number = still_current(seen, &wf)?;
+    let content = live_content(store, &article, number).await?;
     let first = article.published_at.is_none();
     let t = Transition {
         from: &ArticleStatus::ALL,
         to: ArticleStatus::Published,
-        content: Some((&content, wf.revision)),
+        content: Some((&content, number)),
         published_at: first.then_some(now),
         scheduled_at: None,
+        revision: Some(number),
         now,
     };
     let action = if article.status == ArticleStatus::Published {
@@ -340,8 +440,12 @@ pub async fn publish(
     } else {
         "published"
     };
-    let audit = entry(Some(user), action, format!("revision {}", wf.revision), now);
-    move_to(store, id, t, audit, "The article cannot be published now.").await
+    let audit = entry(Some(user), action, format!("revision {number}"), now);
+    if store.transition(id, &t, &audit).await? {
+        Ok(())
+    } else {
+        refused(store, id, number, "The article cannot be published now.").await
+    }
 }
 
 /// Reads a wall-clock time typed in the publication's zone (`2024-04-16T18:30`).
@@ -367,11 +471,12 @@ pub fn local_time(text: &str, zone: Tz) -> Result<DateTime<Utc>, InvalidValue> {
 }
 
 /// Schedules a not-yet-live article to go live at `at` (the embargo), which must be in the
-/// future. The newest revision must be valid now.
+/// future. `seen` is the revision the editor reviewed: it must still be the newest, and valid.
 pub async fn schedule(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
+    seen: Option<i64>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DeskError> {
@@ -385,7 +490,8 @@ pub async fn schedule(
     if at <= now {
         return Err(InvalidValue::new("publication time", "must be in the future").into());
     }
-    live_content(store, &article, &wf).await?;
+    let number = still_current(seen, &wf)?;
+    live_content(store, &article, number).await?;
     let t = Transition {
         from: &[
             ArticleStatus::Draft,
@@ -396,22 +502,26 @@ pub async fn schedule(
         content: None,
         published_at: None,
         scheduled_at: Some(at),
+        revision: Some(number),
         now,
     };
     let audit = entry(
         Some(user),
         "scheduled",
-        format!("for {}", at.to_rfc3339()),
+        format!("revision {number} for {}", at.to_rfc3339()),
         now,
     );
-    move_to(
-        store,
-        id,
-        t,
-        audit,
-        "Only an article that is not live yet can be scheduled.",
-    )
-    .await
+    if store.transition(id, &t, &audit).await? {
+        Ok(())
+    } else {
+        refused(
+            store,
+            id,
+            number,
+            "Only an article that is not live yet can be scheduled.",
+        )
+        .await
+    }
 }
 
 /// Takes a live article down; its URL then answers 410 Gone.
@@ -431,6 +541,7 @@ pub async fn unpublish(
         content: None,
         published_at: None,
         scheduled_at: None,
+        revision: None,
         now,
     };
     let audit = entry(Some(user), "unpublished", String::new(), now);
@@ -500,14 +611,16 @@ pub async fn publish_due(
             continue;
         };
         let at = wf.scheduled_at.unwrap_or(now);
-        match live_content(store, &article, &wf).await {
+        match live_content(store, &article, wf.revision).await {
             Ok(content) => {
+                // A save between our read and this write leaves it for the next round.
                 let t = Transition {
                     from: &[ArticleStatus::Scheduled],
                     to: ArticleStatus::Published,
                     content: Some((&content, wf.revision)),
                     published_at: Some(at),
                     scheduled_at: None,
+                    revision: Some(wf.revision),
                     now,
                 };
                 let audit = entry(
@@ -528,6 +641,7 @@ pub async fn publish_due(
                     content: None,
                     published_at: None,
                     scheduled_at: None,
+                    revision: None,
                     now,
                 };
                 let audit = entry(
@@ -605,12 +719,54 @@ pub async fn add_section(store: &dyn Store, user: &User, name: &str) -> Result<(
     Ok(())
 }
 
+/// Most lines either side of a comparison may have for the line-by-line diff; longer texts are
+/// compared coarsely (common beginning and end, the rest as replaced).
+pub const MAX_DIFF_LINES: usize = 20_000;
+/// Most bytes either side of a comparison may have for the line-by-line diff: a body at the size
+/// limit and its fields.
+pub const MAX_DIFF_BYTES: usize = articles::MAX_BODY_BYTES + 64 * 1024;
+/// How long one comparison may search for the fewest changes before it settles for a coarser,
+/// still correct, diff.
+pub const DIFF_DEADLINE: StdDuration = StdDuration::from_secs(2);
+/// How many comparisons run at once, each on a blocking thread, off the request threads.
+pub const DIFF_WORKERS: usize = 2;
+/// How long a request waits for a free comparison worker before it gets the coarse comparison.
+pub const DIFF_QUEUE_WAIT: StdDuration = StdDuration::from_secs(5);
+/// Unchanged lines shown around each change; longer unchanged runs are folded into one line.
+pub const DIFF_CONTEXT: usize = 3;
+/// Most changed lines a comparison shows, half of them removed and half added; the rest are
+/// counted.
+pub const MAX_DIFF_CHANGES: usize = 5_000;
+
 /// One line of a readable diff between two revisions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiffLine {
     Same(String),
     Removed(String),
     Added(String),
+    /// This many unchanged lines, not shown.
+    Folded(usize),
+}
+
+/// Why a comparison is coarser than line by line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coarse {
+    /// A side is over [`MAX_DIFF_LINES`] or [`MAX_DIFF_BYTES`].
+    TooLong,
+    /// The search for the fewest changes ran past [`DIFF_DEADLINE`].
+    OutOfTime,
+    /// Every comparison worker was busy for [`DIFF_QUEUE_WAIT`].
+    Busy,
+}
+
+/// The changes between two revisions, as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub lines: Vec<DiffLine>,
+    /// Set when the diff is coarser than the fewest changes, and why.
+    pub coarse: Option<Coarse>,
+    /// Changed lines past [`MAX_DIFF_CHANGES`], not shown.
+    pub more_changes: usize,
 }
 
 fn as_text(d: &Draft) -> String {
@@ -637,30 +793,164 @@ fn as_text(d: &Draft) -> String {
     )
 }
 
-/// The changes from `old` to `new`, line by line: fields first, then the body.
-pub fn diff(old: &Draft, new: &Draft) -> Vec<DiffLine> {
-    let (old, new) = (as_text(old), as_text(new));
-    similar::TextDiff::from_lines(&old, &new)
-        .iter_all_changes()
-        .map(|change| {
-            let line = change.value().trim_end_matches('\n').to_owned();
-            match change.tag() {
-                similar::ChangeTag::Equal => DiffLine::Same(line),
-                similar::ChangeTag::Delete => DiffLine::Removed(line),
-                similar::ChangeTag::Insert => DiffLine::Added(line),
-            }
-        })
-        .collect()
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Same,
+    Removed,
+    Added,
 }
 
-/// Revisions of an article `user` may see, newest first.
+/// The common beginning and end kept, everything between as removed and added: linear time.
+fn coarse_changes<'a>(old: &'a str, new: &'a str) -> Vec<(Tag, &'a str)> {
+    let old: Vec<&str> = old.lines().collect();
+    let new: Vec<&str> = new.lines().collect();
+    let head = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let tail = old[head..]
+        .iter()
+        .rev()
+        .zip(new[head..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = Vec::with_capacity(old.len() + new.len() - head - tail);
+    out.extend(old[..head].iter().map(|l| (Tag::Same, *l)));
+    out.extend(
+        old[head..old.len() - tail]
+            .iter()
+            .map(|l| (Tag::Removed, *l)),
+    );
+    out.extend(new[head..new.len() - tail].iter().map(|l| (Tag::Added, *l)));
+    out.extend(old[old.len() - tail..].iter().map(|l| (Tag::Same, *l)));
+    out
+}
+
+/// Folds unchanged runs to [`DIFF_CONTEXT`] lines around each change and stops showing changes
+/// after [`MAX_DIFF_CHANGES`].
+fn shown(changes: &[(Tag, &str)], coarse: Option<Coarse>) -> Comparison {
+    let mut lines = Vec::new();
+    let mut shown_changes = 0;
+    let mut shown_sides = [0usize; 2];
+    let mut more_changes = 0;
+    let mut i = 0;
+    while i < changes.len() {
+        let (tag, text) = changes[i];
+        if tag != Tag::Same {
+            // Half the room for each side, so a long removal does not hide every addition.
+            let side = usize::from(tag == Tag::Added);
+            if shown_sides[side] < MAX_DIFF_CHANGES / 2 {
+                shown_sides[side] += 1;
+                shown_changes += 1;
+                lines.push(if tag == Tag::Removed {
+                    DiffLine::Removed(text.to_owned())
+                } else {
+                    DiffLine::Added(text.to_owned())
+                });
+            } else {
+                more_changes += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let run = changes[i..]
+            .iter()
+            .take_while(|(t, _)| *t == Tag::Same)
+            .count();
+        let after_change = i > 0 && shown_changes < MAX_DIFF_CHANGES;
+        let before_change = i + run < changes.len() && shown_changes < MAX_DIFF_CHANGES;
+        let head = if after_change { DIFF_CONTEXT } else { 0 };
+        let tail = if before_change { DIFF_CONTEXT } else { 0 };
+        if head + tail >= run {
+            lines.extend(
+                changes[i..i + run]
+                    .iter()
+                    .map(|(_, t)| DiffLine::Same((*t).to_owned())),
+            );
+        } else {
+            lines.extend(
+                changes[i..i + head]
+                    .iter()
+                    .map(|(_, t)| DiffLine::Same((*t).to_owned())),
+            );
+            lines.push(DiffLine::Folded(run - head - tail));
+            lines.extend(
+                changes[i + run - tail..i + run]
+                    .iter()
+                    .map(|(_, t)| DiffLine::Same((*t).to_owned())),
+            );
+        }
+        i += run;
+    }
+    Comparison {
+        lines,
+        coarse,
+        more_changes,
+    }
+}
+
+fn too_long(text: &str) -> bool {
+    text.len() > MAX_DIFF_BYTES || text.lines().nth(MAX_DIFF_LINES).is_some()
+}
+
+/// The changes from `old` to `new`, line by line, fields first, then the body; coarse when a
+/// side is too long or the search passes `deadline`. Runs on the calling thread: use
+/// [`compare`] from a request.
+pub fn diff_until(old: &Draft, new: &Draft, deadline: Instant) -> Comparison {
+    let (old, new) = (as_text(old), as_text(new));
+    if too_long(&old) || too_long(&new) {
+        return shown(&coarse_changes(&old, &new), Some(Coarse::TooLong));
+    }
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .deadline(deadline)
+        .diff_lines(&old, &new);
+    let changes: Vec<(Tag, &str)> = diff
+        .iter_all_changes()
+        .map(|change| {
+            let tag = match change.tag() {
+                similar::ChangeTag::Equal => Tag::Same,
+                similar::ChangeTag::Delete => Tag::Removed,
+                similar::ChangeTag::Insert => Tag::Added,
+            };
+            (tag, change.value().trim_end_matches('\n'))
+        })
+        .collect();
+    let late = Instant::now() >= deadline;
+    shown(&changes, late.then_some(Coarse::OutOfTime))
+}
+
+/// The changes from `old` to `new` with the standard deadline; see [`diff_until`].
+pub fn diff(old: &Draft, new: &Draft) -> Comparison {
+    diff_until(old, new, Instant::now() + DIFF_DEADLINE)
+}
+
+static DIFF_SLOTS: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(DIFF_WORKERS)));
+
+/// [`diff`] on a blocking thread, at most [`DIFF_WORKERS`] at once. A request that finds every
+/// worker busy for [`DIFF_QUEUE_WAIT`] gets the coarse comparison, which takes linear time.
+pub async fn compare(old: &Draft, new: &Draft) -> Result<Comparison, ServiceError> {
+    let slot = tokio::time::timeout(DIFF_QUEUE_WAIT, DIFF_SLOTS.clone().acquire_owned()).await;
+    let Ok(Ok(slot)) = slot else {
+        let (old, new) = (as_text(old), as_text(new));
+        return Ok(shown(&coarse_changes(&old, &new), Some(Coarse::Busy)));
+    };
+    let (old, new) = (old.clone(), new.clone());
+    tokio::task::spawn_blocking(move || {
+        let comparison = diff(&old, &new);
+        drop(slot);
+        comparison
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("while comparing revisions: {e}")))
+}
+
+/// Revisions of an article `user` may see, newest first: their metadata, never their text.
 pub async fn history(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
-) -> Result<(Desk, Vec<Revision>), DeskError> {
+) -> Result<(Desk, Vec<RevisionInfo>), DeskError> {
     let desk = open(store, user, id).await?;
-    let revisions = store.revisions(id).await?;
+    let revisions = store.revision_list(id).await?;
     Ok((desk, revisions))
 }
 
@@ -680,12 +970,117 @@ mod tests {
             body: "One.\n\nThree.\n".into(),
             ..old.clone()
         };
-        let lines = diff(&old, &new);
+        let lines = diff(&old, &new).lines;
         assert!(lines.contains(&DiffLine::Removed("Headline: Old".into())));
         assert!(lines.contains(&DiffLine::Added("Headline: New".into())));
         assert!(lines.contains(&DiffLine::Removed("Two.".into())));
         assert!(lines.contains(&DiffLine::Added("Three.".into())));
         assert!(lines.contains(&DiffLine::Same("One.".into())));
+    }
+
+    fn body_of(lines: std::ops::Range<usize>, word: &str) -> Draft {
+        Draft {
+            body: lines.map(|i| format!("{word} {i}\n")).collect(),
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn unchanged_runs_fold_to_three_lines_of_context() {
+        let old = body_of(0..100, "line");
+        let mut new = old.clone();
+        new.body = new.body.replace("line 50\n", "line fifty\n");
+        let c = diff(&old, &new);
+        assert_eq!(c.coarse, None);
+        // 7 lines of fields, then the body: 57 unchanged lines before the change.
+        assert_eq!(c.lines[0], DiffLine::Folded(54));
+        assert_eq!(c.lines[1], DiffLine::Same("line 47".into()));
+        assert_eq!(c.lines[4], DiffLine::Removed("line 50".into()));
+        assert_eq!(c.lines[5], DiffLine::Added("line fifty".into()));
+        assert_eq!(c.lines[8], DiffLine::Same("line 53".into()));
+        assert_eq!(c.lines[9], DiffLine::Folded(46));
+        assert_eq!(c.lines.len(), 10);
+        // Identical texts show nothing but one folded run.
+        assert_eq!(diff(&old, &old).lines, [DiffLine::Folded(107)]);
+    }
+
+    #[test]
+    fn texts_over_the_line_cap_are_compared_coarsely_in_linear_time() {
+        let old = body_of(0..MAX_DIFF_LINES + 10, "same");
+        let mut new = old.clone();
+        new.body = new.body.replacen("same 3\n", "changed 3\n", 1);
+        let c = diff(&old, &new);
+        assert_eq!(c.coarse, Some(Coarse::TooLong));
+        assert_eq!(
+            c.lines
+                .iter()
+                .filter(|l| !matches!(l, DiffLine::Same(_) | DiffLine::Folded(_)))
+                .cloned()
+                .collect::<Vec<_>>(),
+            [
+                DiffLine::Removed("same 3".into()),
+                DiffLine::Added("changed 3".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_passed_deadline_gives_a_coarse_but_complete_diff() {
+        let old = body_of(0..2_000, "alpha");
+        let new = body_of(0..2_000, "beta");
+        let c = diff_until(&old, &new, Instant::now());
+        assert_eq!(c.coarse, Some(Coarse::OutOfTime));
+        let removed = c
+            .lines
+            .iter()
+            .filter(|l| matches!(l, DiffLine::Removed(_)))
+            .count();
+        let added = c
+            .lines
+            .iter()
+            .filter(|l| matches!(l, DiffLine::Added(_)))
+            .count();
+        assert_eq!((removed, added), (2_000, 2_000));
+    }
+
+    #[test]
+    fn changes_past_the_cap_are_counted_not_shown() {
+        let old = body_of(0..MAX_DIFF_CHANGES, "alpha");
+        let new = body_of(0..MAX_DIFF_CHANGES, "beta");
+        // No search needed: every line differs.
+        let c = diff_until(&old, &new, Instant::now());
+        let shown = c
+            .lines
+            .iter()
+            .filter(|l| matches!(l, DiffLine::Removed(_) | DiffLine::Added(_)))
+            .count();
+        assert_eq!(shown, MAX_DIFF_CHANGES);
+        assert_eq!(c.more_changes, MAX_DIFF_CHANGES);
+    }
+
+    #[test]
+    fn limits_refuse_oversized_drafts_but_not_unfinished_ones() {
+        let unfinished = Draft::default();
+        assert!(
+            check_limits(&unfinished).is_ok(),
+            "an empty headline can be autosaved"
+        );
+        let big = Draft {
+            body: "x".repeat(articles::MAX_BODY_BYTES + 1),
+            tags: vec!["t".into(); articles::MAX_LABELS + 1],
+            ..Draft::default()
+        };
+        let Err(ServiceError::Invalid(problems)) = check_limits(&big) else {
+            panic!("an oversized draft passed");
+        };
+        let fields: Vec<_> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            fields,
+            [
+                "body: is larger than 512 KB",
+                "tags: no more than 30, please"
+            ]
+        );
     }
 
     #[test]

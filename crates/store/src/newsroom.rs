@@ -230,8 +230,8 @@ use std::collections::BTreeSet;
 
 use dateline_domain::{
     ArticleId, ArticleSummary, AuditEntry, AuditRecord, Author, Content, ContentChange, Correction,
-    DeskFilter, DeskItem, Draft, NewArticle, Revision, RevisionKind, SaveOutcome, Tag, Transition,
-    Workflow,
+    DeskFilter, DeskItem, Draft, MAX_REVISIONS, NewArticle, Revision, RevisionInfo, RevisionKind,
+    SaveOutcome, Tag, Transition, Workflow,
 };
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
@@ -389,6 +389,86 @@ fn workflow(row: &AnyRow) -> Result<Workflow, StoreError> {
     })
 }
 
+fn revision_info(row: &AnyRow) -> Result<RevisionInfo, StoreError> {
+    let kind: String = get(row, "kind")?;
+    let body_chars: i64 = get(row, "body_chars")?;
+    Ok(RevisionInfo {
+        article: ArticleId(get(row, "article_id")?),
+        number: get(row, "number")?,
+        based_on: get(row, "based_on")?,
+        kind: RevisionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("revision kind '{kind}'")))?,
+        headline: get(row, "headline")?,
+        body_chars: u64::try_from(body_chars).unwrap_or_default(),
+        saved_by: get::<Option<i64>>(row, "saved_by")?.map(UserId),
+        saved_by_name: get(row, "saved_by_name")?,
+        saved_at: rows::time(get(row, "saved_at")?)?,
+    })
+}
+
+/// When revision `current` is an autosave by `by` that is not live, the revision it was based
+/// on: the autosave may be replaced.
+async fn replaceable_autosave(
+    tx: &mut Tx,
+    id: ArticleId,
+    current: i64,
+    live: Option<i64>,
+    by: UserId,
+) -> Result<Option<i64>, StoreError> {
+    if live == Some(current) {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT based_on FROM article_revisions \
+         WHERE article_id = $1 AND number = $2 AND kind = $3 AND saved_by = $4",
+    )
+    .bind(id.0)
+    .bind(current)
+    .bind(RevisionKind::Autosave.as_str())
+    .bind(by.0)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    row.map(|row| get(&row, "based_on")).transpose()
+}
+
+/// Keeps an article within [`MAX_REVISIONS`]: the oldest autosaves go first, then the oldest
+/// conflict copies; never `head` or the live revision, never a named save or restore.
+async fn prune_revisions(
+    tx: &mut Tx,
+    id: ArticleId,
+    head: i64,
+    live: Option<i64>,
+) -> Result<(), StoreError> {
+    for kind in [RevisionKind::Autosave, RevisionKind::Conflict] {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM article_revisions WHERE article_id = $1")
+                .bind(id.0)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db_error)?;
+        let excess = count - MAX_REVISIONS;
+        if excess <= 0 {
+            return Ok(());
+        }
+        sqlx::query(
+            "DELETE FROM article_revisions WHERE article_id = $1 AND number IN (\
+             SELECT number FROM article_revisions WHERE article_id = $2 AND kind = $3 \
+             AND number <> $4 AND number <> $5 ORDER BY number LIMIT $6)",
+        )
+        .bind(id.0)
+        .bind(id.0)
+        .bind(kind.as_str())
+        .bind(head)
+        .bind(live.unwrap_or(0))
+        .bind(excess)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 /// `%text%` for LIKE, with the wildcards in `text` escaped (by backslash).
 fn contains_pattern(text: &str) -> String {
     let mut p = String::from("%");
@@ -480,11 +560,13 @@ impl SqlStore {
         if locked.rows_affected() != 1 {
             return Err(StoreError::MissingReference(format!("article {id}")));
         }
-        let current: i64 = sqlx::query_scalar("SELECT revision FROM articles WHERE id = $1")
+        let head = sqlx::query("SELECT revision, live_revision FROM articles WHERE id = $1")
             .bind(id.0)
             .fetch_one(&mut *tx)
             .await
             .map_err(db_error)?;
+        let current: i64 = get(&head, "revision")?;
+        let live: Option<i64> = get(&head, "live_revision")?;
         let highest: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(number), 0) FROM article_revisions WHERE article_id = $1",
         )
@@ -495,7 +577,28 @@ impl SqlStore {
         let number = highest.max(current) + 1;
         let mut change = ContentChange::default();
         listing_keys(&mut tx, id, &mut change.keys).await?;
+        // An autosave on top of the same writer's autosave replaces it, under a new number (so
+        // a publish form naming the old number no longer matches).
+        let replaced = if current == based_on && kind == RevisionKind::Autosave {
+            replaceable_autosave(&mut tx, id, current, live, by).await?
+        } else {
+            None
+        };
         let outcome = if current == based_on {
+            let chain = match replaced {
+                Some(previous_base) => {
+                    sqlx::query(
+                        "DELETE FROM article_revisions WHERE article_id = $1 AND number = $2",
+                    )
+                    .bind(id.0)
+                    .bind(current)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                    previous_base
+                }
+                None => based_on,
+            };
             sqlx::query("UPDATE articles SET revision = $1 WHERE id = $2")
                 .bind(number)
                 .bind(id.0)
@@ -505,7 +608,7 @@ impl SqlStore {
             if let Some(content) = content {
                 write_content(&mut tx, id, content, audit.at).await?;
             }
-            insert_revision(&mut tx, id, number, based_on, kind, draft, by, audit.at).await?;
+            insert_revision(&mut tx, id, number, chain, kind, draft, by, audit.at).await?;
             SaveOutcome::Saved(number)
         } else {
             let kept = RevisionKind::Conflict;
@@ -515,6 +618,11 @@ impl SqlStore {
                 kept_as: number,
             }
         };
+        let head = match outcome {
+            SaveOutcome::Saved(n) => n,
+            SaveOutcome::Conflict { current, .. } => current,
+        };
+        prune_revisions(&mut tx, id, head, live).await?;
         let mut entry = audit.clone();
         entry.article = Some(id);
         if let SaveOutcome::Conflict { current, kept_as } = outcome {
@@ -525,10 +633,28 @@ impl SqlStore {
         } else {
             entry.detail = format!("revision {number}");
         }
-        write_audit(&mut tx, &entry).await?;
+        if replaced.is_none() {
+            write_audit(&mut tx, &entry).await?;
+        }
         listing_keys(&mut tx, id, &mut change.keys).await?;
         self.commit_change(tx, change).await?;
         Ok(outcome)
+    }
+
+    pub(crate) async fn revision_info_rows(
+        &self,
+        id: ArticleId,
+    ) -> Result<Vec<RevisionInfo>, StoreError> {
+        let query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT r.article_id, r.number, r.based_on, r.kind, r.saved_by, r.saved_at, \
+             SUBSTR(r.headline, 1, {}) AS headline, CAST(LENGTH(r.body) AS BIGINT) AS body_chars, \
+             u.name AS saved_by_name FROM article_revisions r \
+             LEFT JOIN users u ON u.id = r.saved_by WHERE r.article_id = $1 \
+             ORDER BY r.number DESC",
+            RevisionInfo::HEADLINE_CHARS
+        )))
+        .bind(id.0);
+        rows::all(query, self.pool(), revision_info).await
     }
 
     pub(crate) async fn revision_rows(
@@ -567,10 +693,15 @@ impl SqlStore {
         let mut change = ContentChange::default();
         listing_keys(&mut tx, id, &mut change.keys).await?;
         let from: Vec<String> = (0..t.from.len()).map(|i| format!("${}", i + 7)).collect();
+        // What was reviewed is what goes out: the check and the move are one statement.
+        let same_revision = match t.revision {
+            Some(_) => format!(" AND revision = ${}", t.from.len() + 7),
+            None => String::new(),
+        };
         let sql = format!(
             "UPDATE articles SET status = $1, published_at = COALESCE($2, published_at), \
              scheduled_at = $3, updated_at = $4, live_revision = COALESCE($5, live_revision) \
-             WHERE id = $6 AND status IN ({})",
+             WHERE id = $6 AND status IN ({}){same_revision}",
             from.join(", ")
         );
         let mut query = sqlx::query(AssertSqlSafe(sql))
@@ -582,6 +713,9 @@ impl SqlStore {
             .bind(id.0);
         for status in t.from {
             query = query.bind(status.as_str());
+        }
+        if let Some(revision) = t.revision {
+            query = query.bind(revision);
         }
         let done = query.execute(&mut *tx).await.map_err(db_error)?;
         if done.rows_affected() != 1 {

@@ -13,7 +13,7 @@ use dateline_domain::{
 };
 use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
+    NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -811,8 +811,8 @@ impl Store for SqlStore {
             .await
     }
 
-    async fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>, StoreError> {
-        self.revision_rows(id, None).await
+    async fn revision_list(&self, id: ArticleId) -> Result<Vec<RevisionInfo>, StoreError> {
+        self.revision_info_rows(id).await
     }
 
     async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError> {

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use dateline_domain::{
-    AuditEntry, Content, Correction, Draft, Email, ImageId, NewImage, NewUser, RevisionKind, Role,
-    SaveOutcome, Session, Transition, UserId,
+    AuditEntry, Content, Correction, Draft, Email, ImageId, MAX_REVISIONS, NewImage, NewUser,
+    RevisionInfo, RevisionKind, Role, SaveOutcome, Session, Transition, UserId,
 };
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_store::testing::TestDatabase;
@@ -72,6 +72,10 @@ conformance!(
     renaming_a_label_announces_everything,
     related_lists_round_trip_and_are_announced,
     concurrent_writers_wait_their_turn,
+    autosaves_on_ones_own_autosave_replace_it_under_a_new_number,
+    revisions_are_capped_and_the_oldest_autosaves_go_first,
+    revision_list_gives_sizes_and_headlines_without_bodies,
+    a_guarded_transition_refuses_once_a_newer_revision_is_saved,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -935,6 +939,7 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
         content: Some((&moved, 2)),
         published_at: Some(at(2)),
         scheduled_at: None,
+        revision: None,
         now: at(2),
     };
     assert!(
@@ -1015,10 +1020,10 @@ async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStor
         }
     );
     assert_eq!(save(2, "Four").await, SaveOutcome::Saved(4));
-    let revisions = store.revisions(id).await.unwrap();
+    let revisions = store.revision_list(id).await.unwrap();
     let seen: Vec<_> = revisions
         .iter()
-        .map(|r| (r.number, r.kind, r.draft.headline.as_str(), r.based_on))
+        .map(|r| (r.number, r.kind, r.headline.as_str(), r.based_on))
         .collect();
     assert_eq!(
         seen,
@@ -1061,6 +1066,7 @@ async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
         content: None,
         published_at: None,
         scheduled_at: Some(at(60)),
+        revision: None,
         now: at(1),
     };
     assert!(
@@ -1385,4 +1391,218 @@ async fn concurrent_writers_wait_their_turn(store: &SqlStore) {
     for id in ids {
         assert!(store.related_list(id).await.unwrap().is_some());
     }
+}
+
+/// A draft article by a new author; its id and the author.
+async fn drafted(store: &SqlStore, slug: &str) -> (ArticleId, UserId) {
+    let writer = store
+        .insert_user(&new_user(&format!("{slug}@gvs.pk"), Role::Author))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let mut new = article(slug, world, 0);
+    new.status = ArticleStatus::Draft;
+    new.published_at = None;
+    let id = store
+        .insert_draft(&new, &draft("One"), writer.id, &audit("created"))
+        .await
+        .unwrap();
+    (id, writer.id)
+}
+
+async fn save_as(
+    store: &SqlStore,
+    id: ArticleId,
+    based_on: i64,
+    headline: &str,
+    kind: RevisionKind,
+    by: UserId,
+) -> SaveOutcome {
+    store
+        .save_revision(
+            id,
+            based_on,
+            &draft(headline),
+            kind,
+            by,
+            None,
+            &audit("saved"),
+        )
+        .await
+        .unwrap()
+}
+
+async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &SqlStore) {
+    let (id, writer) = drafted(store, "typing").await;
+    let other = store
+        .insert_user(&new_user("other@gvs.pk", Role::Editor))
+        .await
+        .unwrap()
+        .id;
+    let auto = RevisionKind::Autosave;
+    assert_eq!(
+        save_as(store, id, 1, "T", auto, writer).await,
+        SaveOutcome::Saved(2)
+    );
+    assert_eq!(
+        save_as(store, id, 2, "Ty", auto, writer).await,
+        SaveOutcome::Saved(3)
+    );
+    assert_eq!(
+        save_as(store, id, 3, "Typ", auto, writer).await,
+        SaveOutcome::Saved(4)
+    );
+    let list = store.revision_list(id).await.unwrap();
+    let seen: Vec<_> = list
+        .iter()
+        .map(|r| (r.number, r.headline.as_str(), r.based_on))
+        .collect();
+    assert_eq!(
+        seen,
+        [(4, "Typ", 1), (1, "One", 0)],
+        "one autosave row, chained to revision 1"
+    );
+    // Someone else's autosave, a named save, or a conflict does not replace it.
+    assert_eq!(
+        save_as(store, id, 4, "Other", auto, other).await,
+        SaveOutcome::Saved(5)
+    );
+    assert_eq!(
+        save_as(store, id, 5, "Named", RevisionKind::Save, writer).await,
+        SaveOutcome::Saved(6)
+    );
+    assert_eq!(
+        save_as(store, id, 6, "After", auto, writer).await,
+        SaveOutcome::Saved(7)
+    );
+    assert_eq!(
+        save_as(store, id, 6, "Late", auto, writer).await,
+        SaveOutcome::Conflict {
+            current: 7,
+            kept_as: 8
+        }
+    );
+    let numbers: Vec<i64> = store
+        .revision_list(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(numbers, [8, 7, 6, 5, 4, 1]);
+    // Only the first autosave of a run is in the audit log.
+    let log = store.audit_log(Some(id), 0, 50).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["conflict", "saved", "saved", "saved", "saved", "created"]
+    );
+}
+
+async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &SqlStore) {
+    let (id, writer) = drafted(store, "capped").await;
+    let other = store
+        .insert_user(&new_user("desk@gvs.pk", Role::Editor))
+        .await
+        .unwrap()
+        .id;
+    // Alternate writers so no autosave replaces another; a named save every tenth time.
+    let mut base = 1;
+    let total = MAX_REVISIONS + 40;
+    for n in 0..total {
+        let (kind, by) = match n % 10 {
+            0 => (RevisionKind::Save, writer),
+            k if k % 2 == 0 => (RevisionKind::Autosave, writer),
+            _ => (RevisionKind::Autosave, other),
+        };
+        match save_as(store, id, base, &format!("Take {n}"), kind, by).await {
+            SaveOutcome::Saved(next) => base = next,
+            conflict => panic!("{conflict:?}"),
+        }
+    }
+    let list = store.revision_list(id).await.unwrap();
+    assert_eq!(list.len() as i64, MAX_REVISIONS);
+    assert_eq!(list[0].number, base, "the current revision stays");
+    let saves = list.iter().filter(|r| r.kind == RevisionKind::Save).count() as i64;
+    assert_eq!(saves, 1 + total.div_euclid(10), "every named save stays");
+    // The autosaves left are the newest ones.
+    let oldest_autosave = list
+        .iter()
+        .filter(|r| r.kind == RevisionKind::Autosave)
+        .map(|r| r.number)
+        .min()
+        .unwrap();
+    let from_there = list.iter().filter(|r| r.number >= oldest_autosave).count() as i64;
+    assert_eq!(
+        from_there,
+        base - oldest_autosave + 1,
+        "nothing newer was dropped"
+    );
+    assert!(oldest_autosave > 2, "older autosaves were dropped");
+}
+
+async fn revision_list_gives_sizes_and_headlines_without_bodies(store: &SqlStore) {
+    let (id, writer) = drafted(store, "sized").await;
+    let big = Draft {
+        headline: "H".repeat(400),
+        body: "ب".repeat(50_000),
+        ..draft("unused")
+    };
+    store
+        .save_revision(
+            id,
+            1,
+            &big,
+            RevisionKind::Save,
+            writer,
+            None,
+            &audit("saved"),
+        )
+        .await
+        .unwrap();
+    let list: Vec<RevisionInfo> = store.revision_list(id).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].body_chars, 50_000, "characters, not bytes");
+    assert_eq!(
+        list[0].headline.chars().count(),
+        RevisionInfo::HEADLINE_CHARS
+    );
+    assert_eq!(list[0].saved_by, Some(writer));
+    assert_eq!(
+        list[0].saved_by_name.as_deref(),
+        Some("Name of sized@gvs.pk")
+    );
+    assert_eq!(list[1].body_chars, 0);
+}
+
+async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &SqlStore) {
+    let (id, writer) = drafted(store, "guarded").await;
+    let publish = |revision| Transition {
+        from: &ArticleStatus::ALL,
+        to: ArticleStatus::Scheduled,
+        content: None,
+        published_at: None,
+        scheduled_at: Some(at(60)),
+        revision: Some(revision),
+        now: at(2),
+    };
+    save_as(store, id, 1, "Newer", RevisionKind::Autosave, writer).await;
+    assert!(
+        !store
+            .transition(id, &publish(1), &audit("scheduled"))
+            .await
+            .unwrap()
+    );
+    let wf = store.workflow(id).await.unwrap().unwrap();
+    assert_eq!(wf.status, ArticleStatus::Draft, "nothing moved");
+    assert!(
+        store
+            .transition(id, &publish(2), &audit("scheduled"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.workflow(id).await.unwrap().unwrap().status,
+        ArticleStatus::Scheduled
+    );
 }

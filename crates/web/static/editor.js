@@ -31,8 +31,12 @@
         var words = res[1].split(" ");
         if (res[0] === 200 && words[0] === "saved") {
           form.querySelector("input[name=base]").value = words[1];
+          // The publish and schedule forms name the revision this page shows: now this one.
+          document.querySelectorAll("input[name=revision]").forEach(function (input) { input.value = words[1]; });
           lastSaved = fields().toString();
           say("Autosaved as revision " + words[1] + " at " + new Date().toLocaleTimeString());
+        } else if (res[0] === 422 && words[0] === "invalid") {
+          say(res[1].slice("invalid ".length) + " Your text is still here.");
         } else if (res[0] === 409) {
           stopped = true;
           say("Someone else saved this article. Your text is kept in the revision history; Save to compare the two versions.");

@@ -1,5 +1,8 @@
 //! The article desk: the list, the editor, preview, the Read More picker, revisions with their
 //! history, diff and restore, conflicts, the workflow buttons, corrections and the audit log.
+//!
+//! The publish and schedule forms carry the revision the page showed; when someone saved since,
+//! the answer is 409 with what changed between the two, and nothing goes out.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -8,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditRecord, Author, DeskFilter, Draft, Language,
-    Revision, RevisionKind, SaveOutcome, Section, SectionId, SiteSettings, Slug, Source,
+    RevisionInfo, RevisionKind, SaveOutcome, Section, SectionId, SiteSettings, Slug, Source,
 };
-use dateline_services::newsroom::{self, DeskError, DiffLine};
+use dateline_services::newsroom::{self, Coarse, Comparison, DeskError, DiffLine};
 use dateline_services::reading::{self, PublishedArticle};
 use dateline_services::{ServiceError, articles, dates};
 use serde::Deserialize;
@@ -30,6 +33,10 @@ impl From<DeskError> for AdminError {
             DeskError::NotFound => AdminError::NotFound,
             DeskError::Forbidden => AdminError::Forbidden,
             DeskError::WrongState(message) => AdminError::Conflict(message),
+            // Handlers that publish answer this with the comparison page; elsewhere it is plain.
+            DeskError::Stale { current, .. } => AdminError::Conflict(format!(
+                "Revision {current} was saved after this page was loaded. Reload the article to see it."
+            )),
             DeskError::Service(e) => e.into(),
         }
     }
@@ -565,6 +572,7 @@ struct ConflictPage {
     theirs_at: String,
     yours: Fields,
     diff: Vec<DiffRow>,
+    diff_note: Option<String>,
 }
 
 struct DiffRow {
@@ -573,8 +581,46 @@ struct DiffRow {
     text: String,
 }
 
-fn diff_rows(old: &Draft, new: &Draft) -> Vec<DiffRow> {
-    newsroom::diff(old, new)
+/// The rows of a comparison and, when it is not line by line or not complete, a note saying so.
+async fn diff_rows(old: &Draft, new: &Draft) -> Result<(Vec<DiffRow>, Option<String>), AdminError> {
+    let comparison = newsroom::compare(old, new).await?;
+    let note = diff_note(&comparison);
+    Ok((rows_of(comparison), note))
+}
+
+fn diff_note(c: &Comparison) -> Option<String> {
+    let why = match c.coarse {
+        None => None,
+        Some(Coarse::TooLong) => Some(format!(
+            "These versions are too long to compare line by line (more than {} lines or {} KB), so only the unchanged beginning and end are matched: everything between is shown as removed and added.",
+            newsroom::MAX_DIFF_LINES,
+            newsroom::MAX_DIFF_BYTES / 1024
+        )),
+        Some(Coarse::OutOfTime) => Some(format!(
+            "Finding the fewest changes took longer than {} seconds, so this comparison is coarser: some unchanged lines may be shown as removed and added.",
+            newsroom::DIFF_DEADLINE.as_secs()
+        )),
+        Some(Coarse::Busy) => Some(
+            "The server is busy comparing other revisions, so only the unchanged beginning and end are matched: everything between is shown as removed and added. Reload in a moment for a finer comparison.".to_owned(),
+        ),
+    };
+    let more = (c.more_changes > 0).then(|| {
+        format!(
+            "{} more changed lines are not shown (at most {} are).",
+            c.more_changes,
+            newsroom::MAX_DIFF_CHANGES
+        )
+    });
+    match (why, more) {
+        (None, None) => None,
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
+fn rows_of(comparison: Comparison) -> Vec<DiffRow> {
+    comparison
+        .lines
         .into_iter()
         .map(|line| match line {
             DiffLine::Same(text) => DiffRow {
@@ -591,6 +637,11 @@ fn diff_rows(old: &Draft, new: &Draft) -> Vec<DiffRow> {
                 class: "added",
                 sign: "+",
                 text,
+            },
+            DiffLine::Folded(n) => DiffRow {
+                class: "folded",
+                sign: "⋯",
+                text: format!("{n} unchanged line{}", if n == 1 { "" } else { "s" }),
             },
         })
         .collect()
@@ -621,12 +672,14 @@ async fn conflict_page(
             )
         }
     };
+    let (diff, diff_note) = diff_rows(&theirs_draft, yours).await?;
     let html = ConflictPage {
         layout: AdminLayout::new(state, "Someone else saved this article", Some(signed)).at("home"),
         id: id.0,
         current,
         kept_as,
-        diff: diff_rows(&theirs_draft, yours),
+        diff,
+        diff_note,
         theirs: Fields::of(&theirs_draft),
         theirs_by,
         theirs_at,
@@ -683,7 +736,9 @@ pub async fn save_article(
 }
 
 /// Autosave from the editor's script: answers `saved N` (the new base) or, with 409,
-/// `conflict N` (the current revision; the text was kept as a revision anyway).
+/// `conflict N` (the current revision; the text was kept as a revision anyway). A draft over a
+/// size limit is not stored: 422 with `invalid` and the problems, and the text stays in the
+/// writer's browser.
 pub async fn autosave_article(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -692,7 +747,7 @@ pub async fn autosave_article(
 ) -> Result<Response, AdminError> {
     signed.check_csrf(&form.csrf)?;
     let draft = form.draft(&state.site());
-    let outcome = newsroom::save(
+    let outcome = match newsroom::save(
         state.store.as_ref(),
         &signed.user,
         ArticleId(id),
@@ -701,7 +756,19 @@ pub async fn autosave_article(
         RevisionKind::Autosave,
         state.clock.now(),
     )
-    .await?;
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(DeskError::Service(e)) if problems(&e).is_some() => {
+            let list = problems(&e).unwrap_or_default();
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("invalid Not autosaved: {}", list.join("; ")),
+            )
+                .into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(match outcome {
         SaveOutcome::Saved(n) => (StatusCode::OK, format!("saved {n}")).into_response(),
         SaveOutcome::Conflict { current, .. } => {
@@ -796,6 +863,10 @@ pub async fn preview_article(
 pub struct WorkflowForm {
     #[serde(default)]
     csrf: String,
+    /// For publishing and scheduling: the revision the page showed, which is the one that goes
+    /// out (or nothing does).
+    #[serde(default)]
+    revision: Option<i64>,
     /// For scheduling: a local date and time in the publication's zone.
     #[serde(default)]
     at: String,
@@ -831,7 +902,13 @@ pub async fn move_article(
             "submitted"
         }
         "publish" => {
-            newsroom::publish(store, user, article, now).await?;
+            match newsroom::publish(store, user, article, form.revision, now).await {
+                Err(DeskError::Stale { seen, current }) => {
+                    return stale_page(&state, &signed, article, seen, current, Retry::Publish)
+                        .await;
+                }
+                other => other?,
+            }
             "published"
         }
         "unpublish" => {
@@ -852,15 +929,115 @@ pub async fn schedule_article(
     signed.check_csrf(&form.csrf)?;
     let at = newsroom::local_time(&form.at, state.site().time_zone)
         .map_err(|e| AdminError::from(ServiceError::from(e)))?;
-    newsroom::schedule(
+    let article = ArticleId(id);
+    match newsroom::schedule(
         state.store.as_ref(),
         &signed.user,
-        ArticleId(id),
+        article,
+        form.revision,
         at,
         state.clock.now(),
     )
-    .await?;
-    Ok(done(id, "scheduled"))
+    .await
+    {
+        Err(DeskError::Stale { seen, current }) => {
+            let retry = Retry::Schedule(form.at.trim().to_owned());
+            stale_page(&state, &signed, article, seen, current, retry).await
+        }
+        other => {
+            other?;
+            Ok(done(id, "scheduled"))
+        }
+    }
+}
+
+/// What the editor asked for when the article had moved on: offered again for the newest
+/// revision, after the changes.
+enum Retry {
+    Publish,
+    /// With the local time typed.
+    Schedule(String),
+}
+
+#[derive(Template)]
+#[template(path = "admin/stale.html")]
+struct StalePage {
+    layout: AdminLayout,
+    id: i64,
+    seen: Option<i64>,
+    current: i64,
+    current_by: String,
+    current_at: String,
+    /// "publish" or "schedule".
+    action: &'static str,
+    verb: &'static str,
+    at: String,
+    diff: Vec<DiffRow>,
+    diff_note: Option<String>,
+    /// The editor may publish or schedule the newest revision from here.
+    can_retry: bool,
+}
+
+/// 409: the revision the editor reviewed is no longer the newest. Shows what changed since and
+/// offers the same step for the newest revision; nothing was published or scheduled.
+async fn stale_page(
+    state: &AppState,
+    signed: &SignedIn,
+    id: ArticleId,
+    seen: Option<i64>,
+    current: i64,
+    retry: Retry,
+) -> Result<Response, AdminError> {
+    let store = state.store.as_ref();
+    let desk = newsroom::open(store, &signed.user, id).await?;
+    let site = state.site();
+    let newest = store.revision(id, current).await?;
+    let (current_by, current_at) = match &newest {
+        Some(r) => (
+            r.saved_by_name
+                .clone()
+                .unwrap_or_else(|| "someone".to_owned()),
+            when(r.saved_at, &site),
+        ),
+        None => (
+            "the newsroom".to_owned(),
+            when(desk.article.updated_at, &site),
+        ),
+    };
+    let reviewed = match seen {
+        Some(n) => store.revision(id, n).await?.map(|r| r.draft),
+        None => None,
+    };
+    let now_there = newest.map_or_else(|| desk.draft.clone(), |r| r.draft);
+    let (diff, diff_note) = match reviewed {
+        Some(old) => diff_rows(&old, &now_there).await?,
+        None => (Vec::new(), None),
+    };
+    let (action, verb, at) = match retry {
+        Retry::Publish => ("publish", "Publish", String::new()),
+        Retry::Schedule(at) => ("schedule", "Schedule", at),
+    };
+    let html = StalePage {
+        layout: AdminLayout::new(
+            state,
+            "The article changed since you opened it",
+            Some(signed),
+        )
+        .at("home"),
+        id: id.0,
+        seen,
+        current,
+        current_by,
+        current_at,
+        action,
+        verb,
+        at,
+        diff,
+        diff_note,
+        can_retry: newsroom::may_publish(&signed.user, &desk.workflow),
+    }
+    .render()?;
+    Ok(page(StatusCode::CONFLICT, html))
 }
 
 pub async fn correct_article(
@@ -890,6 +1067,7 @@ struct RevisionRow {
     by: String,
     at: String,
     headline: String,
+    size: String,
     current: bool,
     live: bool,
     previous: Option<i64>,
@@ -906,7 +1084,20 @@ struct HistoryPage {
     rows: Vec<RevisionRow>,
 }
 
-fn kind_words(r: &Revision) -> &'static str {
+/// "12,345 characters".
+fn characters(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    format!("{out} character{}", if n == 1 { "" } else { "s" })
+}
+
+fn kind_words(r: &RevisionInfo) -> &'static str {
     match r.kind {
         RevisionKind::Save => "saved",
         RevisionKind::Autosave => "autosaved",
@@ -931,7 +1122,8 @@ pub async fn show_history(
             kind: kind_words(r),
             by: r.saved_by_name.clone().unwrap_or_default(),
             at: when(r.saved_at, &site),
-            headline: r.draft.headline.clone(),
+            headline: r.headline.clone(),
+            size: characters(r.body_chars),
             current: r.number == desk.workflow.revision,
             live: desk.workflow.live_revision == Some(r.number),
             previous: numbers.iter().copied().filter(|n| *n < r.number).max(),
@@ -963,6 +1155,7 @@ struct DiffPage {
     from: i64,
     to: i64,
     rows: Vec<DiffRow>,
+    note: Option<String>,
 }
 
 pub async fn show_diff(
@@ -979,12 +1172,14 @@ pub async fn show_diff(
     ) else {
         return Err(AdminError::NotFound);
     };
+    let (rows, note) = diff_rows(&from.draft, &to.draft).await?;
     let html = DiffPage {
         layout: AdminLayout::new(&state, "Changes", Some(&signed)).at("home"),
         id,
         from: from.number,
         to: to.number,
-        rows: diff_rows(&from.draft, &to.draft),
+        rows,
+        note,
     }
     .render()?;
     Ok(page(StatusCode::OK, html))
@@ -1010,7 +1205,31 @@ pub async fn restore_revision(
     let article = ArticleId(id);
     let store = state.store.as_ref();
     let now = state.clock.now();
-    match newsroom::restore(store, &signed.user, article, form.number, form.base, now).await? {
+    let outcome =
+        match newsroom::restore(store, &signed.user, article, form.number, form.base, now).await {
+            Ok(outcome) => outcome,
+            Err(DeskError::Service(e)) if problems(&e).is_some() => {
+                // The old revision does not pass today's checks: open it in the editor to fix.
+                let desk = newsroom::open(store, &signed.user, article).await?;
+                let revision = store
+                    .revision(article, form.number)
+                    .await?
+                    .ok_or(AdminError::NotFound)?;
+                return editor_page(
+                    &state,
+                    &signed,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(&desk),
+                    Fields::of(&revision.draft),
+                    form.base,
+                    problems(&e).unwrap_or_default(),
+                    None,
+                )
+                .await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+    match outcome {
         SaveOutcome::Saved(_) => Ok(done(id, "restored")),
         SaveOutcome::Conflict { current, kept_as } => {
             let revision = store

@@ -27,6 +27,11 @@ use crate::error::WebError;
 
 pub use session::SignedIn;
 
+/// Largest newsroom form body, in bytes: a body at the size limit written entirely in
+/// characters that take three bytes when form-encoded, and room for the other fields. Image
+/// uploads have their own, larger, limit.
+pub const MAX_FORM_BYTES: usize = 3 * dateline_services::articles::MAX_BODY_BYTES + 256 * 1024;
+
 /// The newsroom's routes, merged into the site's router by [`crate::app`].
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -90,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tags/{id}", post(labels::rename_tag))
         .route("/media/{key}/{file}", get(media::serve_file))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
 const STYLESHEET: &str = include_str!("../../static/admin.css");
@@ -289,7 +295,7 @@ impl IntoResponse for AdminError {
             ),
             AdminError::TooLarge(message) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "File too large",
+                "Too large",
                 message,
             ),
             AdminError::Conflict(message) => (

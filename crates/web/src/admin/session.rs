@@ -127,7 +127,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminForm<T> {
             .await
             .map(|f| Self(f.0))
             .map_err(|e| {
-                AdminError::BadRequest(format!("the form could not be read ({})", e.body_text()))
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AdminError::TooLarge(format!(
+                        "This form is larger than the newsroom accepts ({} KB at most), so nothing was saved. Your text is still in the page you came from: go back, shorten it, and save again.",
+                        super::MAX_FORM_BYTES / 1024
+                    ))
+                } else {
+                    AdminError::BadRequest(format!(
+                        "the form could not be read ({})",
+                        e.body_text()
+                    ))
+                }
             })
     }
 }
