@@ -26,7 +26,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use newsroom::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
+    LabelDeletion, LabelRef, NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,
