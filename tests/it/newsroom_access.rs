@@ -49,10 +49,7 @@ async fn html(response: reqwest::Response) -> Html {
 /// Creates a story through the editor form; its id.
 async fn create(desk: &Desk<'_>, headline: &str, section: &str, tags: &str) -> ArticleId {
     let response = desk
-        .post(
-            "/admin/articles",
-            &pairs(&fields(headline, section, tags)),
-        )
+        .post("/admin/articles", &pairs(&fields(headline, section, tags)))
         .await;
     assert_eq!(
         response.status(),
@@ -100,9 +97,14 @@ fn draft(headline: &str) -> Draft {
 
 /// A draft by `writer`, written through the service.
 async fn drafted(app: &TestApp, writer: &User, headline: &str) -> ArticleId {
-    newsroom::create_draft(app.store.as_ref(), writer, &draft(headline), app.clock_now())
-        .await
-        .unwrap()
+    newsroom::create_draft(
+        app.store.as_ref(),
+        writer,
+        &draft(headline),
+        app.clock_now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// An article scheduled by `editor` for tomorrow: under embargo.
@@ -217,7 +219,10 @@ async fn editors_new_section_tag_and_byline_are_created_with_the_save_and_audite
     for (action, detail) in [
         ("added section", "Climate at /section/climate"),
         ("added tag", "Glaciers at /tag/glaciers"),
-        ("added byline name", "Ayesha Newname at /author/ayesha-newname"),
+        (
+            "added byline name",
+            "Ayesha Newname at /author/ayesha-newname",
+        ),
     ] {
         assert!(
             log.iter().any(|(a, d)| a == action && d == detail),
@@ -309,9 +314,7 @@ async fn hundred_parallel_contributor_saves_with_new_section_names_add_no_sectio
 async fn editors_merge_sections_and_the_old_front_redirects(app: TestApp) {
     let editor = app.account("Editor", Role::Editor).await;
     let desk = app.sign_in(&editor).await;
-    let response = desk
-        .post("/admin/sections", &[("name", "Regional")])
-        .await;
+    let response = desk.post("/admin/sections", &[("name", "Regional")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let regional = app
         .store

@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Action, Article, ArticleId, ArticleStatus, AuthorId, Content, Headline, InvalidValue,
-    LabelRef, Language, NewArticle, SectionId, Slug, Source, Store, StoreError, TagId, User,
+    Action, Article, ArticleId, ArticleStatus, AuthorId, Content, Headline, InvalidValue, LabelRef,
+    Language, NewArticle, SectionId, Slug, Source, Store, StoreError, TagId, User,
 };
 
 use crate::ServiceError;

@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditEntry, Clock, Content, Correction, Draft,
-    InvalidValue, LabelDeletion, Revision, RevisionKind, Role, SaveOutcome, Source, Store, StoreError, Transition,
-    User, Workflow,
+    InvalidValue, LabelDeletion, Revision, RevisionKind, Role, SaveOutcome, Source, Store,
+    StoreError, Transition, User, Workflow,
 };
 
 use crate::ServiceError;
@@ -686,7 +686,9 @@ pub async fn merge_label(
         None => None,
     };
     let Some(into) = target else {
-        return Err(InvalidValue::new(field, format!("there is no {field} named '{into_name}'")).into());
+        return Err(
+            InvalidValue::new(field, format!("there is no {field} named '{into_name}'")).into(),
+        );
     };
     if from == into {
         return Err(InvalidValue::new(field, "cannot be merged into itself").into());

@@ -1307,7 +1307,9 @@ impl SqlStore {
                     .await
                     .map_err(db_error)?;
             if filed > 0 {
-                return Ok(LabelDeletion::InUse(u64::try_from(filed).unwrap_or(u64::MAX)));
+                return Ok(LabelDeletion::InUse(
+                    u64::try_from(filed).unwrap_or(u64::MAX),
+                ));
             }
         }
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1")))
