@@ -360,7 +360,7 @@ async fn nul_bytes_are_refused_clearly_and_never_answer_5xx(app: TestApp) {
     assert_eq!(nul, wrong);
 
     // And a path the forms do not guard: the store calls it invalid input, not an outage.
-    match app.store.find_by_headline("Bud\u{0}get", 5).await {
+    match app.store.find_by_headline("Bud\u{0}get", 5, None).await {
         Ok(_) | Err(StoreError::InvalidInput(_)) => {}
         Err(e) => panic!("a NUL is the caller's mistake, not {e:?}"),
     }

@@ -81,8 +81,12 @@ async fn every_feed_parses_without_errors_and_links_absolutely(app: TestApp) {
     content.body = "Text with a \u{1} control character & <b>markup</b>.\n".into();
     content.body_html = "<p>Text with a \u{1} control character &amp; <b>markup</b>.</p>\n".into();
     let now = app.clock.now();
+    let labels = dateline_services::articles::ensure_labels(app.store.as_ref(), &content)
+        .await
+        .unwrap();
     let mut article = dateline_services::articles::new_article(
         content,
+        labels,
         prepared.base_slug,
         ArticleStatus::Published,
         now,

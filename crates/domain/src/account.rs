@@ -60,8 +60,8 @@ impl Role {
     pub fn may(self, action: Action) -> bool {
         use Action::*;
         match action {
-            UseNewsroom | WriteOwnDrafts | SubmitForReview | ChangeOwnPassword => true,
-            PublishOwn => self >= Role::Author,
+            UseNewsroom | WriteOwnDrafts | SubmitForReview | ChangeOwnPassword | AddTags => true,
+            PublishOwn | AddBylines => self >= Role::Author,
             EditAnyArticle | PublishAny | ManageSectionsAndTags | ViewAuditLog => {
                 self >= Role::Editor
             }
@@ -89,11 +89,16 @@ pub enum Action {
     ChangeOwnPassword,
     /// Publish, schedule or unpublish articles one wrote.
     PublishOwn,
+    /// Bring a new tag into being by naming it on an article (created with the save).
+    AddTags,
+    /// Name someone new in a byline (created with the save). Without it, a byline names people
+    /// already listed, or the writer's own account name.
+    AddBylines,
     /// Edit articles whoever wrote them.
     EditAnyArticle,
     /// Publish, schedule, unpublish and correct anyone's articles.
     PublishAny,
-    /// Create, rename and remove sections and tags.
+    /// Create, rename, merge and delete sections and tags; name a new section on an article.
     ManageSectionsAndTags,
     /// Read the audit log.
     ViewAuditLog,
@@ -104,12 +109,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::UseNewsroom,
         Action::WriteOwnDrafts,
         Action::SubmitForReview,
         Action::ChangeOwnPassword,
         Action::PublishOwn,
+        Action::AddTags,
+        Action::AddBylines,
         Action::EditAnyArticle,
         Action::PublishAny,
         Action::ManageSectionsAndTags,
@@ -209,6 +216,10 @@ mod tests {
         assert!(Role::Editor.may(Action::PublishAny));
         assert!(!Role::Editor.may(Action::ManageUsers));
         assert!(Role::Admin.may(Action::ManageUsers));
+        assert!(Role::Contributor.may(Action::AddTags));
+        assert!(!Role::Contributor.may(Action::AddBylines));
+        assert!(Role::Author.may(Action::AddBylines));
+        assert!(!Role::Author.may(Action::ManageSectionsAndTags));
         for action in Action::ALL {
             for pair in Role::ALL.windows(2) {
                 assert!(

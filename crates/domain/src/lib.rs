@@ -26,8 +26,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use newsroom::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition,
-    Workflow,
+    LabelDeletion, LabelRef, MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind,
+    SaveOutcome, Transition, Workflow,
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::account::UserId;
 use crate::article::{ArticleId, ArticleStatus, AuthorId, SectionId, Source, TagId};
-use crate::text::{Headline, InvalidValue, Language, check_multiline, is_forbidden_char};
+use crate::text::{Headline, InvalidValue, Language, Slug, check_multiline, is_forbidden_char};
 
 /// An article as its writer typed it: names rather than ids. This is what a revision keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -129,17 +129,27 @@ impl RevisionInfo {
 /// or the live one.
 pub const MAX_REVISIONS: i64 = 200;
 
-/// The rendered content of an article, every reference resolved: what the articles table
-/// holds and the public page shows.
+/// A section, tag or byline as a checked article names it: one that exists, or a new one that
+/// the write storing the article creates in its own transaction, with an audit line. Checking an
+/// article never writes; a refused or conflicting save therefore creates nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelRef<Id> {
+    Existing(Id),
+    New { slug: Slug, name: String },
+}
+
+/// The rendered content of an article, every article reference resolved: what the articles
+/// table holds and the public page shows. Its section, tags and byline may still be new names
+/// (see [`LabelRef`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content {
     pub headline: Headline,
     pub standfirst: String,
     pub body: String,
     pub body_html: String,
-    pub section: SectionId,
-    pub tags: Vec<TagId>,
-    pub authors: Vec<AuthorId>,
+    pub section: LabelRef<SectionId>,
+    pub tags: Vec<LabelRef<TagId>>,
+    pub authors: Vec<LabelRef<AuthorId>>,
     pub source: Option<Source>,
     pub language: Language,
 }
@@ -180,6 +190,18 @@ pub struct DeskFilter {
     pub author: Option<AuthorId>,
     /// Words of the headline.
     pub text: Option<String>,
+    /// Only articles this account created (for accounts that may open no one else's).
+    pub written_by: Option<UserId>,
+}
+
+/// What deleting a section or tag came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelDeletion {
+    Deleted,
+    /// There is no such section or tag.
+    NotFound,
+    /// The section still files this many articles (in any state): merge it instead.
+    InUse(u64),
 }
 
 /// A write of the workflow: move an article from one of `from` to `to`, optionally replacing its

@@ -14,7 +14,8 @@ use crate::change::ChangeObserver;
 use crate::listing::{Listing, PageRequest};
 use crate::newsroom::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition, Workflow,
+    LabelDeletion, NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition,
+    Workflow,
 };
 use crate::site::SiteSettings;
 use crate::syndication::SitemapEntry;
@@ -56,7 +57,9 @@ pub trait Store: Send + Sync + 'static {
     /// Stores the settings; announces that everything changed, since every page shows them.
     async fn put_site_settings(&self, settings: &SiteSettings) -> Result<(), StoreError>;
 
-    /// Finds the section with this slug, creating it with `name` if there is none.
+    /// Finds the section with this slug, creating it with `name` if there is none. For the
+    /// command line, the demo publication and importers; the newsroom creates labels through
+    /// the article writes (see [`crate::LabelRef`]) and [`Store::add_section`].
     async fn ensure_section(&self, slug: &Slug, name: &str) -> Result<Section, StoreError>;
     async fn ensure_tag(&self, slug: &Slug, name: &str) -> Result<Tag, StoreError>;
     async fn ensure_author(&self, slug: &Slug, name: &str) -> Result<Author, StoreError>;
@@ -161,11 +164,13 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets the failures under `scope` (after a successful sign-in).
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError>;
 
-    /// Writes a new draft, written by `by`, with its first revision, all or nothing.
-    /// A taken slug is [`StoreError::Conflict`].
+    /// Writes a new draft of `content` under `slug`, written by `by` at `audit.at`, with its first
+    /// revision, all or nothing; new sections, tags and bylines of `content` are created in the
+    /// same transaction, each with an audit line. A taken slug is [`StoreError::Conflict`].
     async fn insert_draft(
         &self,
-        article: &NewArticle,
+        slug: &Slug,
+        content: &Content,
         draft: &Draft,
         by: UserId,
         audit: &AuditEntry,
@@ -173,7 +178,8 @@ pub trait Store: Send + Sync + 'static {
     async fn workflow(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError>;
     /// Stores `draft` as the next revision if `based_on` is still the newest; otherwise keeps it
     /// as a [`RevisionKind::Conflict`] revision and changes nothing else. With `content`, a saved
-    /// revision also becomes the article's stored content (for articles not yet live).
+    /// revision also becomes the article's stored content (for articles not yet live); its new
+    /// sections, tags and bylines are then created in the same transaction, with audit lines.
     ///
     /// An autosave by `by` on top of their own autosave (the newest revision, not live) replaces
     /// it: the old row goes, the new one takes the next number, and no audit line is written.
@@ -199,7 +205,8 @@ pub trait Store: Send + Sync + 'static {
     async fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>, StoreError>;
     /// Moves an article through the workflow if its status is one of `t.from` (and, with
     /// `t.revision`, its newest revision is still that one); returns false (and writes nothing)
-    /// when it is not, or there is no such article.
+    /// when it is not, or there is no such article. New sections, tags and bylines of
+    /// `t.content` are created in the same transaction, with audit lines.
     async fn transition(
         &self,
         id: ArticleId,
@@ -216,10 +223,12 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<(Vec<DeskItem>, u64), StoreError>;
     /// Articles whose headline contains `text` (any case), newest first: the Read More picker.
+    /// With `visible_to`, only published articles and those that account created.
     async fn find_by_headline(
         &self,
         text: &str,
         limit: u32,
+        visible_to: Option<UserId>,
     ) -> Result<Vec<ArticleSummary>, StoreError>;
     async fn authors(&self) -> Result<Vec<Author>, StoreError>;
     async fn tags(&self) -> Result<Vec<Tag>, StoreError>;
@@ -267,6 +276,35 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
+    /// Adds a section, unless one has this slug already (then `None`); announces a change to
+    /// everything (the navigation is on every page).
+    async fn add_section(
+        &self,
+        slug: &Slug,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<Option<Section>, StoreError>;
+    /// Merges section (or, with `tag`, tag) `from` into `into`: its articles move to `into`, its
+    /// old front's path redirects to the new one (see [`Store::redirect`]), and `from` is
+    /// deleted. Announces a change to everything. False when either does not exist, or they are
+    /// the same.
+    async fn merge_label(
+        &self,
+        tag: bool,
+        from: i64,
+        into: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a section that files no article, or (with `tag`) a tag, which is taken off its
+    /// articles. Announces a change to everything.
+    async fn delete_label(
+        &self,
+        tag: bool,
+        id: i64,
+        audit: &AuditEntry,
+    ) -> Result<LabelDeletion, StoreError>;
+    /// Where an old path (`/section/old-name`) lives now, if it moved.
+    async fn redirect(&self, from_path: &str) -> Result<Option<String>, StoreError>;
 
     // Search
 

@@ -20,13 +20,13 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditEntry, Clock, Content, Correction, Draft,
-    Headline, InvalidValue, RevisionInfo, RevisionKind, Role, SaveOutcome, Source, Store,
-    StoreError, Transition, User, Workflow,
+    Headline, InvalidValue, LabelDeletion, RevisionInfo, RevisionKind, Role, SaveOutcome, Source,
+    Store, StoreError, Transition, User, Workflow,
 };
 use tokio::sync::Semaphore;
 
 use crate::ServiceError;
-use crate::articles::{self, ArticleInput, Prepared};
+use crate::articles::{self, ArticleInput, Prepared, Writer};
 
 /// Why a newsroom action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +79,17 @@ pub fn may_publish(user: &User, wf: &Workflow) -> bool {
 /// Whether `user` may read this article's working copy and history.
 pub fn may_view(user: &User, wf: &Workflow) -> bool {
     user.may(Action::EditAnyArticle) || own(user, wf)
+}
+
+/// How a refused action on an article is answered: as "no such article" when `user` may not
+/// even open it, so that nobody learns which ids exist from the difference; as "not allowed"
+/// when they may see it but not do this.
+pub fn refusal(user: &User, wf: &Workflow) -> DeskError {
+    if may_view(user, wf) {
+        DeskError::Forbidden
+    } else {
+        DeskError::NotFound
+    }
 }
 
 fn input(draft: &Draft) -> ArticleInput {
@@ -149,13 +160,18 @@ pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
 /// Longest section, tag, author, agency or language name, in characters.
 const MAX_NAME_CHARS: usize = 100;
 
-/// Checks and renders a draft; every problem reported at once. Unlike imported copy (which is
-/// sanitised), a body typed in the newsroom may not contain scripts: the writer is told.
-pub async fn check(store: &dyn Store, draft: &Draft) -> Result<Prepared, ServiceError> {
+/// Checks and renders a draft as `writer` would store it; every problem reported at once; writes
+/// nothing. Unlike imported copy (which is sanitised), a body typed in the newsroom may not
+/// contain scripts: the writer is told.
+pub async fn check(
+    store: &dyn Store,
+    draft: &Draft,
+    writer: Writer<'_>,
+) -> Result<Prepared, ServiceError> {
     let problems = crate::body::active_content(&draft.body)
         .into_iter()
         .collect();
-    articles::prepare_with(store, &input(draft), problems).await
+    articles::prepare_with(store, &input(draft), problems, writer).await
 }
 
 fn entry(user: Option<&User>, action: &str, detail: String, now: DateTime<Utc>) -> AuditEntry {
@@ -178,19 +194,21 @@ pub async fn create_draft(
     if !user.may(Action::WriteOwnDrafts) {
         return Err(DeskError::Forbidden);
     }
-    let Prepared { content, base_slug } = check(store, draft).await?;
-    let mut article = articles::new_article(content, base_slug.clone(), ArticleStatus::Draft, now);
+    let Prepared { content, base_slug } = check(store, draft, Writer::Account(user)).await?;
     let audit = entry(Some(user), "created", "revision 1".to_owned(), now);
     for n in 1..=1_000u32 {
-        article.slug = if n == 1 {
+        let slug = if n == 1 {
             base_slug.clone()
         } else {
             base_slug.numbered(n)
         };
-        if store.slug_exists(&article.slug).await? {
+        if store.slug_exists(&slug).await? {
             continue;
         }
-        match store.insert_draft(&article, draft, user.id, &audit).await {
+        match store
+            .insert_draft(&slug, &content, draft, user.id, &audit)
+            .await
+        {
             Ok(id) => return Ok(id),
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
@@ -233,7 +251,7 @@ pub async fn open(store: &dyn Store, user: &User, id: ArticleId) -> Result<Desk,
         return Err(DeskError::NotFound);
     };
     if !may_view(user, &workflow) {
-        return Err(DeskError::Forbidden);
+        return Err(DeskError::NotFound);
     }
     let draft = match store.revision(id, workflow.revision).await? {
         Some(revision) => revision.draft,
@@ -272,13 +290,13 @@ pub async fn save(
 ) -> Result<SaveOutcome, DeskError> {
     let workflow = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
     if !may_edit(user, &workflow) {
-        return Err(DeskError::Forbidden);
+        return Err(refusal(user, &workflow));
     }
     check_limits(draft)?;
     if kind == RevisionKind::Autosave {
         draft.check_characters()?;
     }
-    let checked = match (check(store, draft).await, kind) {
+    let checked = match (check(store, draft, Writer::Account(user)).await, kind) {
         (Ok(prepared), _) => Some(prepared.content),
         (Err(_), RevisionKind::Autosave) => None,
         (Err(e), _) => return Err(e.into()),
@@ -304,6 +322,11 @@ pub async fn restore(
     based_on: i64,
     now: DateTime<Utc>,
 ) -> Result<SaveOutcome, DeskError> {
+    // Whose article it is comes first: another's article answers as a missing one would.
+    let workflow = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
+    if !may_view(user, &workflow) {
+        return Err(DeskError::NotFound);
+    }
     let revision = store
         .revision(id, number)
         .await?
@@ -339,12 +362,13 @@ async fn live_content(
     store: &dyn Store,
     desk_article: &Article,
     number: i64,
+    writer: Writer<'_>,
 ) -> Result<Content, DeskError> {
     let draft = match store.revision(desk_article.id, number).await? {
         Some(revision) => revision.draft,
         None => draft_of(desk_article),
     };
-    Ok(check(store, &draft).await?.content)
+    Ok(check(store, &draft, writer).await?.content)
 }
 
 /// Sends one's draft to the editors.
@@ -356,7 +380,7 @@ pub async fn submit(
 ) -> Result<(), DeskError> {
     let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
     if !(user.may(Action::SubmitForReview) && may_edit(user, &wf)) {
-        return Err(DeskError::Forbidden);
+        return Err(refusal(user, &wf));
     }
     let t = Transition {
         from: &[ArticleStatus::Draft],
@@ -421,10 +445,10 @@ pub async fn publish(
         return Err(DeskError::NotFound);
     };
     if !may_publish(user, &wf) {
-        return Err(DeskError::Forbidden);
+        return Err(refusal(user, &wf));
     }
     let number = still_current(seen, &wf)?;
-    let content = live_content(store, &article, number).await?;
+    let content = live_content(store, &article, number, Writer::Account(user)).await?;
     let first = article.published_at.is_none();
     let t = Transition {
         from: &ArticleStatus::ALL,
@@ -485,13 +509,13 @@ pub async fn schedule(
         return Err(DeskError::NotFound);
     };
     if !may_publish(user, &wf) {
-        return Err(DeskError::Forbidden);
+        return Err(refusal(user, &wf));
     }
     if at <= now {
         return Err(InvalidValue::new("publication time", "must be in the future").into());
     }
     let number = still_current(seen, &wf)?;
-    live_content(store, &article, number).await?;
+    live_content(store, &article, number, Writer::Account(user)).await?;
     let t = Transition {
         from: &[
             ArticleStatus::Draft,
@@ -533,7 +557,7 @@ pub async fn unpublish(
 ) -> Result<(), DeskError> {
     let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
     if !may_publish(user, &wf) {
-        return Err(DeskError::Forbidden);
+        return Err(refusal(user, &wf));
     }
     let t = Transition {
         from: &[ArticleStatus::Published],
@@ -611,7 +635,7 @@ pub async fn publish_due(
             continue;
         };
         let at = wf.scheduled_at.unwrap_or(now);
-        match live_content(store, &article, wf.revision).await {
+        match live_content(store, &article, wf.revision, Writer::Scheduler).await {
             Ok(content) => {
                 // A save between our read and this write leaves it for the next round.
                 let t = Transition {
@@ -699,8 +723,14 @@ pub async fn rename_label(
     }
 }
 
-/// Adds a section (editors and admins); its slug comes from its name.
-pub async fn add_section(store: &dyn Store, user: &User, name: &str) -> Result<(), DeskError> {
+/// Adds a section (editors and admins); its slug comes from its name. Audited; every page's
+/// navigation shows it at once.
+pub async fn add_section(
+    store: &dyn Store,
+    user: &User,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
     if !user.may(Action::ManageSectionsAndTags) {
         return Err(DeskError::Forbidden);
     }
@@ -708,15 +738,124 @@ pub async fn add_section(store: &dyn Store, user: &User, name: &str) -> Result<(
     let name = name.as_str();
     let slug = dateline_domain::Slug::from_title(name)
         .ok_or_else(|| InvalidValue::new("section", format!("'{name}' needs a letter or digit")))?;
-    if store.section_by_slug(&slug).await?.is_some() {
-        return Err(InvalidValue::new(
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: "added section".to_owned(),
+        article: None,
+        detail: format!("{name} at /section/{slug}"),
+    };
+    match store.add_section(&slug, name, &audit).await? {
+        Some(_) => Ok(()),
+        None => Err(InvalidValue::new(
             "section",
             format!("there is already a section at /section/{slug}"),
         )
-        .into());
+        .into()),
     }
-    store.ensure_section(&slug, name).await?;
-    Ok(())
+}
+
+/// The ids and names of every section (or tag), for audit lines.
+async fn label_names(store: &dyn Store, tag: bool) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(if tag {
+        store
+            .tags()
+            .await?
+            .into_iter()
+            .map(|t| (t.id.0, t.name))
+            .collect()
+    } else {
+        store
+            .sections()
+            .await?
+            .into_iter()
+            .map(|s| (s.id.0, s.name))
+            .collect()
+    })
+}
+
+/// Merges section (or, with `tag`, tag) `from` into the one named `into` (editors and admins):
+/// its articles move, its front's address redirects to the other's, and it is gone. Audited.
+pub async fn merge_label(
+    store: &dyn Store,
+    user: &User,
+    tag: bool,
+    from: i64,
+    into: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
+    if !user.may(Action::ManageSectionsAndTags) {
+        return Err(DeskError::Forbidden);
+    }
+    let field = if tag { "tag" } else { "section" };
+    let into_name = into.trim();
+    let target = match dateline_domain::Slug::from_title(into_name) {
+        Some(slug) if tag => store.tag_by_slug(&slug).await?.map(|t| t.id.0),
+        Some(slug) => store.section_by_slug(&slug).await?.map(|s| s.id.0),
+        None => None,
+    };
+    let Some(into) = target else {
+        return Err(
+            InvalidValue::new(field, format!("there is no {field} named '{into_name}'")).into(),
+        );
+    };
+    if from == into {
+        return Err(InvalidValue::new(field, "cannot be merged into itself").into());
+    }
+    let names = label_names(store, tag).await?;
+    let name = |id: i64| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or_else(|| format!("{field} {id}"), |(_, n)| n.clone())
+    };
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: format!("merged {field}"),
+        article: None,
+        detail: format!("{} merged into {}", name(from), name(into)),
+    };
+    if store.merge_label(tag, from, into, &audit).await? {
+        Ok(())
+    } else {
+        Err(DeskError::NotFound)
+    }
+}
+
+/// Deletes a section that files no article, or (with `tag`) a tag, which leaves its articles
+/// (editors and admins). Audited.
+pub async fn delete_label(
+    store: &dyn Store,
+    user: &User,
+    tag: bool,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
+    if !user.may(Action::ManageSectionsAndTags) {
+        return Err(DeskError::Forbidden);
+    }
+    let field = if tag { "tag" } else { "section" };
+    let name = label_names(store, tag)
+        .await?
+        .into_iter()
+        .find(|(i, _)| *i == id)
+        .map_or_else(|| format!("{field} {id}"), |(_, n)| n);
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: format!("deleted {field}"),
+        article: None,
+        detail: name,
+    };
+    match store.delete_label(tag, id, &audit).await? {
+        LabelDeletion::Deleted => Ok(()),
+        LabelDeletion::NotFound => Err(DeskError::NotFound),
+        LabelDeletion::InUse(n) => Err(DeskError::WrongState(format!(
+            "The section still has {n} article{}: merge it into another section instead.",
+            if n == 1 { "" } else { "s" }
+        ))),
+    }
 }
 
 /// Most lines either side of a comparison may have for the line-by-line diff; longer texts are

@@ -229,9 +229,10 @@ impl SqlStore {
 use std::collections::BTreeSet;
 
 use dateline_domain::{
-    ArticleId, ArticleSummary, AuditEntry, AuditRecord, Author, Content, ContentChange, Correction,
-    DeskFilter, DeskItem, Draft, MAX_REVISIONS, NewArticle, Revision, RevisionInfo, RevisionKind,
-    SaveOutcome, Tag, Transition, Workflow,
+    ArticleId, ArticleStatus, ArticleSummary, AuditEntry, AuditRecord, Author, AuthorId, CacheKey,
+    Content, ContentChange, Correction, DeskFilter, DeskItem, Draft, LabelDeletion, LabelRef,
+    MAX_REVISIONS, NewArticle, Revision, RevisionInfo, RevisionKind, SaveOutcome, Section,
+    SectionId, Slug, Tag, TagId, Transition, Workflow,
 };
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
@@ -254,13 +255,127 @@ async fn write_audit(tx: &mut Tx, e: &AuditEntry) -> Result<(), StoreError> {
     .map_err(db_error)
 }
 
-/// Replaces the stored content of article `id` (and its tags and byline).
+/// The ids of an article's section, tags and byline, once the new ones exist.
+struct LabelIds {
+    section: SectionId,
+    tags: Vec<TagId>,
+    authors: Vec<AuthorId>,
+}
+
+/// A section, tag or byline an article write brought into being: its audit line's action and
+/// detail.
+struct Created {
+    action: &'static str,
+    detail: String,
+    section: bool,
+}
+
+/// The id of `label`, inserting it into `table` when it is new (and noting that in `created`).
+/// Someone else may have added the same slug since the article was checked: then theirs is used.
+async fn label_id<Id: Copy>(
+    tx: &mut Tx,
+    table: &'static str,
+    label: &LabelRef<Id>,
+    wrap: fn(i64) -> Id,
+    created: &mut Vec<Created>,
+) -> Result<Id, StoreError> {
+    let (slug, name) = match label {
+        LabelRef::Existing(id) => return Ok(*id),
+        LabelRef::New { slug, name } => (slug, name.trim()),
+    };
+    let inserted = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING"
+    )))
+    .bind(slug.as_str())
+    .bind(name)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    let id: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM {table} WHERE slug = $1"
+    )))
+    .bind(slug.as_str())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    if inserted.rows_affected() == 1 {
+        let (action, path) = match table {
+            "sections" => ("added section", "section"),
+            "tags" => ("added tag", "tag"),
+            _ => ("added byline name", "author"),
+        };
+        created.push(Created {
+            action,
+            detail: format!("{name} at /{path}/{slug}"),
+            section: table == "sections",
+        });
+    }
+    Ok(wrap(id))
+}
+
+/// The ids of the labels `c` names, creating the new ones in `tx`.
+async fn resolve_labels(
+    tx: &mut Tx,
+    c: &Content,
+    created: &mut Vec<Created>,
+) -> Result<LabelIds, StoreError> {
+    let section = label_id(tx, "sections", &c.section, SectionId, created).await?;
+    let mut tags = Vec::with_capacity(c.tags.len());
+    for tag in &c.tags {
+        tags.push(label_id(tx, "tags", tag, TagId, created).await?);
+    }
+    let mut authors = Vec::with_capacity(c.authors.len());
+    for author in &c.authors {
+        authors.push(label_id(tx, "authors", author, AuthorId, created).await?);
+    }
+    Ok(LabelIds {
+        section,
+        tags,
+        authors,
+    })
+}
+
+/// One audit line per created label, by the author of `audit`, on article `id`. A new section
+/// changes the navigation of every page, so the change becomes "everything".
+async fn audit_created(
+    tx: &mut Tx,
+    audit: &AuditEntry,
+    id: ArticleId,
+    created: Vec<Created>,
+    change: &mut ContentChange,
+) -> Result<(), StoreError> {
+    for c in created {
+        if c.section {
+            change.keys.insert(CacheKey::All);
+        }
+        write_audit(
+            tx,
+            &AuditEntry {
+                at: audit.at,
+                user: audit.user,
+                action: c.action.to_owned(),
+                article: Some(id),
+                detail: c.detail,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the stored content of article `id` (and its tags and byline), creating the new
+/// labels it names with an audit line each (on behalf of `audit`'s account).
 async fn write_content(
     tx: &mut Tx,
     id: ArticleId,
     c: &Content,
     now: DateTime<Utc>,
+    audit: &AuditEntry,
+    change: &mut ContentChange,
 ) -> Result<(), StoreError> {
+    let mut created = Vec::new();
+    let labels = resolve_labels(tx, c, &mut created).await?;
+    audit_created(tx, audit, id, created, change).await?;
     sqlx::query(
         "UPDATE articles SET headline = $1, standfirst = $2, body = $3, body_html = $4, section_id = $5, \
          source_agency = $6, source_additional_inputs = $7, language = $8, updated_at = $9 WHERE id = $10",
@@ -269,7 +384,7 @@ async fn write_content(
     .bind(c.standfirst.as_str())
     .bind(c.body.as_str())
     .bind(c.body_html.as_str())
-    .bind(c.section.0)
+    .bind(labels.section.0)
     .bind(c.source.as_ref().map(|s| s.agency.as_str()))
     .bind(i64::from(c.source.as_ref().is_some_and(|s| s.additional_inputs)))
     .bind(c.language.as_str())
@@ -287,7 +402,7 @@ async fn write_content(
         .await
         .map_err(db_error)?;
     }
-    for (position, tag) in c.tags.iter().enumerate() {
+    for (position, tag) in labels.tags.iter().enumerate() {
         sqlx::query("INSERT INTO article_tags (article_id, tag_id, position) VALUES ($1, $2, $3)")
             .bind(id.0)
             .bind(tag.0)
@@ -296,7 +411,7 @@ async fn write_content(
             .await
             .map_err(db_error)?;
     }
-    for (position, author) in c.authors.iter().enumerate() {
+    for (position, author) in labels.authors.iter().enumerate() {
         sqlx::query(
             "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)",
         )
@@ -485,12 +600,31 @@ fn contains_pattern(text: &str) -> String {
 impl SqlStore {
     pub(crate) async fn insert_draft_rows(
         &self,
-        article: &NewArticle,
+        slug: &Slug,
+        content: &Content,
         draft: &Draft,
         by: UserId,
         audit: &AuditEntry,
     ) -> Result<ArticleId, StoreError> {
         let mut tx = self.begin_write().await?;
+        let mut created = Vec::new();
+        let labels = resolve_labels(&mut tx, content, &mut created).await?;
+        let article = &NewArticle {
+            slug: slug.clone(),
+            headline: content.headline.clone(),
+            standfirst: content.standfirst.clone(),
+            body: content.body.clone(),
+            body_html: content.body_html.clone(),
+            section: labels.section,
+            tags: labels.tags,
+            authors: labels.authors,
+            source: content.source.clone(),
+            status: ArticleStatus::Draft,
+            language: content.language.clone(),
+            published_at: None,
+            created_at: audit.at,
+            updated_at: audit.at,
+        };
         let id = insert_one(&mut tx, article).await?;
         sqlx::query("UPDATE articles SET revision = 1, created_by = $1 WHERE id = $2")
             .bind(by.0)
@@ -509,6 +643,10 @@ impl SqlStore {
             article.created_at,
         )
         .await?;
+        let mut change = ContentChange::default();
+        new_article_keys(id, article, &mut change.keys);
+        // The labels' lines first, so the article's own line is the newest.
+        audit_created(&mut tx, audit, id, created, &mut change).await?;
         write_audit(
             &mut tx,
             &AuditEntry {
@@ -517,8 +655,6 @@ impl SqlStore {
             },
         )
         .await?;
-        let mut change = ContentChange::default();
-        new_article_keys(id, article, &mut change.keys);
         self.commit_change(tx, change).await?;
         Ok(id)
     }
@@ -606,7 +742,7 @@ impl SqlStore {
                 .await
                 .map_err(db_error)?;
             if let Some(content) = content {
-                write_content(&mut tx, id, content, audit.at).await?;
+                write_content(&mut tx, id, content, audit.at, audit, &mut change).await?;
             }
             insert_revision(&mut tx, id, number, chain, kind, draft, by, audit.at).await?;
             SaveOutcome::Saved(number)
@@ -722,7 +858,7 @@ impl SqlStore {
             return Ok(false);
         }
         if let Some((content, _)) = t.content {
-            write_content(&mut tx, id, content, t.now).await?;
+            write_content(&mut tx, id, content, t.now, audit, &mut change).await?;
         }
         write_audit(
             &mut tx,
@@ -780,6 +916,10 @@ impl SqlStore {
                 "EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = ${})",
                 texts.len() + ints.len()
             ));
+        }
+        if let Some(writer) = filter.written_by {
+            ints.push(writer.0);
+            conditions.push(format!("a.created_by = ${}", texts.len() + ints.len()));
         }
         let condition = conditions.join(" AND ");
         let count_sql = format!("SELECT COUNT(*) FROM articles a WHERE {condition}");
@@ -839,13 +979,23 @@ impl SqlStore {
         &self,
         text: &str,
         limit: u32,
+        visible_to: Option<UserId>,
     ) -> Result<Vec<ArticleSummary>, StoreError> {
-        let query = sqlx::query(AssertSqlSafe(format!(
+        let visible = if visible_to.is_some() {
+            "AND (a.status = 'published' OR a.created_by = $3)"
+        } else {
+            ""
+        };
+        let mut query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
-             WHERE LOWER(a.headline) LIKE $1 ESCAPE '\\' ORDER BY a.updated_at DESC, a.id DESC LIMIT $2"
+             WHERE LOWER(a.headline) LIKE $1 ESCAPE '\\' {visible} \
+             ORDER BY a.updated_at DESC, a.id DESC LIMIT $2"
         )))
         .bind(contains_pattern(text.trim()))
         .bind(i64::from(limit));
+        if let Some(user) = visible_to {
+            query = query.bind(user.0);
+        }
         rows::all(query, self.pool(), rows::summary).await
     }
 
@@ -1144,5 +1294,165 @@ impl SqlStore {
         write_audit(&mut tx, audit).await?;
         self.commit_change(tx, ContentChange::everything()).await?;
         Ok(true)
+    }
+    pub(crate) async fn add_section_row(
+        &self,
+        slug: &Slug,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<Option<Section>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO sections (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING",
+        )
+        .bind(slug.as_str())
+        .bind(name)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if inserted.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT id, slug, name FROM sections WHERE slug = $1")
+            .bind(slug.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let section = rows::section(&row)?;
+        write_audit(&mut tx, audit).await?;
+        self.commit_change(tx, ContentChange::everything()).await?;
+        Ok(Some(section))
+    }
+
+    pub(crate) async fn merge_label_rows(
+        &self,
+        tag: bool,
+        from: i64,
+        into: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        if from == into {
+            return Ok(false);
+        }
+        let (table, prefix) = if tag {
+            ("tags", "/tag/")
+        } else {
+            ("sections", "/section/")
+        };
+        let mut tx = self.begin_write().await?;
+        let slug_of = |id: i64| {
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT slug FROM {table} WHERE id = $1"
+            )))
+            .bind(id)
+        };
+        let old = slug_of(from)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let new = slug_of(into)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let (Some(old), Some(new)) = (old, new) else {
+            return Ok(false);
+        };
+        let moved = if tag {
+            "INSERT INTO article_tags (article_id, tag_id, position) \
+             SELECT t.article_id, $2, t.position FROM article_tags t WHERE t.tag_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM article_tags u WHERE u.article_id = t.article_id AND u.tag_id = $2)"
+        } else {
+            "UPDATE articles SET section_id = $2 WHERE section_id = $1"
+        };
+        sqlx::query(moved)
+            .bind(from)
+            .bind(into)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if tag {
+            sqlx::query("DELETE FROM article_tags WHERE tag_id = $1")
+                .bind(from)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        let (old_path, new_path) = (format!("{prefix}{old}"), format!("{prefix}{new}"));
+        // Paths that led to the old front lead to the new one; none leads to itself.
+        sqlx::query("UPDATE redirects SET to_path = $1 WHERE to_path = $2")
+            .bind(new_path.as_str())
+            .bind(old_path.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO redirects (from_path, to_path, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path",
+        )
+        .bind(old_path.as_str())
+        .bind(new_path.as_str())
+        .bind(audit.at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query("DELETE FROM redirects WHERE from_path = to_path")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1")))
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        write_audit(&mut tx, audit).await?;
+        self.commit_change(tx, ContentChange::everything()).await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn delete_label_rows(
+        &self,
+        tag: bool,
+        id: i64,
+        audit: &AuditEntry,
+    ) -> Result<LabelDeletion, StoreError> {
+        let table = if tag { "tags" } else { "sections" };
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM {table} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if exists.is_none() {
+            return Ok(LabelDeletion::NotFound);
+        }
+        if tag {
+            sqlx::query("DELETE FROM article_tags WHERE tag_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        } else {
+            let filed: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE section_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            if filed > 0 {
+                return Ok(LabelDeletion::InUse(
+                    u64::try_from(filed).unwrap_or(u64::MAX),
+                ));
+            }
+        }
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1")))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        write_audit(&mut tx, audit).await?;
+        self.commit_change(tx, ContentChange::everything()).await?;
+        Ok(LabelDeletion::Deleted)
     }
 }

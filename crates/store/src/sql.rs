@@ -13,7 +13,8 @@ use dateline_domain::{
 };
 use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition, Workflow,
+    LabelDeletion, NewImage, Revision, RevisionInfo, RevisionKind, SaveOutcome, Transition,
+    Workflow,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -785,12 +786,14 @@ impl Store for SqlStore {
 
     async fn insert_draft(
         &self,
-        article: &NewArticle,
+        slug: &Slug,
+        content: &Content,
         draft: &Draft,
         by: UserId,
         audit: &AuditEntry,
     ) -> Result<ArticleId, StoreError> {
-        self.insert_draft_rows(article, draft, by, audit).await
+        self.insert_draft_rows(slug, content, draft, by, audit)
+            .await
     }
 
     async fn workflow(&self, id: ArticleId) -> Result<Option<Workflow>, StoreError> {
@@ -845,8 +848,9 @@ impl Store for SqlStore {
         &self,
         text: &str,
         limit: u32,
+        visible_to: Option<UserId>,
     ) -> Result<Vec<ArticleSummary>, StoreError> {
-        self.find_by_headline_rows(text, limit).await
+        self.find_by_headline_rows(text, limit, visible_to).await
     }
 
     async fn authors(&self) -> Result<Vec<Author>, StoreError> {
@@ -915,6 +919,42 @@ impl Store for SqlStore {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         self.rename_label_row(tag, id, name, audit).await
+    }
+
+    async fn add_section(
+        &self,
+        slug: &Slug,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<Option<Section>, StoreError> {
+        self.add_section_row(slug, name, audit).await
+    }
+
+    async fn merge_label(
+        &self,
+        tag: bool,
+        from: i64,
+        into: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.merge_label_rows(tag, from, into, audit).await
+    }
+
+    async fn delete_label(
+        &self,
+        tag: bool,
+        id: i64,
+        audit: &AuditEntry,
+    ) -> Result<LabelDeletion, StoreError> {
+        self.delete_label_rows(tag, id, audit).await
+    }
+
+    async fn redirect(&self, from_path: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT to_path FROM redirects WHERE from_path = $1")
+            .bind(from_path)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
     }
 
     // Search

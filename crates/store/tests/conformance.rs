@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use dateline_domain::{
-    AuditEntry, Content, Correction, Draft, Email, ImageId, MAX_REVISIONS, NewImage, NewUser,
-    RevisionInfo, RevisionKind, Role, SaveOutcome, Session, Transition, UserId,
+    AuditEntry, Content, Correction, Draft, Email, ImageId, LabelDeletion, LabelRef, MAX_REVISIONS,
+    NewImage, NewUser, RevisionInfo, RevisionKind, Role, SaveOutcome, Session, Transition, UserId,
 };
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_store::testing::TestDatabase;
@@ -76,6 +76,9 @@ conformance!(
     revisions_are_capped_and_the_oldest_autosaves_go_first,
     revision_list_gives_sizes_and_headlines_without_bodies,
     a_guarded_transition_refuses_once_a_newer_revision_is_saved,
+    new_labels_are_created_by_the_write_that_stores_them_with_audit_lines,
+    merging_labels_moves_articles_and_redirects_the_old_front,
+    deleting_labels_refuses_a_section_in_use_and_untags_articles,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -852,9 +855,14 @@ fn content_of(new: &NewArticle) -> Content {
         standfirst: new.standfirst.clone(),
         body: new.body.clone(),
         body_html: new.body_html.clone(),
-        section: new.section,
-        tags: new.tags.clone(),
-        authors: new.authors.clone(),
+        section: LabelRef::Existing(new.section),
+        tags: new.tags.iter().copied().map(LabelRef::Existing).collect(),
+        authors: new
+            .authors
+            .iter()
+            .copied()
+            .map(LabelRef::Existing)
+            .collect(),
         source: new.source.clone(),
         language: new.language.clone(),
     }
@@ -888,7 +896,13 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     new.published_at = None;
     new.tags = vec![tag];
     let id = store
-        .insert_draft(&new, &draft("Drafted"), writer.id, &audit("created"))
+        .insert_draft(
+            &new.slug,
+            &content_of(&new),
+            &draft("Drafted"),
+            writer.id,
+            &audit("created"),
+        )
         .await
         .unwrap();
     let first = BTreeSet::from([
@@ -905,7 +919,7 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     );
     // Moving the draft to another section and dropping its tag touches both fronts.
     let mut moved = content_of(&new);
-    moved.section = sport;
+    moved.section = LabelRef::Existing(sport);
     moved.tags = vec![];
     let outcome = store
         .save_revision(
@@ -994,7 +1008,13 @@ async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStor
     let mut new = article("contested", world, 0);
     new.status = ArticleStatus::Draft;
     let id = store
-        .insert_draft(&new, &draft("One"), writer.id, &audit("created"))
+        .insert_draft(
+            &new.slug,
+            &content_of(&new),
+            &draft("One"),
+            writer.id,
+            &audit("created"),
+        )
         .await
         .unwrap();
     let save = |based_on, headline: &'static str| async move {
@@ -1605,4 +1625,268 @@ async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &Sql
         store.workflow(id).await.unwrap().unwrap().status,
         ArticleStatus::Scheduled
     );
+}
+
+fn new_label<Id>(name: &str) -> LabelRef<Id> {
+    LabelRef::New {
+        slug: Slug::from_title(name).unwrap(),
+        name: name.to_owned(),
+    }
+}
+
+async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    let writer = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    let world = section(store, "World").await;
+    let mut content = content_of(&article("labelled", world, 0));
+    content.section = new_label("Climate");
+    content.tags = vec![new_label("Floods"), new_label("Floods Relief")];
+    content.authors = vec![new_label("Ayesha Khan")];
+    let id = store
+        .insert_draft(
+            &Slug::parse("labelled").unwrap(),
+            &content,
+            &draft("Labelled"),
+            writer.id,
+            &AuditEntry {
+                user: Some(writer.id),
+                ..audit("created")
+            },
+        )
+        .await
+        .unwrap();
+    let stored = store.article_by_id(id).await.unwrap().unwrap();
+    assert_eq!(stored.section.name, "Climate");
+    let tags: Vec<_> = stored.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["Floods", "Floods Relief"]);
+    assert_eq!(stored.authors[0].name, "Ayesha Khan");
+    // A new section is on every page's navigation.
+    let changes = heard.take();
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].keys.contains(&CacheKey::All), "{changes:?}");
+    let log = store.audit_log(Some(id), 0, 10).await.unwrap();
+    let mut actions: Vec<_> = log.iter().map(|r| r.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        [
+            "added byline name",
+            "added section",
+            "added tag",
+            "added tag",
+            "created"
+        ]
+    );
+    assert!(
+        log.iter()
+            .all(|r| r.user_name.as_deref() == Some("Name of sana@gvs.pk"))
+    );
+
+    // A save that conflicts creates nothing it names.
+    let mut more = content.clone();
+    more.section = LabelRef::Existing(world);
+    more.tags = vec![new_label("Dams")];
+    let outcome = store
+        .save_revision(
+            id,
+            0,
+            &draft("Stale"),
+            RevisionKind::Save,
+            writer.id,
+            Some(&more),
+            &audit("saved"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(outcome, SaveOutcome::Conflict { .. }));
+    assert!(
+        store
+            .tag_by_slug(&Slug::parse("dams").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A taken slug creates nothing either.
+    let mut again = content.clone();
+    again.section = new_label("Energy");
+    let taken = store
+        .insert_draft(
+            &Slug::parse("labelled").unwrap(),
+            &again,
+            &draft("Again"),
+            writer.id,
+            &audit("created"),
+        )
+        .await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    assert!(
+        store
+            .section_by_slug(&Slug::parse("energy").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Naming an existing slug uses it: no second row, no audit line.
+    let before = store.tags().await.unwrap().len();
+    more.tags = vec![new_label("FLOODS")];
+    store
+        .save_revision(
+            id,
+            1,
+            &draft("Fresh"),
+            RevisionKind::Save,
+            writer.id,
+            Some(&more),
+            &audit("saved"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.tags().await.unwrap().len(), before);
+    let log = store.audit_log(Some(id), 0, 10).await.unwrap();
+    assert_eq!(log.iter().filter(|r| r.action == "added tag").count(), 2);
+}
+
+async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlStore) {
+    let heard = Arc::new(Heard::default());
+    let world = section(store, "World").await;
+    let global = section(store, "Global").await;
+    let floods = store
+        .ensure_tag(&Slug::parse("floods").unwrap(), "Floods")
+        .await
+        .unwrap()
+        .id;
+    let flooding = store
+        .ensure_tag(&Slug::parse("flooding").unwrap(), "Flooding")
+        .await
+        .unwrap()
+        .id;
+    let mut one = article("one", world, 0);
+    one.tags = vec![floods, flooding];
+    let mut two = article("two", global, 1);
+    two.tags = vec![flooding];
+    let ids = store.insert_articles(&[one, two]).await.unwrap();
+    store.add_change_observer(heard.clone());
+    assert!(
+        store
+            .merge_label(false, global.0, world.0, &audit("merged section"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(heard.take(), [ContentChange::everything()]);
+    for id in &ids {
+        let a = store.article_by_id(*id).await.unwrap().unwrap();
+        assert_eq!(a.section.id, world);
+    }
+    assert_eq!(
+        store.redirect("/section/global").await.unwrap().as_deref(),
+        Some("/section/world")
+    );
+    assert!(
+        store
+            .section_by_slug(&Slug::parse("global").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .merge_label(true, flooding.0, floods.0, &audit("merged tag"))
+            .await
+            .unwrap()
+    );
+    for id in &ids {
+        let a = store.article_by_id(*id).await.unwrap().unwrap();
+        let tags: Vec<_> = a.tags.iter().map(|t| t.id).collect();
+        assert_eq!(tags, [floods]);
+    }
+    assert_eq!(
+        store.redirect("/tag/flooding").await.unwrap().as_deref(),
+        Some("/tag/floods")
+    );
+    // A third merge carries the older redirect along.
+    let news = section(store, "News").await;
+    assert!(
+        store
+            .merge_label(false, world.0, news.0, &audit("merged section"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.redirect("/section/global").await.unwrap().as_deref(),
+        Some("/section/news")
+    );
+    // Unknown labels and a label into itself change nothing.
+    heard.take();
+    assert!(
+        !store
+            .merge_label(false, news.0, news.0, &audit("merged"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .merge_label(true, 9999, floods.0, &audit("merged"))
+            .await
+            .unwrap()
+    );
+    assert!(heard.take().is_empty());
+    let log = store.audit_log(None, 0, 10).await.unwrap();
+    assert_eq!(log.len(), 3);
+}
+
+async fn deleting_labels_refuses_a_section_in_use_and_untags_articles(store: &SqlStore) {
+    let world = section(store, "World").await;
+    let empty = section(store, "Empty").await;
+    let floods = store
+        .ensure_tag(&Slug::parse("floods").unwrap(), "Floods")
+        .await
+        .unwrap()
+        .id;
+    let mut one = article("one", world, 0);
+    one.tags = vec![floods];
+    let id = store.insert_article(&one).await.unwrap();
+    assert_eq!(
+        store
+            .delete_label(false, world.0, &audit("deleted section"))
+            .await
+            .unwrap(),
+        LabelDeletion::InUse(1)
+    );
+    assert_eq!(
+        store
+            .delete_label(false, empty.0, &audit("deleted section"))
+            .await
+            .unwrap(),
+        LabelDeletion::Deleted
+    );
+    assert_eq!(
+        store
+            .delete_label(false, empty.0, &audit("deleted section"))
+            .await
+            .unwrap(),
+        LabelDeletion::NotFound
+    );
+    assert_eq!(
+        store
+            .delete_label(true, floods.0, &audit("deleted tag"))
+            .await
+            .unwrap(),
+        LabelDeletion::Deleted
+    );
+    assert!(
+        store
+            .article_by_id(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .tags
+            .is_empty()
+    );
+    assert!(store.tags().await.unwrap().is_empty());
+    let log = store.audit_log(None, 0, 10).await.unwrap();
+    assert_eq!(log.len(), 2);
 }

@@ -267,16 +267,23 @@ pub async fn show_home(
     .await
 }
 
+/// The front at `path` is gone: a 301 to the one it was merged into, or 404.
+async fn moved_front(state: &AppState, path: &str) -> Result<Response, WebError> {
+    match state.store.redirect(path).await? {
+        Some(to) => Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()),
+        None => Err(WebError::NotFound),
+    }
+}
+
 pub async fn show_section(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let section = state
-        .store
-        .section_by_slug(&slug(&raw)?)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let slug = slug(&raw)?;
+    let Some(section) = state.store.section_by_slug(&slug).await? else {
+        return moved_front(&state, &format!("/section/{slug}")).await;
+    };
     let layout = Layout::build(&state, &section.name, section.slug.as_str())
         .await?
         .with_description(&format!("The latest {} news", section.name))
@@ -299,11 +306,10 @@ pub async fn show_tag(
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let tag = state
-        .store
-        .tag_by_slug(&slug(&raw)?)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let slug = slug(&raw)?;
+    let Some(tag) = state.store.tag_by_slug(&slug).await? else {
+        return moved_front(&state, &format!("/tag/{slug}")).await;
+    };
     let layout = Layout::build(&state, &tag.name, "")
         .await?
         .with_description(&format!("Stories about {}", tag.name))

@@ -147,6 +147,9 @@ pub async fn list_articles(
             .find(|a| a.slug.as_str() == query.author)
             .map(|a| a.id),
         text: Some(dateline_domain::query_text(&query.q)).filter(|t| !t.is_empty()),
+        // The list shows what the account may open: an account that may not edit others'
+        // articles sees only its own, not their headlines or embargo times.
+        written_by: (!signed.user.may(Action::EditAnyArticle)).then_some(signed.user.id),
     };
     let page_no = query.page.unwrap_or(1).max(1);
     let (items, total) = store
@@ -788,7 +791,8 @@ pub async fn preview_article(
     let site = state.site();
     let draft = form.draft(&site);
     let store = state.store.as_ref();
-    let body_html = match articles::render_body(store, &draft.body).await {
+    let writer = articles::Writer::Account(&signed.user);
+    let body_html = match articles::render_body(store, &draft.body, writer).await {
         Ok(html) => html,
         Err(e) => match problems(&e) {
             Some(list) => {
@@ -1272,12 +1276,17 @@ pub async fn find_read_more(
     signed.require(Action::WriteOwnDrafts)?;
     let q = dateline_domain::query_text(&query.q);
     let q = q.as_str();
+    // Published articles, and for accounts that may not open others' articles, their own: never
+    // another writer's draft or an embargoed headline.
+    let visible_to = articles::Writer::Account(&signed.user)
+        .limited_to()
+        .map(|u| u.id);
     let rows = if q.is_empty() {
         Vec::new()
     } else {
         state
             .store
-            .find_by_headline(q, 20)
+            .find_by_headline(q, 20, visible_to)
             .await?
             .into_iter()
             .map(|s| PickerRow {

@@ -1,4 +1,6 @@
-//! Sections and tags, for editors and admins: rename them (URLs stay) and add sections.
+//! Sections and tags, for editors and admins: add sections, rename sections and tags (URLs
+//! stay), merge one into another (the old front redirects) and delete them. Contributors and
+//! authors cannot bring a section into being from the editor: it is done here.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -33,6 +35,15 @@ pub struct LabelsQuery {
     done: Option<String>,
 }
 
+/// What the page says after a change.
+fn notice(done: &str) -> &'static str {
+    match done {
+        "merged" => "Merged. Its articles moved, and its old address leads to the other front.",
+        "deleted" => "Deleted.",
+        _ => "Saved. Every page shows the new name now.",
+    }
+}
+
 pub async fn list_labels(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -62,9 +73,7 @@ pub async fn list_labels(
                 name: t.name,
             })
             .collect(),
-        notice: query
-            .done
-            .map(|_| "Saved. Every page shows the new name now."),
+        notice: query.done.as_deref().map(notice),
     }
     .render()?;
     Ok(page(StatusCode::OK, html))
@@ -84,7 +93,8 @@ pub async fn add_section(
     AdminForm(form): AdminForm<NameForm>,
 ) -> Result<Response, AdminError> {
     signed.check_csrf(&form.csrf)?;
-    newsroom::add_section(state.store.as_ref(), &signed.user, &form.name).await?;
+    let now = state.clock.now();
+    newsroom::add_section(state.store.as_ref(), &signed.user, &form.name, now).await?;
     Ok(Redirect::to("/admin/sections?done=1").into_response())
 }
 
@@ -117,4 +127,81 @@ pub async fn rename_tag(
     AdminForm(form): AdminForm<NameForm>,
 ) -> Result<Response, AdminError> {
     rename(&state, &signed, true, id, &form).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    csrf: String,
+    /// The name of the section or tag to merge into.
+    #[serde(default)]
+    into: String,
+}
+
+async fn merge(
+    state: &AppState,
+    signed: &SignedIn,
+    tag: bool,
+    id: i64,
+    form: &MergeForm,
+) -> Result<Response, AdminError> {
+    signed.check_csrf(&form.csrf)?;
+    let now = state.clock.now();
+    newsroom::merge_label(state.store.as_ref(), &signed.user, tag, id, &form.into, now).await?;
+    Ok(Redirect::to("/admin/sections?done=merged").into_response())
+}
+
+pub async fn merge_section(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    AdminForm(form): AdminForm<MergeForm>,
+) -> Result<Response, AdminError> {
+    merge(&state, &signed, false, id, &form).await
+}
+
+pub async fn merge_tag(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    AdminForm(form): AdminForm<MergeForm>,
+) -> Result<Response, AdminError> {
+    merge(&state, &signed, true, id, &form).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn delete(
+    state: &AppState,
+    signed: &SignedIn,
+    tag: bool,
+    id: i64,
+    form: &DeleteForm,
+) -> Result<Response, AdminError> {
+    signed.check_csrf(&form.csrf)?;
+    let now = state.clock.now();
+    newsroom::delete_label(state.store.as_ref(), &signed.user, tag, id, now).await?;
+    Ok(Redirect::to("/admin/sections?done=deleted").into_response())
+}
+
+pub async fn delete_section(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    AdminForm(form): AdminForm<DeleteForm>,
+) -> Result<Response, AdminError> {
+    delete(&state, &signed, false, id, &form).await
+}
+
+pub async fn delete_tag(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    AdminForm(form): AdminForm<DeleteForm>,
+) -> Result<Response, AdminError> {
+    delete(&state, &signed, true, id, &form).await
 }

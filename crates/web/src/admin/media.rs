@@ -240,7 +240,7 @@ pub async fn set_featured(
     let article = ArticleId(id);
     let workflow = store.workflow(article).await?.ok_or(AdminError::NotFound)?;
     if !newsroom::may_edit(&signed.user, &workflow) {
-        return Err(AdminError::Forbidden);
+        return Err(newsroom::refusal(&signed.user, &workflow).into());
     }
     let image = match form.image.trim() {
         "" => None,

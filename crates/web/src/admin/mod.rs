@@ -92,7 +92,11 @@ pub fn routes() -> Router<AppState> {
             get(labels::list_labels).post(labels::add_section),
         )
         .route("/admin/sections/{id}", post(labels::rename_section))
+        .route("/admin/sections/{id}/merge", post(labels::merge_section))
+        .route("/admin/sections/{id}/delete", post(labels::delete_section))
         .route("/admin/tags/{id}", post(labels::rename_tag))
+        .route("/admin/tags/{id}/merge", post(labels::merge_tag))
+        .route("/admin/tags/{id}/delete", post(labels::delete_tag))
         .route("/media/{key}/{file}", get(media::serve_file))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
