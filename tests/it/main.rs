@@ -20,5 +20,6 @@ mod nodes;
 mod page_checks;
 mod related;
 mod search;
+mod sign_in_abuse;
 mod seed_page;
 mod syndication;

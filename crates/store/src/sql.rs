@@ -15,6 +15,7 @@ use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
     NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
+use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInReservation};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 
@@ -767,12 +768,15 @@ impl Store for SqlStore {
         self.delete_session_row(token_hash, now).await
     }
 
-    async fn record_sign_in_failure(
+    async fn reserve_sign_in_attempt(
         &self,
-        scopes: &[String],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.record_sign_in_failure_rows(scopes, at).await
+        reservation: &SignInReservation<'_>,
+    ) -> Result<ReservationOutcome, StoreError> {
+        self.reserve_sign_in_attempt_rows(reservation).await
+    }
+
+    async fn release_sign_in_attempt(&self, attempt: &str) -> Result<(), StoreError> {
+        self.release_sign_in_attempt_rows(attempt).await
     }
 
     async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -781,6 +785,28 @@ impl Store for SqlStore {
 
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError> {
         self.clear_sign_in_failure_rows(scope).await
+    }
+
+    async fn remember_sign_in(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.remember_sign_in_rows(user, address, device_hash, at)
+            .await
+    }
+
+    async fn known_sign_in(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> Result<KnownSignIn, StoreError> {
+        self.known_sign_in_rows(user, address, device_hash, since)
+            .await
     }
 
     async fn insert_draft(
