@@ -253,8 +253,8 @@ mod tests {
 
     #[test]
     fn trusted_proxies_are_a_comma_separated_list_of_addresses() {
-        let cli = Cli::try_parse_from(["dateline", "serve", "--trusted-proxy", "10.0.0.1,::1"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["dateline", "serve", "--trusted-proxy", "10.0.0.1,::1"]).unwrap();
         let Some(Command::Serve(args)) = cli.command else {
             panic!("serve");
         };

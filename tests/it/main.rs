@@ -20,6 +20,6 @@ mod nodes;
 mod page_checks;
 mod related;
 mod search;
-mod sign_in_abuse;
 mod seed_page;
+mod sign_in_abuse;
 mod syndication;

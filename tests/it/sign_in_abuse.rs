@@ -198,8 +198,8 @@ async fn attempt(
             .map(str::to_owned)
     };
     let (location, retry_after) = (header("location"), header("retry-after"));
-    let session = crate::harness::set_cookie_value(&response, "dateline_session")
-        .filter(|v| !v.is_empty());
+    let session =
+        crate::harness::set_cookie_value(&response, "dateline_session").filter(|v| !v.is_empty());
     let device_cookie = set_cookie_header(&response, "dateline_device");
     Answer {
         status: response.status(),
@@ -262,9 +262,20 @@ async fn simultaneous_wrong_passwords_run_no_more_checks_than_the_limit(app: Tes
         "every answer is 401 or 429: {:?}",
         answers.iter().map(|a| a.status).collect::<Vec<_>>()
     );
-    assert_eq!(wrong, 5, "only the limit's worth were answered 'wrong password'");
-    assert_eq!(gate.runs(), 5, "only the limit's worth of passwords were checked");
-    assert!(answers.iter().all(|a| a.is_login_page_with(sana.email.as_str())));
+    assert_eq!(
+        wrong, 5,
+        "only the limit's worth were answered 'wrong password'"
+    );
+    assert_eq!(
+        gate.runs(),
+        5,
+        "only the limit's worth of passwords were checked"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.is_login_page_with(sana.email.as_str()))
+    );
     let failures = app
         .store
         .sign_in_failures(
@@ -320,7 +331,11 @@ async fn a_flood_of_sign_ins_runs_no_more_hashes_than_the_bound_and_never_answer
         }
     }
     assert!(gate.peak() >= 1);
-    assert!(gate.peak() <= 2, "at most the bound ran at once: {}", gate.peak());
+    assert!(
+        gate.peak() <= 2,
+        "at most the bound ran at once: {}",
+        gate.peak()
+    );
     assert_eq!(
         gate.runs() as usize,
         count(&answers, StatusCode::UNAUTHORIZED),
@@ -371,7 +386,12 @@ async fn busy_password_hashing_answers_503_with_retry_after_and_counts_no_attemp
             &Attempt::new(sana.email.as_str(), "not the password"),
         )
         .await;
-        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            answer.body
+        );
         assert_eq!(answer.retry_after.as_deref(), Some("1"));
         assert!(answer.is_login_page_with(sana.email.as_str()));
         assert!(
@@ -394,9 +414,7 @@ async fn busy_password_hashing_answers_503_with_retry_after_and_counts_no_attemp
     assert!(answer.session.is_some());
 }
 
-async fn an_account_locked_against_one_address_still_lets_its_owner_in_from_another(
-    app: TestApp,
-) {
+async fn an_account_locked_against_one_address_still_lets_its_owner_in_from_another(app: TestApp) {
     let sana = owner(&app, "Sana").await;
     let server = behind_proxy(&app, roomy_gate()).await;
     let form = form(&app.client, server.addr).await;
@@ -499,7 +517,9 @@ async fn attackers_on_many_addresses_do_not_stop_the_owner_on_a_known_device(app
     .await;
     assert_eq!(stranger.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(
-        stranger.alert().contains("Sign in from a browser you have used before"),
+        stranger
+            .alert()
+            .contains("Sign in from a browser you have used before"),
         "{}",
         stranger.alert()
     );
@@ -508,7 +528,9 @@ async fn attackers_on_many_addresses_do_not_stop_the_owner_on_a_known_device(app
         &app.client,
         server.addr,
         &form,
-        &Attempt::new(email, PASSWORD).from(shared).on_device(&device),
+        &Attempt::new(email, PASSWORD)
+            .from(shared)
+            .on_device(&device),
     )
     .await;
     assert_eq!(known.status, StatusCode::SEE_OTHER, "{}", known.alert());
@@ -571,7 +593,12 @@ async fn a_shared_address_with_many_failures_does_not_lock_an_account_that_signe
         &Attempt::new(sana.email.as_str(), PASSWORD).from(office),
     )
     .await;
-    assert_eq!(sana_again.status, StatusCode::SEE_OTHER, "{}", sana_again.alert());
+    assert_eq!(
+        sana_again.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        sana_again.alert()
+    );
     // Ali never has: the office address is refused for him until the window passes.
     let ali_new = attempt(
         &app.client,
@@ -581,7 +608,11 @@ async fn a_shared_address_with_many_failures_does_not_lock_an_account_that_signe
     )
     .await;
     assert_eq!(ali_new.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(ali_new.alert().contains("from your network"), "{}", ali_new.alert());
+    assert!(
+        ali_new.alert().contains("from your network"),
+        "{}",
+        ali_new.alert()
+    );
     app.clock
         .set(app.clock_now() + chrono::Duration::minutes(16));
     let later = attempt(
@@ -651,7 +682,13 @@ async fn forwarded_for_decides_the_address_only_behind_a_configured_proxy(app: T
 
     // A malformed header counts as the proxy's own address.
     let zara = owner(&app, "Zara").await;
-    for junk in ["not an address", "198.51.100.7:443", "", "1.2.3.4,,", "unknown"] {
+    for junk in [
+        "not an address",
+        "198.51.100.7:443",
+        "",
+        "1.2.3.4,,",
+        "unknown",
+    ] {
         let answer = attempt(
             &app.client,
             server.addr,
@@ -680,9 +717,7 @@ async fn forwarded_for_decides_the_address_only_behind_a_configured_proxy(app: T
     assert_eq!(failures, 5);
 }
 
-async fn hostile_next_after_sign_in_redirects_to_the_newsroom_and_never_answers_500(
-    app: TestApp,
-) {
+async fn hostile_next_after_sign_in_redirects_to_the_newsroom_and_never_answers_500(app: TestApp) {
     let sana = owner(&app, "Sana").await;
     let long = format!("/admin/{}", "a".repeat(10_000));
     let hostile = [
@@ -725,9 +760,18 @@ async fn hostile_next_after_sign_in_redirects_to_the_newsroom_and_never_answers_
     .await;
     assert_eq!(kept.location.as_deref(), Some("/admin/users?x=1"));
     // The sign-in form itself, asked for with the same values, offers `/admin`.
-    for query in ["%0d%0a", "%2Fadmin%0d%0aX", "%2Fadmin%00", "%2F%2Fevil.example"] {
+    for query in [
+        "%0d%0a",
+        "%2Fadmin%0d%0aX",
+        "%2Fadmin%00",
+        "%2F%2Fevil.example",
+    ] {
         let (status, html) = app.page(&format!("/admin/login?next={query}")).await;
         assert_eq!(status, StatusCode::OK, "{query}");
-        assert_eq!(attrs(&html, "input[name=next]", "value"), ["/admin"], "{query}");
+        assert_eq!(
+            attrs(&html, "input[name=next]", "value"),
+            ["/admin"],
+            "{query}"
+        );
     }
 }

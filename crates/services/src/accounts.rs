@@ -487,41 +487,51 @@ pub async fn sign_in_with(
         .await?;
     // Each limit with the refusal it gives; the scopes the attempt is noted under, the first of
     // them its own (the device's, or the account and address pair's), which a success clears.
-    let (judged_by, record): (Vec<(SignInLimit, SignInError)>, Vec<String>) = match (
-        &found,
-        &device_hash,
-    ) {
-        (Some((user, _)), Some(device)) if known.device => {
-            let scope = format!("device:{}:{device}", user.id.0);
-            (
-                vec![(
-                    SignInLimit { scope: scope.clone(), max: MAX_FAILURES_PER_DEVICE },
-                    SignInError::DeviceLocked { minutes },
-                )],
-                vec![scope],
-            )
-        }
-        _ => {
-            let pair = format!("pair:{address} {email}");
-            let by_address = format!("address:{address}");
-            let account = format!("account:{email}");
-            let mut limits = vec![(
-                SignInLimit { scope: pair.clone(), max: MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS },
-                SignInError::AccountLocked { minutes },
-            )];
-            if !known.address {
-                limits.push((
-                    SignInLimit { scope: by_address.clone(), max: MAX_FAILURES_PER_ADDRESS },
-                    SignInError::AddressLocked { minutes },
-                ));
+    let (judged_by, record): (Vec<(SignInLimit, SignInError)>, Vec<String>) =
+        match (&found, &device_hash) {
+            (Some((user, _)), Some(device)) if known.device => {
+                let scope = format!("device:{}:{device}", user.id.0);
+                (
+                    vec![(
+                        SignInLimit {
+                            scope: scope.clone(),
+                            max: MAX_FAILURES_PER_DEVICE,
+                        },
+                        SignInError::DeviceLocked { minutes },
+                    )],
+                    vec![scope],
+                )
             }
-            limits.push((
-                SignInLimit { scope: account.clone(), max: MAX_FAILURES_PER_ACCOUNT },
-                SignInError::UnknownDevicesLocked { minutes },
-            ));
-            (limits, vec![pair, by_address, account])
-        }
-    };
+            _ => {
+                let pair = format!("pair:{address} {email}");
+                let by_address = format!("address:{address}");
+                let account = format!("account:{email}");
+                let mut limits = vec![(
+                    SignInLimit {
+                        scope: pair.clone(),
+                        max: MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+                    },
+                    SignInError::AccountLocked { minutes },
+                )];
+                if !known.address {
+                    limits.push((
+                        SignInLimit {
+                            scope: by_address.clone(),
+                            max: MAX_FAILURES_PER_ADDRESS,
+                        },
+                        SignInError::AddressLocked { minutes },
+                    ));
+                }
+                limits.push((
+                    SignInLimit {
+                        scope: account.clone(),
+                        max: MAX_FAILURES_PER_ACCOUNT,
+                    },
+                    SignInError::UnknownDevicesLocked { minutes },
+                ));
+                (limits, vec![pair, by_address, account])
+            }
+        };
     let (limits, refusals): (Vec<SignInLimit>, Vec<SignInError>) = judged_by.into_iter().unzip();
     let attempt_id = random_token();
     let reservation = SignInReservation {
@@ -642,13 +652,25 @@ mod tests {
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password(&gate, "correct horse battery", &hash).await.unwrap());
-        assert!(!verify_password(&gate, "wrong horse battery", &hash).await.unwrap());
+        assert!(
+            verify_password(&gate, "correct horse battery", &hash)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(&gate, "wrong horse battery", &hash)
+                .await
+                .unwrap()
+        );
         assert!(
             PasswordHash::new(DUMMY_HASH).is_ok(),
             "the dummy hash must parse"
         );
-        assert!(!verify_password(&gate, "anything", DUMMY_HASH).await.unwrap());
+        assert!(
+            !verify_password(&gate, "anything", DUMMY_HASH)
+                .await
+                .unwrap()
+        );
     }
 
     #[test]
@@ -683,7 +705,11 @@ mod tests {
             }
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-        assert_eq!(gate.waiting.load(Ordering::SeqCst), 3, "three wait their turn");
+        assert_eq!(
+            gate.waiting.load(Ordering::SeqCst),
+            3,
+            "three wait their turn"
+        );
         assert!(
             matches!(gate.run(|| ()).await, Err(HashError::Busy { .. })),
             "a sixth finds the queue full"

@@ -248,7 +248,10 @@ impl SqlStore {
         Ok(ReservationOutcome::Reserved)
     }
 
-    pub(crate) async fn release_sign_in_attempt_rows(&self, attempt: &str) -> Result<(), StoreError> {
+    pub(crate) async fn release_sign_in_attempt_rows(
+        &self,
+        attempt: &str,
+    ) -> Result<(), StoreError> {
         if attempt.is_empty() {
             return Ok(());
         }
@@ -300,17 +303,19 @@ impl SqlStore {
     ) -> Result<KnownSignIn, StoreError> {
         let since = since.timestamp_millis();
         let device = match device_hash {
-            Some(hash) => sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM known_devices \
+            Some(hash) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM known_devices \
                  WHERE token_hash = $1 AND user_id = $2 AND last_sign_in >= $3",
-            )
-            .bind(hash)
-            .bind(user.0)
-            .bind(since)
-            .fetch_one(self.pool())
-            .await
-            .map_err(db_error)?
-                > 0,
+                )
+                .bind(hash)
+                .bind(user.0)
+                .bind(since)
+                .fetch_one(self.pool())
+                .await
+                .map_err(db_error)?
+                    > 0
+            }
             None => false,
         };
         let address: i64 = sqlx::query_scalar(

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInReservation};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
     ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
@@ -15,7 +16,6 @@ use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
     NewImage, Revision, RevisionKind, SaveOutcome, Transition, Workflow,
 };
-use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInReservation};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 

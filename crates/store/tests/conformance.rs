@@ -10,11 +10,11 @@ use dateline_domain::{
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInLimit, SignInReservation};
 use dateline_domain::{
     AuditEntry, Content, Correction, Draft, Email, ImageId, NewImage, NewUser, RevisionKind, Role,
     SaveOutcome, Session, Transition, UserId,
 };
-use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInLimit, SignInReservation};
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_store::testing::TestDatabase;
 use dateline_store::{Backend, SqlStore};
@@ -887,11 +887,10 @@ async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &S
         .filter(|o| **o == ReservationOutcome::Reserved)
         .count();
     assert_eq!(reserved, 5, "exactly the limit's worth: {outcomes:?}");
-    assert!(
-        outcomes
-            .iter()
-            .all(|o| matches!(o, ReservationOutcome::Reserved | ReservationOutcome::Refused(0)))
-    );
+    assert!(outcomes.iter().all(|o| matches!(
+        o,
+        ReservationOutcome::Reserved | ReservationOutcome::Refused(0)
+    )));
     assert_eq!(store.sign_in_failures(&record[0], at(0)).await.unwrap(), 5);
     assert_eq!(store.sign_in_failures(&record[1], at(0)).await.unwrap(), 5);
     // The second limit is reported by its index; outside the window nothing counts.
@@ -911,7 +910,13 @@ async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &S
     }
     let both = SignInReservation {
         attempt: "refused",
-        limits: &[SignInLimit { max: 100, ..limits[0].clone() }, limits[1].clone()],
+        limits: &[
+            SignInLimit {
+                max: 100,
+                ..limits[0].clone()
+            },
+            limits[1].clone(),
+        ],
         record: &record,
         since: at(0),
         at: at(3),
@@ -920,8 +925,16 @@ async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &S
         store.reserve_sign_in_attempt(&both).await.unwrap(),
         ReservationOutcome::Refused(1)
     );
-    assert_eq!(store.sign_in_failures(&record[0], at(0)).await.unwrap(), 5, "refused notes nothing");
-    let later = SignInReservation { since: at(10), at: at(20), ..both };
+    assert_eq!(
+        store.sign_in_failures(&record[0], at(0)).await.unwrap(),
+        5,
+        "refused notes nothing"
+    );
+    let later = SignInReservation {
+        since: at(10),
+        at: at(20),
+        ..both
+    };
     assert_eq!(
         store.reserve_sign_in_attempt(&later).await.unwrap(),
         ReservationOutcome::Reserved
@@ -929,36 +942,75 @@ async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &S
 }
 
 async fn known_devices_and_addresses_are_remembered_per_account(store: &SqlStore) {
-    let sana = store.insert_user(&new_user("sana@gvs.pk", Role::Editor)).await.unwrap();
-    let ali = store.insert_user(&new_user("ali@gvs.pk", Role::Author)).await.unwrap();
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    let ali = store
+        .insert_user(&new_user("ali@gvs.pk", Role::Author))
+        .await
+        .unwrap();
     assert_eq!(
-        store.known_sign_in(sana.id, "10.0.0.1", Some("device"), at(0)).await.unwrap(),
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(0))
+            .await
+            .unwrap(),
         KnownSignIn::default()
     );
-    store.remember_sign_in(sana.id, "10.0.0.1", "device", at(5)).await.unwrap();
+    store
+        .remember_sign_in(sana.id, "10.0.0.1", "device", at(5))
+        .await
+        .unwrap();
     assert_eq!(
-        store.known_sign_in(sana.id, "10.0.0.1", Some("device"), at(0)).await.unwrap(),
-        KnownSignIn { device: true, address: true }
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(0))
+            .await
+            .unwrap(),
+        KnownSignIn {
+            device: true,
+            address: true
+        }
     );
     assert_eq!(
-        store.known_sign_in(sana.id, "10.0.0.2", None, at(0)).await.unwrap(),
-        KnownSignIn { device: false, address: false }
+        store
+            .known_sign_in(sana.id, "10.0.0.2", None, at(0))
+            .await
+            .unwrap(),
+        KnownSignIn {
+            device: false,
+            address: false
+        }
     );
     assert_eq!(
-        store.known_sign_in(ali.id, "10.0.0.1", Some("device"), at(0)).await.unwrap(),
+        store
+            .known_sign_in(ali.id, "10.0.0.1", Some("device"), at(0))
+            .await
+            .unwrap(),
         KnownSignIn::default(),
         "another account does not know the device or the address"
     );
     assert_eq!(
-        store.known_sign_in(sana.id, "10.0.0.1", Some("device"), at(6)).await.unwrap(),
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(6))
+            .await
+            .unwrap(),
         KnownSignIn::default(),
         "forgotten after the time given"
     );
     // Signing in again moves the time on.
-    store.remember_sign_in(sana.id, "10.0.0.1", "device", at(10)).await.unwrap();
+    store
+        .remember_sign_in(sana.id, "10.0.0.1", "device", at(10))
+        .await
+        .unwrap();
     assert_eq!(
-        store.known_sign_in(sana.id, "10.0.0.1", Some("device"), at(6)).await.unwrap(),
-        KnownSignIn { device: true, address: true }
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(6))
+            .await
+            .unwrap(),
+        KnownSignIn {
+            device: true,
+            address: true
+        }
     );
 }
 

@@ -305,7 +305,11 @@ mod tests {
 
     #[test]
     fn next_is_kept_only_for_plain_newsroom_paths() {
-        for good in ["/admin", "/admin/users?x=1", "/admin/articles/12/diff?from=1&to=2"] {
+        for good in [
+            "/admin",
+            "/admin/users?x=1",
+            "/admin/articles/12/diff?from=1&to=2",
+        ] {
             assert_eq!(safe_next(good), good);
         }
         let long = format!("/admin/{}", "a".repeat(10_000));

@@ -213,13 +213,25 @@ mod tests {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let proxy = [ip("10.0.0.1"), ip("10.0.0.2")];
         let headers = forwarded(&["198.51.100.9, 203.0.113.5"]);
-        assert_eq!(client_address(ip("192.0.2.1"), &headers, &proxy), ip("192.0.2.1"));
-        assert_eq!(client_address(ip("192.0.2.1"), &headers, &[]), ip("192.0.2.1"));
+        assert_eq!(
+            client_address(ip("192.0.2.1"), &headers, &proxy),
+            ip("192.0.2.1")
+        );
+        assert_eq!(
+            client_address(ip("192.0.2.1"), &headers, &[]),
+            ip("192.0.2.1")
+        );
         // The right-most hop the proxy saw, not what the client wrote to the left of it.
-        assert_eq!(client_address(ip("10.0.0.1"), &headers, &proxy), ip("203.0.113.5"));
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &headers, &proxy),
+            ip("203.0.113.5")
+        );
         // Trusted proxies in the chain are stepped over; several headers are one list.
         let chained = forwarded(&["198.51.100.9", "203.0.113.5, 10.0.0.2"]);
-        assert_eq!(client_address(ip("10.0.0.1"), &chained, &proxy), ip("203.0.113.5"));
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &chained, &proxy),
+            ip("203.0.113.5")
+        );
         assert_eq!(
             client_address(ip("::ffff:10.0.0.1"), &headers, &proxy),
             ip("203.0.113.5")
