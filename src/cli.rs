@@ -14,7 +14,7 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, database, data_dir, demo, related.
+    /// A TOML file with any of: addr, database, data_dir, demo, related, trusted_proxies.
     #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:<data-dir>/dateline.db].
@@ -81,6 +81,16 @@ pub struct ServeArgs {
     /// Do not end article pages with a block of related articles.
     #[arg(long)]
     pub no_related: bool,
+    /// Load balancers or reverse proxies in front of this server (IP addresses, comma-separated):
+    /// for requests from them the client's address is read from X-Forwarded-For. Without it the
+    /// header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "DATELINE_TRUSTED_PROXY",
+        value_name = "ADDR[,ADDR...]",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -239,5 +249,18 @@ mod tests {
             cli.command,
             Some(Command::User(UserCommand::ResetPassword { .. }))
         ));
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_comma_separated_list_of_addresses() {
+        let cli =
+            Cli::try_parse_from(["dateline", "serve", "--trusted-proxy", "10.0.0.1,::1"]).unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve");
+        };
+        let expected: Vec<std::net::IpAddr> =
+            vec!["10.0.0.1".parse().unwrap(), "::1".parse().unwrap()];
+        assert_eq!(args.trusted_proxies, expected);
+        assert!(Cli::try_parse_from(["dateline", "serve", "--trusted-proxy", "lb.local"]).is_err());
     }
 }

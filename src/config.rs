@@ -22,6 +22,7 @@ struct FileConfig {
     demo: Option<bool>,
     page_cache_mb: Option<usize>,
     related: Option<bool>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// Settings every subcommand shares.
@@ -42,6 +43,8 @@ pub struct ServeConfig<'a> {
     pub page_cache_bytes: usize,
     /// Whether article pages end with related articles.
     pub related: bool,
+    /// Proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -82,12 +85,18 @@ impl Config {
             None => dateline_web::DEFAULT_PAGE_CACHE_BYTES,
         };
         let related = !args.no_related && self.file.related.unwrap_or(true);
+        let trusted_proxies = if args.trusted_proxies.is_empty() {
+            self.file.trusted_proxies.clone().unwrap_or_default()
+        } else {
+            args.trusted_proxies.clone()
+        };
         Ok(ServeConfig {
             base: self,
             addr,
             demo,
             page_cache_bytes,
             related,
+            trusted_proxies,
         })
     }
 

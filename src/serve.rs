@@ -27,7 +27,8 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let search = crate::search::start(&store, &config.base.data_dir).await?;
     let state = AppState::new(Arc::new(store.clone()), clock.clone(), site)
         .with_media_dir(config.base.data_dir.join("media"))
-        .with_search(search, config.related);
+        .with_search(search, config.related)
+        .with_trusted_proxies(config.trusted_proxies.clone());
     state.page_cache().set_limit(config.page_cache_bytes);
     // Scheduled publishing: catches up at once on anything that fell due while stopped.
     let scheduler = tokio::spawn(dateline_services::newsroom::run_scheduler(

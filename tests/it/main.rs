@@ -24,4 +24,5 @@ mod related;
 mod revision_limits;
 mod search;
 mod seed_page;
+mod sign_in_abuse;
 mod syndication;

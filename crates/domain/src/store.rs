@@ -153,16 +153,37 @@ pub trait Store: Send + Sync + 'static {
     /// account are removed on the way.
     async fn delete_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 
-    /// Notes a failed sign-in under each of `scopes` (an account, an address).
-    async fn record_sign_in_failure(
+    /// In one atomic step: unless one of `reservation.limits` is reached, notes the attempt
+    /// under each of `reservation.record` (it counts as a failure until released). Simultaneous
+    /// reservations are serialised, so no more attempts than a limit allows get through.
+    async fn reserve_sign_in_attempt(
         &self,
-        scopes: &[String],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+        reservation: &SignInReservation<'_>,
+    ) -> Result<ReservationOutcome, StoreError>;
+    /// Takes back the rows of one attempt (it succeeded, or its password was never checked).
+    async fn release_sign_in_attempt(&self, attempt: &str) -> Result<(), StoreError>;
     /// How many failures were noted under `scope` since `since`.
     async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Forgets the failures under `scope` (after a successful sign-in).
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError>;
+    /// Notes a successful sign-in of `user` from `address` (a limit key) on the device whose
+    /// cookie token hashes to `device_hash`, at `at`.
+    async fn remember_sign_in(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Whether `user` signed in since `since` on the device `device_hash` (when given), and
+    /// from `address`.
+    async fn known_sign_in(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> Result<KnownSignIn, StoreError>;
 
     /// Writes a new draft of `content` under `slug`, written by `by` at `audit.at`, with its first
     /// revision, all or nothing; new sections, tags and bylines of `content` are created in the
@@ -347,4 +368,44 @@ pub trait Store: Send + Sync + 'static {
 
     /// The articles whose stored related lists name `id`.
     async fn lists_naming(&self, id: ArticleId) -> Result<Vec<ArticleId>, StoreError>;
+}
+
+/// A limit on failed sign-ins: refused once `max` failures under `scope` were noted since the
+/// reservation's `since`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInLimit {
+    pub scope: String,
+    pub max: u64,
+}
+
+/// One sign-in attempt, to be noted before its password is checked.
+#[derive(Debug, Clone)]
+pub struct SignInReservation<'a> {
+    /// A random name for this attempt's rows, to release them by.
+    pub attempt: &'a str,
+    /// Checked, all of them, before anything is noted.
+    pub limits: &'a [SignInLimit],
+    /// The scopes the attempt is noted under.
+    pub record: &'a [String],
+    /// The start of the window the limits count in.
+    pub since: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// What [`Store::reserve_sign_in_attempt`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationOutcome {
+    /// The attempt is noted; check the password.
+    Reserved,
+    /// The limit at this index in `limits` is reached; nothing was noted.
+    Refused(usize),
+}
+
+/// What the store remembers of an account's earlier sign-ins from where an attempt comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KnownSignIn {
+    /// The attempt's device signed in to the account before.
+    pub device: bool,
+    /// The account signed in from the attempt's address before.
+    pub address: bool,
 }

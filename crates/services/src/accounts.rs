@@ -1,16 +1,38 @@
 //! Accounts and sign-in: argon2id password hashes, sessions with a CSRF token each, and sign-in
-//! attempts limited per account and per address.
+//! limits that slow an attacker without locking the owner out.
 //!
 //! A session token is 32 random bytes, given to the browser once and stored only as its SHA-256,
 //! so a copy of the database signs nobody in. A new token is made at every sign-in.
+//!
+//! Sign-in limits. Every attempt is noted (as a failure) *before* its password is checked, in the
+//! same atomic step that checks the counts ([`Store::reserve_sign_in_attempt`]), so a burst of
+//! simultaneous attempts cannot all see a count under the limit; a success takes its note back.
+//! Which counts judge an attempt depends on where it comes from:
+//!
+//! - from a *known device* (a browser holding a device cookie from an earlier sign-in to this
+//!   account): only that device's own failures, [`MAX_FAILURES_PER_DEVICE`] in the window. What
+//!   others do from any address never locks the owner's own browser out.
+//! - from anywhere else: the failures of this account from this address
+//!   ([`MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS`]), of this address across accounts
+//!   ([`MAX_FAILURES_PER_ADDRESS`], not applied when the account signed in from this address
+//!   before), and of this account from unknown devices everywhere ([`MAX_FAILURES_PER_ACCOUNT`]).
+//!
+//! Password hashing is bounded: every argon2 hash and verification runs through a [`HashGate`]
+//! (a few at once, each holding 19 MiB), and an attempt that cannot get its turn in time is
+//! answered "busy" and counts as no attempt.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Duration, Utc};
+use dateline_domain::store::{ReservationOutcome, SignInLimit, SignInReservation};
 use dateline_domain::{
     Email, InvalidValue, NewUser, Role, Session, Store, StoreError, User, UserId,
 };
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::ServiceError;
 
@@ -18,13 +40,31 @@ use crate::ServiceError;
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 /// The window in which failed sign-ins are counted.
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
-/// Failed sign-ins to one account within the window before it is locked for the rest of it.
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-/// Failed sign-ins from one address within the window before it is refused for the rest of it.
+/// Failed sign-ins to one account from one address (on a device not known to the account) within
+/// the window before that pair is refused for the rest of it, even with the right password.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: u64 = 5;
+/// Failed sign-ins from one address within the window before it is refused for the rest of it,
+/// except for accounts that signed in from it before.
 pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// Failed sign-ins to one account from devices it does not know, from any address, within the
+/// window before unknown devices are refused for the rest of it. Known devices still sign in.
+pub const MAX_FAILURES_PER_ACCOUNT: u64 = 50;
+/// Failed sign-ins from one known device to its account within the window before that device is
+/// refused for the rest of it. Only the device's holder can use this count up.
+pub const MAX_FAILURES_PER_DEVICE: u64 = 10;
+/// How long a device, or an address, is remembered after the account last signed in from it;
+/// also the device cookie's lifetime.
+pub const KNOWN_DEVICE_LIFETIME: Duration = Duration::days(90);
 /// Shortest and longest password we accept, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Password hashes that run at once in a process, unless a [`HashGate`] says otherwise. Each
+/// holds 19 MiB, so hashing never takes more than `HASHING_PERMITS` × 19 MiB.
+pub const HASHING_PERMITS: usize = 4;
+/// How long a hash waits for its turn before the request is answered "busy".
+pub const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How many hashes may wait for their turn; past that a request is answered "busy" at once.
+pub const HASHING_QUEUE: usize = 64;
 
 /// A password a person chose, checked for length.
 pub struct Password(String);
@@ -53,25 +93,154 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
 }
 
-/// Hashes `password` with argon2id and a fresh salt, off the async threads.
-pub async fn hash_password(password: &Password) -> Result<String, ServiceError> {
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Too many hashes are running or waiting; nothing was hashed.
+    #[error("the newsroom is busy checking passwords; try again in {} seconds", .retry_after.as_secs())]
+    Busy { retry_after: std::time::Duration },
+    #[error("hashing failed: {0}")]
+    Failed(String),
+}
+
+impl From<HashError> for ServiceError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy { retry_after } => InvalidValue::new(
+                "password",
+                format!(
+                    "could not be checked: the newsroom is busy. Try again in {} seconds",
+                    retry_after.as_secs()
+                ),
+            )
+            .into(),
+            HashError::Failed(cause) => ServiceError::Internal(cause),
+        }
+    }
+}
+
+/// Bounds password hashing: at most `permits` argon2 runs at once (each holds 19 MiB), a
+/// bounded queue, and a bounded wait. A run that has started finishes and frees its permit even
+/// if the request that asked for it is gone, so the bound holds under cancelled requests.
+#[derive(Debug)]
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+    size: usize,
+    wait: std::time::Duration,
+    queue: usize,
+    waiting: AtomicUsize,
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+    runs: AtomicU64,
+}
+
+impl HashGate {
+    /// A gate letting `permits` hashes (at least one) run at once, `queue` more wait at most
+    /// `wait` each.
+    pub fn new(permits: usize, wait: std::time::Duration, queue: usize) -> Self {
+        let size = permits.max(1);
+        Self {
+            permits: Arc::new(Semaphore::new(size)),
+            size,
+            wait,
+            queue,
+            waiting: AtomicUsize::new(0),
+            running: Arc::default(),
+            peak: Arc::default(),
+            runs: AtomicU64::new(0),
+        }
+    }
+
+    /// The gate every hash in this process goes through unless it is given another:
+    /// [`HASHING_PERMITS`], [`HASHING_WAIT`], [`HASHING_QUEUE`].
+    pub fn shared() -> Arc<Self> {
+        static SHARED: OnceLock<Arc<HashGate>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Arc::new(Self::new(HASHING_PERMITS, HASHING_WAIT, HASHING_QUEUE)))
+            .clone()
+    }
+
+    /// How many hashes may run at once.
+    pub fn permits(&self) -> usize {
+        self.size
+    }
+
+    /// The most hashes that ever ran at once through this gate.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+
+    /// How many hashes and checks this gate let run.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::SeqCst)
+    }
+
+    /// Runs `work` (a hash or a check) on a blocking thread once a permit is free; [`HashError::Busy`]
+    /// when the queue is full or the wait runs out.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let busy = || HashError::Busy {
+            retry_after: self.wait.max(std::time::Duration::from_secs(1)),
+        };
+        let permit = {
+            let _waiting = Waiting::join(&self.waiting, self.queue).ok_or_else(busy)?;
+            match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) | Err(_) => return Err(busy()),
+            }
+        };
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        let (running, peak) = (self.running.clone(), self.peak.clone());
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            let out = work();
+            running.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| HashError::Failed(format!("hashing task: {e}")))
+    }
+}
+
+/// A place in a [`HashGate`]'s queue, given back when dropped (also when the request is).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn join(count: &'a AtomicUsize, limit: usize) -> Option<Self> {
+        let before = count.fetch_add(1, Ordering::SeqCst);
+        let place = Self(count);
+        (before < limit).then_some(place)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Hashes `password` with argon2id and a fresh salt, through `gate`.
+pub async fn hash_password(gate: &HashGate, password: &Password) -> Result<String, HashError> {
     let password = password.0.clone();
-    tokio::task::spawn_blocking(move || {
+    gate.run(move || {
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-            .map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
+            .map_err(|e| HashError::Failed(format!("salt: {e}")))?;
         argon2()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Internal(format!("hash: {e}")))
+            .map_err(|e| HashError::Failed(format!("hash: {e}")))
     })
-    .await
-    .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))?
+    .await?
 }
 
-/// Whether `password` matches the stored `hash`.
-async fn verify_password(password: &str, hash: &str) -> bool {
+/// Whether `password` matches the stored `hash`, checked through `gate`.
+async fn verify_password(gate: &HashGate, password: &str, hash: &str) -> Result<bool, HashError> {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || {
+    gate.run(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             argon2()
                 .verify_password(password.as_bytes(), &parsed)
@@ -79,7 +248,6 @@ async fn verify_password(password: &str, hash: &str) -> bool {
         })
     })
     .await
-    .unwrap_or(false)
 }
 
 /// Checks the name and creates an account.
@@ -114,7 +282,7 @@ pub async fn add_user(
         email,
         name: name.to_owned(),
         role,
-        password_hash: hash_password(&password).await?,
+        password_hash: hash_password(&HashGate::shared(), &password).await?,
         created_at: now,
     };
     match store.insert_user(&new).await {
@@ -137,14 +305,16 @@ pub async fn reset_password(
         .user_credentials(&email)
         .await?
         .ok_or_else(|| InvalidValue::new("email", format!("no account has the address {email}")))?;
-    let hash = hash_password(&password).await?;
+    let hash = hash_password(&HashGate::shared(), &password).await?;
     store.set_password_hash(user.id, &hash, None).await?;
     Ok(user)
 }
 
-/// Changes one's own password, which must be given; other sessions of the account end.
+/// Changes one's own password, which must be given; other sessions of the account end. Both
+/// hashes go through `gate`.
 pub async fn change_password(
     store: &dyn Store,
+    gate: &HashGate,
     user: &User,
     current_session: &Session,
     current: &str,
@@ -155,14 +325,14 @@ pub async fn change_password(
         .user_credentials(&user.email)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("account {} vanished", user.id)))?;
-    if !verify_password(current, &hash).await {
+    if !verify_password(gate, current, &hash).await? {
         return Err(InvalidValue::new("current password", "is not right").into());
     }
     if new != repeated {
         return Err(InvalidValue::new("new password", "the two entries differ").into());
     }
     let password = Password::parse(new)?;
-    let hash = hash_password(&password).await?;
+    let hash = hash_password(gate, &password).await?;
     store
         .set_password_hash(user.id, &hash, Some(&current_session.token_hash))
         .await?;
@@ -175,6 +345,9 @@ pub struct SignedIn {
     pub token: String,
     pub session: Session,
     pub user: User,
+    /// The device cookie's token for this browser from now on: the one it sent when that was
+    /// already known to the account, a new one otherwise.
+    pub device_token: String,
 }
 
 /// Why a sign-in was refused.
@@ -182,12 +355,25 @@ pub struct SignedIn {
 pub enum SignInError {
     #[error("The e-mail address or password is not right.")]
     WrongCredentials,
+    /// Too many failures to this account from this address.
     #[error(
-        "Too many failed sign-ins for this account. Try again in {minutes} minutes, or ask an administrator to reset the password."
+        "Too many failed sign-ins for this account. Try again in {minutes} minutes, sign in from a browser you have used before, or ask an administrator to reset the password."
     )]
     AccountLocked { minutes: i64 },
+    /// Too many failures to this account from browsers it does not know, from anywhere.
+    #[error(
+        "Too many failed sign-ins for this account from browsers it has not been used on. Sign in from a browser you have used before, or try again in {minutes} minutes."
+    )]
+    UnknownDevicesLocked { minutes: i64 },
     #[error("Too many failed sign-ins from your network. Try again in {minutes} minutes.")]
     AddressLocked { minutes: i64 },
+    #[error("Too many failed sign-ins from this browser. Try again in {minutes} minutes.")]
+    DeviceLocked { minutes: i64 },
+    /// Passwords cannot be checked now; the attempt did not count.
+    #[error(
+        "The newsroom is busy signing people in. Nothing was counted against you; try again in {} seconds.", .retry_after.as_secs()
+    )]
+    Busy { retry_after: std::time::Duration },
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -198,20 +384,61 @@ impl From<StoreError> for SignInError {
     }
 }
 
-fn account_scope(email: &str) -> String {
-    format!(
-        "account:{}",
-        dateline_domain::query_text(email).to_lowercase()
-    )
+impl From<HashError> for SignInError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy { retry_after } => SignInError::Busy { retry_after },
+            HashError::Failed(cause) => SignInError::Service(ServiceError::Internal(cause)),
+        }
+    }
 }
 
-fn address_scope(address: &str) -> String {
-    format!("address:{address}")
+/// The key the sign-in limits count an address under: an IPv4 address as it is; an IPv6
+/// address by its /64 network, which one subscriber usually holds whole (an IPv4 address in
+/// IPv6 form counts as the IPv4 address).
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let network = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{network}/64")
+            }
+        },
+    }
 }
 
-/// Signs in with e-mail and password from `address`, unless that account or address has failed
-/// too often lately. A success starts a new session; any session the browser had is ended by the
-/// caller.
+/// A sign-in as typed, and where it comes from. (No `Debug`: it holds the password.)
+#[derive(Clone, Copy)]
+pub struct SignInAttempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's address as the limits count it ([`address_key`]).
+    pub address: &'a str,
+    /// The device cookie's token, when the browser sent one.
+    pub device: Option<&'a str>,
+}
+
+/// No account has this id; asked about when the e-mail address has no account.
+const NO_ACCOUNT: UserId = UserId(-1);
+
+/// The longest e-mail address kept in a limit's scope; longer ones are cut (none is valid).
+const MAX_SCOPE_EMAIL: usize = 254;
+
+/// The e-mail address as a limit's scope: control characters (a NUL would be refused by
+/// PostgreSQL) dropped, lower case, cut.
+fn scope_email(email: &str) -> String {
+    dateline_domain::query_text(email)
+        .to_lowercase()
+        .chars()
+        .take(MAX_SCOPE_EMAIL)
+        .collect()
+}
+
+/// Signs in from `address` on a browser with no device cookie, through the process's shared
+/// [`HashGate`]. See [`sign_in_with`].
 pub async fn sign_in(
     store: &dyn Store,
     email: &str,
@@ -219,33 +446,132 @@ pub async fn sign_in(
     address: &str,
     now: DateTime<Utc>,
 ) -> Result<SignedIn, SignInError> {
+    let attempt = SignInAttempt {
+        email,
+        password,
+        address,
+        device: None,
+    };
+    sign_in_with(store, &HashGate::shared(), &attempt, now).await
+}
+
+/// Signs in with e-mail and password, unless the limits that judge this attempt (see the module
+/// documentation) are reached. The attempt is noted before the password is checked; a success
+/// takes the note back, remembers the device and the address, and starts a new session (any
+/// session the browser had is ended by the caller).
+pub async fn sign_in_with(
+    store: &dyn Store,
+    gate: &HashGate,
+    attempt: &SignInAttempt<'_>,
+    now: DateTime<Utc>,
+) -> Result<SignedIn, SignInError> {
     let since = now - FAILURE_WINDOW;
     let minutes = FAILURE_WINDOW.num_minutes();
-    let (account, address) = (account_scope(email), address_scope(address));
-    if store.sign_in_failures(&address, since).await? >= MAX_FAILURES_PER_ADDRESS {
-        return Err(SignInError::AddressLocked { minutes });
-    }
-    if store.sign_in_failures(&account, since).await? >= MAX_FAILURES_PER_ACCOUNT {
-        return Err(SignInError::AccountLocked { minutes });
-    }
-    let found = match Email::parse(email) {
+    let email = scope_email(attempt.email);
+    let address = attempt.address;
+    let found = match Email::parse(attempt.email) {
         Ok(email) => store.user_credentials(&email).await?,
         Err(_) => None,
     };
-    let user = match found {
-        Some((user, hash)) if verify_password(password, &hash).await => user,
-        found => {
-            if found.is_none() {
-                // Spend the same time as a real check, so timing does not tell who has an account.
-                let _ = verify_password(password, DUMMY_HASH).await;
+    let device_hash = attempt
+        .device
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(token_hash);
+    // The same queries whether or not the account exists, so timing does not tell.
+    let known = store
+        .known_sign_in(
+            found.as_ref().map_or(NO_ACCOUNT, |(user, _)| user.id),
+            address,
+            device_hash.as_deref(),
+            now - KNOWN_DEVICE_LIFETIME,
+        )
+        .await?;
+    // Each limit with the refusal it gives; the scopes the attempt is noted under, the first of
+    // them its own (the device's, or the account and address pair's), which a success clears.
+    let (judged_by, record): (Vec<(SignInLimit, SignInError)>, Vec<String>) =
+        match (&found, &device_hash) {
+            (Some((user, _)), Some(device)) if known.device => {
+                let scope = format!("device:{}:{device}", user.id.0);
+                (
+                    vec![(
+                        SignInLimit {
+                            scope: scope.clone(),
+                            max: MAX_FAILURES_PER_DEVICE,
+                        },
+                        SignInError::DeviceLocked { minutes },
+                    )],
+                    vec![scope],
+                )
             }
-            store
-                .record_sign_in_failure(&[account, address], now)
-                .await?;
-            return Err(SignInError::WrongCredentials);
+            _ => {
+                let pair = format!("pair:{address} {email}");
+                let by_address = format!("address:{address}");
+                let account = format!("account:{email}");
+                let mut limits = vec![(
+                    SignInLimit {
+                        scope: pair.clone(),
+                        max: MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+                    },
+                    SignInError::AccountLocked { minutes },
+                )];
+                if !known.address {
+                    limits.push((
+                        SignInLimit {
+                            scope: by_address.clone(),
+                            max: MAX_FAILURES_PER_ADDRESS,
+                        },
+                        SignInError::AddressLocked { minutes },
+                    ));
+                }
+                limits.push((
+                    SignInLimit {
+                        scope: account.clone(),
+                        max: MAX_FAILURES_PER_ACCOUNT,
+                    },
+                    SignInError::UnknownDevicesLocked { minutes },
+                ));
+                (limits, vec![pair, by_address, account])
+            }
+        };
+    let (limits, refusals): (Vec<SignInLimit>, Vec<SignInError>) = judged_by.into_iter().unzip();
+    let attempt_id = random_token();
+    let reservation = SignInReservation {
+        attempt: &attempt_id,
+        limits: &limits,
+        record: &record,
+        since,
+        at: now,
+    };
+    if let ReservationOutcome::Refused(i) = store.reserve_sign_in_attempt(&reservation).await? {
+        return Err(refusals.into_iter().nth(i).unwrap_or_else(|| {
+            StoreError::Corrupt(format!("sign-in limit {i} of {} refused", limits.len())).into()
+        }));
+    }
+    // The attempt is noted; from here on a password check that never ran must not count.
+    let checked = match &found {
+        Some((_, hash)) => verify_password(gate, attempt.password, hash).await,
+        // Spend the same time as a real check, so timing does not tell who has an account.
+        None => verify_password(gate, attempt.password, DUMMY_HASH)
+            .await
+            .map(|_| false),
+    };
+    let user = match (checked, found) {
+        (Ok(true), Some((user, _))) => user,
+        (Ok(_), _) => return Err(SignInError::WrongCredentials),
+        (Err(e), _) => {
+            store.release_sign_in_attempt(&attempt_id).await?;
+            return Err(e.into());
         }
     };
-    store.clear_sign_in_failures(&account).await?;
+    store.release_sign_in_attempt(&attempt_id).await?;
+    store.clear_sign_in_failures(&record[0]).await?;
+    let device_token = match (attempt.device, known.device) {
+        (Some(token), true) => token.to_owned(),
+        _ => random_token(),
+    };
+    store
+        .remember_sign_in(user.id, address, &token_hash(&device_token), now)
+        .await?;
     let token = random_token();
     let session = Session {
         token_hash: token_hash(&token),
@@ -259,6 +585,7 @@ pub async fn sign_in(
         token,
         session,
         user,
+        device_token,
     })
 }
 
@@ -321,17 +648,108 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {
-        let hash = hash_password(&Password::parse("correct horse battery").unwrap())
+        let gate = HashGate::shared();
+        let hash = hash_password(&gate, &Password::parse("correct horse battery").unwrap())
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password("correct horse battery", &hash).await);
-        assert!(!verify_password("wrong horse battery", &hash).await);
+        assert!(
+            verify_password(&gate, "correct horse battery", &hash)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(&gate, "wrong horse battery", &hash)
+                .await
+                .unwrap()
+        );
         assert!(
             PasswordHash::new(DUMMY_HASH).is_ok(),
             "the dummy hash must parse"
         );
-        assert!(!verify_password("anything", DUMMY_HASH).await);
+        assert!(
+            !verify_password(&gate, "anything", DUMMY_HASH)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn addresses_are_counted_by_ipv4_address_or_ipv6_network() {
+        let key = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+    }
+
+    #[tokio::test]
+    async fn hash_gate_runs_at_most_its_permits_and_answers_busy_past_its_queue() {
+        let gate = Arc::new(HashGate::new(2, std::time::Duration::from_secs(30), 3));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = Arc::new(std::sync::Mutex::new(hold));
+        // Two runs take the permits and wait to be released; three more wait in the queue.
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..5 {
+            let (gate, hold) = (gate.clone(), hold.clone());
+            tasks.spawn(async move {
+                gate.run(move || {
+                    let _ = hold.lock().unwrap().recv();
+                })
+                .await
+            });
+        }
+        for _ in 0..1000 {
+            if gate.waiting.load(Ordering::SeqCst) == 3 && gate.peak() == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            gate.waiting.load(Ordering::SeqCst),
+            3,
+            "three wait their turn"
+        );
+        assert!(
+            matches!(gate.run(|| ()).await, Err(HashError::Busy { .. })),
+            "a sixth finds the queue full"
+        );
+        for _ in 0..5 {
+            release.send(()).unwrap();
+        }
+        while let Some(done) = tasks.join_next().await {
+            assert!(done.unwrap().is_ok());
+        }
+        assert_eq!(gate.peak(), 2, "never more than the permits at once");
+        assert_eq!(gate.runs(), 5);
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn hash_gate_answers_busy_when_the_wait_runs_out() {
+        let gate = Arc::new(HashGate::new(1, std::time::Duration::from_millis(50), 8));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let held = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = hold.recv();
+                })
+                .await
+            })
+        };
+        for _ in 0..1000 {
+            if gate.runs() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let busy = gate.run(|| ()).await;
+        assert!(matches!(busy, Err(HashError::Busy { retry_after }) if retry_after.as_secs() >= 1));
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        assert!(gate.run(|| ()).await.is_ok(), "free again");
     }
 
     #[test]

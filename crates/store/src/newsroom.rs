@@ -1,12 +1,15 @@
-//! The newsroom's tables: accounts, sessions and failed sign-ins. Called from the [`Store`]
+//! The newsroom's tables: accounts, sessions, sign-in attempts and the devices and addresses
+//! accounts signed in from. Called from the [`Store`]
 //! implementation in `sql.rs`.
 //!
 //! [`Store`]: dateline_domain::Store
 
 use chrono::{DateTime, Utc};
+use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInReservation};
 use dateline_domain::{Email, NewUser, Role, Session, StoreError, User, UserId};
 use sqlx::any::AnyRow;
 
+use crate::Backend;
 use crate::rows::{self, db_error, get};
 use crate::sql::SqlStore;
 
@@ -22,6 +25,15 @@ fn user(row: &AnyRow) -> Result<User, StoreError> {
         role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         created_at: rows::time(get(row, "created_at")?)?,
     })
+}
+
+/// The PostgreSQL advisory lock that serialises sign-in attempts under `scope`: FNV-1a of the
+/// scope, the same on every node.
+fn scope_lock_key(scope: &str) -> i64 {
+    let hash = scope.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 impl SqlStore {
@@ -175,27 +187,151 @@ impl SqlStore {
             .map_err(db_error)
     }
 
-    pub(crate) async fn record_sign_in_failure_rows(
+    /// Checks the limits and notes the attempt in one write transaction. SQLite serialises
+    /// writers (`BEGIN IMMEDIATE`); PostgreSQL's READ COMMITTED would let two transactions both
+    /// count the old rows, so each scope involved is locked first (transaction-scoped advisory
+    /// locks, taken in one order by every node, so two attempts never wait on each other).
+    pub(crate) async fn reserve_sign_in_attempt_rows(
         &self,
-        scopes: &[String],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+        reservation: &SignInReservation<'_>,
+    ) -> Result<ReservationOutcome, StoreError> {
         let mut tx = self.begin_write().await?;
-        for scope in scopes {
-            sqlx::query("INSERT INTO sign_in_failures (scope, at) VALUES ($1, $2)")
+        if self.backend() == Backend::Postgres {
+            let mut keys: Vec<i64> = reservation
+                .limits
+                .iter()
+                .map(|l| l.scope.as_str())
+                .chain(reservation.record.iter().map(String::as_str))
+                .map(scope_lock_key)
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+        }
+        for (i, limit) in reservation.limits.iter().enumerate() {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sign_in_failures WHERE scope = $1 AND at >= $2",
+            )
+            .bind(limit.scope.as_str())
+            .bind(reservation.since.timestamp_millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if u64::try_from(n).unwrap_or_default() >= limit.max {
+                tx.rollback().await.map_err(db_error)?;
+                return Ok(ReservationOutcome::Refused(i));
+            }
+        }
+        let at = reservation.at.timestamp_millis();
+        for scope in reservation.record {
+            sqlx::query("INSERT INTO sign_in_failures (scope, at, attempt) VALUES ($1, $2, $3)")
                 .bind(scope.as_str())
-                .bind(at.timestamp_millis())
+                .bind(at)
+                .bind(reservation.attempt)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
         }
         // Failures older than a day count for nothing; keep the table small.
         sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
-            .bind(at.timestamp_millis() - 24 * 3600 * 1000)
+            .bind(at - 24 * 3600 * 1000)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(ReservationOutcome::Reserved)
+    }
+
+    pub(crate) async fn release_sign_in_attempt_rows(
+        &self,
+        attempt: &str,
+    ) -> Result<(), StoreError> {
+        if attempt.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM sign_in_failures WHERE attempt = $1")
+            .bind(attempt)
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+            .map_err(db_error)
+    }
+
+    pub(crate) async fn remember_sign_in_rows(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO known_devices (token_hash, user_id, last_sign_in) VALUES ($1, $2, $3) \
+             ON CONFLICT (token_hash, user_id) DO UPDATE SET last_sign_in = excluded.last_sign_in",
+        )
+        .bind(device_hash)
+        .bind(user.0)
+        .bind(at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO known_addresses (user_id, address, last_sign_in) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, address) DO UPDATE SET last_sign_in = excluded.last_sign_in",
+        )
+        .bind(user.0)
+        .bind(address)
+        .bind(at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
         tx.commit().await.map_err(db_error)
+    }
+
+    pub(crate) async fn known_sign_in_rows(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> Result<KnownSignIn, StoreError> {
+        let since = since.timestamp_millis();
+        let device = match device_hash {
+            Some(hash) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM known_devices \
+                 WHERE token_hash = $1 AND user_id = $2 AND last_sign_in >= $3",
+                )
+                .bind(hash)
+                .bind(user.0)
+                .bind(since)
+                .fetch_one(self.pool())
+                .await
+                .map_err(db_error)?
+                    > 0
+            }
+            None => false,
+        };
+        let address: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM known_addresses \
+             WHERE user_id = $1 AND address = $2 AND last_sign_in >= $3",
+        )
+        .bind(user.0)
+        .bind(address)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(KnownSignIn {
+            device,
+            address: address > 0,
+        })
     }
 
     pub(crate) async fn sign_in_failure_count(

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInReservation};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
     ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
@@ -768,12 +769,15 @@ impl Store for SqlStore {
         self.delete_session_row(token_hash, now).await
     }
 
-    async fn record_sign_in_failure(
+    async fn reserve_sign_in_attempt(
         &self,
-        scopes: &[String],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.record_sign_in_failure_rows(scopes, at).await
+        reservation: &SignInReservation<'_>,
+    ) -> Result<ReservationOutcome, StoreError> {
+        self.reserve_sign_in_attempt_rows(reservation).await
+    }
+
+    async fn release_sign_in_attempt(&self, attempt: &str) -> Result<(), StoreError> {
+        self.release_sign_in_attempt_rows(attempt).await
     }
 
     async fn sign_in_failures(&self, scope: &str, since: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -782,6 +786,28 @@ impl Store for SqlStore {
 
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError> {
         self.clear_sign_in_failure_rows(scope).await
+    }
+
+    async fn remember_sign_in(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.remember_sign_in_rows(user, address, device_hash, at)
+            .await
+    }
+
+    async fn known_sign_in(
+        &self,
+        user: UserId,
+        address: &str,
+        device_hash: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> Result<KnownSignIn, StoreError> {
+        self.known_sign_in_rows(user, address, device_hash, since)
+            .await
     }
 
     async fn insert_draft(

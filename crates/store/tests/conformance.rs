@@ -10,6 +10,7 @@ use dateline_domain::{
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInLimit, SignInReservation};
 use dateline_domain::{
     AuditEntry, Content, Correction, Draft, Email, ImageId, LabelDeletion, LabelRef, MAX_REVISIONS,
     NewImage, NewUser, RevisionInfo, RevisionKind, Role, SaveOutcome, Session, Transition, UserId,
@@ -63,6 +64,8 @@ conformance!(
     accounts_round_trip_and_emails_are_unique,
     sessions_expire_and_password_changes_end_the_others,
     sign_in_failures_are_counted_per_scope_and_window,
+    sign_in_reservations_stop_at_the_limit_even_when_simultaneous,
+    known_devices_and_addresses_are_remembered_per_account,
     newsroom_writes_announce_old_and_new_listings,
     saves_based_on_an_old_revision_are_kept_but_not_applied,
     transitions_apply_only_from_the_given_states,
@@ -814,16 +817,28 @@ async fn sessions_expire_and_password_changes_end_the_others(store: &SqlStore) {
     store.delete_session("two", at(1)).await.unwrap();
 }
 
+/// Notes one attempt under `scopes` at `minute`, with no limit to check.
+async fn note_attempt(store: &SqlStore, attempt: &str, scopes: &[String], minute: i64) {
+    let reservation = SignInReservation {
+        attempt,
+        limits: &[],
+        record: scopes,
+        since: at(minute - 15),
+        at: at(minute),
+    };
+    assert_eq!(
+        store.reserve_sign_in_attempt(&reservation).await.unwrap(),
+        ReservationOutcome::Reserved
+    );
+}
+
 async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
     let scopes = [
         "account:sana@gvs.pk".to_owned(),
         "address:10.0.0.1".to_owned(),
     ];
     for minute in [0, 5, 10] {
-        store
-            .record_sign_in_failure(&scopes, at(minute))
-            .await
-            .unwrap();
+        note_attempt(store, &format!("attempt {minute}"), &scopes, minute).await;
     }
     assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 3);
     assert_eq!(store.sign_in_failures(&scopes[1], at(5)).await.unwrap(), 2);
@@ -834,9 +849,176 @@ async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
             .unwrap(),
         0
     );
+    // Releasing an attempt takes back its rows under every scope, and only its own.
+    store.release_sign_in_attempt("attempt 5").await.unwrap();
+    assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 2);
+    assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 2);
     store.clear_sign_in_failures(&scopes[0]).await.unwrap();
     assert_eq!(store.sign_in_failures(&scopes[0], at(0)).await.unwrap(), 0);
-    assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 3);
+    assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 2);
+}
+
+async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &SqlStore) {
+    let limits = [
+        SignInLimit {
+            scope: "pair:10.0.0.1 sana@gvs.pk".to_owned(),
+            max: 5,
+        },
+        SignInLimit {
+            scope: "address:10.0.0.1".to_owned(),
+            max: 20,
+        },
+    ];
+    let record: Vec<String> = limits.iter().map(|l| l.scope.clone()).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let (store, limits, record) = (store.clone(), limits.clone(), record.clone());
+        tasks.spawn(async move {
+            let attempt = format!("attempt {i}");
+            let reservation = SignInReservation {
+                attempt: &attempt,
+                limits: &limits,
+                record: &record,
+                since: at(0),
+                at: at(1),
+            };
+            store.reserve_sign_in_attempt(&reservation).await.unwrap()
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = tasks.join_next().await {
+        outcomes.push(outcome.unwrap());
+    }
+    let reserved = outcomes
+        .iter()
+        .filter(|o| **o == ReservationOutcome::Reserved)
+        .count();
+    assert_eq!(reserved, 5, "exactly the limit's worth: {outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(
+        o,
+        ReservationOutcome::Reserved | ReservationOutcome::Refused(0)
+    )));
+    assert_eq!(store.sign_in_failures(&record[0], at(0)).await.unwrap(), 5);
+    assert_eq!(store.sign_in_failures(&record[1], at(0)).await.unwrap(), 5);
+    // The second limit is reported by its index; outside the window nothing counts.
+    let other = [limits[1].clone()];
+    let full = SignInReservation {
+        attempt: "late",
+        limits: &other,
+        record: &record[1..],
+        since: at(0),
+        at: at(2),
+    };
+    for _ in 0..15 {
+        assert_eq!(
+            store.reserve_sign_in_attempt(&full).await.unwrap(),
+            ReservationOutcome::Reserved
+        );
+    }
+    let both = SignInReservation {
+        attempt: "refused",
+        limits: &[
+            SignInLimit {
+                max: 100,
+                ..limits[0].clone()
+            },
+            limits[1].clone(),
+        ],
+        record: &record,
+        since: at(0),
+        at: at(3),
+    };
+    assert_eq!(
+        store.reserve_sign_in_attempt(&both).await.unwrap(),
+        ReservationOutcome::Refused(1)
+    );
+    assert_eq!(
+        store.sign_in_failures(&record[0], at(0)).await.unwrap(),
+        5,
+        "refused notes nothing"
+    );
+    let later = SignInReservation {
+        since: at(10),
+        at: at(20),
+        ..both
+    };
+    assert_eq!(
+        store.reserve_sign_in_attempt(&later).await.unwrap(),
+        ReservationOutcome::Reserved
+    );
+}
+
+async fn known_devices_and_addresses_are_remembered_per_account(store: &SqlStore) {
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    let ali = store
+        .insert_user(&new_user("ali@gvs.pk", Role::Author))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(0))
+            .await
+            .unwrap(),
+        KnownSignIn::default()
+    );
+    store
+        .remember_sign_in(sana.id, "10.0.0.1", "device", at(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(0))
+            .await
+            .unwrap(),
+        KnownSignIn {
+            device: true,
+            address: true
+        }
+    );
+    assert_eq!(
+        store
+            .known_sign_in(sana.id, "10.0.0.2", None, at(0))
+            .await
+            .unwrap(),
+        KnownSignIn {
+            device: false,
+            address: false
+        }
+    );
+    assert_eq!(
+        store
+            .known_sign_in(ali.id, "10.0.0.1", Some("device"), at(0))
+            .await
+            .unwrap(),
+        KnownSignIn::default(),
+        "another account does not know the device or the address"
+    );
+    assert_eq!(
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(6))
+            .await
+            .unwrap(),
+        KnownSignIn::default(),
+        "forgotten after the time given"
+    );
+    // Signing in again moves the time on.
+    store
+        .remember_sign_in(sana.id, "10.0.0.1", "device", at(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .known_sign_in(sana.id, "10.0.0.1", Some("device"), at(6))
+            .await
+            .unwrap(),
+        KnownSignIn {
+            device: true,
+            address: true
+        }
+    );
 }
 
 fn audit(action: &str) -> AuditEntry {

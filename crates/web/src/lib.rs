@@ -46,6 +46,10 @@ pub struct AppState {
     /// Search and related articles; without it `/search` answers 503 and articles show no
     /// Related block.
     pub search: Option<search::SearchHandle>,
+    /// Proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Bounds password hashing: sign-in and password changes wait here for their turn.
+    pub hashing: Arc<dateline_services::accounts::HashGate>,
 }
 
 /// The sections the navigation shows, as last read, until a change notice names a section
@@ -134,7 +138,25 @@ impl AppState {
             site_stale,
             media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
             search: None,
+            trusted_proxies: Arc::new([]),
+            hashing: dateline_services::accounts::HashGate::shared(),
         }
+    }
+
+    /// Takes the client's address from `X-Forwarded-For` when the request comes from one of
+    /// `proxies` (a load balancer or reverse proxy in front of this server).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = proxies.into();
+        self
+    }
+
+    /// Hashes passwords through `gate` instead of the process's shared one.
+    pub fn with_password_hashing(
+        mut self,
+        gate: Arc<dateline_services::accounts::HashGate>,
+    ) -> Self {
+        self.hashing = gate;
+        self
     }
 
     /// Answers search with `index`; `related_block`: end article pages with related articles.

@@ -1,4 +1,7 @@
 //! Signing in and out, the newsroom's home, and changing one's own password.
+//!
+//! A refused sign-in is the sign-in form again with what was typed and why: 401 for a wrong
+//! password, 429 past a limit, 503 with `Retry-After` when passwords cannot be checked now.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -6,12 +9,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_domain::Action;
 use dateline_services::ServiceError;
-use dateline_services::accounts::{self, SESSION_LIFETIME, SignInError};
+use dateline_services::accounts::{
+    self, KNOWN_DEVICE_LIFETIME, SESSION_LIFETIME, SignInAttempt, SignInError,
+};
 use serde::Deserialize;
 
 use super::session::{
-    AdminForm, ClientAddress, LOGIN_COOKIE, SESSION_COOKIE, SignedIn, cookie, over_https,
-    set_cookie,
+    AdminForm, ClientAddress, DEVICE_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, SignedIn, cookie,
+    over_https, set_cookie,
 };
 use super::{AdminError, AdminLayout, page};
 use crate::AppState;
@@ -31,13 +36,28 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only newsroom paths on this site: never another host (`//evil`), never a public page.
+/// The longest `next` kept; a longer one is replaced by `/admin`.
+const MAX_NEXT_CHARS: usize = 1000;
+
+/// Where to go after signing in: only a newsroom path on this site made of plain URL
+/// characters. Anything else (another host `//evil`, a scheme, `\`, control characters, dot
+/// segments, the sign-in and sign-out pages, or over [`MAX_NEXT_CHARS`]) becomes `/admin`, so the
+/// value is always a valid `Location` header and never leaves the newsroom.
 fn safe_next(next: &str) -> String {
-    let ok = next.starts_with("/admin")
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.starts_with("/admin/login")
-        && !next.starts_with("/admin/logout");
+    let path = next.split('?').next().unwrap_or_default();
+    let lower = path.to_ascii_lowercase();
+    let ok = next.len() <= MAX_NEXT_CHARS
+        && (path == "/admin" || path.starts_with("/admin/"))
+        && next
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~?=&%+,".contains(&b))
+        && !path.contains("//")
+        && !path.contains("/.")
+        && !lower.contains("%2e")
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
+        && !path.starts_with("/admin/login")
+        && !path.starts_with("/admin/logout");
     if ok {
         next.to_owned()
     } else {
@@ -101,7 +121,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ClientAddress(address): ClientAddress,
+    address: ClientAddress,
     AdminForm(form): AdminForm<SignInForm>,
 ) -> Result<Response, AdminError> {
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
@@ -110,23 +130,39 @@ pub async fn sign_in(
     }
     let now = state.clock.now();
     let store = state.store.as_ref();
-    let signed = match accounts::sign_in(store, &form.email, &form.password, &address, now).await {
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let attempt = SignInAttempt {
+        email: &form.email,
+        password: &form.password,
+        address: &address.limit_key(),
+        device: device.as_deref(),
+    };
+    let signed = match accounts::sign_in_with(store, &state.hashing, &attempt, now).await {
         Ok(signed) => signed,
         Err(SignInError::Service(e)) => return Err(e.into()),
         Err(e) => {
-            let status = match e {
-                SignInError::WrongCredentials => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::TOO_MANY_REQUESTS,
+            let (status, retry_after) = match &e {
+                SignInError::WrongCredentials => (StatusCode::UNAUTHORIZED, None),
+                SignInError::Busy { retry_after } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, Some(retry_after.as_secs()))
+                }
+                _ => (StatusCode::TOO_MANY_REQUESTS, None),
             };
             tracing::info!(%address, reason = %e, "sign-in refused");
-            return login_page(
+            let mut response = login_page(
                 &state,
                 &headers,
                 status,
                 form.email,
                 form.next,
                 Some(e.to_string()),
-            );
+            )?;
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            return Ok(response);
         }
     };
     // Rotation: whatever session this browser had is over; the new one has a new token.
@@ -135,7 +171,11 @@ pub async fn sign_in(
     }
     tracing::info!(user = %signed.user.id, "signed in");
     let secure = over_https(&state, &headers);
-    let mut response = Redirect::to(&safe_next(&form.next)).into_response();
+    // Every header is made before the response: `safe_next` leaves only URL characters, and the
+    // cookies hold hex tokens, so nothing here can fail half-way with the session cookie set.
+    let location =
+        HeaderValue::from_str(&safe_next(&form.next)).unwrap_or(HeaderValue::from_static("/admin"));
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     for value in [
         set_cookie(
             SESSION_COOKIE,
@@ -144,6 +184,12 @@ pub async fn sign_in(
             secure,
         ),
         set_cookie(LOGIN_COOKIE, "", 0, secure),
+        set_cookie(
+            DEVICE_COOKIE,
+            &signed.device_token,
+            KNOWN_DEVICE_LIFETIME.num_seconds(),
+            secure,
+        ),
     ] {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -221,6 +267,7 @@ pub async fn change_password(
     signed.require(Action::ChangeOwnPassword)?;
     let result = accounts::change_password(
         state.store.as_ref(),
+        &state.hashing,
         &signed.user,
         &signed.session,
         &form.current,
@@ -250,4 +297,43 @@ pub async fn change_password(
     }
     .render()?;
     Ok(page(status, html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_kept_only_for_plain_newsroom_paths() {
+        for good in [
+            "/admin",
+            "/admin/users?x=1",
+            "/admin/articles/12/diff?from=1&to=2",
+        ] {
+            assert_eq!(safe_next(good), good);
+        }
+        let long = format!("/admin/{}", "a".repeat(10_000));
+        for bad in [
+            "",
+            "/",
+            "/administrator",
+            "//evil.example/admin",
+            "https://evil.example/admin",
+            "/admin\\evil",
+            "/admin\r\nSet-Cookie: x=1",
+            "/admin\0",
+            "/admin/\u{7f}",
+            "/admin/../",
+            "/admin/%2e%2e/",
+            "/admin/%2F%2Fevil",
+            "/admin//evil.example",
+            "/admin/login",
+            "/admin/logout",
+            "/admin/ü",
+            "/admin#x",
+            long.as_str(),
+        ] {
+            assert_eq!(safe_next(bad), "/admin", "{bad:?}");
+        }
+    }
 }

@@ -1,7 +1,11 @@
 //! Who is asking: the session cookie, the signed-in account, the CSRF check, the client's
 //! address, and forms whose rejection is a newsroom error page.
+//!
+//! The client's address decides which sign-in limits an attempt counts against, so it is taken
+//! from `X-Forwarded-For` only when the request comes from a configured trusted proxy; otherwise
+//! anybody could reset their count by sending the header.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -17,6 +21,8 @@ use crate::AppState;
 pub const SESSION_COOKIE: &str = "dateline_session";
 /// The cookie that carries the sign-in form's CSRF token, before there is a session.
 pub const LOGIN_COOKIE: &str = "dateline_login";
+/// The long-lived cookie that makes a browser a known device of the accounts signed in on it.
+pub const DEVICE_COOKIE: &str = "dateline_device";
 
 /// A signed-in account and its session. Extracting it sends anonymous visitors (and expired
 /// sessions) to the sign-in page.
@@ -99,21 +105,78 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
     format!("{name}={value}; Path=/admin; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
 }
 
-/// The address of the client, as the socket saw it.
-#[derive(Debug, Clone)]
-pub struct ClientAddress(pub String);
+/// The address of the client: the TCP peer, unless the peer is a trusted proxy; then the
+/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy. A header that does not
+/// parse (an entry that is not an IP address) counts as absent. `None` only when the server was
+/// not started with peer addresses (a test driving the router without a socket).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl ClientAddress {
+    /// The key the sign-in limits count this client under.
+    pub fn limit_key(&self) -> String {
+        self.0
+            .map_or_else(|| "unknown".to_owned(), accounts::address_key)
+    }
+}
+
+impl std::fmt::Display for ClientAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Self(peer.map(|peer| {
+            client_address(peer, &parts.headers, &state.trusted_proxies)
+        })))
     }
+}
+
+/// The client behind `peer`: see [`ClientAddress`].
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| same_ip(t, ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut hops = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(value) = value.to_str() else {
+            return peer;
+        };
+        for entry in value.split(',') {
+            match entry.trim().parse::<IpAddr>() {
+                Ok(ip) => hops.push(ip),
+                Err(_) => return peer,
+            }
+        }
+    }
+    // Right to left: each trusted proxy names the one before it; the first untrusted hop is the
+    // client. When every hop is a trusted proxy, the left-most is as far as we can see.
+    hops.iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(hops.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// Equal addresses, an IPv4 address and its IPv6-mapped form included.
+fn same_ip(a: &IpAddr, b: &IpAddr) -> bool {
+    a.to_canonical() == b.to_canonical()
 }
 
 /// A URL-encoded form whose rejection is a clear newsroom error.
@@ -139,5 +202,57 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminForm<T> {
                     ))
                 }
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let headers = forwarded(&["198.51.100.9, 203.0.113.5"]);
+        assert_eq!(
+            client_address(ip("192.0.2.1"), &headers, &proxy),
+            ip("192.0.2.1")
+        );
+        assert_eq!(
+            client_address(ip("192.0.2.1"), &headers, &[]),
+            ip("192.0.2.1")
+        );
+        // The right-most hop the proxy saw, not what the client wrote to the left of it.
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &headers, &proxy),
+            ip("203.0.113.5")
+        );
+        // Trusted proxies in the chain are stepped over; several headers are one list.
+        let chained = forwarded(&["198.51.100.9", "203.0.113.5, 10.0.0.2"]);
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &chained, &proxy),
+            ip("203.0.113.5")
+        );
+        assert_eq!(
+            client_address(ip("::ffff:10.0.0.1"), &headers, &proxy),
+            ip("203.0.113.5")
+        );
+        // Malformed or missing: the peer.
+        for bad in [&["203.0.113.5:443"][..], &["unknown"], &["1.2.3.4, "], &[]] {
+            assert_eq!(
+                client_address(ip("10.0.0.1"), &forwarded(bad), &proxy),
+                ip("10.0.0.1"),
+                "{bad:?}"
+            );
+        }
     }
 }
