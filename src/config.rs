@@ -22,6 +22,7 @@ struct FileConfig {
     demo: Option<bool>,
     page_cache_mb: Option<usize>,
     related: Option<bool>,
+    max_connections: Option<u32>,
 }
 
 /// Settings every subcommand shares.
@@ -42,6 +43,8 @@ pub struct ServeConfig<'a> {
     pub page_cache_bytes: usize,
     /// Whether article pages end with related articles.
     pub related: bool,
+    /// Connections served at once, before the open-file limit is taken into account.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -82,12 +85,18 @@ impl Config {
             None => dateline_web::DEFAULT_PAGE_CACHE_BYTES,
         };
         let related = !args.no_related && self.file.related.unwrap_or(true);
+        let max_connections = match args.max_connections.or(self.file.max_connections) {
+            Some(0) => bail!("max_connections must be at least 1"),
+            Some(n) => usize::try_from(n).context("max_connections is too large")?,
+            None => dateline_web::DEFAULT_MAX_CONNECTIONS,
+        };
         Ok(ServeConfig {
             base: self,
             addr,
             demo,
             page_cache_bytes,
             related,
+            max_connections,
         })
     }
 

@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod crash;
 mod fronts;
+mod hostile_traffic;
 mod newsroom_accounts;
 mod newsroom_articles;
 mod newsroom_browser;
