@@ -278,6 +278,8 @@ async fn top_bar_date_is_right_after_midnight_even_for_cached_pages(app: TestApp
 async fn memory_stays_within_the_limit(app: TestApp) {
     let cache = app.state.page_cache();
     warm(&app, SEED).await;
+    // A miss is stored once compressed, off the request; a hit means it is.
+    assert_eq!(x_cache(&app, SEED).await, "HIT");
     let one_page = cache.bytes();
     assert!(one_page > 0);
     cache.set_limit(one_page * 3);

@@ -702,8 +702,9 @@ mod tests {
             cache.insert(key, entry(&[CacheKey::Latest], 100), 0);
             assert!(cache.bytes() <= cache.limit(), "{} held", cache.bytes());
         }
+        // Counted without their keys, 18 to 20 pages would seem to fit.
         assert!(
-            cache.len() < 20,
+            cache.len() <= 10,
             "each entry weighs its long key too: {} entries",
             cache.len()
         );

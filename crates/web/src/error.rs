@@ -81,11 +81,20 @@ const REJECTIONS: [(&str, Option<StatusCode>); 16] = [
     // A path parameter that does not parse names no page.
     ("Invalid URL", Some(StatusCode::NOT_FOUND)),
     ("Invalid UTF-8 in `", Some(StatusCode::NOT_FOUND)),
-    ("Failed to deserialize query string", Some(StatusCode::BAD_REQUEST)),
+    (
+        "Failed to deserialize query string",
+        Some(StatusCode::BAD_REQUEST),
+    ),
     // Both "form" (a GET's query) and "form body" (a POST's body, 422 by default).
     ("Failed to deserialize form", Some(StatusCode::BAD_REQUEST)),
-    ("Request body didn't contain valid UTF-8", Some(StatusCode::BAD_REQUEST)),
-    ("Failed to parse the request body", Some(StatusCode::BAD_REQUEST)),
+    (
+        "Request body didn't contain valid UTF-8",
+        Some(StatusCode::BAD_REQUEST),
+    ),
+    (
+        "Failed to parse the request body",
+        Some(StatusCode::BAD_REQUEST),
+    ),
     ("Failed to buffer the request body", None),
     ("Request payload is too large", None),
     ("Form requests must have `Content-Type", None),
@@ -110,7 +119,9 @@ async fn framework_refusal(response: Response) -> Result<StatusCode, Response> {
     match (content_type, size) {
         // A bare status: 405 from the router, 408 from the request deadline.
         (None, Some(0)) => Ok(status),
-        (Some(t), Some(size)) if t == "text/plain; charset=utf-8" && size <= REJECTION_TEXT_MAX as u64 => {
+        (Some(t), Some(size))
+            if t == "text/plain; charset=utf-8" && size <= REJECTION_TEXT_MAX as u64 =>
+        {
             let (parts, body) = response.into_parts();
             let Ok(text) = axum::body::to_bytes(body, REJECTION_TEXT_MAX).await else {
                 return Ok(status);
@@ -242,7 +253,9 @@ mod tests {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(axum::body::Body::from("from=abc"))
             .unwrap();
-        let form = axum::Form::<Diff>::from_request(form, &()).await.unwrap_err();
+        let form = axum::Form::<Diff>::from_request(form, &())
+            .await
+            .unwrap_err();
         assert_eq!(
             refusal(form.into_response()).await,
             Some(StatusCode::BAD_REQUEST),
@@ -272,7 +285,9 @@ mod tests {
     async fn our_own_plain_text_answers_are_left_alone() {
         let health = (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response();
         let response = framework_refusal(health).await.unwrap_err();
-        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
         assert_eq!(&body[..], b"database unreachable\n");
         let conflict = (StatusCode::CONFLICT, "conflict 7").into_response();
         assert!(framework_refusal(conflict).await.is_err());

@@ -274,10 +274,7 @@ async fn front(
     Ok(cacheable(page.render()?, BTreeSet::from([key])))
 }
 
-pub async fn show_home(
-    State(state): State<AppState>,
-    uri: Uri,
-) -> Result<Response, WebError> {
+pub async fn show_home(State(state): State<AppState>, uri: Uri) -> Result<Response, WebError> {
     let site = state.site();
     let layout = Layout::build(&state, "Latest news", "")
         .await?

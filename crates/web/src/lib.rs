@@ -236,7 +236,10 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
         .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
             limits.body_read_timeout,
         ))
-        .layer(tower_http::timeout::TimeoutLayer::new(limits.request_timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_error_pages,

@@ -17,7 +17,6 @@
 //!   limit so the database, the search index and the health check always find one.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
