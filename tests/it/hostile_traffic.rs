@@ -117,6 +117,8 @@ async fn a_fronts_cursor_is_still_honoured_and_keyed(app: TestApp) {
         ))
         .await;
     }
+    // New articles' related lists drop cached pages when stored: let them settle first.
+    app.related_settled().await;
     let (_, first) = app.page("/section/paging?utm_source=newsletter").await;
     let older = attrs(&first, ".pager a.older", "href")
         .pop()
