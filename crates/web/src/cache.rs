@@ -19,10 +19,11 @@
 //! its header values and its three bodies), and past the size limit the least recently used
 //! entries go first.
 //!
-//! A miss is answered at once with the page as rendered; the compressed entry is built on the
-//! blocking pool, at most [`MAX_COMPRESSIONS`] at a time (past that the page is simply not
-//! cached). Concurrent misses of one address render once: the others wait for the first to be
-//! stored and are served from it.
+//! A miss is answered at once with the page as rendered, and stored as it is; its gzip and
+//! brotli bodies are built on the blocking pool, at most [`MAX_COMPRESSIONS`] at a time (past
+//! that the page is served uncompressed until a later request finds the pool free), and put in
+//! its place. Concurrent misses of one address render once: the others wait for the first to be
+//! stored and compressed, and are served from it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
@@ -53,7 +54,7 @@ const MAX_PAGE: usize = 4 * 1024 * 1024;
 const S_MAXAGE: i64 = 300;
 /// How long browsers may keep a page without asking.
 const MAX_AGE: i64 = 60;
-/// Pages compressed at once on the blocking pool; a miss past this is served but not cached.
+/// Pages compressed at once on the blocking pool; past this a page is kept uncompressed for now.
 pub const MAX_COMPRESSIONS: usize = 4;
 /// How long a request waits for a concurrent render of the same page before rendering its own.
 const WAIT_FOR_RENDER: Duration = Duration::from_secs(10);
@@ -114,6 +115,9 @@ struct Entry {
     last_used: AtomicU64,
     /// Every byte held for this entry, its cache key included; set when it is stored.
     held: usize,
+    /// Whether the gzip and brotli bodies have been built (they may still be empty, when a
+    /// compressor failed: then the page is served as is).
+    compressed: bool,
 }
 
 impl Entry {
@@ -132,11 +136,21 @@ impl Entry {
     }
 
     /// The same page with its gzip and brotli bodies: slow, run it off the async threads.
-    fn compressed(self) -> Self {
+    fn compressed(&self) -> Self {
         Self {
+            keys: self.keys.clone(),
+            day: self.day,
+            modified: self.modified,
+            etag: self.etag.clone(),
+            last_modified: self.last_modified.clone(),
+            content_type: self.content_type.clone(),
+            surrogate_key: self.surrogate_key.clone(),
             gzip: gzip(&self.identity),
             brotli: brotli(&self.identity),
-            ..self
+            identity: self.identity.clone(),
+            last_used: AtomicU64::new(0),
+            held: 0,
+            compressed: true,
         }
     }
 }
@@ -160,8 +174,8 @@ pub struct PageCache {
     compressions: Arc<Semaphore>,
 }
 
-/// Held by the one request rendering a page for the cache; dropping it (stored, not cacheable,
-/// or given up) wakes those waiting for the page.
+/// Held by the one request rendering (or compressing) a page for the cache; dropping it (stored
+/// and compressed, not cacheable, or given up) wakes those waiting for the page.
 struct Rendering {
     cache: Arc<PageCache>,
     key: String,
@@ -262,22 +276,49 @@ impl PageCache {
         })
     }
 
-    fn insert(&self, key: String, mut entry: Entry, generation: u64) {
+    /// Stores `entry` under `key` unless an invalidation came after `generation` was read; the
+    /// entry as shared, and whether it was stored.
+    fn insert(&self, key: String, mut entry: Entry, generation: u64) -> (Arc<Entry>, bool) {
         let size = key.len() + entry.footprint();
         entry.held = size;
         let limit = self.limit();
         if size > limit {
-            return;
+            return (Arc::new(entry), false);
         }
         let mut inner = self.lock();
         // Checked under the lock that invalidation also takes: nothing slips in between.
         if self.generation.load(Ordering::SeqCst) != generation {
-            return;
+            return (Arc::new(entry), false);
         }
         entry.last_used = AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed));
-        if let Some(old) = inner.entries.insert(key, Arc::new(entry)) {
+        let entry = Arc::new(entry);
+        if let Some(old) = inner.entries.insert(key, entry.clone()) {
             inner.bytes -= old.held;
         }
+        inner.bytes += size;
+        if inner.bytes > limit {
+            evict(&mut inner, limit - limit / 10);
+        }
+        (entry, true)
+    }
+
+    /// Puts the compressed `new` in the place of `old`, if `old` is still what `key` holds (no
+    /// invalidation or eviction came in between).
+    fn replace(&self, key: &str, old: &Arc<Entry>, mut new: Entry) {
+        let size = key.len() + new.footprint();
+        new.held = size;
+        let limit = self.limit();
+        let mut inner = self.lock();
+        if !inner.entries.get(key).is_some_and(|e| Arc::ptr_eq(e, old)) {
+            return;
+        }
+        inner.bytes -= old.held;
+        if size > limit {
+            inner.entries.remove(key);
+            return;
+        }
+        new.last_used = AtomicU64::new(old.last_used.load(Ordering::Relaxed));
+        inner.entries.insert(key.to_owned(), Arc::new(new));
         inner.bytes += size;
         if inner.bytes > limit {
             evict(&mut inner, limit - limit / 10);
@@ -339,16 +380,29 @@ pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: 
     let now = state.clock.now();
     let day = now.with_timezone(&site.time_zone).date_naive();
     let headers = request.headers().clone();
-    if let Some(entry) = cache.get(&key, day) {
-        return respond(&entry, &headers, now, site.time_zone, "HIT");
+    let hit = |entry: &Entry| respond(entry, &headers, now, site.time_zone, "HIT");
+    if let Some(entry) = cache.get(&key, day)
+        && entry.compressed
+    {
+        return hit(&entry);
     }
     let rendering = match cache.turn(&key) {
-        Turn::Render(rendering) => Some(rendering),
+        Turn::Render(rendering) => {
+            if let Some(entry) = cache.get(&key, day) {
+                // Stored but not compressed (compressions were busy): compress it now.
+                if !entry.compressed {
+                    compress(&cache, key, entry.clone(), rendering);
+                }
+                return hit(&entry);
+            }
+            Some(rendering)
+        }
         Turn::Wait(mut done) => {
-            // Woken when the other render is stored or given up; either way look again.
+            // Woken when the other render is stored and compressed, or given up; either way
+            // look again.
             let _ = tokio::time::timeout(WAIT_FOR_RENDER, done.changed()).await;
             if let Some(entry) = cache.get(&key, day) {
-                return respond(&entry, &headers, now, site.time_zone, "HIT");
+                return hit(&entry);
             }
             None
         }
@@ -381,29 +435,26 @@ pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: 
             .and_then(parse_http_date),
     };
     let entry = build_entry(body, tags.0, content_type, day, now, validators);
+    let (entry, stored) = cache.insert(key.clone(), entry, generation);
     let response = respond(&entry, &headers, now, site.time_zone, "MISS");
-    store_compressed(&cache, key, entry, generation, rendering);
+    if stored && let Some(rendering) = rendering {
+        compress(&cache, key, entry, rendering);
+    }
     response
 }
 
-/// Compresses `entry` on the blocking pool and stores it, unless [`MAX_COMPRESSIONS`] are
-/// running already: then the page is not cached (a later request will try again).
-fn store_compressed(
-    cache: &Arc<PageCache>,
-    key: String,
-    entry: Entry,
-    generation: u64,
-    rendering: Option<Rendering>,
-) {
+/// Compresses the stored `entry` on the blocking pool and puts the result in its place, unless
+/// [`MAX_COMPRESSIONS`] are running already: then the page stays uncompressed until a later
+/// request finds the pool free. Those waiting for the page wait for this.
+fn compress(cache: &Arc<PageCache>, key: String, entry: Arc<Entry>, rendering: Rendering) {
     let Ok(permit) = cache.compressions.clone().try_acquire_owned() else {
-        tracing::debug!(%key, "compressions busy; page not cached");
+        tracing::debug!(%key, "compressions busy; page served uncompressed");
         return;
     };
     let cache = cache.clone();
     tokio::task::spawn_blocking(move || {
         let _permit: OwnedSemaphorePermit = permit;
-        cache.insert(key, entry.compressed(), generation);
-        // Those waiting for this page waited for the stored entry, not just the render.
+        cache.replace(&key, &entry, entry.compressed());
         drop(rendering);
     });
 }
@@ -448,6 +499,7 @@ fn build_entry(
         content_type,
         last_used: AtomicU64::new(0),
         held: 0,
+        compressed: false,
     }
 }
 
