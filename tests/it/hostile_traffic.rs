@@ -400,6 +400,11 @@ async fn a_non_numeric_article_id_gets_our_404_page(app: TestApp) {
     );
     let response = app.get("/admin/articles/abc/publish").await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        response.headers()["allow"],
+        "POST",
+        "a 405 still says what it takes"
+    );
     assert_our_page(&response.text().await.unwrap(), "signed out, GET");
 }
 

@@ -107,10 +107,13 @@ const REJECTIONS: [(&str, Option<StatusCode>); 16] = [
     ("No matched path found", None),
 ];
 
-/// The status to show our page with, when `response` is one of the framework's refusals;
-/// otherwise the response itself, untouched.
-async fn framework_refusal(response: Response) -> Result<StatusCode, Response> {
+/// The status to show our page with (and the `Allow` header a 405 carries), when `response` is
+/// one of the framework's refusals; otherwise the response itself, untouched.
+async fn framework_refusal(
+    response: Response,
+) -> Result<(StatusCode, Option<header::HeaderValue>), Response> {
     let status = response.status();
+    let allow = response.headers().get(header::ALLOW).cloned();
     if !(status.is_client_error() || status.is_server_error()) {
         return Err(response);
     }
@@ -118,19 +121,19 @@ async fn framework_refusal(response: Response) -> Result<StatusCode, Response> {
     let size = axum::body::HttpBody::size_hint(response.body()).upper();
     match (content_type, size) {
         // A bare status: 405 from the router, 408 from the request deadline.
-        (None, Some(0)) => Ok(status),
+        (None, Some(0)) => Ok((status, allow)),
         (Some(t), Some(size))
             if t == "text/plain; charset=utf-8" && size <= REJECTION_TEXT_MAX as u64 =>
         {
             let (parts, body) = response.into_parts();
             let Ok(text) = axum::body::to_bytes(body, REJECTION_TEXT_MAX).await else {
-                return Ok(status);
+                return Ok((status, None));
             };
             let found = std::str::from_utf8(&text).ok().and_then(|text| {
                 REJECTIONS
                     .iter()
                     .find(|(start, _)| text.starts_with(start))
-                    .map(|(_, ours)| ours.unwrap_or(status))
+                    .map(|(_, ours)| (ours.unwrap_or(status), None))
             });
             found.ok_or_else(|| Response::from_parts(parts, axum::body::Body::from(text)))
         }
@@ -146,10 +149,10 @@ pub async fn render_error_pages(
     next: Next,
 ) -> Response {
     let response = next.run(request).await;
-    let status = match response.extensions().get::<ErrorPage>().copied() {
-        Some(ErrorPage(status)) => status,
+    let (status, allow) = match response.extensions().get::<ErrorPage>().copied() {
+        Some(ErrorPage(status)) => (status, None),
         None => match framework_refusal(response).await {
-            Ok(status) => status,
+            Ok(refusal) => refusal,
             Err(response) => return response,
         },
     };
@@ -217,6 +220,9 @@ pub async fn render_error_pages(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    if let Some(allow) = allow {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
     response
 }
 
@@ -226,7 +232,10 @@ mod tests {
     use axum::extract::{FromRequest, FromRequestParts, Path, Query};
 
     async fn refusal(response: Response) -> Option<StatusCode> {
-        framework_refusal(response).await.ok()
+        framework_refusal(response)
+            .await
+            .ok()
+            .map(|(status, _)| status)
     }
 
     #[tokio::test]
