@@ -381,8 +381,9 @@ pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: 
     let day = now.with_timezone(&site.time_zone).date_naive();
     let headers = request.headers().clone();
     let hit = |entry: &Entry| respond(entry, &headers, now, site.time_zone, "HIT");
+    // A client that takes no compression need not wait for it.
     if let Some(entry) = cache.get(&key, day)
-        && entry.compressed
+        && (entry.compressed || pick_encoding(&headers).is_none())
     {
         return hit(&entry);
     }
