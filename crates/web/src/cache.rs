@@ -438,6 +438,11 @@ pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: 
     let entry = build_entry(body, tags.0, content_type, day, now, validators);
     let (entry, stored) = cache.insert(key.clone(), entry, generation);
     let response = respond(&entry, &headers, now, site.time_zone, "MISS");
+    // Whoever stores a page has it compressed, a request that gave up waiting included.
+    let rendering = rendering.or_else(|| match cache.turn(&key) {
+        Turn::Render(rendering) => Some(rendering),
+        Turn::Wait(_) => None,
+    });
     if stored && let Some(rendering) = rendering {
         compress(&cache, key, entry, rendering);
     }
