@@ -14,7 +14,8 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, database, data_dir, demo, related, trusted_proxies.
+    /// A TOML file with any of: addr, database, data_dir, demo, page_cache_mb, related,
+    /// max_connections, trusted_proxies.
     #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:<data-dir>/dateline.db].
@@ -91,6 +92,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connections served at once; past it a new connection is answered 503 and closed. Kept
+    /// below the process's open-file limit [default: 1024].
+    #[arg(long, env = "DATELINE_MAX_CONNECTIONS", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Debug, Args)]

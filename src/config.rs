@@ -23,6 +23,7 @@ struct FileConfig {
     page_cache_mb: Option<usize>,
     related: Option<bool>,
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    max_connections: Option<u32>,
 }
 
 /// Settings every subcommand shares.
@@ -45,6 +46,8 @@ pub struct ServeConfig<'a> {
     pub related: bool,
     /// Proxies whose X-Forwarded-For names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connections served at once, before the open-file limit is taken into account.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -90,6 +93,11 @@ impl Config {
         } else {
             args.trusted_proxies.clone()
         };
+        let max_connections = match args.max_connections.or(self.file.max_connections) {
+            Some(0) => bail!("max_connections must be at least 1"),
+            Some(n) => usize::try_from(n).context("max_connections is too large")?,
+            None => dateline_web::DEFAULT_MAX_CONNECTIONS,
+        };
         Ok(ServeConfig {
             base: self,
             addr,
@@ -97,6 +105,7 @@ impl Config {
             page_cache_bytes,
             related,
             trusted_proxies,
+            max_connections,
         })
     }
 

@@ -6,11 +6,19 @@ use std::sync::Arc;
 use anyhow::Context;
 use dateline_domain::{Clock, SystemClock};
 use dateline_services::demo;
-use dateline_web::AppState;
+use dateline_web::{AppState, ServeLimits};
 
 use crate::config::ServeConfig;
 
+/// File descriptors kept back from connections: the database pool, the search index, uploaded
+/// media being read, log files, and connections being turned away.
+const FD_RESERVE: u64 = 256;
+
 pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
+    let limits = ServeLimits {
+        max_connections: connection_limit(config.max_connections, raise_open_file_limit()),
+        ..ServeLimits::default()
+    };
     // Bind first: a port in use is the most common mistake, and the cheapest to report.
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -36,12 +44,41 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         clock,
     ));
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
-    dateline_web::serve(listener, state, shutdown_signal())
+    dateline_web::serve_with(listener, state, shutdown_signal(), limits)
         .await
         .context("while serving")?;
     scheduler.abort();
     store.close().await;
     Ok(())
+}
+
+/// Raises the soft limit on open files to the hard limit, and returns the limit in force.
+fn raise_open_file_limit() -> Option<u64> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => Some(limit),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-file limit");
+            None
+        }
+    }
+}
+
+/// `configured`, lowered so the connections leave [`FD_RESERVE`] descriptors of `open_files`
+/// for everything else.
+fn connection_limit(configured: usize, open_files: Option<u64>) -> usize {
+    let Some(open_files) = open_files else {
+        return configured;
+    };
+    let room = usize::try_from(open_files.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
+    if room < configured {
+        tracing::warn!(
+            configured,
+            open_files,
+            serving = room,
+            "the open-file limit allows fewer connections than configured"
+        );
+    }
+    configured.min(room)
 }
 
 async fn shutdown_signal() {
@@ -61,4 +98,17 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_leave_file_descriptors_for_everything_else() {
+        assert_eq!(connection_limit(1024, Some(1024)), 1024 - 256);
+        assert_eq!(connection_limit(100, Some(1024)), 100);
+        assert_eq!(connection_limit(1024, Some(100)), 1);
+        assert_eq!(connection_limit(1024, None), 1024);
+    }
 }

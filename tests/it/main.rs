@@ -11,6 +11,7 @@ mod corpus;
 mod crash;
 mod fronts;
 mod hostile_input;
+mod hostile_traffic;
 mod newsroom_access;
 mod newsroom_accounts;
 mod newsroom_articles;

@@ -10,22 +10,38 @@
 //! Entries remember the publication's local day they were rendered on: the top bar shows today's
 //! date, so after local midnight an entry from yesterday is rendered afresh.
 //!
-//! Memory is bounded: past the size limit the least recently used entries go first.
+//! The cache is attached to the routes it serves ([`cached`]), each with the [`KeyRule`] of what
+//! its page reads: an article, a feed or a sitemap reads no parameters, so `?utm_source=…` or any
+//! other junk in the query string is the same entry; a front reads only its paging cursor. Nobody
+//! can fill memory by varying the query string, or make every request a miss.
+//!
+//! Memory is bounded: an entry counts every byte it holds (its address, the keys it depends on,
+//! its header values and its three bodies), and past the size limit the least recently used
+//! entries go first.
+//!
+//! A miss is answered at once with the page as rendered, and stored as it is; its gzip and
+//! brotli bodies are built on the blocking pool, at most [`MAX_COMPRESSIONS`] at a time (past
+//! that the page is served uncompressed until a later request finds the pool free), and put in
+//! its place. Concurrent misses of one address render once: the others wait for the first to be
+//! stored and compressed, and are served from it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::AppState;
+use crate::handlers::PageQuery;
 use crate::validators::{fnv1a, http_date, parse_http_date};
 
 /// The keys a page depends on; attach to a response to have it cached.
@@ -38,6 +54,50 @@ const MAX_PAGE: usize = 4 * 1024 * 1024;
 const S_MAXAGE: i64 = 300;
 /// How long browsers may keep a page without asking.
 const MAX_AGE: i64 = 60;
+/// Pages compressed at once on the blocking pool; past this a page is kept uncompressed for now.
+pub const MAX_COMPRESSIONS: usize = 4;
+/// How long a request waits for a concurrent render of the same page before rendering its own.
+const WAIT_FOR_RENDER: Duration = Duration::from_secs(10);
+/// Bytes an entry costs besides what it holds: the map's slot, the `Arc`, the allocations' heads.
+const ENTRY_OVERHEAD: usize = 256;
+/// Bytes a key in an entry's key set costs besides the key itself (the B-tree's share).
+const KEY_OVERHEAD: usize = 16;
+
+/// What part of a request's address a cached route's page depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRule {
+    /// The path alone: the page reads no parameters (articles, feeds, sitemaps).
+    Path,
+    /// The path and a front's paging cursor, as [`PageQuery`] reads it.
+    PathAndCursor,
+}
+
+impl KeyRule {
+    /// The cache key of a request to a route under this rule.
+    pub fn key(self, uri: &Uri) -> String {
+        match self {
+            KeyRule::Path => uri.path().to_owned(),
+            KeyRule::PathAndCursor => {
+                format!("{}{}", uri.path(), PageQuery::from_uri(uri).cache_suffix())
+            }
+        }
+    }
+}
+
+/// The state of [`serve_cached`] on a group of routes: the site and the routes' key rule.
+#[derive(Clone)]
+pub struct Cached {
+    state: AppState,
+    rule: KeyRule,
+}
+
+/// The page cache as a route layer for routes whose pages depend on what `rule` keeps.
+pub fn cached(state: &AppState, rule: KeyRule) -> Cached {
+    Cached {
+        state: state.clone(),
+        rule,
+    }
+}
 
 /// One cached page, in every encoding we serve.
 struct Entry {
@@ -53,11 +113,45 @@ struct Entry {
     gzip: Bytes,
     brotli: Bytes,
     last_used: AtomicU64,
+    /// Every byte held for this entry, its cache key included; set when it is stored.
+    held: usize,
+    /// Whether the gzip and brotli bodies have been built (they may still be empty, when a
+    /// compressor failed: then the page is served as is).
+    compressed: bool,
 }
 
 impl Entry {
-    fn size(&self) -> usize {
-        self.identity.len() + self.gzip.len() + self.brotli.len() + 512
+    /// Bytes this entry holds apart from its cache key.
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + ENTRY_OVERHEAD
+            + self.identity.len()
+            + self.gzip.len()
+            + self.brotli.len()
+            + self.etag.len()
+            + self.last_modified.len()
+            + self.content_type.len()
+            + self.surrogate_key.len()
+            + self.keys.len() * (std::mem::size_of::<CacheKey>() + KEY_OVERHEAD)
+    }
+
+    /// The same page with its gzip and brotli bodies: slow, run it off the async threads.
+    fn compressed(&self) -> Self {
+        Self {
+            keys: self.keys.clone(),
+            day: self.day,
+            modified: self.modified,
+            etag: self.etag.clone(),
+            last_modified: self.last_modified.clone(),
+            content_type: self.content_type.clone(),
+            surrogate_key: self.surrogate_key.clone(),
+            gzip: gzip(&self.identity),
+            brotli: brotli(&self.identity),
+            identity: self.identity.clone(),
+            last_used: AtomicU64::new(0),
+            held: 0,
+            compressed: true,
+        }
     }
 }
 
@@ -74,6 +168,30 @@ pub struct PageCache {
     /// Bumped by every invalidation: a page rendered across one is not stored.
     generation: AtomicU64,
     clock: AtomicU64,
+    /// Pages being rendered and stored now, by key: a request for one of them waits for it.
+    rendering: Mutex<HashMap<String, watch::Receiver<()>>>,
+    /// Compressions allowed to run at once.
+    compressions: Arc<Semaphore>,
+}
+
+/// Held by the one request rendering (or compressing) a page for the cache; dropping it (stored
+/// and compressed, not cacheable, or given up) wakes those waiting for the page.
+struct Rendering {
+    cache: Arc<PageCache>,
+    key: String,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        self.cache.lock_rendering().remove(&self.key);
+    }
+}
+
+/// Whether this request renders a page or waits for another's render of it.
+enum Turn {
+    Render(Rendering),
+    Wait(watch::Receiver<()>),
 }
 
 impl PageCache {
@@ -84,6 +202,8 @@ impl PageCache {
             limit: AtomicUsize::new(limit),
             generation: AtomicU64::new(0),
             clock: AtomicU64::new(0),
+            rendering: Mutex::default(),
+            compressions: Arc::new(Semaphore::new(MAX_COMPRESSIONS)),
         }
     }
 
@@ -106,7 +226,11 @@ impl PageCache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Bytes held now.
+    fn lock_rendering(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Receiver<()>>> {
+        self.rendering.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Bytes held now, keys included.
     pub fn bytes(&self) -> usize {
         self.lock().bytes
     }
@@ -118,6 +242,11 @@ impl PageCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The addresses of the pages held now, for tests and diagnostics.
+    pub fn keys(&self) -> Vec<String> {
+        self.lock().entries.keys().cloned().collect()
     }
 
     fn get(&self, key: &str, day: NaiveDate) -> Option<Arc<Entry>> {
@@ -132,24 +261,64 @@ impl PageCache {
         Some(entry)
     }
 
-    fn insert(&self, key: String, entry: Arc<Entry>, generation: u64) {
-        let size = entry.size();
+    /// Renders `key` ourselves, or waits for the request already rendering it.
+    fn turn(self: &Arc<Self>, key: &str) -> Turn {
+        let mut rendering = self.lock_rendering();
+        if let Some(done) = rendering.get(key) {
+            return Turn::Wait(done.clone());
+        }
+        let (sender, receiver) = watch::channel(());
+        rendering.insert(key.to_owned(), receiver);
+        Turn::Render(Rendering {
+            cache: self.clone(),
+            key: key.to_owned(),
+            _done: sender,
+        })
+    }
+
+    /// Stores `entry` under `key` unless an invalidation came after `generation` was read; the
+    /// entry as shared, and whether it was stored.
+    fn insert(&self, key: String, mut entry: Entry, generation: u64) -> (Arc<Entry>, bool) {
+        let size = key.len() + entry.footprint();
+        entry.held = size;
         let limit = self.limit();
         if size > limit {
-            return;
+            return (Arc::new(entry), false);
         }
         let mut inner = self.lock();
         // Checked under the lock that invalidation also takes: nothing slips in between.
         if self.generation.load(Ordering::SeqCst) != generation {
+            return (Arc::new(entry), false);
+        }
+        entry.last_used = AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed));
+        let entry = Arc::new(entry);
+        if let Some(old) = inner.entries.insert(key, entry.clone()) {
+            inner.bytes -= old.held;
+        }
+        inner.bytes += size;
+        if inner.bytes > limit {
+            evict(&mut inner, limit - limit / 10);
+        }
+        (entry, true)
+    }
+
+    /// Puts the compressed `new` in the place of `old`, if `old` is still what `key` holds (no
+    /// invalidation or eviction came in between).
+    fn replace(&self, key: &str, old: &Arc<Entry>, mut new: Entry) {
+        let size = key.len() + new.footprint();
+        new.held = size;
+        let limit = self.limit();
+        let mut inner = self.lock();
+        if !inner.entries.get(key).is_some_and(|e| Arc::ptr_eq(e, old)) {
             return;
         }
-        entry.last_used.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
-        if let Some(old) = inner.entries.insert(key, entry) {
-            inner.bytes -= old.size();
+        inner.bytes -= old.held;
+        if size > limit {
+            inner.entries.remove(key);
+            return;
         }
+        new.last_used = AtomicU64::new(old.last_used.load(Ordering::Relaxed));
+        inner.entries.insert(key.to_owned(), Arc::new(new));
         inner.bytes += size;
         if inner.bytes > limit {
             evict(&mut inner, limit - limit / 10);
@@ -168,7 +337,7 @@ impl PageCache {
         inner.entries.retain(|_, entry| {
             let stale = change.touches(&entry.keys);
             if stale {
-                freed += entry.size();
+                freed += entry.held;
             }
             !stale
         });
@@ -181,7 +350,7 @@ fn evict(inner: &mut Inner, target: usize) {
     let mut by_age: Vec<(u64, String, usize)> = inner
         .entries
         .iter()
-        .map(|(k, e)| (e.last_used.load(Ordering::Relaxed), k.clone(), e.size()))
+        .map(|(k, e)| (e.last_used.load(Ordering::Relaxed), k.clone(), e.held))
         .collect();
     by_age.sort_unstable_by_key(|(used, _, _)| *used);
     for (_, key, size) in by_age {
@@ -200,22 +369,45 @@ impl ChangeObserver for PageCache {
 }
 
 /// Serves cacheable GETs from the cache, and caches what handlers mark with [`CacheTags`].
-pub async fn serve_cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let cache = state.page_cache();
+pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: Next) -> Response {
+    let state = &cached.state;
+    let cache = state.page_cache.clone();
     if !cache.enabled() || !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let key = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_owned(), ToString::to_string);
+    let key = cached.rule.key(request.uri());
     let site = state.site();
     let now = state.clock.now();
     let day = now.with_timezone(&site.time_zone).date_naive();
     let headers = request.headers().clone();
-    if let Some(entry) = cache.get(&key, day) {
-        return respond(&entry, &headers, now, site.time_zone, "HIT");
+    let hit = |entry: &Entry| respond(entry, &headers, now, site.time_zone, "HIT");
+    // A client that takes no compression need not wait for it.
+    if let Some(entry) = cache.get(&key, day)
+        && (entry.compressed || pick_encoding(&headers).is_none())
+    {
+        return hit(&entry);
     }
+    let rendering = match cache.turn(&key) {
+        Turn::Render(rendering) => {
+            if let Some(entry) = cache.get(&key, day) {
+                // Stored but not compressed (compressions were busy): compress it now.
+                if !entry.compressed {
+                    compress(&cache, key, entry.clone(), rendering);
+                }
+                return hit(&entry);
+            }
+            Some(rendering)
+        }
+        Turn::Wait(mut done) => {
+            // Woken when the other render is stored and compressed, or given up; either way
+            // look again.
+            let _ = tokio::time::timeout(WAIT_FOR_RENDER, done.changed()).await;
+            if let Some(entry) = cache.get(&key, day) {
+                return hit(&entry);
+            }
+            None
+        }
+    };
     let generation = cache.generation.load(Ordering::SeqCst);
     let response = next.run(request).await;
     let Some(tags) = response.extensions().get::<CacheTags>().cloned() else {
@@ -226,7 +418,8 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     }
     let (parts, body) = response.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_PAGE).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+        tracing::error!(%key, "page too large to cache");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let content_type = parts
         .headers
@@ -242,16 +435,34 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             .and_then(|v| v.to_str().ok())
             .and_then(parse_http_date),
     };
-    let entry = Arc::new(build_entry(
-        body,
-        tags.0,
-        content_type,
-        day,
-        now,
-        validators,
-    ));
-    cache.insert(key, entry.clone(), generation);
-    respond(&entry, &headers, now, site.time_zone, "MISS")
+    let entry = build_entry(body, tags.0, content_type, day, now, validators);
+    let (entry, stored) = cache.insert(key.clone(), entry, generation);
+    let response = respond(&entry, &headers, now, site.time_zone, "MISS");
+    // Whoever stores a page has it compressed, a request that gave up waiting included.
+    let rendering = rendering.or_else(|| match cache.turn(&key) {
+        Turn::Render(rendering) => Some(rendering),
+        Turn::Wait(_) => None,
+    });
+    if stored && let Some(rendering) = rendering {
+        compress(&cache, key, entry, rendering);
+    }
+    response
+}
+
+/// Compresses the stored `entry` on the blocking pool and puts the result in its place, unless
+/// [`MAX_COMPRESSIONS`] are running already: then the page stays uncompressed until a later
+/// request finds the pool free. Those waiting for the page wait for this.
+fn compress(cache: &Arc<PageCache>, key: String, entry: Arc<Entry>, rendering: Rendering) {
+    let Ok(permit) = cache.compressions.clone().try_acquire_owned() else {
+        tracing::debug!(%key, "compressions busy; page served uncompressed");
+        return;
+    };
+    let cache = cache.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit: OwnedSemaphorePermit = permit;
+        cache.replace(&key, &entry, entry.compressed());
+        drop(rendering);
+    });
 }
 
 /// Validators a handler set itself.
@@ -261,6 +472,7 @@ struct Validators {
     modified: Option<DateTime<Utc>>,
 }
 
+/// The page as rendered, without its compressed bodies yet.
 fn build_entry(
     body: Bytes,
     keys: BTreeSet<CacheKey>,
@@ -284,14 +496,16 @@ fn build_entry(
         last_modified: HeaderValue::from_str(&http_date(modified))
             .expect("a date is a valid header"),
         surrogate_key: HeaderValue::from_str(&surrogate).unwrap_or(HeaderValue::from_static("all")),
-        gzip: gzip(&body),
-        brotli: brotli(&body),
+        gzip: Bytes::new(),
+        brotli: Bytes::new(),
         identity: body,
         keys,
         day,
         modified,
         content_type,
         last_used: AtomicU64::new(0),
+        held: 0,
+        compressed: false,
     }
 }
 
@@ -423,16 +637,17 @@ mod tests {
     use super::*;
     use dateline_domain::{ArticleId, SectionId};
 
-    fn entry(keys: &[CacheKey], bytes: usize) -> Arc<Entry> {
+    fn entry(keys: &[CacheKey], bytes: usize) -> Entry {
         let day = NaiveDate::from_ymd_opt(2024, 4, 16).unwrap();
-        Arc::new(build_entry(
+        build_entry(
             Bytes::from(vec![b'x'; bytes]),
             keys.iter().copied().collect(),
             HeaderValue::from_static("text/html"),
             day,
             Utc::now(),
             Validators::default(),
-        ))
+        )
+        .compressed()
     }
 
     #[test]
@@ -503,7 +718,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_go_first_when_full() {
-        let one = entry(&[CacheKey::Latest], 1000).size();
+        let one = entry(&[CacheKey::Latest], 1000).footprint() + "/1".len();
         let cache = PageCache::new(one * 3);
         let day = NaiveDate::from_ymd_opt(2024, 4, 16).unwrap();
         for path in ["/1", "/2", "/3"] {
@@ -534,5 +749,62 @@ mod tests {
             HeaderValue::from_static("gzip, br;q=0"),
         );
         assert_eq!(pick_encoding(&headers), Some("gzip"));
+    }
+
+    #[test]
+    fn an_entry_counts_its_key_so_long_addresses_cannot_outgrow_the_limit() {
+        let small = entry(&[CacheKey::Latest], 100).footprint();
+        let cache = PageCache::new(small * 20);
+        for i in 0..200 {
+            let key = format!("/sitemap.xml?x={i}&p={}", "a".repeat(small));
+            cache.insert(key, entry(&[CacheKey::Latest], 100), 0);
+            assert!(cache.bytes() <= cache.limit(), "{} held", cache.bytes());
+        }
+        // Counted without their keys, 18 to 20 pages would seem to fit.
+        assert!(
+            cache.len() <= 10,
+            "each entry weighs its long key too: {} entries",
+            cache.len()
+        );
+        let long = "/x".repeat(small * 20);
+        cache.insert(long.clone(), entry(&[CacheKey::Latest], 1), 0);
+        assert!(
+            !cache.keys().contains(&long),
+            "a key alone over the limit is not stored"
+        );
+    }
+
+    #[test]
+    fn a_page_without_parameters_is_keyed_on_its_path_alone() {
+        let uri: Uri = "/some-story?utm_source=x&fbclid=y&before=1713247200000.5"
+            .parse()
+            .unwrap();
+        assert_eq!(KeyRule::Path.key(&uri), "/some-story");
+    }
+
+    #[test]
+    fn a_front_is_keyed_on_its_cursor_alone_in_canonical_form() {
+        let key = |s: &str| KeyRule::PathAndCursor.key(&s.parse::<Uri>().unwrap());
+        assert_eq!(key("/section/world"), "/section/world");
+        assert_eq!(key("/section/world?utm_source=x&p=aaaa"), "/section/world");
+        assert_eq!(
+            key("/section/world?before=junk"),
+            "/section/world",
+            "an unreadable cursor is the first page"
+        );
+        assert_eq!(
+            key("/?fbclid=1&before=1713247200000.5&x=2"),
+            "/?before=1713247200000.5"
+        );
+        assert_eq!(
+            key("/?after=1713247200000.5&before=1713247200000.7"),
+            "/?before=1713247200000.7",
+            "before wins, as the front reads it"
+        );
+        assert_eq!(
+            key("/?before=1713247200000.5&before=1.1"),
+            "/?before=1713247200000.5",
+            "the first value counts"
+        );
     }
 }

@@ -5,12 +5,11 @@ use std::sync::LazyLock;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dateline_domain::{CacheKey, Cursor, Direction, Listing, PageRequest, Slug};
 use dateline_services::reading;
 use dateline_services::syndication::FeedScope;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::cache::CacheTags;
@@ -128,23 +127,51 @@ pub async fn redirect_trailing_slash(Path(raw): Path<String>) -> Result<Redirect
     Ok(Redirect::permanent(&format!("/{slug}")))
 }
 
-/// `?before=<cursor>` or `?after=<cursor>`; anything unreadable means the first page.
-#[derive(Debug, Default, Deserialize)]
+/// `?before=<cursor>` or `?after=<cursor>`: the only parameters a front reads.
+///
+/// The first value of each counts; every other parameter (`utm_source`, `fbclid`, ...) is
+/// ignored, and an unreadable cursor means the first page. The page cache keys a front on
+/// [`PageQuery::cache_suffix`] of the same parse, so a cached page and a fresh render agree and
+/// junk in the query string cannot make a page a cache miss.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PageQuery {
-    before: Option<String>,
-    after: Option<String>,
+    cursor: Option<(Direction, Cursor)>,
 }
 
 impl PageQuery {
-    fn request(&self) -> PageRequest {
-        let cursor = match (&self.before, &self.after) {
+    /// Reads the paging cursor from a request's address; reading cannot fail.
+    pub fn from_uri(uri: &Uri) -> Self {
+        let pairs: Vec<(String, String)> = Query::try_from_uri(uri)
+            .map(|Query(pairs)| pairs)
+            .unwrap_or_default();
+        let first = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        // `before` wins when both are given.
+        let cursor = match (first("before"), first("after")) {
             (Some(c), _) => Cursor::parse(c).map(|c| (Direction::Older, c)),
             (None, Some(c)) => Cursor::parse(c).map(|c| (Direction::Newer, c)),
             (None, None) => None,
         };
+        Self { cursor }
+    }
+
+    /// What the page depends on, as a canonical query string: empty for the first page.
+    pub fn cache_suffix(&self) -> String {
+        match self.cursor {
+            None => String::new(),
+            Some((Direction::Older, c)) => format!("?before={}", c.encode()),
+            Some((Direction::Newer, c)) => format!("?after={}", c.encode()),
+        }
+    }
+
+    fn request(&self) -> PageRequest {
         // One more than a page, to learn whether there is a next one.
         PageRequest {
-            cursor,
+            cursor: self.cursor,
             limit: PAGE_SIZE + 1,
         }
     }
@@ -247,10 +274,7 @@ async fn front(
     Ok(cacheable(page.render()?, BTreeSet::from([key])))
 }
 
-pub async fn show_home(
-    State(state): State<AppState>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response, WebError> {
+pub async fn show_home(State(state): State<AppState>, uri: Uri) -> Result<Response, WebError> {
     let site = state.site();
     let layout = Layout::build(&state, "Latest news", "")
         .await?
@@ -258,7 +282,7 @@ pub async fn show_home(
     front(
         &state,
         Listing::Latest,
-        &query,
+        &PageQuery::from_uri(&uri),
         "/",
         layout,
         "Latest news".to_owned(),
@@ -278,7 +302,7 @@ async fn moved_front(state: &AppState, path: &str) -> Result<Response, WebError>
 pub async fn show_section(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Query(query): Query<PageQuery>,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let Some(section) = state.store.section_by_slug(&slug).await? else {
@@ -292,7 +316,7 @@ pub async fn show_section(
     front(
         &state,
         Listing::Section(section.id),
-        &query,
+        &PageQuery::from_uri(&uri),
         &path,
         layout,
         section.name,
@@ -304,7 +328,7 @@ pub async fn show_section(
 pub async fn show_tag(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Query(query): Query<PageQuery>,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let Some(tag) = state.store.tag_by_slug(&slug).await? else {
@@ -318,7 +342,7 @@ pub async fn show_tag(
     front(
         &state,
         Listing::Tag(tag.id),
-        &query,
+        &PageQuery::from_uri(&uri),
         &path,
         layout,
         tag.name,
@@ -330,7 +354,7 @@ pub async fn show_tag(
 pub async fn show_author(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    Query(query): Query<PageQuery>,
+    uri: Uri,
 ) -> Result<Response, WebError> {
     let author = state
         .store
@@ -345,7 +369,7 @@ pub async fn show_author(
     front(
         &state,
         Listing::Author(author.id),
-        &query,
+        &PageQuery::from_uri(&uri),
         &path,
         layout,
         author.name,

@@ -9,6 +9,7 @@ pub mod cache;
 mod error;
 mod handlers;
 mod layout;
+mod listener;
 mod metadata;
 mod search;
 mod security;
@@ -31,6 +32,8 @@ use dateline_domain::{
 use crate::cache::PageCache;
 
 pub use error::WebError;
+pub use listener::{DEFAULT_MAX_CONNECTIONS, ServeLimits};
+pub use security::MAX_URI_BYTES;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -216,28 +219,52 @@ impl AppState {
     }
 }
 
-/// The whole site.
+/// The whole site, with the default request deadlines.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    router(state, &ServeLimits::default())
+}
+
+/// The whole site, with `limits`' request-body and whole-request deadlines.
+fn router(state: AppState, limits: &ServeLimits) -> Router {
+    use cache::{KeyRule, cached};
+    // Fronts read their paging cursor and nothing else.
+    let fronts = Router::new()
         .route("/", get(handlers::show_home))
-        .route("/healthz", get(handlers::health))
-        .route("/static/style.css", get(handlers::stylesheet))
         .route("/section/{slug}", get(handlers::show_section))
         .route("/tag/{slug}", get(handlers::show_tag))
         .route("/author/{slug}", get(handlers::show_author))
+        .route_layer(axum::middleware::from_fn_with_state(
+            cached(&state, KeyRule::PathAndCursor),
+            cache::serve_cached,
+        ));
+    // Articles, feeds and sitemaps read no parameters.
+    let documents = Router::new()
         .route("/{slug}", get(handlers::show_article))
-        .route("/{slug}/", get(handlers::redirect_trailing_slash))
         .merge(syndication::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            cached(&state, KeyRule::Path),
+            cache::serve_cached,
+        ));
+    Router::new()
+        .route("/healthz", get(handlers::health))
+        .route("/static/style.css", get(handlers::stylesheet))
+        .route("/{slug}/", get(handlers::redirect_trailing_slash))
+        .merge(fronts)
+        .merge(documents)
         .merge(admin::routes())
         .merge(search::routes())
         .fallback(handlers::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            error::render_error_pages,
+        .layer(axum::middleware::from_fn(security::bound_uri))
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            limits.body_read_timeout,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            cache::serve_cached,
+            error::render_error_pages,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -249,16 +276,24 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Answers HTTP on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Answers HTTP on `listener` under the default [`ServeLimits`] until `shutdown` completes, then
+/// lets requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, state, shutdown, ServeLimits::default()).await
+}
+
+/// Answers HTTP on `listener` under `limits` until `shutdown` completes, then lets requests in
+/// flight finish. Handlers can read the peer's address as `ConnectInfo<SocketAddr>`.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    limits: ServeLimits,
+) -> std::io::Result<()> {
+    let router = router(state, &limits);
+    listener::accept_loop(listener, router, &limits, shutdown).await
 }

@@ -1,9 +1,16 @@
-//! Headers every response carries: a strict Content-Security-Policy and friends.
+//! Headers every response carries (a strict Content-Security-Policy and friends), and the bound on
+//! a request's address.
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::WebError;
+
+/// Longest request address (path and query) we read: no page of ours comes near it, and a longer
+/// one is answered 414 before any handler or the page cache sees it.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -29,4 +36,16 @@ pub async fn add_headers(request: Request, next: Next) -> Response {
             .or_insert(HeaderValue::from_static(value));
     }
     response
+}
+
+/// Refuses an address longer than [`MAX_URI_BYTES`] with our 414 page.
+pub async fn bound_uri(request: Request, next: Next) -> Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(request.uri().path().len(), |p| p.as_str().len());
+    if length > MAX_URI_BYTES {
+        return WebError::UriTooLong.into_response();
+    }
+    next.run(request).await
 }

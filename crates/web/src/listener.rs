@@ -1,0 +1,176 @@
+//! The accept loop: HTTP/1.1 connections under limits a hostile client cannot stretch.
+//!
+//! axum's own `serve` sets no timeouts and no connection limit, so a client that opens a
+//! connection and trickles header bytes, or says nothing at all, holds a task and a file
+//! descriptor for as long as it likes, and a few hundred such clients starve everyone else of
+//! descriptors. Here every connection is bounded (the values are [`ServeLimits`]):
+//!
+//! - hyper's header read timeout runs whenever hyper waits for a request head: from the moment a
+//!   connection is accepted and again after each response on a kept-alive connection. So it closes
+//!   a client that trickles its headers, a silent new connection and an idle keep-alive
+//!   connection alike.
+//! - The request body must arrive whole within its deadline, and the whole request (body and
+//!   handler) within another; both are router layers ([`crate::serve_with`]).
+//! - At most [`ServeLimits::max_connections`] connections are served at once. Past that a new
+//!   connection is answered at once with a short `503 Service Unavailable` and `Retry-After`,
+//!   and closed: never left waiting. Keep the limit well below the process's file-descriptor
+//!   limit so the database, the search index and the health check always find one.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// Connections served at once unless configured otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Connections being turned away at once; past that a new one is closed without an answer.
+const MAX_TURNING_AWAY: usize = 64;
+/// How long a turned-away connection is given to take its 503.
+const TURN_AWAY_TIME: Duration = Duration::from_secs(2);
+/// Bytes of a turned-away client's request read (and dropped) so closing does not reset the
+/// connection before the client has read its 503.
+const TURN_AWAY_DRAIN: usize = 64 * 1024;
+/// Seconds a turned-away client is asked to wait before trying again.
+const RETRY_AFTER_SECS: u64 = 5;
+/// Largest request head (request line and headers) hyper buffers for a connection.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// How long to wait before accepting again when accepting fails (out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The bounds every connection is served under.
+#[derive(Debug, Clone)]
+pub struct ServeLimits {
+    /// Connections served at once; past it a new connection gets a 503 and is closed.
+    pub max_connections: usize,
+    /// How long a client has to send a request's head: on a new connection, and between
+    /// requests on a kept-alive one (so it is also the idle timeout).
+    pub header_read_timeout: Duration,
+    /// How long a client has to send a whole request body.
+    pub body_read_timeout: Duration,
+    /// The longest a request may take from its head to its response (408 after that).
+    pub request_timeout: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+/// Accepts connections on `listener` and serves `router` on each, under `limits`, until
+/// `shutdown` completes; then stops accepting and waits for the connections to finish.
+pub async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    limits: &ServeLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let turning_away = Arc::new(Semaphore::new(MAX_TURNING_AWAY));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    if !is_connection_error(&e) {
+                        // Most often out of file descriptors: wait for some to be freed.
+                        tracing::warn!(error = %e, "cannot accept a connection");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            turn_away(stream, &turning_away);
+            continue;
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let router = router.clone();
+            async move {
+                let response = tower::ServiceExt::oneshot(router, request).await;
+                Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+            }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, %peer, "connection closed");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// Errors of one connection (it went away before we took it) that say nothing about the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// The page a connection over the limit gets.
+const BUSY_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+<title>Temporarily unavailable</title><h1>Temporarily unavailable</h1>\
+<p>We are serving as many readers as we can. Please try again in a few seconds.</p></html>\n";
+
+/// Answers a connection over the limit with a 503 and closes it, without holding it longer than
+/// [`TURN_AWAY_TIME`]; when too many are being turned away already, closes it at once.
+fn turn_away(mut stream: TcpStream, turning_away: &Arc<Semaphore>) {
+    let Ok(slot) = turning_away.clone().try_acquire_owned() else {
+        drop(stream);
+        return;
+    };
+    tokio::spawn(async move {
+        let _slot = slot;
+        let answer = format!(
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: {RETRY_AFTER_SECS}\r\n\
+             Content-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+             Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\
+             Connection: close\r\n\r\n{BUSY_PAGE}",
+            BUSY_PAGE.len()
+        );
+        let _ = tokio::time::timeout(TURN_AWAY_TIME, async {
+            stream.write_all(answer.as_bytes()).await?;
+            stream.shutdown().await?;
+            let mut sink = [0u8; 4096];
+            let mut drained = 0;
+            while drained < TURN_AWAY_DRAIN {
+                match stream.read(&mut sink).await? {
+                    0 => break,
+                    n => drained += n,
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .await;
+    });
+}
