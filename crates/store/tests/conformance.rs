@@ -1606,7 +1606,13 @@ async fn drafted(store: &SqlStore, slug: &str) -> (ArticleId, UserId) {
     new.status = ArticleStatus::Draft;
     new.published_at = None;
     let id = store
-        .insert_draft(&new, &draft("One"), writer.id, &audit("created"))
+        .insert_draft(
+            &new.slug,
+            &content_of(&new),
+            &draft("One"),
+            writer.id,
+            &audit("created"),
+        )
         .await
         .unwrap();
     (id, writer.id)
