@@ -159,7 +159,7 @@ async fn featured_image_shows_on_the_article_and_in_lists(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    // A contributor may not change someone else's article.
+    // A contributor may not change someone else's article, which answers as a missing one would.
     let writer = app.account("Sana Jamal", Role::Contributor).await;
     let sana = app.sign_in(&writer).await;
     let id = image.id.to_string();
@@ -169,7 +169,7 @@ async fn featured_image_shows_on_the_article_and_in_lists(app: TestApp) {
             &[("image", &id)],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let response = desk
         .post(
             &format!("/admin/articles/{}/featured", article.id),

@@ -298,7 +298,8 @@ async fn search_page_shows_results_with_marked_words(app: TestApp) {
 
 async fn odd_queries_get_a_page_never_a_server_error(app: TestApp) {
     corpus::load(&app).await;
-    let long = "pakistan%20".repeat(1000);
+    // Long, but within the longest address the site reads (8 KiB): past that, a 414 page.
+    let long = "pakistan%20".repeat(600);
     for q in [
         "",
         "%20%20",
