@@ -122,8 +122,12 @@ impl From<HashError> for ServiceError {
 /// Bounds password hashing: at most `permits` argon2 runs at once (each holds 19 MiB), a
 /// bounded queue, and a bounded wait. A run that has started finishes and frees its permit even
 /// if the request that asked for it is gone, so the bound holds under cancelled requests.
-#[derive(Debug)]
+///
+/// Hashes run on the gate's own `permits` threads rather than on the shared blocking pool: the
+/// allocator keeps a freed 19 MiB block in the arena of the thread that used it, so hashes spread
+/// over the pool's many threads would leave that much behind on each of them.
 pub struct HashGate {
+    workers: std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>,
     permits: Arc<Semaphore>,
     size: usize,
     wait: std::time::Duration,
@@ -134,12 +138,47 @@ pub struct HashGate {
     runs: AtomicU64,
 }
 
+/// A hash or check, run on one of a gate's threads.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+impl std::fmt::Debug for HashGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashGate")
+            .field("permits", &self.size)
+            .field("wait", &self.wait)
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
+    }
+}
+
 impl HashGate {
     /// A gate letting `permits` hashes (at least one) run at once, `queue` more wait at most
     /// `wait` each.
     pub fn new(permits: usize, wait: std::time::Duration, queue: usize) -> Self {
         let size = permits.max(1);
+        let (jobs, queue_of_jobs) = std::sync::mpsc::channel::<HashJob>();
+        let queue_of_jobs = Arc::new(std::sync::Mutex::new(queue_of_jobs));
+        for n in 0..size {
+            let jobs = queue_of_jobs.clone();
+            // Without a thread to hash on, every hash answers "busy": nothing is lost.
+            let _ = std::thread::Builder::new()
+                .name(format!("dateline-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        match job {
+                            // A hash that panics answers "failed"; the thread goes on.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            // The gate is gone.
+                            Err(_) => break,
+                        }
+                    }
+                });
+        }
         Self {
+            workers: std::sync::Mutex::new(jobs),
             permits: Arc::new(Semaphore::new(size)),
             size,
             wait,
@@ -193,16 +232,23 @@ impl HashGate {
         };
         self.runs.fetch_add(1, Ordering::SeqCst);
         let (running, peak) = (self.running.clone(), self.peak.clone());
-        tokio::task::spawn_blocking(move || {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: HashJob = Box::new(move || {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
             let out = work();
             running.fetch_sub(1, Ordering::SeqCst);
             drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| HashError::Failed(format!("hashing task: {e}")))
+            let _ = done.send(out);
+        });
+        self.workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(job)
+            .map_err(|_| HashError::Failed("no thread to hash on".to_owned()))?;
+        result
+            .await
+            .map_err(|_| HashError::Failed("the hashing thread stopped".to_owned()))
     }
 }
 

@@ -37,7 +37,7 @@ pub const MAX_TEXT_CHARS: usize = 500;
 /// picture within [`MAX_PIXELS`] (4 bytes a pixel with alpha), not for a 16-bit one that large.
 pub const MAX_DECODE_BYTES: u64 = 160 * 1024 * 1024;
 /// Uploads decoded and resized at the same time, in the whole process.
-pub const DECODE_PERMITS: usize = 2;
+pub const DECODE_PERMITS: usize = 1;
 /// How long an upload waits for its turn to be decoded before it is answered "busy".
 pub const DECODE_WAIT: Duration = Duration::from_secs(30);
 
@@ -194,15 +194,27 @@ fn render_within(
         widths.push(width.min(RENDITION_WIDTHS[RENDITION_WIDTHS.len() - 1]));
     }
     widths.dedup();
+    // Memory: the filtered resize works in 32-bit floats over the source's width, so a 40 MP
+    // picture would need several times its own size. A picture more than twice as wide as the
+    // largest rendition is first brought down to twice that width by area averaging (which
+    // allocates only its output), the decoded original is dropped, and each smaller rendition is
+    // made from the one before it.
+    let largest = widths.iter().copied().max().unwrap_or(width);
+    if width > largest * 2 {
+        let h = ((u64::from(height) * u64::from(largest * 2)) / u64::from(width)).max(1);
+        picture = picture.thumbnail_exact(largest * 2, u32::try_from(h).unwrap_or(1));
+    }
+    widths.sort_unstable_by(|a, b| b.cmp(a));
     let mut out = Vec::with_capacity(widths.len());
     for target in widths {
         let scaled_height = ((u64::from(height) * u64::from(target)) / u64::from(width)).max(1);
-        let resized = if target == width {
+        let scaled_height = u32::try_from(scaled_height).unwrap_or(1);
+        let resized = if target == picture.width() {
             picture.clone()
         } else {
             picture.resize_exact(
                 target,
-                u32::try_from(scaled_height).unwrap_or(1),
+                scaled_height,
                 image::imageops::FilterType::CatmullRom,
             )
         };
@@ -218,7 +230,9 @@ fn render_within(
                 .map_err(|e| bad(format!("cannot be resized ({e})")))?;
         }
         out.push((target, encoded));
+        picture = resized;
     }
+    out.reverse();
     Ok((width, height, ext, out))
 }
 
