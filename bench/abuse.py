@@ -475,17 +475,18 @@ async def hostile_inputs(target: Target, newsroom: Newsroom, article: int, base:
 async def huge_diff(target: Target, newsroom: Newsroom, sampler: Sampler):
     article, base = await newsroom.new_article("Diff target", "First line.\n")
     statuses = []
+    numbers = []
     for variant in ("a", "b"):
         body = "".join(f"line {i} {variant}\n" for i in range(32_000))
-        answer = await newsroom.save(article, await newsroom.base(article), body, "autosave")
+        answer = await newsroom.save(article, await newsroom.base(article), body)
         statuses.append(answer.status)
+        numbers.append(await newsroom.base(article))
     t0 = time.monotonic()
-    diffs = await asyncio.gather(
-        *(newsroom.get(f"/admin/articles/{article}/diff") for _ in range(2)), return_exceptions=True
-    )
+    path = f"/admin/articles/{article}/diff?from={numbers[0]}&to={numbers[1]}"
+    diffs = await asyncio.gather(*(newsroom.get(path) for _ in range(2)), return_exceptions=True)
     statuses += [d.status if isinstance(d, Answer) else type(d).__name__ for d in diffs]
     report(
-        "32,000-line autosaves and two diffs at once",
+        "two 32,000-line revisions diffed twice at once",
         f"{tally(statuses)}; diffs answered in {time.monotonic() - t0:.1f} s; "
         + health_summary(sampler.since(t0)),
         unexpected(statuses),
@@ -647,7 +648,8 @@ async def main():
     parser.add_argument("--password", required=True)
     parser.add_argument("--soak", type=int, default=600, help="seconds of soak (default 600)")
     parser.add_argument("--warmup", type=int, default=60)
-    parser.add_argument("--hold", type=float, default=45, help="seconds slow connections are held")
+    parser.add_argument("--hold", type=float, default=75,
+                        help="seconds slow connections are held (past the server's 60 s body deadline)")
     parser.add_argument("--junk", type=int, default=6000, help="junk-query requests")
     parser.add_argument("--slow", type=int, default=200, help="slow connections of each kind")
     parser.add_argument("--flood", type=int, default=1100, help="idle connections in the flood")

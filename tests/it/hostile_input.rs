@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use scraper::Html;
 
 use crate::checkers;
-use crate::harness::{Desk, TestApp, attrs, on_both_backends, story, texts};
+use crate::harness::{Desk, TestApp, attrs, on_both_backends, pairs, story, texts};
 
 on_both_backends!(
     markup_in_a_standfirst_or_section_name_reaches_feed_readers_as_text,
@@ -49,10 +49,6 @@ fn changed(headline: &str, changes: &[(&'static str, &str)]) -> Vec<(&'static st
         all.push((k, (*v).to_owned()));
     }
     all
-}
-
-fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 async fn html(response: reqwest::Response) -> Html {

@@ -10,7 +10,7 @@ use dateline_services::newsroom;
 use reqwest::StatusCode;
 use scraper::Html;
 
-use crate::harness::{Desk, TestApp, attrs, form_body, on_both_backends, texts};
+use crate::harness::{Desk, TestApp, attrs, form_body, on_both_backends, pairs, texts};
 
 on_both_backends!(
     contributor_naming_a_new_section_is_refused_with_the_form_kept_and_nothing_created,
@@ -38,31 +38,13 @@ fn fields(headline: &str, section: &str, tags: &str) -> Vec<(&'static str, Strin
     ]
 }
 
-fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 async fn html(response: reqwest::Response) -> Html {
     Html::parse_document(&response.text().await.unwrap())
 }
 
 /// Creates a story through the editor form; its id.
 async fn create(desk: &Desk<'_>, headline: &str, section: &str, tags: &str) -> ArticleId {
-    let response = desk
-        .post("/admin/articles", &pairs(&fields(headline, section, tags)))
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "create {headline}"
-    );
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let id = location
-        .trim_start_matches("/admin/articles/")
-        .split('?')
-        .next()
-        .unwrap();
-    ArticleId(id.parse().unwrap())
+    desk.create_article(&fields(headline, section, tags)).await
 }
 
 async fn section_names(app: &TestApp) -> Vec<String> {

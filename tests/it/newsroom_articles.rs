@@ -7,7 +7,7 @@ use dateline_services::newsroom;
 use reqwest::StatusCode;
 use scraper::Html;
 
-use crate::harness::{Desk, TestApp, attrs, on_both_backends, texts};
+use crate::harness::{Desk, TestApp, attrs, on_both_backends, pairs, texts};
 
 on_both_backends!(
     contributor_writes_a_draft_and_submits_it_for_review,
@@ -45,27 +45,9 @@ fn fields(headline: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 /// Creates an article through the editor form; its id.
 async fn create(desk: &Desk<'_>, headline: &str) -> ArticleId {
-    let response = desk
-        .post("/admin/articles", &pairs(&fields(headline)))
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "create {headline}"
-    );
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let id = location
-        .trim_start_matches("/admin/articles/")
-        .split('?')
-        .next()
-        .unwrap();
-    ArticleId(id.parse().unwrap())
+    desk.create_article(&fields(headline)).await
 }
 
 /// The base revision the editor page carries.

@@ -10,7 +10,7 @@ use dateline_domain::{ArticleId, ArticleStatus, AuditEntry, Draft, RevisionKind,
 use reqwest::StatusCode;
 use scraper::Html;
 
-use crate::harness::{Desk, TestApp, attrs, on_both_backends, texts};
+use crate::harness::{Desk, TestApp, attrs, on_both_backends, pairs, texts};
 
 on_both_backends!(
     publishing_after_a_contributor_autosaves_shows_the_changes_and_publishes_nothing,
@@ -36,25 +36,9 @@ fn fields(headline: &str, body: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 async fn create(desk: &Desk<'_>, headline: &str) -> ArticleId {
     let all = fields(headline, "First paragraph.\n\nSecond paragraph.\n");
-    let response = desk.post("/admin/articles", &pairs(&all)).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "create {headline}"
-    );
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let id = location
-        .trim_start_matches("/admin/articles/")
-        .split('?')
-        .next()
-        .unwrap();
-    ArticleId(id.parse().unwrap())
+    desk.create_article(&all).await
 }
 
 /// The editor page of `id`, as `desk` sees it.
