@@ -24,7 +24,7 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::store::{ReservationOutcome, SignInLimit, SignInReservation};
@@ -273,12 +273,34 @@ impl Drop for Waiting<'_> {
 pub async fn hash_password(gate: &HashGate, password: &Password) -> Result<String, HashError> {
     let password = password.0.clone();
     gate.run(move || {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-            .map_err(|e| HashError::Failed(format!("salt: {e}")))?;
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| HashError::Failed(format!("hash: {e}")))
+        let failed = |e: argon2::password_hash::Error| HashError::Failed(format!("hash: {e}"));
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(failed)?;
+        let params = Params::default();
+        let mut salt_buffer = [0u8; 64];
+        let salt_bytes = salt
+            .as_salt()
+            .decode_b64(&mut salt_buffer)
+            .map_err(failed)?;
+        let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let hasher = argon2();
+        let output = Output::init_with(output_len, |out| {
+            Ok(hash_into(
+                &hasher,
+                &params,
+                password.as_bytes(),
+                salt_bytes,
+                out,
+            )?)
+        })
+        .map_err(failed)?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).map_err(failed)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok(hash.to_string())
     })
     .await?
 }
@@ -286,14 +308,62 @@ pub async fn hash_password(gate: &HashGate, password: &Password) -> Result<Strin
 /// Whether `password` matches the stored `hash`, checked through `gate`.
 async fn verify_password(gate: &HashGate, password: &str, hash: &str) -> Result<bool, HashError> {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    gate.run(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+    gate.run(move || matches_hash(password.as_bytes(), &hash).unwrap_or(false))
+        .await
+}
+
+/// Whether `password` hashes to the stored PHC string `hash` (compared in constant time).
+fn matches_hash(password: &[u8], hash: &str) -> Result<bool, argon2::password_hash::Error> {
+    let parsed = PasswordHash::new(hash)?;
+    let algorithm = Algorithm::try_from(parsed.algorithm)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let params = Params::try_from(&parsed)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Ok(false);
+    };
+    let mut salt_buffer = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buffer)?;
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    let output = Output::init_with(expected.len(), |out| {
+        Ok(hash_into(&hasher, &params, password, salt_bytes, out)?)
+    })?;
+    Ok(output == expected)
+}
+
+/// The most argon2 working memory a stored hash may ask for: 64 MiB (ours ask for 19).
+const MAX_HASH_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// This hashing thread's argon2 working memory, made once and reused: hashing then holds a
+    /// fixed amount of memory however many passwords are checked, where a fresh 19 MiB block
+    /// each time would be kept by the allocator, block after block.
+    static HASH_MEMORY: std::cell::RefCell<Vec<argon2::Block>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// argon2 of `password` and `salt` into `out`, in this thread's reused working memory.
+fn hash_into(
+    hasher: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let blocks = params.block_count();
+    if blocks > MAX_HASH_BLOCKS {
+        return Err(argon2::Error::MemoryTooMuch);
+    }
+    HASH_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        hasher.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
     })
-    .await
 }
 
 /// Checks the name and creates an account.
@@ -796,6 +866,31 @@ mod tests {
         release.send(()).unwrap();
         held.await.unwrap().unwrap();
         assert!(gate.run(|| ()).await.is_ok(), "free again");
+    }
+
+    /// Hashes stored before hashing reused its memory still verify, and ours verify with the
+    /// argon2 crate's own checker: the PHC strings are the same.
+    #[tokio::test]
+    async fn hashes_in_reused_memory_match_the_argon2_crates_own() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let stored = argon2()
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+        assert!(matches_hash(b"correct horse battery", &stored).unwrap());
+        assert!(!matches_hash(b"correct horse batterY", &stored).unwrap());
+        let gate = HashGate::new(1, std::time::Duration::from_secs(5), 4);
+        let ours = hash_password(&gate, &Password::parse("correct horse battery").unwrap())
+            .await
+            .unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            argon2()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        assert!(argon2().verify_password(b"wrong", &parsed).is_err());
     }
 
     #[test]
