@@ -369,41 +369,12 @@ async fn nul_bytes_are_refused_clearly_and_never_answer_5xx(app: TestApp) {
 
 /// Posts the image upload form (multipart) with alt text, caption and credit.
 async fn upload(desk: &Desk<'_>, file: &[u8]) -> reqwest::Response {
-    let boundary = "----datelineHostileInputBoundary";
-    let mut body = Vec::new();
-    for (name, value) in [
-        ("csrf", desk.csrf.as_str()),
+    let words = [
         ("alt", "A flat grey field"),
         ("caption", "Grey"),
         ("credit", "Dateline"),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"flat.png\"\r\nContent-Type: image/png\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    desk.app
-        .client
-        .post(desk.app.url("/admin/media"))
-        .header("cookie", format!("dateline_session={}", desk.session))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    ];
+    crate::newsroom_media::upload(desk, file, "flat.png", &words, None).await
 }
 
 async fn parallel_uploads_are_decoded_one_at_a_time(app: TestApp) {

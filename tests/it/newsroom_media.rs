@@ -36,7 +36,8 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 
 /// Posts the upload form as a browser would (multipart), with the session's CSRF token unless
 /// `csrf` says otherwise.
-async fn upload(
+/// Posts `file` to the media form with the CSRF token (or `csrf`) and `fields`.
+pub(crate) async fn upload(
     desk: &Desk<'_>,
     file: &[u8],
     filename: &str,

@@ -396,17 +396,9 @@ async fn section_ref(
 }
 
 fn label_slug(field: &'static str, name: &str) -> Result<Slug, InvalidValue> {
+    // One line of 1 to `Name::MAX_CHARS` characters, no control characters.
     let name = Name::parse(field, name)?;
     let name = name.as_str();
-    if name.is_empty() {
-        return Err(InvalidValue::new(field, "must not be empty"));
-    }
-    if name.chars().count() > 100 {
-        return Err(InvalidValue::new(
-            field,
-            format!("'{name}' is longer than 100 characters"),
-        ));
-    }
     Slug::from_title(name)
         .ok_or_else(|| InvalidValue::new(field, format!("'{name}' needs a letter or digit")))
 }

@@ -20,8 +20,8 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditEntry, Clock, Content, Correction, Draft,
-    Headline, InvalidValue, LabelDeletion, RevisionInfo, RevisionKind, Role, SaveOutcome, Source,
-    Store, StoreError, Transition, User, Workflow,
+    Headline, InvalidValue, LabelDeletion, Name, RevisionInfo, RevisionKind, Role, SaveOutcome,
+    Source, Store, StoreError, Transition, User, Workflow,
 };
 use tokio::sync::Semaphore;
 
@@ -134,13 +134,13 @@ pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
     if draft.body.len() > articles::MAX_BODY_BYTES {
         problems.push(InvalidValue::new("body", "is larger than 512 KB"));
     }
-    long("section", &draft.section, MAX_NAME_CHARS, &mut problems);
-    long("language", &draft.language, MAX_NAME_CHARS, &mut problems);
+    long("section", &draft.section, Name::MAX_CHARS, &mut problems);
+    long("language", &draft.language, Name::MAX_CHARS, &mut problems);
     for (field, names) in [("tags", &draft.tags), ("authors", &draft.authors)] {
         if names.len() > articles::MAX_LABELS {
             problems.push(InvalidValue::new(field, "no more than 30, please"));
         }
-        if names.iter().any(|n| n.chars().count() > MAX_NAME_CHARS) {
+        if names.iter().any(|n| n.chars().count() > Name::MAX_CHARS) {
             problems.push(InvalidValue::new(
                 field,
                 "a name is longer than 100 characters",
@@ -148,7 +148,7 @@ pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
         }
     }
     if let Some(source) = &draft.source {
-        long("source", &source.agency, MAX_NAME_CHARS, &mut problems);
+        long("source", &source.agency, Name::MAX_CHARS, &mut problems);
     }
     if problems.is_empty() {
         Ok(())
@@ -156,9 +156,6 @@ pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
         Err(ServiceError::Invalid(problems))
     }
 }
-
-/// Longest section, tag, author, agency or language name, in characters.
-const MAX_NAME_CHARS: usize = 100;
 
 /// Checks and renders a draft as `writer` would store it; every problem reported at once; writes
 /// nothing. Unlike imported copy (which is sanitised), a body typed in the newsroom may not
