@@ -167,7 +167,8 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets the failures under `scope` (after a successful sign-in).
     async fn clear_sign_in_failures(&self, scope: &str) -> Result<(), StoreError>;
     /// Notes a successful sign-in of `user` from `address` (a limit key) on the device whose
-    /// cookie token hashes to `device_hash`, at `at`.
+    /// cookie token hashes to `device_hash`, at `at`. Only an account's most recent devices and
+    /// addresses are kept (50 of each), so the tables stay bounded.
     async fn remember_sign_in(
         &self,
         user: UserId,

@@ -36,6 +36,9 @@ fn scope_lock_key(scope: &str) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
+/// See [`SqlStore::remember_sign_in_rows`].
+const KNOWN_PER_ACCOUNT: u32 = 50;
+
 impl SqlStore {
     pub(crate) async fn insert_user_row(&self, new: &NewUser) -> Result<User, StoreError> {
         let id: i64 = sqlx::query_scalar(
@@ -263,6 +266,8 @@ impl SqlStore {
             .map_err(db_error)
     }
 
+    /// How many devices and addresses one account's successful sign-ins are remembered from: the
+    /// most recent ones; older ones are forgotten (an owner then counts as an unknown device).
     pub(crate) async fn remember_sign_in_rows(
         &self,
         user: UserId,
@@ -291,6 +296,21 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        // Bounded per account: only the most recent devices and addresses are remembered.
+        for (table, key) in [
+            ("known_devices", "token_hash"),
+            ("known_addresses", "address"),
+        ] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE user_id = $1 AND {key} NOT IN \
+                 (SELECT {key} FROM {table} WHERE user_id = $1 \
+                  ORDER BY last_sign_in DESC LIMIT {KNOWN_PER_ACCOUNT})"
+            )))
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
         tx.commit().await.map_err(db_error)
     }
 

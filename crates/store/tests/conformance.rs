@@ -66,6 +66,7 @@ conformance!(
     sign_in_failures_are_counted_per_scope_and_window,
     sign_in_reservations_stop_at_the_limit_even_when_simultaneous,
     known_devices_and_addresses_are_remembered_per_account,
+    only_an_accounts_most_recent_devices_and_addresses_are_remembered,
     newsroom_writes_announce_old_and_new_listings,
     saves_based_on_an_old_revision_are_kept_but_not_applied,
     transitions_apply_only_from_the_given_states,
@@ -945,6 +946,52 @@ async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &S
     assert_eq!(
         store.reserve_sign_in_attempt(&later).await.unwrap(),
         ReservationOutcome::Reserved
+    );
+}
+
+async fn only_an_accounts_most_recent_devices_and_addresses_are_remembered(store: &SqlStore) {
+    let sana = store
+        .insert_user(&new_user("sana@gvs.pk", Role::Editor))
+        .await
+        .unwrap();
+    for n in 0..60 {
+        store
+            .remember_sign_in(
+                sana.id,
+                &format!("10.0.0.{n}"),
+                &format!("device-{n}"),
+                at(n),
+            )
+            .await
+            .unwrap();
+    }
+    let oldest = store
+        .known_sign_in(sana.id, "10.0.0.0", Some("device-0"), at(0))
+        .await
+        .unwrap();
+    assert_eq!(oldest, KnownSignIn::default(), "the oldest are forgotten");
+    let newest = store
+        .known_sign_in(sana.id, "10.0.0.59", Some("device-59"), at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        newest,
+        KnownSignIn {
+            device: true,
+            address: true
+        }
+    );
+    let tenth = store
+        .known_sign_in(sana.id, "10.0.0.10", Some("device-10"), at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        tenth,
+        KnownSignIn {
+            device: true,
+            address: true
+        },
+        "the 50 most recent stay"
     );
 }
 
