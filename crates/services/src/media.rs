@@ -5,11 +5,11 @@
 //! Decoding is where a small file becomes a lot of memory: a flat-coloured 40-megapixel PNG is
 //! 133 KB on the wire and 120 MB decoded. So decoding is bounded twice, process-wide: at most
 //! [`DECODE_PERMITS`] uploads are decoded and resized at once (the others wait up to
-//! [`DECODE_WAIT`] for a turn, then are turned away as busy), and one decode may take at most
-//! [`MAX_DECODE_BYTES`], checked from the file's header before anything is allocated. The work
-//! runs on the blocking pool, never on the threads that answer requests.
+//! [`DECODE_WAIT`] for a turn, then are turned away as busy), and one upload's pictures may take
+//! at most [`MAX_WORK_BYTES`], checked from the file's header before anything is allocated (see
+//! [`crate::picture`]). The work runs on the blocking pool, never on the threads that answer
+//! requests.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -18,24 +18,16 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{
     AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User, is_forbidden_char,
 };
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
 
 use crate::ServiceError;
+use crate::picture::{self, Renditions};
+pub use crate::picture::{
+    MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, MAX_WORK_BYTES, RENDITION_WIDTHS,
+};
 
-/// Largest upload we accept, in bytes.
-pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
-/// Most pixels an image may have (width × height).
-pub const MAX_PIXELS: u64 = 40_000_000;
-/// Longest side an image may have, in pixels.
-pub const MAX_SIDE: u32 = 12_000;
-/// Widths of the renditions made of each image (those narrower than the original).
-pub const RENDITION_WIDTHS: [u32; 5] = [320, 640, 960, 1280, 1920];
 /// Longest alt text, caption or credit, in characters.
 pub const MAX_TEXT_CHARS: usize = 500;
-/// Most memory the decoded picture of one upload may take, in bytes: enough for any 8-bit
-/// picture within [`MAX_PIXELS`] (4 bytes a pixel with alpha), not for a 16-bit one that large.
-pub const MAX_DECODE_BYTES: u64 = 160 * 1024 * 1024;
 /// Uploads decoded and resized at the same time, in the whole process.
 pub const DECODE_PERMITS: usize = 1;
 /// How long an upload waits for its turn to be decoded before it is answered "busy".
@@ -70,11 +62,6 @@ impl Drop for RunningDecode {
     }
 }
 
-/// `n` bytes in whole megabytes (rounded up), as a message shows them: "160 MB".
-fn megabytes(n: u64) -> String {
-    format!("{} MB", n.div_ceil(1024 * 1024))
-}
-
 /// What came with an uploaded file.
 #[derive(Debug, Clone, Default)]
 pub struct Upload {
@@ -95,145 +82,6 @@ fn text(field: &'static str, value: &str, problems: &mut Vec<InvalidValue>) -> S
         ));
     }
     value.to_owned()
-}
-
-/// Renditions, encoded: (width, bytes).
-type Renditions = Vec<(u32, Vec<u8>)>;
-
-/// Checks the file and makes its renditions; nothing is written.
-fn render(bytes: &[u8]) -> Result<(u32, u32, &'static str, Renditions), InvalidValue> {
-    render_within(bytes, MAX_DECODE_BYTES)
-}
-
-/// What the uploader is told when the image library gives up on a file.
-fn unreadable(e: image::ImageError, max_decode: u64) -> InvalidValue {
-    let message = match e {
-        image::ImageError::Limits(_) => format!(
-            "is too large: at most {MAX_SIDE} pixels a side, {} megapixels and {} of memory to decode",
-            MAX_PIXELS / 1_000_000,
-            megabytes(max_decode)
-        ),
-        e => format!("cannot be read ({e})"),
-    };
-    InvalidValue::new("image", message)
-}
-
-/// Reads the file's header and refuses what is not an image we take or would be too large to
-/// decode; decodes nothing. Returns the decoder, limited to `max_decode` bytes, and the file
-/// extension of the renditions.
-fn open(
-    bytes: &[u8],
-    max_decode: u64,
-) -> Result<(impl ImageDecoder + '_, &'static str), InvalidValue> {
-    let bad = |m: String| InvalidValue::new("image", m);
-    if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(bad("is larger than 10 MB".to_owned()));
-    }
-    let format = image::guess_format(bytes).ok();
-    let (format, ext) = match format {
-        Some(ImageFormat::Jpeg) => (ImageFormat::Jpeg, "jpg"),
-        Some(ImageFormat::Png) => (ImageFormat::Png, "png"),
-        Some(ImageFormat::WebP) => (ImageFormat::WebP, "jpg"),
-        _ => {
-            return Err(bad(
-                "is not a JPEG, PNG or WebP image (its content was checked, not its name)"
-                    .to_owned(),
-            ));
-        }
-    };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(max_decode);
-    reader.limits(limits);
-    let decoder = reader
-        .into_decoder()
-        .map_err(|e| unreadable(e, max_decode))?;
-    let (w, h) = decoder.dimensions();
-    if u64::from(w) * u64::from(h) > MAX_PIXELS || w > MAX_SIDE || h > MAX_SIDE {
-        return Err(bad(format!(
-            "is {w} × {h} pixels; the limit is {MAX_SIDE} a side and {} megapixels",
-            MAX_PIXELS / 1_000_000
-        )));
-    }
-    // Known from the header, before a byte of the picture is allocated.
-    let needed = decoder.total_bytes();
-    if needed > max_decode {
-        let colour = decoder.color_type();
-        let bits = colour.bits_per_pixel() / u16::from(colour.channel_count());
-        return Err(bad(format!(
-            "is {w} × {h} pixels at {bits} bits a channel: decoding it would take {} of memory, and the limit is {}. Save it with 8 bits a channel, or smaller, and upload it again",
-            megabytes(needed),
-            megabytes(max_decode)
-        )));
-    }
-    Ok((decoder, ext))
-}
-
-/// [`render`], decoding only pictures that take at most `max_decode` bytes.
-fn render_within(
-    bytes: &[u8],
-    max_decode: u64,
-) -> Result<(u32, u32, &'static str, Renditions), InvalidValue> {
-    let bad = |m: String| InvalidValue::new("image", m);
-    let (mut decoder, ext) = open(bytes, max_decode)?;
-    let unreadable = |e| unreadable(e, max_decode);
-    let orientation = decoder.orientation().ok();
-    let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
-    if let Some(orientation) = orientation {
-        picture.apply_orientation(orientation);
-    }
-    let (width, height) = (picture.width(), picture.height());
-    let mut widths: Vec<u32> = RENDITION_WIDTHS
-        .iter()
-        .copied()
-        .filter(|r| *r < width)
-        .collect();
-    if width <= *RENDITION_WIDTHS.last().unwrap_or(&width) || widths.is_empty() {
-        widths.push(width.min(RENDITION_WIDTHS[RENDITION_WIDTHS.len() - 1]));
-    }
-    widths.dedup();
-    // Memory: the filtered resize works in 32-bit floats over the source's width, so a 40 MP
-    // picture would need several times its own size. A picture more than twice as wide as the
-    // largest rendition is first brought down to twice that width by area averaging (which
-    // allocates only its output), the decoded original is dropped, and each smaller rendition is
-    // made from the one before it.
-    let largest = widths.iter().copied().max().unwrap_or(width);
-    if width > largest * 2 {
-        let h = ((u64::from(height) * u64::from(largest * 2)) / u64::from(width)).max(1);
-        picture = picture.thumbnail_exact(largest * 2, u32::try_from(h).unwrap_or(1));
-    }
-    widths.sort_unstable_by(|a, b| b.cmp(a));
-    let mut out = Vec::with_capacity(widths.len());
-    for target in widths {
-        let scaled_height = ((u64::from(height) * u64::from(target)) / u64::from(width)).max(1);
-        let scaled_height = u32::try_from(scaled_height).unwrap_or(1);
-        let resized = if target == picture.width() {
-            picture.clone()
-        } else {
-            picture.resize_exact(
-                target,
-                scaled_height,
-                image::imageops::FilterType::CatmullRom,
-            )
-        };
-        let mut encoded = Vec::new();
-        if ext == "png" {
-            resized
-                .write_to(&mut Cursor::new(&mut encoded), ImageFormat::Png)
-                .map_err(|e| bad(format!("cannot be resized ({e})")))?;
-        } else {
-            let rgb = resized.to_rgb8();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 82)
-                .encode_image(&rgb)
-                .map_err(|e| bad(format!("cannot be resized ({e})")))?;
-        }
-        out.push((target, encoded));
-        picture = resized;
-    }
-    out.reverse();
-    Ok((width, height, ext, out))
 }
 
 /// The file of one rendition, relative to the media directory.
@@ -272,7 +120,7 @@ pub async fn upload(
     }
     // The header first, without a turn: a file refused from its header does not queue.
     let bytes = tokio::task::spawn_blocking(move || {
-        open(&upload.bytes, MAX_DECODE_BYTES).map(|_| ())?;
+        picture::check(&upload.bytes)?;
         Ok::<_, InvalidValue>(upload.bytes)
     })
     .await
@@ -291,11 +139,16 @@ pub async fn upload(
     let rendered = tokio::task::spawn_blocking(move || {
         let _turn = turn;
         let _running = RunningDecode::start();
-        render(&bytes)
+        picture::render(&bytes)
     })
     .await
     .map_err(|e| ServiceError::Internal(format!("image task: {e}")))??;
-    let (width, height, ext, renditions) = rendered;
+    let picture::Rendered {
+        width,
+        height,
+        ext,
+        renditions,
+    } = rendered;
     let key = crate::accounts::random_token()[..32].to_owned();
     let dir = write_files(media_dir, &key, ext, &renditions)
         .await
@@ -359,54 +212,4 @@ pub async fn set_featured(
         detail: image.map(|i| format!("image {i}")).unwrap_or_default(),
     };
     store.set_featured_image(article, image, &audit).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn png(width: u32, height: u32) -> Vec<u8> {
-        let picture = DynamicImage::new_rgb8(width, height);
-        let mut out = Vec::new();
-        picture
-            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-            .unwrap();
-        out
-    }
-
-    #[test]
-    fn renditions_keep_the_aspect_and_never_enlarge() {
-        let (w, h, ext, renditions) = render(&png(1000, 500)).unwrap();
-        assert_eq!((w, h, ext), (1000, 500, "png"));
-        let widths: Vec<u32> = renditions.iter().map(|(w, _)| *w).collect();
-        assert_eq!(widths, [320, 640, 960, 1000]);
-        let small = image::load_from_memory(&renditions[0].1).unwrap();
-        assert_eq!((small.width(), small.height()), (320, 160));
-    }
-
-    #[test]
-    fn html_named_png_is_refused() {
-        let err = render(b"<!doctype html><script>alert(1)</script>").unwrap_err();
-        assert!(err.message.contains("not a JPEG, PNG or WebP"), "{err}");
-    }
-
-    #[test]
-    fn sixteen_bit_picture_too_large_to_decode_is_refused_naming_the_limit() {
-        // 1,000 × 1,000 RGB at 16 bits: 6 MB to decode, over a 4 MB limit; at 8 bits, 3 MB.
-        let mut sixteen = Vec::new();
-        DynamicImage::new_rgb16(1_000, 1_000)
-            .write_to(&mut Cursor::new(&mut sixteen), ImageFormat::Png)
-            .unwrap();
-        let err = render_within(&sixteen, 4 * 1024 * 1024).unwrap_err();
-        assert!(err.message.contains("at 16 bits a channel"), "{err}");
-        assert!(err.message.contains("the limit is 4 MB"), "{err}");
-        assert!(render_within(&png(1_000, 1_000), 4 * 1024 * 1024).is_ok());
-    }
-
-    #[test]
-    fn the_decode_limit_admits_every_8_bit_picture_within_the_pixel_limit() {
-        const { assert!(MAX_PIXELS * 4 <= MAX_DECODE_BYTES) };
-        // 16 bits a channel, three channels, at 6,000 × 6,000: over the limit.
-        const { assert!(6_000 * 6_000 * 6 > MAX_DECODE_BYTES) };
-    }
 }
