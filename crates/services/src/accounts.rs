@@ -132,7 +132,7 @@ pub struct HashGate {
     size: usize,
     wait: std::time::Duration,
     queue: usize,
-    waiting: AtomicUsize,
+    waiting: Arc<AtomicUsize>,
     running: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
     runs: AtomicU64,
@@ -183,7 +183,7 @@ impl HashGate {
             size,
             wait,
             queue,
-            waiting: AtomicUsize::new(0),
+            waiting: Arc::default(),
             running: Arc::default(),
             peak: Arc::default(),
             runs: AtomicU64::new(0),
@@ -232,12 +232,17 @@ impl HashGate {
         };
         self.runs.fetch_add(1, Ordering::SeqCst);
         let (running, peak) = (self.running.clone(), self.peak.clone());
+        let waiting = self.waiting.clone();
         let (done, result) = tokio::sync::oneshot::channel();
         let job: HashJob = Box::new(move || {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
             let out = work();
-            running.fetch_sub(1, Ordering::SeqCst);
+            // The last of a run of hashes lets its working memory go; while others follow, it
+            // is kept for them.
+            if running.fetch_sub(1, Ordering::SeqCst) == 1 && waiting.load(Ordering::SeqCst) == 0 {
+                release_hash_memory();
+            }
             drop(permit);
             let _ = done.send(out);
         });
@@ -338,11 +343,23 @@ fn matches_hash(password: &[u8], hash: &str) -> Result<bool, argon2::password_ha
 const MAX_HASH_BLOCKS: usize = 64 * 1024;
 
 thread_local! {
-    /// This hashing thread's argon2 working memory, made once and reused: hashing then holds a
-    /// fixed amount of memory however many passwords are checked, where a fresh 19 MiB block
-    /// each time would be kept by the allocator, block after block.
+    /// This hashing thread's argon2 working memory, reused while hashes follow one another (a
+    /// burst of sign-ins holds a fixed amount of memory however many passwords are checked) and
+    /// let go when the gate falls quiet ([`release_hash_memory`]).
     static HASH_MEMORY: std::cell::RefCell<Vec<argon2::Block>> =
         const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Blocks of address space asked for at least, for argon2's working memory: just over 32 MiB.
+/// glibc's malloc maps a block that large afresh and unmaps it when freed, so the memory goes
+/// back to the system when [`release_hash_memory`] lets it go; a smaller block would come from
+/// the thread's arena once malloc had seen one that size, and stay with the process. Only the
+/// pages a hash touches (19 MiB) ever become memory.
+const MAPPED_BLOCKS: usize = 32 * 1024 + 1;
+
+/// Gives this thread's argon2 working memory back.
+fn release_hash_memory() {
+    HASH_MEMORY.with(|memory| drop(std::mem::take(&mut *memory.borrow_mut())));
 }
 
 /// argon2 of `password` and `salt` into `out`, in this thread's reused working memory.
@@ -359,6 +376,9 @@ fn hash_into(
     }
     HASH_MEMORY.with(|memory| {
         let mut memory = memory.borrow_mut();
+        if memory.capacity() < blocks {
+            *memory = Vec::with_capacity(blocks.max(MAPPED_BLOCKS));
+        }
         if memory.len() < blocks {
             memory.resize(blocks, argon2::Block::default());
         }

@@ -472,7 +472,8 @@ struct Validators {
     modified: Option<DateTime<Utc>>,
 }
 
-/// The page as rendered, without its compressed bodies yet.
+/// The page as rendered, without its compressed bodies yet. The body is copied into an
+/// allocation of its own size (see [`exact`]).
 fn build_entry(
     body: Bytes,
     keys: BTreeSet<CacheKey>,
@@ -498,7 +499,7 @@ fn build_entry(
         surrogate_key: HeaderValue::from_str(&surrogate).unwrap_or(HeaderValue::from_static("all")),
         gzip: Bytes::new(),
         brotli: Bytes::new(),
-        identity: body,
+        identity: Bytes::copy_from_slice(&body),
         keys,
         day,
         modified,
@@ -517,7 +518,7 @@ fn gzip(body: &[u8]) -> Bytes {
     encoder
         .write_all(body)
         .and_then(|()| encoder.finish())
-        .map(Bytes::from)
+        .map(exact)
         .unwrap_or_default()
 }
 
@@ -529,9 +530,17 @@ fn brotli(body: &[u8]) -> Bytes {
         ..Default::default()
     };
     match brotli::BrotliCompress(&mut &body[..], &mut out, &params) {
-        Ok(_) => Bytes::from(out),
+        Ok(_) => exact(out),
         Err(_) => Bytes::new(),
     }
+}
+
+/// `bytes` in an allocation of exactly its length: a cached body lives long, and the spare
+/// capacity of the buffer it was written into (often as much again) would be held with it,
+/// uncounted.
+fn exact(mut bytes: Vec<u8>) -> Bytes {
+    bytes.shrink_to_fit();
+    Bytes::from(bytes)
 }
 
 /// Which encoding the client takes, best first: brotli, gzip, none.
