@@ -14,7 +14,7 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(name = "dateline", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, database, data_dir, demo, page_cache_mb, related,
+    /// A TOML file with any of: addr, base_url, database, data_dir, demo, page_cache_mb, related,
     /// max_connections, trusted_proxies.
     #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -24,8 +24,55 @@ pub struct Cli {
     /// Directory for the SQLite database and uploaded media [default: ./dateline-data].
     #[arg(long, global = true, env = "DATELINE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// With no subcommand, `dateline` serves the site and takes `serve`'s options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the command line, exiting with clap's message and status on a mistake.
+    pub fn parse_checked() -> Self {
+        Self::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses `args`. `serve`'s options may come without a subcommand; before another
+    /// subcommand (`dateline --no-demo migrate`) they are a mistake, said so. (The environment
+    /// may hold them whatever the subcommand.)
+    pub fn try_parse_checked<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Self::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        if let Some((name, _)) = matches.subcommand() {
+            let serve = <ServeArgs as Args>::augment_args(clap::Command::new("serve"));
+            for arg in serve.get_arguments() {
+                let given = matches.value_source(arg.get_id().as_str())
+                    == Some(clap::parser::ValueSource::CommandLine);
+                if given {
+                    let flag = arg.get_long().unwrap_or_else(|| arg.get_id().as_str());
+                    let message = if name == "serve" {
+                        format!("--{flag} goes after `serve`")
+                    } else {
+                        format!(
+                            "--{flag} is an option of `serve`, not of `{name}`: give it without a subcommand, or after `serve`"
+                        )
+                    };
+                    return Err(command.error(clap::error::ErrorKind::ArgumentConflict, message));
+                }
+            }
+        }
+        Self::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    }
+
+    /// The subcommand to run: `serve` with the top-level options when none is named.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,21 +109,20 @@ pub enum UserCommand {
     },
 }
 
-impl Default for Command {
-    fn default() -> Self {
-        Command::Serve(ServeArgs::default())
-    }
-}
-
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "DATELINE_ADDR", value_name = "HOST:PORT")]
     pub addr: Option<String>,
+    /// The site's public address, which every absolute link (canonical, feeds, sitemaps) starts
+    /// with; it overrides the one in the site's settings [default: the settings', else
+    /// http://<the listen address>].
+    #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
     /// Do not load the demo publication into a new database.
     #[arg(long)]
     pub no_demo: bool,
-    /// Memory for cached pages, in MiB; 0 turns the page cache off [default: 128].
+    /// Memory for cached pages, in MiB; 0 turns the page cache off [default: 64].
     #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MIB")]
     pub page_cache_mb: Option<usize>,
     /// Do not end article pages with a block of related articles.
@@ -221,7 +267,24 @@ mod tests {
     #[test]
     fn no_subcommand_means_serve() {
         let cli = Cli::try_parse_from(["dateline"]).unwrap();
-        assert!(matches!(cli.command.unwrap_or_default(), Command::Serve(_)));
+        assert!(matches!(cli.into_command(), Command::Serve(_)));
+        // Without `serve`, serve's options are taken as they are with it.
+        let cli = Cli::try_parse_from(["dateline", "--addr", "0.0.0.0:80", "--no-demo"]).unwrap();
+        let Command::Serve(args) = cli.into_command() else {
+            panic!("serve");
+        };
+        assert_eq!(args.addr.as_deref(), Some("0.0.0.0:80"));
+        assert!(args.no_demo);
+        // A serve option before another subcommand is a mistake, said as one; the global
+        // options are not serve's.
+        let err = Cli::try_parse_checked(["dateline", "--no-demo", "migrate"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--no-demo is an option of `serve`"),
+            "{err}"
+        );
+        assert!(Cli::try_parse_checked(["dateline", "--config", "x.toml", "migrate"]).is_ok());
+        assert!(Cli::try_parse_checked(["dateline", "--no-demo", "serve"]).is_err());
         let cli = Cli::try_parse_from([
             "dateline",
             "serve",

@@ -4,6 +4,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use dateline_domain::BaseUrl;
 use dateline_store::{DatabaseUrl, SqlStore};
 use serde::Deserialize;
 
@@ -17,6 +18,7 @@ pub const DEFAULT_DATA_DIR: &str = "./dateline-data";
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     addr: Option<String>,
+    base_url: Option<String>,
     database: Option<String>,
     data_dir: Option<PathBuf>,
     demo: Option<bool>,
@@ -39,6 +41,8 @@ pub struct Config {
 pub struct ServeConfig<'a> {
     pub base: &'a Config,
     pub addr: SocketAddr,
+    /// `--base-url`: overrides the site's settings.
+    pub base_url: Option<BaseUrl>,
     pub demo: bool,
     /// Bytes of memory for cached pages; 0 for none.
     pub page_cache_bytes: usize,
@@ -80,6 +84,13 @@ impl Config {
             .or_else(|| self.file.addr.clone())
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
         let addr = resolve(&addr)?;
+        let base_url = match args.base_url.as_ref().or(self.file.base_url.as_ref()) {
+            Some(url) => Some(
+                BaseUrl::parse(url)
+                    .map_err(|e| anyhow::anyhow!("invalid base URL '{url}': {e}"))?,
+            ),
+            None => None,
+        };
         let demo = !args.no_demo && self.file.demo.unwrap_or(true);
         let page_cache_bytes = match args.page_cache_mb.or(self.file.page_cache_mb) {
             Some(mb) => mb
@@ -101,6 +112,7 @@ impl Config {
         Ok(ServeConfig {
             base: self,
             addr,
+            base_url,
             demo,
             page_cache_bytes,
             related,

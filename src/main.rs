@@ -11,12 +11,10 @@ mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -27,7 +25,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let config = config::Config::load(&cli)?;
-        match cli.command.unwrap_or_default() {
+        match cli.into_command() {
             Command::Serve(args) => serve::serve(config.serve(&args)?).await,
             Command::Migrate => cli::migrate(&config).await,
             Command::Generate(args) => cli::generate(&config, &args).await,

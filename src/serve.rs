@@ -1,14 +1,22 @@
-//! `dateline serve`: open and migrate the database, set up the publication if it is new, and
-//! answer HTTP until told to stop.
+//! `dateline serve`: open and migrate the database, set up the publication if it is new, start
+//! the background tasks under one supervisor, and answer HTTP until told to stop (SIGTERM or
+//! Ctrl-C): then stop accepting, let requests in flight finish, stop the tasks and close the
+//! database.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use dateline_domain::{Clock, SystemClock};
+use dateline_domain::{BaseUrl, Clock, SystemClock};
+use dateline_search::SearchEngine;
 use dateline_services::demo;
+use dateline_services::tasks::Supervisor;
 use dateline_web::{AppState, ServeLimits};
 
 use crate::config::ServeConfig;
+
+/// How long background tasks are given to stop on shutdown, once requests have finished.
+const TASK_GRACE: Duration = Duration::from_secs(10);
 
 /// File descriptors kept back from connections: the database pool, the search index, uploaded
 /// media being read, log files, and connections being turned away.
@@ -32,23 +40,48 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let site = demo::set_up_publication(&store, clock.now(), config.demo)
         .await
         .context("while setting up the publication")?;
-    let search = crate::search::start(&store, &config.base.data_dir).await?;
+    let tasks = Supervisor::new();
+    // Other nodes' changes reach the page cache, the navigation, the settings and search alike,
+    // with or without search. Subscribed before the search index compares its fingerprint, so
+    // no change can fall between the two; heard once the listener runs, below.
+    let changes = store
+        .listen_for_changes(tasks.stop_signal().signalled())
+        .await
+        .context("while listening for other nodes' changes")?;
+    let search = crate::search::open(&store, &config.base.data_dir).await?;
+    let listening = BaseUrl::listening_on(listener.local_addr().unwrap_or(config.addr));
     let state = AppState::new(Arc::new(store.clone()), clock.clone(), site)
+        .with_base_url(config.base_url.clone(), listening)
         .with_media_dir(config.base.data_dir.join("media"))
-        .with_search(search, config.related)
+        .with_search(search.clone(), config.related)
         .with_trusted_proxies(config.trusted_proxies.clone());
     state.page_cache().set_limit(config.page_cache_bytes);
+    if let Some(changes) = changes {
+        tasks.spawn("change listener", |_| changes);
+    }
+    tasks.spawn("search index", |stop| {
+        SearchEngine::clone(&search).keep_current(stop.signalled())
+    });
+    if let Some(related) = state.related_lists() {
+        tasks.spawn("related lists", |stop| related.run(stop));
+    }
     // Scheduled publishing: catches up at once on anything that fell due while stopped.
-    let scheduler = tokio::spawn(dateline_services::newsroom::run_scheduler(
-        state.store.clone(),
-        clock,
-    ));
-    tracing::info!("serving {} at http://{}", state.site().name, config.addr);
-    dateline_web::serve_with(listener, state, shutdown_signal(), limits)
-        .await
-        .context("while serving")?;
-    scheduler.abort();
+    let scheduler_store = state.store.clone();
+    tasks.spawn("scheduled publishing", |stop| {
+        dateline_services::newsroom::run_scheduler(scheduler_store, clock, stop)
+    });
+    tracing::info!(
+        "serving {} at http://{}, linked as {}",
+        state.site().name,
+        config.addr,
+        state.site().base_url
+    );
+    let served = dateline_web::serve_with(listener, state, shutdown_signal(), limits).await;
+    // Stopped accepting and drained (or the listener failed): stop the tasks, then the database.
+    let aborted = tasks.shutdown(TASK_GRACE).await;
     store.close().await;
+    served.context("while serving")?;
+    tracing::info!(aborted = aborted.len(), "stopped");
     Ok(())
 }
 

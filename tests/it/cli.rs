@@ -235,3 +235,171 @@ async fn no_demo_starts_an_empty_publication() {
     assert_eq!(texts(&page, ".welcome"), ["Welcome to Dateline"]);
     assert_eq!(texts(&page, ".empty"), ["No stories here yet."]);
 }
+
+/// Starts the binary with exactly `args` (no `serve` added) and `envs`.
+fn start_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+    let child = Command::new(dateline_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATELINE_DATABASE")
+        .env_remove("DATELINE_DATA_DIR")
+        .env_remove("DATELINE_BASE_URL")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dateline");
+    Server(child)
+}
+
+async fn canonical_of_first_story(client: &reqwest::Client, addr: &str) -> String {
+    let page = home(client, addr).await;
+    let href = crate::harness::attrs(&page, ".teaser-headline a", "href")
+        .into_iter()
+        .next()
+        .expect("a story on the front page");
+    let url = format!("http://{addr}{href}");
+    let story =
+        scraper::Html::parse_document(&client.get(url).send().await.unwrap().text().await.unwrap());
+    crate::harness::attrs(&story, "link[rel=canonical]", "href")
+        .into_iter()
+        .next()
+        .expect("a canonical link")
+}
+
+#[tokio::test]
+async fn without_a_subcommand_dateline_serves_with_serve_options_and_links_to_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let client = reqwest::Client::new();
+    {
+        // `--addr` without `serve`.
+        let _server = start_with(dir.path(), &["--addr", &addr], &[]);
+        wait_healthy(&client, &addr).await;
+        let canonical = canonical_of_first_story(&client, &addr).await;
+        assert!(
+            canonical.starts_with(&format!("http://{addr}/")),
+            "{canonical} should point at the server's own address"
+        );
+    }
+    // `DATELINE_ADDR` without `serve`, on another port: the links follow the address.
+    let other = format!("127.0.0.1:{}", free_port());
+    let _server = start_with(dir.path(), &[], &[("DATELINE_ADDR", &other)]);
+    wait_healthy(&client, &other).await;
+    let canonical = canonical_of_first_story(&client, &other).await;
+    assert!(
+        canonical.starts_with(&format!("http://{other}/")),
+        "{canonical}"
+    );
+    let robots = client
+        .get(format!("http://{other}/robots.txt"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        robots.contains(&format!("Sitemap: http://{other}/sitemap.xml")),
+        "{robots}"
+    );
+}
+
+#[tokio::test]
+async fn base_url_from_the_command_line_or_environment_is_every_absolute_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let client = reqwest::Client::new();
+    {
+        let _server = start_with(
+            dir.path(),
+            &[
+                "serve",
+                "--addr",
+                &addr,
+                "--base-url",
+                "https://gvs.example/",
+            ],
+            &[],
+        );
+        wait_healthy(&client, &addr).await;
+        let canonical = canonical_of_first_story(&client, &addr).await;
+        assert!(canonical.starts_with("https://gvs.example/"), "{canonical}");
+        let feed = client
+            .get(format!("http://{addr}/feed.xml"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(feed.contains("<link>https://gvs.example/"), "{feed}");
+        assert!(!feed.contains("127.0.0.1"), "no link to the listen address");
+    }
+    let _server = start_with(
+        dir.path(),
+        &["--addr", &addr],
+        &[("DATELINE_BASE_URL", "https://www.gvs.example")],
+    );
+    wait_healthy(&client, &addr).await;
+    let canonical = canonical_of_first_story(&client, &addr).await;
+    assert!(
+        canonical.starts_with("https://www.gvs.example/"),
+        "{canonical}"
+    );
+}
+
+#[test]
+fn a_bad_base_url_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    for bad in [
+        "gvs.example",
+        "https://gvs.example/news",
+        "ftp://gvs.example",
+    ] {
+        assert_one_line_error(
+            &run(dir.path(), &["--addr", &addr, "--base-url", bad]),
+            "invalid base URL",
+        );
+    }
+}
+
+#[test]
+fn serve_settings_in_the_environment_do_not_stop_other_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(dateline_bin())
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env_remove("DATELINE_DATABASE")
+        .env_remove("DATELINE_DATA_DIR")
+        .env("DATELINE_ADDR", "127.0.0.1:1")
+        .env("DATELINE_BASE_URL", "https://gvs.example")
+        .output()
+        .expect("run dateline migrate");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A serve option on the command line before another subcommand is a mistake, said so.
+    let output = run(dir.path(), &["--addr", "127.0.0.1:1", "migrate"]);
+    assert!(!output.status.success());
+}
+
+#[tokio::test]
+async fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let client = reqwest::Client::new();
+    let mut server = start_with(dir.path(), &["--addr", &addr], &[]);
+    wait_healthy(&client, &addr).await;
+    crate::nodes::a_request_in_flight_outlives_sigterm(&mut server.0, &addr).await;
+    // The database was closed cleanly: the next start finds it as it was.
+    let _server = start_with(dir.path(), &["--addr", &addr], &[]);
+    wait_healthy(&client, &addr).await;
+    assert_eq!(
+        texts(&home(&client, &addr).await, ".teaser-headline").len(),
+        12
+    );
+}

@@ -59,6 +59,7 @@ pub struct TestApp {
     pub media_dir: std::path::PathBuf,
     pub search: Arc<SearchEngine>,
     server: tokio::task::JoinHandle<()>,
+    _tasks: dateline_services::tasks::Supervisor,
     _media: tempfile::TempDir,
     _db: TestDatabase,
 }
@@ -87,13 +88,18 @@ impl TestApp {
                 .await
                 .expect("search index"),
         );
-        let state = AppState::new(store.clone(), clock.clone(), site)
-            .with_media_dir(media_dir.clone())
-            .with_search(search.clone(), true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
+        let state = AppState::new(store.clone(), clock.clone(), site)
+            .with_base_url(None, dateline_domain::BaseUrl::listening_on(addr))
+            .with_media_dir(media_dir.clone())
+            .with_search(search.clone(), true);
+        let tasks = dateline_services::tasks::Supervisor::new();
+        if let Some(related) = state.related_lists() {
+            tasks.spawn("related lists", |stop| related.run(stop));
+        }
         let serving = state.clone();
         let server = tokio::spawn(async move {
             dateline_web::serve(listener, serving, std::future::pending())
@@ -113,6 +119,7 @@ impl TestApp {
             media_dir,
             search,
             server,
+            _tasks: tasks,
             _media: media,
             _db: db,
         }

@@ -208,7 +208,7 @@ async fn featured_image_shows_on_the_article_and_in_lists(app: TestApp) {
         ["Saddar after the first rain APP"]
     );
     // Shared on social media and read by search engines with the same picture, at its largest.
-    let base = app.store.site_settings().await.unwrap().unwrap().base_url;
+    let base = app.state.site().base_url.clone();
     let content =
         |attr: &str, key: &str| attrs(&page, &format!("meta[{attr}=\"{key}\"]"), "content");
     let og_image = content("property", "og:image").remove(0);

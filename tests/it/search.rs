@@ -19,6 +19,7 @@ on_both_backends!(
     search_page_shows_results_with_marked_words,
     odd_queries_get_a_page_never_a_server_error,
     api_rejects_bad_parameters_with_a_clear_400,
+    a_node_without_an_index_serves_at_once_and_builds_it_in_the_background,
 );
 
 async fn search(app: &TestApp, text: &str) -> Vec<ArticleId> {
@@ -350,4 +351,98 @@ async fn api_rejects_bad_parameters_with_a_clear_400(app: TestApp) {
     let (status, json) = api(&app, "/api/search?q=%22%22").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["total"], 0);
+}
+
+async fn a_node_without_an_index_serves_at_once_and_builds_it_in_the_background(app: TestApp) {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use dateline_search::{Build, IndexLocation, SearchEngine};
+    use tower::ServiceExt;
+
+    // Another node starts over the same database with no index: opening returns at once.
+    let engine = Arc::new(
+        SearchEngine::open_with(
+            IndexLocation::Memory,
+            app.store.clone(),
+            Build::InBackground,
+        )
+        .await
+        .expect("open"),
+    );
+    tokio::spawn(SearchEngine::clone(&engine).keep_current(std::future::pending::<()>()));
+    let warming = engine.warming_up().expect("nothing is indexed yet");
+    assert_eq!(warming.indexed, 0);
+    assert!(warming.total >= 12, "{warming:?}");
+    let state = dateline_web::AppState::new(
+        app.store.clone(),
+        app.clock.clone(),
+        dateline_domain::SiteSettings::clone(&app.state.stored_site()),
+    )
+    .with_search(engine.clone(), false);
+    let router = dateline_web::app(state);
+    let get = |path: &str| {
+        axum::http::Request::get(path)
+            .body(Body::empty())
+            .expect("request")
+    };
+    // Searches asked before the build has run are told so, with when to come back.
+    let response = router
+        .clone()
+        .oneshot(get("/api/search?q=imran"))
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "30");
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let json: Value = serde_json::from_slice(&body).expect("json");
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Search is warming up: 0 of at most"),
+        "{json}"
+    );
+    assert_eq!(json["warming_up"]["indexed"], 0);
+    let response = router
+        .clone()
+        .oneshot(get("/search?q=imran"))
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("body");
+    let page = scraper::Html::parse_document(&String::from_utf8_lossy(&body));
+    assert!(
+        texts(&page, "main")
+            .concat()
+            .contains("Search is warming up"),
+        "the search page says the index is warming up"
+    );
+    // Everything else is served meanwhile.
+    let response = router.clone().oneshot(get("/")).await.expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    // The build finishes in the background, and then searches find the articles.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while engine.warming_up().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index was never built"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(engine.len() >= 12);
+    let response = router
+        .oneshot(get("/api/search?q=imran"))
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let json: Value = serde_json::from_slice(&body).expect("json");
+    assert!(json["total"].as_u64().unwrap() >= 1, "{json}");
 }

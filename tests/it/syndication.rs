@@ -30,13 +30,9 @@ on_both_backends!(
 
 const SEED: &str = "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call";
 
+/// The base URL the site's links use (none is set in the demo's settings: the server's address).
 async fn base_url(app: &TestApp) -> String {
-    app.store
-        .site_settings()
-        .await
-        .unwrap()
-        .expect("site settings")
-        .base_url
+    app.state.site().base_url.clone()
 }
 
 async fn fetch(app: &TestApp, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {

@@ -31,8 +31,9 @@ pub use newsroom::{
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,
+    WarmingUp,
 };
-pub use site::SiteSettings;
+pub use site::{BaseUrl, SiteSettings};
 pub use store::{Store, StoreError};
 pub use syndication::SitemapEntry;
 pub use text::{

@@ -108,9 +108,24 @@ pub enum SearchError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// How far a node's first indexing has come, while its index has nothing to search yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarmingUp {
+    /// Published articles indexed so far.
+    pub indexed: u64,
+    /// Articles in the database, in any state: the most there can be to index.
+    pub total: u64,
+}
+
 /// Full-text search and related articles over the published articles.
 #[async_trait]
 pub trait SearchIndex: Send + Sync + 'static {
+    /// `Some` while the index is being built for the first time in the background and holds
+    /// nothing to search yet; searches meanwhile would find nothing.
+    fn warming_up(&self) -> Option<WarmingUp> {
+        None
+    }
+
     /// Published articles matching `query`. Reflects every write committed before the call.
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
 

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use dateline_domain::search::MAX_SEARCH_LIMIT;
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, CacheKey, ChangeObserver, ContentChange, Language,
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, Slug, Store,
+    WarmingUp,
 };
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -245,6 +247,26 @@ struct Inner {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     store: Arc<dyn Store>,
+    warmup: Warmup,
+}
+
+/// A first build running in the background over an index with nothing in it yet.
+#[derive(Default)]
+struct Warmup {
+    active: AtomicBool,
+    indexed: AtomicU64,
+    total: AtomicU64,
+}
+
+/// When [`SearchEngine::open_with`] builds a missing or stale index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// Before `open` returns: searches find everything from the start.
+    Now,
+    /// After `open` returns, on the updater: the node serves everything else at once, searches
+    /// meanwhile see the old index, or are told the index is warming up when there is none
+    /// ([`SearchIndex::warming_up`]).
+    InBackground,
 }
 
 /// The search index of one node. Cheap to clone.
@@ -261,9 +283,27 @@ fn index_error(e: impl std::fmt::Display) -> SearchError {
 impl SearchEngine {
     /// Opens (or creates) the index at `location`, subscribes it to `store`'s changes, rebuilds
     /// it if it is missing or stale, and starts the task that keeps it current.
+    ///
+    /// The task runs until the process ends: this is for tools and tests. A server opens the
+    /// index with [`SearchEngine::open_with`] and runs [`SearchEngine::keep_current`] under its
+    /// supervisor.
     pub async fn open(
         location: IndexLocation,
         store: Arc<dyn Store>,
+    ) -> Result<SearchEngine, SearchError> {
+        let engine = Self::open_with(location, store, Build::Now).await?;
+        let updater = engine.clone();
+        tokio::spawn(updater.keep_current(std::future::pending()));
+        Ok(engine)
+    }
+
+    /// Opens (or creates) the index at `location` and subscribes it to `store`'s changes,
+    /// building it if it is missing or stale when `build` says. Changes are applied (and a
+    /// background build made) by [`SearchEngine::keep_current`], which the caller runs.
+    pub async fn open_with(
+        location: IndexLocation,
+        store: Arc<dyn Store>,
+        build: Build,
     ) -> Result<SearchEngine, SearchError> {
         let (schema, fields) = Fields::schema();
         let index = match &location {
@@ -294,6 +334,7 @@ impl SearchEngine {
                 writer: Mutex::new(writer),
                 fields,
                 store: store.clone(),
+                warmup: Warmup::default(),
             }),
             queue: Arc::new(Queue {
                 pending: Mutex::default(),
@@ -310,7 +351,7 @@ impl SearchEngine {
                 articles = engine.inner.reader.searcher().num_docs(),
                 "search index is current"
             );
-        } else {
+        } else if build == Build::Now {
             let started = std::time::Instant::now();
             let count = engine.rebuild(&current).await?;
             tracing::info!(
@@ -318,9 +359,25 @@ impl SearchEngine {
                 seconds = started.elapsed().as_secs_f32(),
                 "search index rebuilt"
             );
+        } else {
+            let warmup = &engine.inner.warmup;
+            if engine.inner.reader.searcher().num_docs() == 0 {
+                warmup
+                    .total
+                    .store(store.count_articles().await?, Ordering::SeqCst);
+                warmup.active.store(true, Ordering::SeqCst);
+            }
+            tracing::info!("search index is missing or stale: building it in the background");
+            // Not counted as a requested change: searches answer from the index as it is
+            // rather than wait for the whole build.
+            engine
+                .queue
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .everything = true;
+            engine.queue.wake.notify_one();
         }
-        let updater = engine.clone();
-        tokio::spawn(async move { updater.run_updates().await });
         Ok(engine)
     }
 
@@ -366,6 +423,7 @@ impl SearchEngine {
                 };
                 after = Some(last.id);
                 count += batch.len() as u64;
+                self.inner.warmup.indexed.store(count, Ordering::SeqCst);
                 let inner = self.inner.clone();
                 tokio::task::spawn_blocking(move || {
                     let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -401,11 +459,20 @@ impl SearchEngine {
         Ok(count)
     }
 
-    /// Applies queued changes until the process ends.
-    async fn run_updates(self) {
+    /// Applies queued changes as they come, until `stop` completes (between two batches).
+    pub async fn keep_current(self, stop: impl std::future::Future<Output = ()> + Send) {
+        tokio::pin!(stop);
         loop {
-            self.queue.wake.notified().await;
+            tokio::select! {
+                () = &mut stop => return,
+                () = self.queue.wake.notified() => {}
+            }
             loop {
+                tokio::select! {
+                    biased;
+                    () = &mut stop => return,
+                    () = std::future::ready(()) => {}
+                }
                 let (batch, requested) = self.queue.take();
                 if batch.articles.is_empty() && !batch.everything {
                     self.queue.applied.send_replace(requested);
@@ -416,7 +483,15 @@ impl SearchEngine {
                     everything: batch.everything,
                     requested,
                 };
+                let started = std::time::Instant::now();
                 let result = self.apply(batch).await;
+                if result.is_ok() && self.inner.warmup.active.swap(false, Ordering::SeqCst) {
+                    tracing::info!(
+                        articles = self.len(),
+                        seconds = started.elapsed().as_secs_f32(),
+                        "search index built"
+                    );
+                }
                 // Searches stop waiting either way; a failed batch is retried.
                 self.queue.applied.send_replace(requested);
                 if let Err(e) = result {
@@ -824,6 +899,14 @@ struct Hit {
 
 #[async_trait]
 impl SearchIndex for SearchEngine {
+    fn warming_up(&self) -> Option<WarmingUp> {
+        let warmup = &self.inner.warmup;
+        warmup.active.load(Ordering::SeqCst).then(|| WarmingUp {
+            indexed: warmup.indexed.load(Ordering::SeqCst),
+            total: warmup.total.load(Ordering::SeqCst),
+        })
+    }
+
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         self.wait_for_updates().await;
         let inner = self.inner.clone();

@@ -15,4 +15,4 @@
 mod engine;
 pub mod text;
 
-pub use engine::{IndexLocation, SearchEngine};
+pub use engine::{Build, IndexLocation, SearchEngine};

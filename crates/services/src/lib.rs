@@ -14,10 +14,12 @@ pub mod demo;
 pub mod generate;
 pub mod media;
 pub mod newsroom;
+pub mod picture;
 pub mod reading;
 pub mod related;
 pub mod settings;
 pub mod syndication;
+pub mod tasks;
 
 use dateline_domain::{InvalidValue, SearchError, StoreError};
 

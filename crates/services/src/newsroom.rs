@@ -678,16 +678,23 @@ pub async fn publish_due(
     Ok(published)
 }
 
-/// Publishes scheduled articles as their time comes, for as long as the server runs. Runs once
-/// at once, so articles that fell due while the server was down go out at start-up.
-pub async fn run_scheduler(store: std::sync::Arc<dyn Store>, clock: std::sync::Arc<dyn Clock>) {
+/// Publishes scheduled articles as their time comes, until `stop` says to stop. Runs once at
+/// once, so articles that fell due while the server was down go out at start-up.
+pub async fn run_scheduler(
+    store: std::sync::Arc<dyn Store>,
+    clock: std::sync::Arc<dyn Clock>,
+    mut stop: crate::tasks::Stop,
+) {
     loop {
         match publish_due(store.as_ref(), clock.now()).await {
             Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "scheduled articles published"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled publishing failed; will retry"),
         }
-        tokio::time::sleep(StdDuration::from_secs(5)).await;
+        tokio::select! {
+            () = stop.wait() => return,
+            () = tokio::time::sleep(StdDuration::from_secs(5)) => {}
+        }
     }
 }
 

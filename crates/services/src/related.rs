@@ -17,6 +17,7 @@ use dateline_domain::{
 use tokio::sync::{Notify, watch};
 
 use crate::ServiceError;
+use crate::tasks::Stop;
 
 /// Up to `limit` published articles related to `article` (which may be a draft being edited),
 /// best first, never `article` itself. Runs the ranking query: for the editor's picker.
@@ -125,8 +126,9 @@ impl ChangeObserver for Observer {
 }
 
 impl RelatedLists {
-    /// Subscribes to `store`'s changes and starts the task that computes lists with `search`.
-    pub fn start(
+    /// Subscribes to `store`'s changes; lists are computed with `search` by [`RelatedLists::run`],
+    /// which the caller runs.
+    pub fn new(
         store: Arc<dyn Store>,
         search: Arc<dyn SearchIndex>,
         clock: Arc<dyn Clock>,
@@ -140,8 +142,6 @@ impl RelatedLists {
             idle: watch::Sender::new(true),
         });
         store.add_change_observer(Arc::new(Observer(lists.clone())));
-        let worker = lists.clone();
-        tokio::spawn(async move { worker.run().await });
         lists
     }
 
@@ -180,8 +180,12 @@ impl RelatedLists {
         }
     }
 
-    async fn run(self: Arc<Self>) {
+    /// Computes queued lists as they come, until `stop` says to stop (between two lists).
+    pub async fn run(self: Arc<Self>, mut stop: Stop) {
         loop {
+            if stop.is_set() {
+                return;
+            }
             let next = {
                 let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
                 let next = queue.pop();
@@ -191,7 +195,10 @@ impl RelatedLists {
                 next
             };
             let Some((id, reason)) = next else {
-                self.wake.notified().await;
+                tokio::select! {
+                    () = stop.wait() => return,
+                    () = self.wake.notified() => {}
+                }
                 continue;
             };
             if let Err(e) = self.update(id, reason).await {

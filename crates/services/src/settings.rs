@@ -1,6 +1,6 @@
 //! The publication's settings, as an administrator edits them.
 
-use dateline_domain::{InvalidValue, Language, Name, SiteSettings, Store, is_forbidden_char};
+use dateline_domain::{BaseUrl, InvalidValue, Language, Name, SiteSettings, Store};
 
 use crate::ServiceError;
 
@@ -44,18 +44,16 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
     };
     let name = text("name", &input.name, 100, &mut problems);
     let short_name = text("short name", &input.short_name, 30, &mut problems);
-    let base_url = input.base_url.trim().trim_end_matches('/').to_owned();
-    let host = base_url
-        .strip_prefix("https://")
-        .or_else(|| base_url.strip_prefix("http://"));
-    let fits =
-        |h: &str| !h.is_empty() && !h.contains(|c: char| c.is_whitespace() || is_forbidden_char(c));
-    if !host.is_some_and(fits) {
-        problems.push(InvalidValue::new(
-            "base URL",
-            "must be an http:// or https:// address such as https://www.example.com",
-        ));
-    }
+    // Empty: the site's links use the server's `--base-url`, or the address it listens on.
+    let base_url = match input.base_url.trim() {
+        "" => String::new(),
+        typed => BaseUrl::parse(typed)
+            .map(|url| url.as_str().to_owned())
+            .unwrap_or_else(|e| {
+                problems.push(e);
+                typed.to_owned()
+            }),
+    };
     let time_zone = input
         .time_zone
         .trim()

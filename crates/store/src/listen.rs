@@ -5,6 +5,7 @@
 //! tells its observers about the others'. A lost connection may have lost notices, so after a
 //! reconnect observers are told that everything changed.
 
+use std::future::Future;
 use std::time::Duration;
 
 use dateline_domain::ContentChange;
@@ -14,20 +15,27 @@ use crate::sql::CHANGES_CHANNEL;
 use crate::{Backend, SqlStore};
 
 impl SqlStore {
-    /// Starts listening for other nodes' changes (PostgreSQL only; SQLite has one node).
-    /// Returns once the listener is subscribed, so no later change can be missed.
+    /// Subscribes to other nodes' changes (PostgreSQL only; SQLite has one node) and returns
+    /// the task that hears them, to run until `stop` completes. Returns once the listener is
+    /// subscribed, so no later change can be missed.
     pub async fn listen_for_changes(
         &self,
-    ) -> Result<Option<tokio::task::JoinHandle<()>>, sqlx::Error> {
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<Option<impl Future<Output = ()> + Send + 'static>, sqlx::Error> {
         if self.backend() != Backend::Postgres {
             return Ok(None);
         }
         let mut listener = PgListener::connect(self.url().as_sqlx_url()).await?;
         listener.listen(CHANGES_CHANNEL).await?;
         let store = self.clone();
-        Ok(Some(tokio::spawn(async move {
+        Ok(Some(async move {
+            tokio::pin!(stop);
             loop {
-                match listener.try_recv().await {
+                let heard = tokio::select! {
+                    () = &mut stop => return,
+                    heard = listener.try_recv() => heard,
+                };
+                match heard {
                     Ok(Some(notice)) => store.receive(notice.payload()),
                     // The connection dropped and was re-established: notices may be lost.
                     Ok(None) => store.announce(&ContentChange::everything()),
@@ -38,7 +46,7 @@ impl SqlStore {
                     }
                 }
             }
-        })))
+        }))
     }
 
     fn receive(&self, payload: &str) {

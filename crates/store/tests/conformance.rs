@@ -596,7 +596,13 @@ async fn other_nodes_hear_of_changes(store: &SqlStore) {
     let other = SqlStore::connect(store.url()).await.unwrap();
     let heard = Arc::new(Heard::default());
     other.add_change_observer(heard.clone());
-    let listener = other.listen_for_changes().await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let listener = other
+        .listen_for_changes(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
     if store.backend() == Backend::Sqlite {
         assert!(
             listener.is_none(),
@@ -604,7 +610,7 @@ async fn other_nodes_hear_of_changes(store: &SqlStore) {
         );
         return;
     }
-    let listener = listener.expect("PostgreSQL nodes listen");
+    let listener = tokio::spawn(listener.expect("PostgreSQL nodes listen"));
     let section = section(store, "World").await;
     let id = store
         .insert_article(&article("far-away", section, 0))
@@ -623,7 +629,12 @@ async fn other_nodes_hear_of_changes(store: &SqlStore) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    listener.abort();
+    // Told to stop, the listener returns.
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), listener)
+        .await
+        .expect("the listener stops when told")
+        .unwrap();
     other.close().await;
 }
 

@@ -25,8 +25,8 @@ use axum::routing::get;
 use std::time::{Duration, Instant};
 
 use dateline_domain::{
-    CacheKey, ChangeObserver, Clock, ContentChange, SearchIndex, Section, SiteSettings, Store,
-    StoreError,
+    BaseUrl, CacheKey, ChangeObserver, Clock, ContentChange, SearchIndex, Section, SiteSettings,
+    Store, StoreError,
 };
 
 use crate::cache::PageCache;
@@ -40,7 +40,10 @@ pub use security::MAX_URI_BYTES;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
-    site: Arc<RwLock<Arc<SiteSettings>>>,
+    /// The settings as stored, and as the site shows them (with its base URL filled in).
+    site: Arc<RwLock<(Arc<SiteSettings>, Arc<SiteSettings>)>>,
+    /// Where the site's absolute links point when the settings name no base URL.
+    base_url: Arc<SiteAddress>,
     page_cache: Arc<PageCache>,
     sections: Arc<NavSections>,
     site_stale: Arc<SiteStale>,
@@ -120,8 +123,19 @@ async fn refresh_site(
     next.run(request).await
 }
 
-/// The page cache's size unless configured otherwise.
-pub const DEFAULT_PAGE_CACHE_BYTES: usize = 128 * 1024 * 1024;
+/// The page cache's size unless configured otherwise: about a thousand article pages with
+/// their compressed copies, the part of an archive readers are on at any moment, in a budget
+/// that keeps the whole process under 300 MB.
+pub const DEFAULT_PAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The server's part in the site's base URL (see [`SiteSettings::with_base_url`]).
+#[derive(Debug)]
+struct SiteAddress {
+    /// `--base-url`: wins over the settings.
+    configured: Option<BaseUrl>,
+    /// The address the server listens on: used when nothing else names one.
+    listening: BaseUrl,
+}
 
 impl AppState {
     /// The state of a site; its page cache listens to the store's change notices.
@@ -135,7 +149,17 @@ impl AppState {
         Self {
             store,
             clock,
-            site: Arc::new(RwLock::new(Arc::new(site))),
+            site: Arc::new(RwLock::new((
+                Arc::new(site.clone()),
+                Arc::new(site.clone()),
+            ))),
+            base_url: Arc::new(SiteAddress {
+                configured: None,
+                listening: BaseUrl::listening_on(std::net::SocketAddr::from((
+                    [127, 0, 0, 1],
+                    8080,
+                ))),
+            }),
             page_cache,
             sections,
             site_stale,
@@ -144,6 +168,23 @@ impl AppState {
             trusted_proxies: Arc::new([]),
             hashing: dateline_services::accounts::HashGate::shared(),
         }
+        .with_site(site)
+    }
+
+    fn with_site(self, site: SiteSettings) -> Self {
+        self.set_site(site);
+        self
+    }
+
+    /// Absolute links point at `configured` (the server's `--base-url`) when given, else at the
+    /// base URL in the settings, else at `listening`, the address the server listens on.
+    pub fn with_base_url(mut self, configured: Option<BaseUrl>, listening: BaseUrl) -> Self {
+        self.base_url = Arc::new(SiteAddress {
+            configured,
+            listening,
+        });
+        let stored = self.stored_site();
+        self.with_site(SiteSettings::clone(&stored))
     }
 
     /// Takes the client's address from `X-Forwarded-For` when the request comes from one of
@@ -165,7 +206,7 @@ impl AppState {
     /// Answers search with `index`; `related_block`: end article pages with related articles.
     pub fn with_search(mut self, index: Arc<dyn SearchIndex>, related_block: bool) -> Self {
         let related = related_block.then(|| {
-            dateline_services::related::RelatedLists::start(
+            dateline_services::related::RelatedLists::new(
                 self.store.clone(),
                 index.clone(),
                 self.clock.clone(),
@@ -173,6 +214,16 @@ impl AppState {
         });
         self.search = Some(search::SearchHandle { index, related });
         self
+    }
+
+    /// The related lists article pages end with, whose worker ([`RelatedLists::run`]) the
+    /// caller runs; `None` without search or with the Related block turned off.
+    ///
+    /// [`RelatedLists::run`]: dateline_services::related::RelatedLists::run
+    pub fn related_lists(&self) -> Option<Arc<dateline_services::related::RelatedLists>> {
+        self.search
+            .as_ref()
+            .and_then(|search| search.related.clone())
     }
 
     /// Keeps uploaded images in `dir`.
@@ -208,14 +259,44 @@ impl AppState {
         &self.page_cache
     }
 
-    /// The site settings as of now.
+    /// The site settings as of now, as the site shows them: the base URL always set.
     pub fn site(&self) -> Arc<SiteSettings> {
-        self.site.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.site
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone()
     }
 
-    /// Replaces the site settings every later request sees.
+    /// The site settings as an administrator left them: the base URL empty when none was set.
+    pub fn stored_site(&self) -> Arc<SiteSettings> {
+        self.site
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone()
+    }
+
+    /// The base URL the site would use if its settings named none: the server's `--base-url`
+    /// or its address.
+    pub fn server_base_url(&self) -> &BaseUrl {
+        self.base_url
+            .configured
+            .as_ref()
+            .unwrap_or(&self.base_url.listening)
+    }
+
+    /// Whether the server's `--base-url` overrides the settings.
+    pub fn base_url_is_configured(&self) -> bool {
+        self.base_url.configured.is_some()
+    }
+
+    /// Replaces the site settings (as stored) every later request sees.
     pub fn set_site(&self, site: SiteSettings) {
-        *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
+        let shown = site
+            .clone()
+            .with_base_url(self.base_url.configured.as_ref(), &self.base_url.listening);
+        *self.site.write().unwrap_or_else(|e| e.into_inner()) = (Arc::new(site), Arc::new(shown));
     }
 }
 

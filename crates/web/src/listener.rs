@@ -57,6 +57,9 @@ pub struct ServeLimits {
     pub body_read_timeout: Duration,
     /// The longest a request may take from its head to its response (408 after that).
     pub request_timeout: Duration,
+    /// On shutdown, how long requests in flight are given to finish once the server has
+    /// stopped accepting; connections still open after it are closed.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServeLimits {
@@ -66,12 +69,15 @@ impl Default for ServeLimits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(90),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
 
 /// Accepts connections on `listener` and serves `router` on each, under `limits`, until
-/// `shutdown` completes; then stops accepting and waits for the connections to finish.
+/// `shutdown` completes; then stops accepting (new connections are refused), lets the requests
+/// in flight finish (idle kept-alive connections are closed at once) and returns, after at most
+/// [`ServeLimits::shutdown_grace`].
 pub async fn accept_loop(
     listener: TcpListener,
     router: Router,
@@ -123,7 +129,20 @@ pub async fn accept_loop(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let in_flight = limits.max_connections.max(1) - connections.available_permits();
+    tracing::info!(
+        connections = in_flight,
+        "stopped accepting; finishing requests in flight"
+    );
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still running after {:?} were cut off",
+            limits.shutdown_grace
+        );
+    }
     Ok(())
 }
 

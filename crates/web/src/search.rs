@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dateline_domain::search::MAX_SEARCH_LIMIT;
 use dateline_domain::{
     ArticleId, ArticleSummary, SearchHit, SearchIndex, SearchQuery, SearchSort, SiteSettings, Slug,
-    SnippetPart, query_text,
+    SnippetPart, WarmingUp, query_text,
 };
 use dateline_services::related;
 use serde_json::{Value, json};
@@ -224,6 +224,27 @@ fn json_error(status: StatusCode, message: &str) -> Response {
     json_response(status, &json!({ "error": message }))
 }
 
+/// Seconds a reader or client is asked to wait while the index warms up.
+const WARMING_RETRY_SECS: u64 = 30;
+
+/// What a search is told while this node builds its index for the first time.
+fn warming_message(warming: WarmingUp) -> String {
+    format!(
+        "Search is warming up: {} of at most {} articles indexed so far. Please try again in a minute.",
+        warming.indexed, warming.total
+    )
+}
+
+/// A 503 with `Retry-After`, for a search that came while the index warms up.
+fn warming_response(response: Response) -> Response {
+    let mut response = response;
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(WARMING_RETRY_SECS),
+    );
+    response
+}
+
 fn hit_json(hit: &SearchHit, site: &SiteSettings) -> Value {
     json!({
         "id": hit.id.0,
@@ -253,6 +274,15 @@ pub async fn search_api(State(state): State<AppState>, params: Params) -> Respon
             StatusCode::BAD_REQUEST,
             "give words to search for (q) or a filter (section, tag, author, from, until)",
         );
+    }
+    if let Some(warming) = search.index.warming_up() {
+        return warming_response(json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({
+                "error": warming_message(warming),
+                "warming_up": { "indexed": warming.indexed, "total": warming.total },
+            }),
+        ));
     }
     match search.index.search(q).await {
         Ok(results) => {
@@ -377,6 +407,11 @@ pub async fn show_search(
     params: Params,
 ) -> Result<Response, WebError> {
     let params = typed(params);
+    // Judged as the request arrives: the build may end while the page is being made.
+    let warming_now = state
+        .search
+        .as_ref()
+        .and_then(|search| search.index.warming_up());
     let site = state.site();
     let q = param(&params, "q").unwrap_or_default();
     let title = if q.is_empty() {
@@ -421,6 +456,7 @@ pub async fn show_search(
         previous: None,
         next: None,
     };
+    let mut warming = false;
     let status = match (
         state.search.clone(),
         parse_request(&params, &site, RESULTS_PER_PAGE),
@@ -433,6 +469,18 @@ pub async fn show_search(
         (Some(_), Err(errors)) => {
             page.errors = errors;
             StatusCode::BAD_REQUEST
+        }
+        (Some(_), Ok(request)) if warming_now.is_some() => {
+            let query = &request.query;
+            if let Some(progress) = warming_now
+                && (!query.text.is_empty() || query.has_filters())
+            {
+                page.errors.push(warming_message(progress));
+                warming = true;
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            }
         }
         (Some(search), Ok(request)) => {
             let query = &request.query;
@@ -473,12 +521,17 @@ pub async fn show_search(
             StatusCode::OK
         }
     };
-    Ok((
+    let response = (
         status,
         [(header::CACHE_CONTROL, "no-store")],
         Html(page.render()?),
     )
-        .into_response())
+        .into_response();
+    Ok(if warming {
+        warming_response(response)
+    } else {
+        response
+    })
 }
 
 fn summary(total: usize, q: &str) -> String {

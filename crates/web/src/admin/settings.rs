@@ -20,6 +20,10 @@ struct SettingsPage {
     form: SettingsInput,
     error: Option<String>,
     saved: bool,
+    /// What links use when the base URL is left empty: the server's address or `--base-url`.
+    server_base_url: String,
+    /// The server's `--base-url` overrides whatever is set here.
+    base_url_is_configured: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +59,8 @@ fn settings_page(
         form,
         error,
         saved,
+        server_base_url: state.server_base_url().to_string(),
+        base_url_is_configured: state.base_url_is_configured(),
     }
     .render()?;
     Ok(page(status, html))
@@ -65,7 +71,7 @@ pub async fn show_settings(
     signed: SignedIn,
 ) -> Result<Response, AdminError> {
     signed.require(Action::ManageSiteSettings)?;
-    let form = SettingsInput::from(state.site().as_ref());
+    let form = SettingsInput::from(state.stored_site().as_ref());
     settings_page(&state, &signed, StatusCode::OK, form, None, false)
 }
 
@@ -89,7 +95,7 @@ pub async fn save_settings(
         Ok(site) => {
             tracing::info!(by = %signed.user.id, "site settings changed");
             state.set_site(site);
-            let form = SettingsInput::from(state.site().as_ref());
+            let form = SettingsInput::from(state.stored_site().as_ref());
             settings_page(&state, &signed, StatusCode::OK, form, None, true)
         }
         Err(ServiceError::Invalid(problems)) => {
