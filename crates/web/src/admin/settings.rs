@@ -9,8 +9,8 @@ use dateline_services::ServiceError;
 use dateline_services::settings::{self, SettingsInput};
 use serde::Deserialize;
 
-use super::session::{AdminForm, SignedIn};
-use super::{AdminError, AdminLayout, page};
+use super::session::{CsrfForm, SignedIn};
+use super::{AdminError, AdminLayout, Respond, in_words};
 use crate::AppState;
 
 #[derive(Template)]
@@ -24,8 +24,6 @@ struct SettingsPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -50,14 +48,13 @@ fn settings_page(
     error: Option<String>,
     saved: bool,
 ) -> Result<Response, AdminError> {
-    let html = SettingsPage {
+    SettingsPage {
         layout: AdminLayout::new(state, "Site settings", Some(signed)).at("settings"),
         form,
         error,
         saved,
     }
-    .render()?;
-    Ok(page(status, html))
+    .respond(status)
 }
 
 pub async fn show_settings(
@@ -72,9 +69,8 @@ pub async fn show_settings(
 pub async fn save_settings(
     State(state): State<AppState>,
     signed: SignedIn,
-    AdminForm(form): AdminForm<SettingsForm>,
+    CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     signed.require(Action::ManageSiteSettings)?;
     let input = SettingsInput {
         name: form.name,
@@ -93,11 +89,7 @@ pub async fn save_settings(
             settings_page(&state, &signed, StatusCode::OK, form, None, true)
         }
         Err(ServiceError::Invalid(problems)) => {
-            let error = problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let error = in_words(&problems);
             settings_page(
                 &state,
                 &signed,
