@@ -17,6 +17,7 @@ mod newsroom_accounts;
 mod newsroom_articles;
 mod newsroom_browser;
 mod newsroom_cli;
+mod newsroom_forms;
 mod newsroom_media;
 mod newsroom_settings;
 mod nodes;

@@ -7,7 +7,11 @@ use crate::text::{Headline, Language, Slug};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        ///
+        /// Deserializes from its bare number, so an address such as `/admin/articles/12` names
+        /// one; anything else does not parse.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {

@@ -15,10 +15,10 @@ use dateline_services::accounts::{
 use serde::Deserialize;
 
 use super::session::{
-    AdminForm, ClientAddress, DEVICE_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, SignedIn, cookie,
-    over_https, set_cookie,
+    AdminForm, ClientAddress, CsrfForm, DEVICE_COOKIE, LOGIN_COOKIE, NoFields, SESSION_COOKIE,
+    SignedIn, cookie, over_https, set_cookie,
 };
-use super::{AdminError, AdminLayout, page};
+use super::{AdminError, AdminLayout, Respond, in_words};
 use crate::AppState;
 
 #[derive(Template)]
@@ -76,14 +76,13 @@ fn login_page(
     let token = cookie(headers, LOGIN_COOKIE).unwrap_or_else(accounts::random_token);
     let mut layout = AdminLayout::new(state, "Sign in", None);
     layout.csrf = token.clone();
-    let html = LoginPage {
+    let mut response = LoginPage {
         layout,
         email,
         next: safe_next(&next),
         error,
     }
-    .render()?;
-    let mut response = page(status, html);
+    .respond(status)?;
     let value = set_cookie(LOGIN_COOKIE, &token, 3600, over_https(state, headers));
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -198,19 +197,12 @@ pub async fn sign_in(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
     signed: SignedIn,
-    AdminForm(form): AdminForm<CsrfForm>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     let now = state.clock.now();
     state
         .store
@@ -237,19 +229,16 @@ pub async fn show_password(
     signed: SignedIn,
 ) -> Result<Response, AdminError> {
     signed.require(Action::ChangeOwnPassword)?;
-    let html = PasswordPage {
+    PasswordPage {
         layout: AdminLayout::new(&state, "Change your password", Some(&signed)).at("password"),
         error: None,
         done: false,
     }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
+    .respond(StatusCode::OK)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     current: String,
     #[serde(default)]
@@ -261,9 +250,8 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     signed: SignedIn,
-    AdminForm(form): AdminForm<PasswordForm>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     signed.require(Action::ChangeOwnPassword)?;
     let result = accounts::change_password(
         state.store.as_ref(),
@@ -277,26 +265,18 @@ pub async fn change_password(
     .await;
     let (status, error) = match result {
         Ok(()) => (StatusCode::OK, None),
-        Err(ServiceError::Invalid(problems)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-        ),
+        Err(ServiceError::Invalid(problems)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(in_words(&problems)))
+        }
         Err(e) => return Err(e.into()),
     };
     let done = error.is_none();
-    let html = PasswordPage {
+    PasswordPage {
         layout: AdminLayout::new(&state, "Change your password", Some(&signed)).at("password"),
         error,
         done,
     }
-    .render()?;
-    Ok(page(status, html))
+    .respond(status)
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_domain::Action;
+use dateline_domain::{Action, SectionId, TagId};
 use dateline_services::newsroom;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-use super::session::{AdminForm, SignedIn};
-use super::{AdminError, AdminLayout, page};
+use super::session::{CsrfForm, NoFields, SignedIn};
+use super::{AdminError, AdminLayout, Respond};
 use crate::AppState;
 
 struct Label {
@@ -51,7 +52,7 @@ pub async fn list_labels(
 ) -> Result<Response, AdminError> {
     signed.require(Action::ManageSectionsAndTags)?;
     let store = state.store.as_ref();
-    let html = LabelsPage {
+    LabelsPage {
         layout: AdminLayout::new(&state, "Sections and tags", Some(&signed)).at("labels"),
         sections: store
             .sections()
@@ -75,14 +76,33 @@ pub async fn list_labels(
             .collect(),
         notice: query.done.as_deref().map(notice),
     }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
+    .respond(StatusCode::OK)
+}
+
+/// Sections and tags are renamed, merged and deleted alike; the id's type in the address says
+/// which of the two is meant.
+pub trait LabelId: DeserializeOwned + Copy + Send + 'static {
+    /// Whether ids of this type name tags (not sections), as the newsroom service asks.
+    const TAG: bool;
+    fn number(self) -> i64;
+}
+
+impl LabelId for SectionId {
+    const TAG: bool = false;
+    fn number(self) -> i64 {
+        self.0
+    }
+}
+
+impl LabelId for TagId {
+    const TAG: bool = true;
+    fn number(self) -> i64 {
+        self.0
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NameForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
 }
@@ -90,118 +110,53 @@ pub struct NameForm {
 pub async fn add_section(
     State(state): State<AppState>,
     signed: SignedIn,
-    AdminForm(form): AdminForm<NameForm>,
+    CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     let now = state.clock.now();
     newsroom::add_section(state.store.as_ref(), &signed.user, &form.name, now).await?;
     Ok(Redirect::to("/admin/sections?done=1").into_response())
 }
 
-async fn rename(
-    state: &AppState,
-    signed: &SignedIn,
-    tag: bool,
-    id: i64,
-    form: &NameForm,
+/// `/admin/sections/{id}` and `/admin/tags/{id}`: a new name; addresses stay.
+pub async fn rename_label<L: LabelId>(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<L>,
+    CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
-    let now = state.clock.now();
-    newsroom::rename_label(state.store.as_ref(), &signed.user, tag, id, &form.name, now).await?;
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    newsroom::rename_label(store, &signed.user, L::TAG, id.number(), &form.name, now).await?;
     Ok(Redirect::to("/admin/sections?done=1").into_response())
-}
-
-pub async fn rename_section(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<NameForm>,
-) -> Result<Response, AdminError> {
-    rename(&state, &signed, false, id, &form).await
-}
-
-pub async fn rename_tag(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<NameForm>,
-) -> Result<Response, AdminError> {
-    rename(&state, &signed, true, id, &form).await
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct MergeForm {
-    #[serde(default)]
-    csrf: String,
     /// The name of the section or tag to merge into.
     #[serde(default)]
     into: String,
 }
 
-async fn merge(
-    state: &AppState,
-    signed: &SignedIn,
-    tag: bool,
-    id: i64,
-    form: &MergeForm,
+/// `/admin/sections/{id}/merge` and `/admin/tags/{id}/merge`: its articles move to the other,
+/// and its front redirects there.
+pub async fn merge_label<L: LabelId>(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<L>,
+    CsrfForm(form): CsrfForm<MergeForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
-    let now = state.clock.now();
-    newsroom::merge_label(state.store.as_ref(), &signed.user, tag, id, &form.into, now).await?;
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    newsroom::merge_label(store, &signed.user, L::TAG, id.number(), &form.into, now).await?;
     Ok(Redirect::to("/admin/sections?done=merged").into_response())
 }
 
-pub async fn merge_section(
+/// `/admin/sections/{id}/delete` (only an empty section) and `/admin/tags/{id}/delete`.
+pub async fn delete_label<L: LabelId>(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<MergeForm>,
+    Path(id): Path<L>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AdminError> {
-    merge(&state, &signed, false, id, &form).await
-}
-
-pub async fn merge_tag(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<MergeForm>,
-) -> Result<Response, AdminError> {
-    merge(&state, &signed, true, id, &form).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DeleteForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn delete(
-    state: &AppState,
-    signed: &SignedIn,
-    tag: bool,
-    id: i64,
-    form: &DeleteForm,
-) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
-    let now = state.clock.now();
-    newsroom::delete_label(state.store.as_ref(), &signed.user, tag, id, now).await?;
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    newsroom::delete_label(store, &signed.user, L::TAG, id.number(), now).await?;
     Ok(Redirect::to("/admin/sections?done=deleted").into_response())
-}
-
-pub async fn delete_section(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<DeleteForm>,
-) -> Result<Response, AdminError> {
-    delete(&state, &signed, false, id, &form).await
-}
-
-pub async fn delete_tag(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<DeleteForm>,
-) -> Result<Response, AdminError> {
-    delete(&state, &signed, true, id, &form).await
 }

@@ -4,15 +4,15 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dateline_domain::{Action, ArticleId, ImageId};
 use dateline_services::ServiceError;
 use dateline_services::media::{self, MAX_UPLOAD_BYTES, Upload};
 use dateline_services::newsroom;
 use serde::Deserialize;
 
-use super::session::{AdminForm, SignedIn};
-use super::{AdminError, AdminLayout, page};
+use super::session::{CsrfForm, SignedIn};
+use super::{AdminError, AdminLayout, Respond};
 use crate::AppState;
 pub use crate::views::Picture;
 
@@ -81,7 +81,7 @@ async fn media_page(
             picture: Picture::new(i, 320),
         })
         .collect();
-    let html = MediaPage {
+    MediaPage {
         layout: AdminLayout::new(state, "Images", Some(signed)).at("media"),
         items,
         errors,
@@ -91,8 +91,7 @@ async fn media_page(
         credit: upload.credit.clone(),
         max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
     }
-    .render()?;
-    Ok(page(status, html))
+    .respond(status)
 }
 
 pub async fn list_media(
@@ -156,6 +155,8 @@ pub async fn upload_media(
             _ => {}
         }
     }
+    // The one form not read by `CsrfForm`: its token is somewhere in the multipart stream, so
+    // it is checked here, once the stream is read and before anything is stored.
     signed.check_csrf(&csrf)?;
     signed.require(Action::WriteOwnDrafts)?;
     if upload.bytes.len() > MAX_UPLOAD_BYTES {
@@ -222,8 +223,6 @@ pub async fn upload_media(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct FeaturedForm {
-    #[serde(default)]
-    csrf: String,
     /// An image id, or empty to remove the featured image.
     #[serde(default)]
     image: String,
@@ -232,12 +231,10 @@ pub struct FeaturedForm {
 pub async fn set_featured(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<i64>,
-    AdminForm(form): AdminForm<FeaturedForm>,
+    Path(article): Path<ArticleId>,
+    CsrfForm(form): CsrfForm<FeaturedForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     let store = state.store.as_ref();
-    let article = ArticleId(id);
     let workflow = store.workflow(article).await?.ok_or(AdminError::NotFound)?;
     if !newsroom::may_edit(&signed.user, &workflow) {
         return Err(newsroom::refusal(&signed.user, &workflow).into());
@@ -259,5 +256,5 @@ pub async fn set_featured(
     if !media::set_featured(store, &signed.user, article, image, state.clock.now()).await? {
         return Err(AdminError::NotFound);
     }
-    Ok(Redirect::to(&format!("/admin/articles/{id}?done=featured")).into_response())
+    Ok(super::articles::done(article, "featured"))
 }

@@ -2,8 +2,11 @@
 //!
 //! Every route here is behind [`SignedIn`], which sends anonymous visitors to the sign-in page,
 //! and checks the account's role with [`SignedIn::require`] before doing anything. Every
-//! state-changing form carries the session's CSRF token, checked with [`SignedIn::check_csrf`]
-//! before anything is read from or written to the store.
+//! state-changing form carries the session's CSRF token, checked by the form's extractor
+//! (`session::CsrfForm`) before anything is read from or written to the store. Article ids in
+//! addresses are the domain's [`dateline_domain::ArticleId`] (sections' and tags' likewise), so
+//! an address whose id is not a number names nothing: 404. Every page is a view model rendered
+//! by [`Respond::respond`].
 
 mod articles;
 mod auth;
@@ -20,7 +23,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use dateline_domain::{Action, User};
+use dateline_domain::{Action, SectionId, TagId, User};
 
 use crate::AppState;
 use crate::error::WebError;
@@ -91,12 +94,24 @@ pub fn routes() -> Router<AppState> {
             "/admin/sections",
             get(labels::list_labels).post(labels::add_section),
         )
-        .route("/admin/sections/{id}", post(labels::rename_section))
-        .route("/admin/sections/{id}/merge", post(labels::merge_section))
-        .route("/admin/sections/{id}/delete", post(labels::delete_section))
-        .route("/admin/tags/{id}", post(labels::rename_tag))
-        .route("/admin/tags/{id}/merge", post(labels::merge_tag))
-        .route("/admin/tags/{id}/delete", post(labels::delete_tag))
+        .route(
+            "/admin/sections/{id}",
+            post(labels::rename_label::<SectionId>),
+        )
+        .route(
+            "/admin/sections/{id}/merge",
+            post(labels::merge_label::<SectionId>),
+        )
+        .route(
+            "/admin/sections/{id}/delete",
+            post(labels::delete_label::<SectionId>),
+        )
+        .route("/admin/tags/{id}", post(labels::rename_label::<TagId>))
+        .route("/admin/tags/{id}/merge", post(labels::merge_label::<TagId>))
+        .route(
+            "/admin/tags/{id}/delete",
+            post(labels::delete_label::<TagId>),
+        )
         .route("/media/{key}/{file}", get(media::serve_file))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -253,13 +268,7 @@ impl From<dateline_services::ServiceError> for AdminError {
         use dateline_services::ServiceError;
         match e {
             ServiceError::Store(e) => e.into(),
-            ServiceError::Invalid(problems) => AdminError::BadRequest(
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            ServiceError::Invalid(problems) => AdminError::BadRequest(in_words(&problems)),
             ServiceError::Internal(cause) => AdminError::Internal(cause),
             ServiceError::Search(e) => AdminError::Web(e.into()),
             ServiceError::Busy(message) => AdminError::Busy(message),
@@ -339,11 +348,18 @@ impl IntoResponse for AdminError {
             heading,
             message,
         };
-        match page.render() {
-            Ok(body) => (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response(),
-            Err(e) => WebError::from(e).into_response(),
-        }
+        page.respond(status)
+            .unwrap_or_else(IntoResponse::into_response)
     }
+}
+
+/// A refused form's problems as one line, for a page that shows them together.
+pub fn in_words(problems: &[dateline_domain::InvalidValue]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
@@ -364,3 +380,13 @@ pub fn encode_component(s: &str) -> String {
 pub fn page(status: StatusCode, html: String) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
+
+/// A view model answered as a newsroom page: rendered, with `status`, never cached. A template
+/// that fails to render is a 500 (logged), not half a page.
+pub trait Respond: Template {
+    fn respond(&self, status: StatusCode) -> Result<Response, AdminError> {
+        Ok(page(status, self.render()?))
+    }
+}
+
+impl<T: Template> Respond for T {}

@@ -1,17 +1,24 @@
 //! Who is asking: the session cookie, the signed-in account, the CSRF check, the client's
 //! address, and forms whose rejection is a newsroom error page.
 //!
+//! Every urlencoded newsroom form is read by [`CsrfForm`], which refuses it unless it carries
+//! the session's CSRF token, so no handler checks the token by hand. Two forms cannot use it:
+//! the sign-in form, whose token is the sign-in cookie's (there is no session yet), and the
+//! image upload, whose token arrives somewhere in a multipart stream; each checks once, itself.
+//!
 //! The client's address decides which sign-in limits an attempt counts against, so it is taken
 //! from `X-Forwarded-For` only when the request comes from a configured trusted proxy; otherwise
 //! anybody could reset their count by sending the header.
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawForm, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use dateline_domain::{Action, Session, User};
 use dateline_services::accounts;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::AdminError;
@@ -25,7 +32,8 @@ pub const LOGIN_COOKIE: &str = "dateline_login";
 pub const DEVICE_COOKIE: &str = "dateline_device";
 
 /// A signed-in account and its session. Extracting it sends anonymous visitors (and expired
-/// sessions) to the sign-in page.
+/// sessions) to the sign-in page. The session is looked up once per request: the first
+/// extraction keeps it in the request's extensions for the later ones ([`CsrfForm`]).
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user: User,
@@ -56,6 +64,9 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdminError> {
+        if let Some(signed) = parts.extensions.get::<SignedIn>() {
+            return Ok(signed.clone());
+        }
         let next = parts.uri.clone();
         // After sign-in, come back to the page that was asked for (a GET), or to the page the
         // form was on.
@@ -70,7 +81,11 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(AdminError::SignIn { next });
         };
         match accounts::session(state.store.as_ref(), &token, state.clock.now()).await? {
-            Some((session, user)) => Ok(Self { user, session }),
+            Some((session, user)) => {
+                let signed = Self { user, session };
+                parts.extensions.insert(signed.clone());
+                Ok(signed)
+            }
             None => Err(AdminError::SignIn { next }),
         }
     }
@@ -179,7 +194,8 @@ fn same_ip(a: &IpAddr, b: &IpAddr) -> bool {
     a.to_canonical() == b.to_canonical()
 }
 
-/// A URL-encoded form whose rejection is a clear newsroom error.
+/// A URL-encoded form whose rejection is a clear newsroom error. Handlers take it only for the
+/// sign-in form; every form of a signed-in account is a [`CsrfForm`], which reads through it.
 pub struct AdminForm<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminForm<T> {
@@ -189,26 +205,150 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminForm<T> {
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|f| Self(f.0))
-            .map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AdminError::TooLarge(format!(
-                        "This form is larger than the newsroom accepts ({} KB at most), so nothing was saved. Your text is still in the page you came from: go back, shorten it, and save again.",
-                        super::MAX_FORM_BYTES / 1024
-                    ))
-                } else {
-                    AdminError::BadRequest(format!(
-                        "the form could not be read ({})",
-                        e.body_text()
-                    ))
-                }
-            })
+            .map_err(|e| unreadable(e.status(), &e.body_text()))
     }
+}
+
+/// The refusal of a form that could not be read: over the size limit, or not a form.
+fn unreadable(status: StatusCode, why: &str) -> AdminError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AdminError::TooLarge(format!(
+            "This form is larger than the newsroom accepts ({} KB at most), so nothing was saved. Your text is still in the page you came from: go back, shorten it, and save again.",
+            super::MAX_FORM_BYTES / 1024
+        ))
+    } else {
+        AdminError::BadRequest(format!("the form could not be read ({why})"))
+    }
+}
+
+/// A signed-in account's URL-encoded form, `T`, that carried the session's CSRF token in its
+/// `csrf` field (`T` itself need not name it).
+///
+/// The body is read once, within the route's size limit, and refused as [`AdminForm`] refuses
+/// a form it cannot read; then a token that is missing or not this session's is refused with
+/// [`AdminError::Csrf`] (403) before the handler runs, so nothing is read from or written to
+/// the store for a forged form. Put it last among a handler's extractors, after [`SignedIn`]
+/// (whose lookup it reuses) and the path.
+pub struct CsrfForm<T>(pub T);
+
+/// A form with nothing but its CSRF token: a button.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+/// The token every newsroom form carries.
+#[derive(Deserialize)]
+struct CsrfToken {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AdminError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AdminError> {
+        let (mut parts, body) = req.into_parts();
+        let signed = SignedIn::from_request_parts(&mut parts, state).await?;
+        let (form, token) = read_form::<T>(Request::from_parts(parts, body)).await?;
+        signed.check_csrf(&token)?;
+        Ok(Self(form))
+    }
+}
+
+/// The form `T` and the CSRF token it carried. The body is read once; both readings of it go
+/// through the framework's own form reader, so a form that cannot be read is refused in the
+/// same words as by [`AdminForm`].
+async fn read_form<T: DeserializeOwned + Send>(req: Request) -> Result<(T, String), AdminError> {
+    let (parts, body) = req.into_parts();
+    let RawForm(bytes) = RawForm::from_request(Request::from_parts(parts.clone(), body), &())
+        .await
+        .map_err(|e| unreadable(e.status(), &e.body_text()))?;
+    let again = |bytes: Bytes| Request::from_parts(parts.clone(), Body::from(bytes));
+    let AdminForm(form) = AdminForm::<T>::from_request(again(bytes.clone()), &()).await?;
+    let AdminForm(token) = AdminForm::<CsrfToken>::from_request(again(bytes), &()).await?;
+    Ok((form, token.csrf))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    const URLENCODED: &str = "application/x-www-form-urlencoded";
+
+    fn post(body: &str, content_type: Option<&str>) -> Request {
+        let mut request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/admin/articles");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        request.body(Body::from(body.to_owned())).unwrap()
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Story {
+        #[serde(default)]
+        base: i64,
+        #[serde(default)]
+        headline: String,
+    }
+
+    /// The same form as it was read when the token was one of its own fields.
+    #[derive(Debug, Deserialize)]
+    struct StoryAndToken {
+        #[serde(default)]
+        #[expect(dead_code, reason = "only its parsing matters")]
+        csrf: String,
+        #[serde(default)]
+        #[expect(dead_code, reason = "only its parsing matters")]
+        base: i64,
+        #[serde(default)]
+        #[expect(dead_code, reason = "only its parsing matters")]
+        headline: String,
+    }
+
+    #[tokio::test]
+    async fn a_form_and_its_token_are_read_though_the_form_does_not_name_the_token() {
+        let body = "headline=Budget+talks&csrf=ab%2Bc&base=3";
+        let (story, token) = read_form::<Story>(post(body, Some(URLENCODED)))
+            .await
+            .unwrap();
+        assert_eq!(
+            story,
+            Story {
+                base: 3,
+                headline: "Budget talks".to_owned()
+            }
+        );
+        assert_eq!(token, "ab+c");
+        let (NoFields {}, token) = read_form::<NoFields>(post("", Some(URLENCODED)))
+            .await
+            .unwrap();
+        assert_eq!(token, "", "no token is an empty one, which no session has");
+    }
+
+    #[tokio::test]
+    async fn a_form_that_cannot_be_read_is_refused_as_when_the_token_was_its_field() {
+        let too_large = format!("headline={}", "a".repeat(3 * 1024 * 1024));
+        for (body, content_type) in [
+            ("base=three", Some(URLENCODED)),
+            ("base=1&base=2", Some(URLENCODED)),
+            ("csrf=a&csrf=b", Some(URLENCODED)),
+            ("base=3", None),
+            ("base=3", Some("text/plain")),
+            (too_large.as_str(), Some(URLENCODED)),
+        ] {
+            let now = read_form::<Story>(post(body, content_type))
+                .await
+                .map(drop)
+                .unwrap_err();
+            let before = AdminForm::<StoryAndToken>::from_request(post(body, content_type), &())
+                .await
+                .map(drop)
+                .unwrap_err();
+            assert_eq!(format!("{now:?}"), format!("{before:?}"), "{body:.40}");
+        }
+    }
 
     fn forwarded(values: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -9,8 +9,8 @@ use dateline_services::ServiceError;
 use dateline_services::settings::{self, SettingsInput};
 use serde::Deserialize;
 
-use super::session::{AdminForm, SignedIn};
-use super::{AdminError, AdminLayout, page};
+use super::session::{CsrfForm, SignedIn};
+use super::{AdminError, AdminLayout, Respond, in_words};
 use crate::AppState;
 
 #[derive(Template)]
@@ -28,8 +28,6 @@ struct SettingsPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -54,7 +52,7 @@ fn settings_page(
     error: Option<String>,
     saved: bool,
 ) -> Result<Response, AdminError> {
-    let html = SettingsPage {
+    SettingsPage {
         layout: AdminLayout::new(state, "Site settings", Some(signed)).at("settings"),
         form,
         error,
@@ -62,8 +60,7 @@ fn settings_page(
         server_base_url: state.server_base_url().to_string(),
         base_url_is_configured: state.base_url_is_configured(),
     }
-    .render()?;
-    Ok(page(status, html))
+    .respond(status)
 }
 
 pub async fn show_settings(
@@ -78,9 +75,8 @@ pub async fn show_settings(
 pub async fn save_settings(
     State(state): State<AppState>,
     signed: SignedIn,
-    AdminForm(form): AdminForm<SettingsForm>,
+    CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     signed.require(Action::ManageSiteSettings)?;
     let input = SettingsInput {
         name: form.name,
@@ -99,11 +95,7 @@ pub async fn save_settings(
             settings_page(&state, &signed, StatusCode::OK, form, None, true)
         }
         Err(ServiceError::Invalid(problems)) => {
-            let error = problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let error = in_words(&problems);
             settings_page(
                 &state,
                 &signed,

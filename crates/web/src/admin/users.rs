@@ -8,8 +8,8 @@ use dateline_domain::{Action, Role};
 use dateline_services::{ServiceError, accounts};
 use serde::Deserialize;
 
-use super::session::{AdminForm, SignedIn};
-use super::{AdminError, AdminLayout, page};
+use super::session::{CsrfForm, SignedIn};
+use super::{AdminError, AdminLayout, Respond, in_words};
 use crate::AppState;
 
 struct UserRow {
@@ -31,8 +31,6 @@ struct UsersPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct UserForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -62,7 +60,7 @@ async fn users_page(
             role: u.role.as_str(),
         })
         .collect();
-    let html = UsersPage {
+    UsersPage {
         layout: AdminLayout::new(state, "Accounts", Some(signed)).at("users"),
         users,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
@@ -70,8 +68,7 @@ async fn users_page(
         added,
         form,
     }
-    .render()?;
-    Ok(page(status, html))
+    .respond(status)
 }
 
 pub async fn list_users(
@@ -93,9 +90,8 @@ pub async fn list_users(
 pub async fn add_user(
     State(state): State<AppState>,
     signed: SignedIn,
-    AdminForm(mut form): AdminForm<UserForm>,
+    CsrfForm(mut form): CsrfForm<UserForm>,
 ) -> Result<Response, AdminError> {
-    signed.check_csrf(&form.csrf)?;
     signed.require(Action::ManageUsers)?;
     let result = accounts::add_user(
         state.store.as_ref(),
@@ -125,11 +121,7 @@ pub async fn add_user(
             .await
         }
         Err(ServiceError::Invalid(problems)) => {
-            let error = problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let error = in_words(&problems);
             users_page(
                 &state,
                 &signed,

@@ -1,0 +1,203 @@
+//! The workflow buttons: submit for review, publish, schedule, unpublish, and corrections to a
+//! live article. Publishing and scheduling carry the revision the page showed; when someone
+//! saved since, the answer is 409 with what changed between the two, and nothing goes out.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use dateline_domain::ArticleId;
+use dateline_services::ServiceError;
+use dateline_services::newsroom::{self, DeskError};
+use serde::Deserialize;
+
+use super::editor::done;
+use super::revisions::{DiffRow, diff_rows};
+use super::when;
+use crate::AppState;
+use crate::admin::session::{CsrfForm, SignedIn};
+use crate::admin::{AdminError, AdminLayout, Respond};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkflowForm {
+    /// For publishing and scheduling: the revision the page showed, which is the one that goes
+    /// out (or nothing does).
+    #[serde(default)]
+    revision: Option<i64>,
+    /// For scheduling: a local date and time in the publication's zone.
+    #[serde(default)]
+    at: String,
+    /// For corrections: "correction" or "update", and the note.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The workflow buttons that need nothing but the article: `/admin/articles/{id}/submit`,
+/// `/publish` and `/unpublish` (any other last segment is not found).
+pub async fn move_article(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((article, step)): Path<(ArticleId, String)>,
+    CsrfForm(form): CsrfForm<WorkflowForm>,
+) -> Result<Response, AdminError> {
+    let (store, user, now) = (state.store.as_ref(), &signed.user, state.clock.now());
+    let what = match step.as_str() {
+        "submit" => {
+            newsroom::submit(store, user, article, now).await?;
+            "submitted"
+        }
+        "publish" => {
+            match newsroom::publish(store, user, article, form.revision, now).await {
+                Err(DeskError::Stale { seen, current }) => {
+                    return stale_page(&state, &signed, article, seen, current, Retry::Publish)
+                        .await;
+                }
+                other => other?,
+            }
+            "published"
+        }
+        "unpublish" => {
+            newsroom::unpublish(store, user, article, now).await?;
+            "unpublished"
+        }
+        _ => return Err(AdminError::NotFound),
+    };
+    Ok(done(article, what))
+}
+
+pub async fn schedule_article(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(article): Path<ArticleId>,
+    CsrfForm(form): CsrfForm<WorkflowForm>,
+) -> Result<Response, AdminError> {
+    let at = newsroom::local_time(&form.at, state.site().time_zone)
+        .map_err(|e| AdminError::from(ServiceError::from(e)))?;
+    match newsroom::schedule(
+        state.store.as_ref(),
+        &signed.user,
+        article,
+        form.revision,
+        at,
+        state.clock.now(),
+    )
+    .await
+    {
+        Err(DeskError::Stale { seen, current }) => {
+            let retry = Retry::Schedule(form.at.trim().to_owned());
+            stale_page(&state, &signed, article, seen, current, retry).await
+        }
+        other => {
+            other?;
+            Ok(done(article, "scheduled"))
+        }
+    }
+}
+
+/// What the editor asked for when the article had moved on: offered again for the newest
+/// revision, after the changes.
+enum Retry {
+    Publish,
+    /// With the local time typed.
+    Schedule(String),
+}
+
+#[derive(Template)]
+#[template(path = "admin/stale.html")]
+struct StalePage {
+    layout: AdminLayout,
+    id: i64,
+    seen: Option<i64>,
+    current: i64,
+    current_by: String,
+    current_at: String,
+    /// "publish" or "schedule".
+    action: &'static str,
+    verb: &'static str,
+    at: String,
+    diff: Vec<DiffRow>,
+    diff_note: Option<String>,
+    /// The editor may publish or schedule the newest revision from here.
+    can_retry: bool,
+}
+
+/// 409: the revision the editor reviewed is no longer the newest. Shows what changed since and
+/// offers the same step for the newest revision; nothing was published or scheduled.
+async fn stale_page(
+    state: &AppState,
+    signed: &SignedIn,
+    id: ArticleId,
+    seen: Option<i64>,
+    current: i64,
+    retry: Retry,
+) -> Result<Response, AdminError> {
+    let store = state.store.as_ref();
+    let desk = newsroom::open(store, &signed.user, id).await?;
+    let site = state.site();
+    let newest = store.revision(id, current).await?;
+    let (current_by, current_at) = match &newest {
+        Some(r) => (
+            r.saved_by_name
+                .clone()
+                .unwrap_or_else(|| "someone".to_owned()),
+            when(r.saved_at, &site),
+        ),
+        None => (
+            "the newsroom".to_owned(),
+            when(desk.article.updated_at, &site),
+        ),
+    };
+    let reviewed = match seen {
+        Some(n) => store.revision(id, n).await?.map(|r| r.draft),
+        None => None,
+    };
+    let now_there = newest.map_or_else(|| desk.draft.clone(), |r| r.draft);
+    let (diff, diff_note) = match reviewed {
+        Some(old) => diff_rows(&old, &now_there).await?,
+        None => (Vec::new(), None),
+    };
+    let (action, verb, at) = match retry {
+        Retry::Publish => ("publish", "Publish", String::new()),
+        Retry::Schedule(at) => ("schedule", "Schedule", at),
+    };
+    StalePage {
+        layout: AdminLayout::new(
+            state,
+            "The article changed since you opened it",
+            Some(signed),
+        )
+        .at("home"),
+        id: id.0,
+        seen,
+        current,
+        current_by,
+        current_at,
+        action,
+        verb,
+        at,
+        diff,
+        diff_note,
+        can_retry: newsroom::may_publish(&signed.user, &desk.workflow),
+    }
+    .respond(StatusCode::CONFLICT)
+}
+
+pub async fn correct_article(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<ArticleId>,
+    CsrfForm(form): CsrfForm<WorkflowForm>,
+) -> Result<Response, AdminError> {
+    newsroom::correct(
+        state.store.as_ref(),
+        &signed.user,
+        id,
+        &form.kind,
+        &form.note,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(done(id, "corrected"))
+}
