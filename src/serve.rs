@@ -1,12 +1,17 @@
 //! `dateline serve`: open and migrate the database, set up the publication if it is new, and
 //! answer HTTP until told to stop.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
 use dateline_domain::{Clock, SystemClock};
+use dateline_search::SearchEngine;
 use dateline_services::demo;
+use dateline_store::SqlStore;
+use dateline_web::metrics::PoolUse;
 use dateline_web::{AppState, ServeLimits};
+use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 
@@ -23,6 +28,7 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let metrics_listener = bind_metrics(config.metrics_addr).await?;
     let store = config.base.open_store().await?;
     let applied = store.migrate().await.context("while migrating")?;
     if applied > 0 {
@@ -35,7 +41,7 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let search = crate::search::start(&store, &config.base.data_dir).await?;
     let state = AppState::new(Arc::new(store.clone()), clock.clone(), site)
         .with_media_dir(config.base.data_dir.join("media"))
-        .with_search(search, config.related)
+        .with_search(search.clone(), config.related)
         .with_trusted_proxies(config.trusted_proxies.clone());
     state.page_cache().set_limit(config.page_cache_bytes);
     // Scheduled publishing: catches up at once on anything that fell due while stopped.
@@ -43,13 +49,60 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         state.store.clone(),
         clock,
     ));
+    let metrics = serve_metrics(metrics_listener, &state, &store, &search);
     tracing::info!("serving {} at http://{}", state.site().name, config.addr);
     dateline_web::serve_with(listener, state, shutdown_signal(), limits)
         .await
         .context("while serving")?;
     scheduler.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     store.close().await;
     Ok(())
+}
+
+/// Binds the metrics' own address, when one is configured: early, like the site's, so a port in
+/// use is reported before anything else is done.
+async fn bind_metrics(addr: Option<SocketAddr>) -> anyhow::Result<Option<TcpListener>> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+    Ok(Some(listener))
+}
+
+/// Serves `/metrics` on `listener` (when there is one) until the task is aborted, reading the
+/// search index's queue and the database pool at each scrape.
+fn serve_metrics(
+    listener: Option<TcpListener>,
+    state: &AppState,
+    store: &SqlStore,
+    search: &Arc<SearchEngine>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let listener = listener?;
+    let engine = search.clone();
+    state.metrics().read_search_queue(move || engine.queued());
+    let store = store.clone();
+    state.metrics().read_database_pool(move || {
+        let pool = store.pool();
+        PoolUse {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
+    });
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("metrics at http://{addr}/metrics");
+    }
+    let state = state.clone();
+    Some(tokio::spawn(async move {
+        if let Err(e) = dateline_web::serve_metrics(listener, state, std::future::pending()).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    }))
 }
 
 /// Raises the soft limit on open files to the hard limit, and returns the limit in force.
