@@ -842,6 +842,16 @@ async fn metrics_address_mistakes_are_one_clear_line(backend: Backend) {
         line.contains("'nowhere-either'"),
         "read from the environment: {line}"
     );
+    std::fs::write(
+        dir.path().join("metrics.toml"),
+        "metrics_addr = \"nowhere-in-a-file\"\n",
+    )
+    .unwrap();
+    let line = run(&["--addr", &addr, "--config", "metrics.toml"], None);
+    assert!(
+        line.contains("'nowhere-in-a-file'"),
+        "read from the config file: {line}"
+    );
     let line = run(&["--addr", &addr, "--metrics-addr", &addr], None);
     assert!(
         line.contains("must differ from the site's address"),
