@@ -15,7 +15,7 @@ use crate::config::Config;
 #[command(name = "dateline", version, about)]
 pub struct Cli {
     /// A TOML file with any of: addr, base_url, database, data_dir, demo, page_cache_mb, related,
-    /// max_connections, trusted_proxies.
+    /// max_connections, trusted_proxies, metrics_addr.
     #[arg(long, global = true, env = "DATELINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:<data-dir>/dateline.db].
@@ -143,6 +143,10 @@ pub struct ServeArgs {
     #[arg(long, env = "DATELINE_MAX_CONNECTIONS", value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: Option<u32>,
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics, an address apart from the site's
+    /// (keep it private) [default: off].
+    #[arg(long, env = "DATELINE_METRICS_ADDR", value_name = "HOST:PORT")]
+    pub metrics_addr: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ struct FileConfig {
     related: Option<bool>,
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
     max_connections: Option<u32>,
+    metrics_addr: Option<String>,
 }
 
 /// Settings every subcommand shares.
@@ -52,6 +53,8 @@ pub struct ServeConfig<'a> {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Connections served at once, before the open-file limit is taken into account.
     pub max_connections: usize,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Config {
@@ -109,6 +112,20 @@ impl Config {
             Some(n) => usize::try_from(n).context("max_connections is too large")?,
             None => dateline_web::DEFAULT_MAX_CONNECTIONS,
         };
+        let metrics_addr = match args
+            .metrics_addr
+            .clone()
+            .or_else(|| self.file.metrics_addr.clone())
+        {
+            Some(metrics) => {
+                let metrics = resolve(&metrics).context("metrics address")?;
+                if metrics == addr {
+                    bail!("the metrics address {metrics} must differ from the site's address");
+                }
+                Some(metrics)
+            }
+            None => None,
+        };
         Ok(ServeConfig {
             base: self,
             addr,
@@ -118,6 +135,7 @@ impl Config {
             related,
             trusted_proxies,
             max_connections,
+            metrics_addr,
         })
     }
 

@@ -3,6 +3,7 @@
 //! Ctrl-C): then stop accepting, let requests in flight finish, stop the tasks and close the
 //! database.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,10 @@ use dateline_domain::{BaseUrl, Clock, SystemClock};
 use dateline_search::SearchEngine;
 use dateline_services::demo;
 use dateline_services::tasks::Supervisor;
+use dateline_store::SqlStore;
+use dateline_web::metrics::PoolUse;
 use dateline_web::{AppState, ServeLimits};
+use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 
@@ -31,6 +35,7 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let metrics_listener = bind_metrics(config.metrics_addr).await?;
     let store = config.base.open_store().await?;
     let applied = store.migrate().await.context("while migrating")?;
     if applied > 0 {
@@ -70,6 +75,7 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     tasks.spawn("scheduled publishing", |stop| {
         dateline_services::newsroom::run_scheduler(scheduler_store, clock, stop)
     });
+    serve_metrics(metrics_listener, &state, &store, &search, &tasks);
     tracing::info!(
         "serving {} at http://{}, linked as {}",
         state.site().name,
@@ -83,6 +89,52 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     served.context("while serving")?;
     tracing::info!(aborted = aborted.len(), "stopped");
     Ok(())
+}
+
+/// Binds the metrics' own address, when one is configured: early, like the site's, so a port in
+/// use is reported before anything else is done.
+async fn bind_metrics(addr: Option<SocketAddr>) -> anyhow::Result<Option<TcpListener>> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+    Ok(Some(listener))
+}
+
+/// Serves `/metrics` on `listener` (when there is one) until the task is aborted, reading the
+/// search index's queue and the database pool at each scrape.
+fn serve_metrics(
+    listener: Option<TcpListener>,
+    state: &AppState,
+    store: &SqlStore,
+    search: &Arc<SearchEngine>,
+    tasks: &Supervisor,
+) {
+    let Some(listener) = listener else {
+        return;
+    };
+    let engine = search.clone();
+    state.metrics().read_search_queue(move || engine.queued());
+    let store = store.clone();
+    state.metrics().read_database_pool(move || {
+        let pool = store.pool();
+        PoolUse {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
+    });
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("metrics at http://{addr}/metrics");
+    }
+    let state = state.clone();
+    tasks.spawn("metrics listener", |stop| async move {
+        if let Err(e) = dateline_web::serve_metrics(listener, state, stop.signalled()).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
 }
 
 /// Raises the soft limit on open files to the hard limit, and returns the limit in force.

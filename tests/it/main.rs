@@ -12,6 +12,7 @@ mod crash;
 mod fronts;
 mod hostile_input;
 mod hostile_traffic;
+mod metrics;
 mod newsroom_access;
 mod newsroom_accounts;
 mod newsroom_articles;

@@ -98,9 +98,11 @@ impl Slug {
 
     /// Top-level path segments the site's own routes use: an article whose headline would
     /// make one of these gets `-1` appended, so that `/{slug}` is never shadowed by a route.
+    /// `metrics` is kept free so that `/metrics` on the public site is always a 404 (the
+    /// metrics are served on an address of their own).
     pub const RESERVED: &[&str] = &[
-        "admin", "api", "author", "feed", "healthz", "newsroom", "search", "section", "sitemaps",
-        "static", "tag",
+        "admin", "api", "author", "feed", "healthz", "metrics", "newsroom", "search", "section",
+        "sitemaps", "static", "tag",
     ];
 
     /// The same slug with `-n` appended, for the n-th article that wanted this one.
@@ -375,6 +377,7 @@ mod tests {
     fn headline_never_makes_a_reserved_slug() {
         assert_eq!(Slug::from_title("Search").unwrap().as_str(), "search-1");
         assert_eq!(Slug::from_title("Static!").unwrap().as_str(), "static-1");
+        assert_eq!(Slug::from_title("Metrics").unwrap().as_str(), "metrics-1");
         assert_eq!(
             Slug::from_title("Search engines").unwrap().as_str(),
             "search-engines"

@@ -399,6 +399,13 @@ impl SearchEngine {
         self.len() == 0
     }
 
+    /// How many articles are waiting to be brought up to date in the index (not counting a
+    /// batch being applied now); a pending rebuild of everything counts as one.
+    pub fn queued(&self) -> usize {
+        let pending = self.queue.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.articles.len() + usize::from(pending.everything)
+    }
+
     /// Empties the index and indexes every published article again.
     pub async fn rebuild(&self, fingerprint: &str) -> Result<u64, SearchError> {
         let inner = self.inner.clone();

@@ -214,6 +214,16 @@ impl HashGate {
         self.runs.load(Ordering::SeqCst)
     }
 
+    /// How many hashes and checks are running now.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// How many hashes and checks are waiting for their turn now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// Runs `work` (a hash or a check) on a blocking thread once a permit is free; [`HashError::Busy`]
     /// when the queue is full or the wait runs out.
     pub async fn run<T: Send + 'static>(

@@ -162,6 +162,16 @@ impl RelatedLists {
         }
     }
 
+    /// How many articles are waiting for their list to be computed (not counting the one being
+    /// computed now).
+    pub fn queued(&self) -> usize {
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .items
+            .len()
+    }
+
     /// Waits until every list queued so far has been computed (or has failed).
     pub async fn settled(&self) {
         let mut idle = self.idle.subscribe();

@@ -172,6 +172,9 @@ pub struct PageCache {
     rendering: Mutex<HashMap<String, watch::Receiver<()>>>,
     /// Compressions allowed to run at once.
     compressions: Arc<Semaphore>,
+    /// Requests answered from the cache, and requests to cached routes rendered instead.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 /// Held by the one request rendering (or compressing) a page for the cache; dropping it (stored
@@ -204,6 +207,8 @@ impl PageCache {
             clock: AtomicU64::new(0),
             rendering: Mutex::default(),
             compressions: Arc::new(Semaphore::new(MAX_COMPRESSIONS)),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -242,6 +247,17 @@ impl PageCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Requests answered from the cache so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Requests to cached routes rendered so far because the cache held no page for them
+    /// (while caching is on; pages that are never cached, such as a 404, included).
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
     }
 
     /// The addresses of the pages held now, for tests and diagnostics.
@@ -380,7 +396,10 @@ pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: 
     let now = state.clock.now();
     let day = now.with_timezone(&site.time_zone).date_naive();
     let headers = request.headers().clone();
-    let hit = |entry: &Entry| respond(entry, &headers, now, site.time_zone, "HIT");
+    let hit = |entry: &Entry| {
+        cache.hits.fetch_add(1, Ordering::Relaxed);
+        respond(entry, &headers, now, site.time_zone, "HIT")
+    };
     // A client that takes no compression need not wait for it.
     if let Some(entry) = cache.get(&key, day)
         && (entry.compressed || pick_encoding(&headers).is_none())
@@ -409,6 +428,7 @@ pub async fn serve_cached(State(cached): State<Cached>, request: Request, next: 
         }
     };
     let generation = cache.generation.load(Ordering::SeqCst);
+    cache.misses.fetch_add(1, Ordering::Relaxed);
     let response = next.run(request).await;
     let Some(tags) = response.extensions().get::<CacheTags>().cloned() else {
         return response;

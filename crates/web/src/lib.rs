@@ -11,6 +11,7 @@ mod handlers;
 mod layout;
 mod listener;
 mod metadata;
+pub mod metrics;
 mod search;
 mod security;
 mod syndication;
@@ -30,6 +31,7 @@ use dateline_domain::{
 };
 
 use crate::cache::PageCache;
+use crate::metrics::Metrics;
 
 pub use error::WebError;
 pub use listener::{DEFAULT_MAX_CONNECTIONS, ServeLimits};
@@ -56,6 +58,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Bounds password hashing: sign-in and password changes wait here for their turn.
     pub hashing: Arc<dateline_services::accounts::HashGate>,
+    /// Requests, connections and readings for `/metrics` on its own address.
+    metrics: Arc<Metrics>,
 }
 
 /// The sections the navigation shows, as last read, until a change notice names a section
@@ -167,6 +171,7 @@ impl AppState {
             search: None,
             trusted_proxies: Arc::new([]),
             hashing: dateline_services::accounts::HashGate::shared(),
+            metrics: Arc::default(),
         }
         .with_site(site)
     }
@@ -257,6 +262,11 @@ impl AppState {
 
     pub fn page_cache(&self) -> &PageCache {
         &self.page_cache
+    }
+
+    /// What `/metrics` reports; tell it here how to read the parts it only sees through ports.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The site settings as of now, as the site shows them: the base URL always set.
@@ -354,6 +364,10 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
         .layer(axum::middleware::from_fn(security::add_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::count_requests,
+        ))
         .with_state(state)
 }
 
@@ -375,6 +389,19 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     limits: ServeLimits,
 ) -> std::io::Result<()> {
+    let connections = state.metrics.connections.clone();
     let router = router(state, &limits);
-    listener::accept_loop(listener, router, &limits, shutdown).await
+    listener::accept_loop(listener, router, &limits, connections, shutdown).await
+}
+
+/// Answers `GET /metrics` (and 404 for anything else) on `listener` until `shutdown` completes.
+/// The listener must be an address of its own, never the public one: see `docs/SECURITY.md`.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = metrics::limits();
+    let router = metrics::routes(state);
+    listener::accept_loop(listener, router, &limits, Arc::default(), shutdown).await
 }

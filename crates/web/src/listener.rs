@@ -29,6 +29,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
+use crate::metrics::ConnectionStats;
+
 /// Connections served at once unless configured otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Connections being turned away at once; past that a new one is closed without an answer.
@@ -77,14 +79,16 @@ impl Default for ServeLimits {
 /// Accepts connections on `listener` and serves `router` on each, under `limits`, until
 /// `shutdown` completes; then stops accepting (new connections are refused), lets the requests
 /// in flight finish (idle kept-alive connections are closed at once) and returns, after at most
-/// [`ServeLimits::shutdown_grace`].
+/// [`ServeLimits::shutdown_grace`]. Open and refused connections are counted in `stats`.
 pub async fn accept_loop(
     listener: TcpListener,
     router: Router,
     limits: &ServeLimits,
+    stats: Arc<ConnectionStats>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    stats.set_limit(limits.max_connections.max(1));
     let turning_away = Arc::new(Semaphore::new(MAX_TURNING_AWAY));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -108,9 +112,11 @@ pub async fn accept_loop(
             () = &mut shutdown => break,
         };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
+            stats.refused();
             turn_away(stream, &turning_away);
             continue;
         };
+        let open = stats.opened();
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
@@ -126,6 +132,7 @@ pub async fn accept_loop(
                 tracing::debug!(error = %e, %peer, "connection closed");
             }
             drop(permit);
+            drop(open);
         });
     }
     drop(listener);
