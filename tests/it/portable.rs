@@ -570,7 +570,47 @@ async fn importing_again_or_after_an_interruption_adds_nothing_new(app: TestApp)
     let after = export_to(db.url(), data.path(), &work.path().join("after.jsonl")).await;
     assert_eq!(body_lines(&after), body_lines(&full));
 
+    // An import stopped before its last step left an article's forward link unmade: the next
+    // run makes it.
     let store = open(db.url()).await;
+    let slug = |s: &str| Slug::parse(s).unwrap();
+    let budget = store
+        .article_by_slug(&slug("budget-talks-resume"))
+        .await
+        .unwrap()
+        .unwrap();
+    let follow = store
+        .article_by_slug(&slug("budget-deal-reached"))
+        .await
+        .unwrap()
+        .unwrap();
+    let linked = format!("::: read-more {}\n", follow.id);
+    assert!(budget.body.contains(&linked));
+    let waiting = budget
+        .body
+        .replace(&linked, "::: read-more /budget-deal-reached\n");
+    let marker = format!("<!--dateline:read-more:{}-->\n", follow.id);
+    let shown = budget.body_html.replace(&marker, "");
+    assert!(
+        store
+            .replace_body(budget.id, &waiting, &shown)
+            .await
+            .unwrap()
+    );
+    let said = import_into(
+        db.url(),
+        data.path(),
+        &work.path().join("full.jsonl"),
+        &app.media_dir,
+    )
+    .await;
+    assert!(said.contains("1 article(s) linked"), "{said}");
+    let relinked = store.article_by_id(budget.id).await.unwrap().unwrap();
+    assert_eq!(
+        (relinked.body, relinked.body_html),
+        (budget.body, budget.body_html)
+    );
+
     let before = store.counts().await.unwrap();
     let said = import_into(
         db.url(),

@@ -284,6 +284,9 @@ struct Check<'s> {
     articles: HashSet<u64>,
     /// The latest article line: its slug and creation time, which its revisions follow.
     current: Option<(Slug, DateTime<Utc>)>,
+    /// The slug of the latest article line when that line had problems: its revisions are not
+    /// reported again for following it.
+    refused_article: Option<String>,
     /// Read More targets not seen by their line: checked once the whole file is read.
     forward: Vec<(u64, Slug)>,
 }
@@ -392,17 +395,14 @@ impl Check<'_> {
                 Ok(label) => self.remember(Ref::Section, label.slug.as_str()),
                 Err(p) => self.problem(line, invalid(p)),
             },
-            Record::Tag(t) | Record::Author(t) => {
-                let kind = if what.starts_with("tag") {
-                    Ref::Tag
-                } else {
-                    Ref::Author
-                };
-                match t.check() {
-                    Ok(label) => self.remember(kind, label.slug.as_str()),
-                    Err(p) => self.problem(line, invalid(p)),
-                }
-            }
+            Record::Tag(t) => match t.check() {
+                Ok(label) => self.remember(Ref::Tag, label.slug.as_str()),
+                Err(p) => self.problem(line, invalid(p)),
+            },
+            Record::Author(a) => match a.check() {
+                Ok(label) => self.remember(Ref::Author, label.slug.as_str()),
+                Err(p) => self.problem(line, invalid(p)),
+            },
             Record::User(u) => match u.check(String::new()) {
                 Ok(user) => self.remember(Ref::User, user.email.as_str()),
                 Err(p) => self.problem(line, invalid(p)),
@@ -437,6 +437,9 @@ impl Check<'_> {
                     _ => None,
                 };
                 let Some(created) = created else {
+                    if self.refused_article.as_deref() == Some(r.article.as_str()) {
+                        return Ok(());
+                    }
                     self.problem(
                         line,
                         format!(
@@ -464,12 +467,13 @@ impl Check<'_> {
     }
 
     async fn article(&mut self, line: u64, what: &str, a: &ArticleLine) -> Result<(), StoreError> {
-        // Whatever else is wrong with it, the revisions below belong to this article.
         self.current = None;
+        self.refused_article = None;
         let article = match a.check() {
             Ok(article) => article,
             Err(p) => {
                 self.problem(line, format!("{what}: {p}"));
+                self.refused_article = Some(a.slug.clone());
                 return Ok(());
             }
         };
@@ -584,6 +588,7 @@ async fn check_file(
         images: HashSet::new(),
         articles: HashSet::new(),
         current: None,
+        refused_article: None,
         forward: Vec::new(),
     };
     let mut lines = open(path).await?;
@@ -828,6 +833,8 @@ impl Writer<'_> {
         self.batch.clear();
         self.bytes = 0;
         self.batch_articles.clear();
+        // Articles already stored whose Read More blocks may still wait for their targets.
+        let mut waiting = Vec::new();
         for (outcome, meta) in outcomes.into_iter().zip(std::mem::take(&mut self.meta)) {
             let tally = self.report.tallies.entry(meta.kind).or_default();
             match outcome {
@@ -841,11 +848,10 @@ impl Writer<'_> {
                 }
                 ImportOutcome::AlreadyThere => {
                     tally.already_there += 1;
-                    // An earlier run may have stopped before linking it.
                     if meta.read_more
                         && let Some(slug) = meta.article.clone()
                     {
-                        self.link_later.push((meta.line, slug));
+                        waiting.push((meta.line, slug));
                     }
                 }
                 ImportOutcome::Taken => {
@@ -862,6 +868,13 @@ impl Writer<'_> {
                 self.report.images_without_files += 1;
             }
         }
+        // An earlier run may have stopped before linking them.
+        for (line, slug) in waiting {
+            let stored = self.store.article_by_slug(&slug).await?;
+            if stored.is_some_and(|a| !waiting_targets(&a.body).is_empty()) {
+                self.link_later.push((line, slug));
+            }
+        }
         Ok(())
     }
 
@@ -872,16 +885,7 @@ impl Writer<'_> {
                 continue;
             };
             let blocks = body::parse(&article.body).map_err(|e| failed(line, e.to_string()))?;
-            let waiting: Vec<Slug> = blocks
-                .iter()
-                .filter_map(|b| match b {
-                    Block::ReadMore {
-                        reference: Reference::Slug(s),
-                        ..
-                    } => Slug::parse(s).ok(),
-                    _ => None,
-                })
-                .collect();
+            let waiting = waiting_targets(&article.body);
             if waiting.is_empty() {
                 continue;
             }
@@ -908,6 +912,24 @@ impl Writer<'_> {
         }
         Ok(())
     }
+}
+
+/// The targets a stored body's Read More blocks still name by path: stored before them, not
+/// linked yet.
+fn waiting_targets(stored_body: &str) -> Vec<Slug> {
+    let Ok(blocks) = body::parse(stored_body) else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::ReadMore {
+                reference: Reference::Slug(s),
+                ..
+            } => Slug::parse(s).ok(),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The body source and rendering of `blocks` with each Read More target `resolve` finds named by
