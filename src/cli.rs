@@ -86,6 +86,54 @@ pub enum Command {
     /// Manage newsroom accounts. Passwords are read from standard input.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the database and the uploaded images into a directory, while the site serves.
+    Backup(BackupArgs),
+    /// Put a backup back, into an empty database and data directory (or, with --force, over them).
+    Restore(RestoreArgs),
+    /// Write the whole publication as JSON lines (docs/EXPORT.md).
+    Export(ExportArgs),
+    /// Read an export into the database, new or in use; what is stored already is kept.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the backup: a new or empty directory, or an earlier backup to bring up to
+    /// date (only new images are copied).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A directory written by `dateline backup`.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Replace a database and media directory that hold a publication (stop its servers first).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write: a file (written under a temporary name, renamed when complete), or - for
+    /// standard output.
+    #[arg(long, short, value_name = "FILE|-", default_value = "-")]
+    pub out: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A file written by `dateline export`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Copy the files of the imported images from this media directory (the old data
+    /// directory's media/, or a backup's).
+    #[arg(long, value_name = "DIR")]
+    pub media: Option<PathBuf>,
+    /// Check the file and report its problems; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +307,8 @@ pub async fn generate(config: &Config, args: &GenerateArgs) -> anyhow::Result<()
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use clap::CommandFactory;
 
     use super::*;
@@ -322,6 +372,42 @@ mod tests {
             cli.command,
             Some(Command::User(UserCommand::ResetPassword { .. }))
         ));
+    }
+
+    #[test]
+    fn backup_restore_export_and_import_take_their_paths() {
+        let cli = Cli::try_parse_from(["dateline", "backup", "/var/backups/gvs"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Backup(ref a)) if a.dir == Path::new("/var/backups/gvs"))
+        );
+        let cli = Cli::try_parse_from(["dateline", "restore", "b", "--force"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Restore(RestoreArgs { force: true, .. }))
+        ));
+        let cli = Cli::try_parse_from(["dateline", "export"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Export(ref a)) if a.out == "-"));
+        let cli = Cli::try_parse_from(["dateline", "export", "--out", "gvs.jsonl"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Export(ref a)) if a.out == "gvs.jsonl"));
+        let cli = Cli::try_parse_from([
+            "dateline",
+            "import",
+            "gvs.jsonl",
+            "--media",
+            "old/media",
+            "--dry-run",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Import(ImportArgs {
+                dry_run: true,
+                media: Some(_),
+                ..
+            }))
+        ));
+        assert!(Cli::try_parse_from(["dateline", "backup"]).is_err());
+        assert!(Cli::try_parse_from(["dateline", "import"]).is_err());
     }
 
     #[test]

@@ -141,6 +141,12 @@ impl Config {
 
     /// Makes sure the data directory exists and is writable, then opens the database.
     pub async fn open_store(&self) -> anyhow::Result<SqlStore> {
+        self.prepare_dirs()?;
+        Ok(SqlStore::connect(&self.database).await?)
+    }
+
+    /// Makes sure the data directory (and a SQLite database's directory) exists and is writable.
+    pub fn prepare_dirs(&self) -> anyhow::Result<()> {
         prepare_data_dir(&self.data_dir)?;
         let sqlite_dir = self
             .database
@@ -149,7 +155,7 @@ impl Config {
         if let Some(parent) = sqlite_dir.filter(|p| !p.as_os_str().is_empty()) {
             prepare_data_dir(parent)?;
         }
-        Ok(SqlStore::connect(&self.database).await?)
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod cli;
 mod config;
+mod portable;
 mod search;
 mod serve;
 
@@ -31,6 +32,10 @@ fn main() -> ExitCode {
             Command::Migrate => cli::migrate(&config).await,
             Command::Generate(args) => cli::generate(&config, &args).await,
             Command::User(command) => cli::user(&config, &command).await,
+            Command::Backup(args) => portable::backup(&config, &args).await,
+            Command::Restore(args) => portable::restore(&config, &args).await,
+            Command::Export(args) => portable::export(&config, &args).await,
+            Command::Import(args) => portable::import(&config, &args).await,
         }
     });
     match result {

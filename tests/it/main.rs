@@ -23,6 +23,7 @@ mod newsroom_media;
 mod newsroom_settings;
 mod nodes;
 mod page_checks;
+mod portable;
 mod related;
 mod revision_limits;
 mod search;

@@ -10,6 +10,7 @@ pub mod change;
 pub mod clock;
 pub mod listing;
 pub mod newsroom;
+pub mod portable;
 pub mod search;
 pub mod site;
 pub mod store;
@@ -28,6 +29,10 @@ pub use newsroom::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
     LabelDeletion, LabelRef, MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind,
     SaveOutcome, Transition, Workflow,
+};
+pub use portable::{
+    Counts, ExportSnapshot, ImportItem, ImportOutcome, PortableArticle, PortableCorrection,
+    PortableImage, PortableLabel, PortableRedirect, PortableRevision, PortableStore,
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,

@@ -132,6 +132,39 @@ pub fn canonical_source(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
     out
 }
 
+/// `source` with the target of each Read More block for which `target` gives a new one (an id or
+/// a path, as text) written in its place; every other line is kept byte for byte. An export names
+/// targets by path, since ids do not survive a move to another database.
+pub fn rewrite_read_more(
+    source: &str,
+    mut target: impl FnMut(&Reference) -> Option<String>,
+) -> Result<String, InvalidValue> {
+    let mut new_targets = std::collections::HashMap::new();
+    for block in parse(source)? {
+        if let Block::ReadMore { line, reference } = block
+            && let Some(new) = target(&reference)
+        {
+            new_targets.insert(line, new);
+        }
+    }
+    if new_targets.is_empty() {
+        return Ok(source.to_owned());
+    }
+    let mut out = String::with_capacity(source.len());
+    for (index, line) in source.split_inclusive('\n').enumerate() {
+        match new_targets.get(&(index + 1)) {
+            Some(new) => {
+                let ending = &line[line.trim_end_matches(['\n', '\r']).len()..];
+                out.push_str("::: read-more ");
+                out.push_str(new);
+                out.push_str(ending);
+            }
+            None => out.push_str(line),
+        }
+    }
+    Ok(out)
+}
+
 /// Renders the body to sanitised HTML, with a marker for each Read More block (`ids` in order).
 pub fn render(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
     let mut html = String::new();
@@ -295,6 +328,26 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn rewriting_read_more_targets_keeps_every_other_byte() {
+        let source =
+            "One.\r\n::: read-more 7\r\n```\n::: read-more 7\n```\n:::  read-more  /kept/\nEnd";
+        let rewritten = rewrite_read_more(source, |r| match r {
+            Reference::Id(id) => Some(format!("/story-{id}")),
+            Reference::Slug(_) => None,
+        })
+        .unwrap();
+        assert_eq!(
+            rewritten,
+            "One.\r\n::: read-more /story-7\r\n```\n::: read-more 7\n```\n:::  read-more  /kept/\nEnd"
+        );
+        assert_eq!(
+            rewrite_read_more("No blocks.\n", |_| None).unwrap(),
+            "No blocks.\n"
+        );
+        assert!(rewrite_read_more("::: read-more\n", |_| None).is_err());
     }
 
     #[test]

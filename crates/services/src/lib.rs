@@ -8,13 +8,17 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod backup;
 pub mod body;
 pub mod dates;
 pub mod demo;
+pub mod export;
 pub mod generate;
+pub mod import;
 pub mod media;
 pub mod newsroom;
 pub mod picture;
+pub mod portable;
 pub mod reading;
 pub mod related;
 pub mod settings;

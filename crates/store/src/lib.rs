@@ -8,8 +8,10 @@
 //! SQLite runs in WAL mode with `synchronous = FULL`: a write is on disk before the call that made
 //! it returns, so neither a killed process nor a power cut loses an acknowledged write.
 
+pub mod backup;
 mod listen;
 mod newsroom;
+mod portable;
 mod related;
 mod rows;
 mod sql;

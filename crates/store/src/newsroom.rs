@@ -15,7 +15,7 @@ use crate::sql::SqlStore;
 
 const USER_COLUMNS: &str = "id, email, name, role, created_at";
 
-fn user(row: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
     let email: String = get(row, "email")?;
     let role: String = get(row, "role")?;
     Ok(User {
@@ -618,7 +618,7 @@ async fn insert_revision(
     .map_err(db_error)
 }
 
-fn lines(s: String) -> Vec<String> {
+pub(crate) fn lines(s: String) -> Vec<String> {
     s.lines()
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
@@ -1280,10 +1280,10 @@ impl SqlStore {
 
 use dateline_domain::{Image, ImageId, NewImage};
 
-const IMAGE_COLUMNS: &str = "i.id, i.media_key, i.ext, i.width, i.height, i.renditions, i.alt, \
+pub(crate) const IMAGE_COLUMNS: &str = "i.id, i.media_key, i.ext, i.width, i.height, i.renditions, i.alt, \
      i.caption, i.credit, i.uploaded_by, i.created_at";
 
-fn image(row: &AnyRow) -> Result<Image, StoreError> {
+pub(crate) fn image(row: &AnyRow) -> Result<Image, StoreError> {
     let renditions: String = get(row, "renditions")?;
     let number = |column: &str| -> Result<u32, StoreError> {
         let n: i64 = get(row, column)?;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId, Slug,
-    Source, StoreError, Tag, TagId,
+    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId,
+    SiteSettings, Slug, Source, StoreError, Tag, TagId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -122,6 +122,23 @@ pub(crate) fn author(row: &AnyRow) -> Result<Author, StoreError> {
         id: AuthorId(get(row, "id")?),
         slug: slug(row, "slug")?,
         name: get(row, "name")?,
+    })
+}
+
+/// A row of `site_settings`.
+pub(crate) fn settings(row: &AnyRow) -> Result<SiteSettings, StoreError> {
+    let zone: String = get(row, "time_zone")?;
+    let locale: String = get(row, "locale")?;
+    Ok(SiteSettings {
+        name: get(row, "name")?,
+        short_name: get(row, "short_name")?,
+        base_url: get(row, "base_url")?,
+        time_zone: zone
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("time zone '{zone}'")))?,
+        locale: Language::parse(&locale).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        attribution_template: get(row, "attribution_template")?,
+        attribution_template_agency_only: get(row, "attribution_template_agency_only")?,
     })
 }
 

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInReservation};
 use dateline_domain::{
     Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CacheKey, ChangeObserver,
-    ContentChange, Cursor, Direction, Email, Language, Listing, NewArticle, NewUser, PageRequest,
-    Section, SectionId, Session, SiteSettings, SitemapEntry, Slug, Store, StoreError, Tag, TagId,
-    User, UserId,
+    ContentChange, Cursor, Direction, Email, Listing, NewArticle, NewUser, PageRequest, Section,
+    SectionId, Session, SiteSettings, SitemapEntry, Slug, Store, StoreError, Tag, TagId, User,
+    UserId,
 };
 use dateline_domain::{
     AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
@@ -242,6 +242,30 @@ fn article_from_row(
     })
 }
 
+/// Writes the one row of site settings, replacing any.
+pub(crate) async fn write_settings(
+    tx: &mut Transaction<'_, Any>,
+    s: &SiteSettings,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
+         attribution_template_agency_only) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET name = $1, short_name = $2, base_url = $3, time_zone = $4, \
+         locale = $5, attribution_template = $6, attribution_template_agency_only = $7",
+    )
+    .bind(s.name.as_str())
+    .bind(s.short_name.as_str())
+    .bind(s.base_url.as_str())
+    .bind(s.time_zone.name())
+    .bind(s.locale.as_str())
+    .bind(s.attribution_template.as_str())
+    .bind(s.attribution_template_agency_only.as_str())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_error)
+}
+
 /// Adds the keys of every listing article `id` is on, as of now in `tx`.
 pub(crate) async fn listing_keys(
     tx: &mut Transaction<'_, Any>,
@@ -414,39 +438,12 @@ impl Store for SqlStore {
         else {
             return Ok(None);
         };
-        let zone: String = get(&row, "time_zone")?;
-        let locale: String = get(&row, "locale")?;
-        Ok(Some(SiteSettings {
-            name: get(&row, "name")?,
-            short_name: get(&row, "short_name")?,
-            base_url: get(&row, "base_url")?,
-            time_zone: zone
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("time zone '{zone}'")))?,
-            locale: Language::parse(&locale).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            attribution_template: get(&row, "attribution_template")?,
-            attribution_template_agency_only: get(&row, "attribution_template_agency_only")?,
-        }))
+        rows::settings(&row).map(Some)
     }
 
     async fn put_site_settings(&self, s: &SiteSettings) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
-             attribution_template_agency_only) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET name = $1, short_name = $2, base_url = $3, time_zone = $4, \
-             locale = $5, attribution_template = $6, attribution_template_agency_only = $7",
-        )
-        .bind(s.name.as_str())
-        .bind(s.short_name.as_str())
-        .bind(s.base_url.as_str())
-        .bind(s.time_zone.name())
-        .bind(s.locale.as_str())
-        .bind(s.attribution_template.as_str())
-        .bind(s.attribution_template_agency_only.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        write_settings(&mut tx, s).await?;
         // Every page shows the settings.
         self.commit_change(tx, ContentChange::everything()).await
     }

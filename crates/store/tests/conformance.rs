@@ -16,6 +16,10 @@ use dateline_domain::{
     NewImage, NewUser, RevisionInfo, RevisionKind, Role, SaveOutcome, Session, Transition, UserId,
 };
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
+use dateline_domain::{
+    Counts, ImportItem, ImportOutcome, PortableArticle, PortableCorrection, PortableImage,
+    PortableLabel, PortableRedirect, PortableRevision, PortableStore,
+};
 use dateline_store::testing::TestDatabase;
 use dateline_store::{Backend, SqlStore};
 
@@ -83,6 +87,12 @@ conformance!(
     new_labels_are_created_by_the_write_that_stores_them_with_audit_lines,
     merging_labels_moves_articles_and_redirects_the_old_front,
     deleting_labels_refuses_a_section_in_use_and_untags_articles,
+    imports_write_records_where_their_keys_are_free,
+    an_import_naming_what_is_not_there_writes_nothing,
+    an_export_snapshot_reads_back_what_was_imported,
+    an_export_snapshot_does_not_see_later_writes,
+    replacing_a_body_changes_nothing_else_and_is_announced,
+    a_backup_copy_holds_what_was_committed,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {
@@ -2135,4 +2145,411 @@ async fn deleting_labels_refuses_a_section_in_use_and_untags_articles(store: &Sq
     assert!(store.tags().await.unwrap().is_empty());
     let log = store.audit_log(None, 0, 10).await.unwrap();
     assert_eq!(log.len(), 2);
+}
+
+// Export and import
+
+fn label(slug: &str, name: &str, position: i64) -> PortableLabel {
+    PortableLabel {
+        slug: Slug::parse(slug).unwrap(),
+        name: name.to_owned(),
+        position,
+    }
+}
+
+fn portable_article(slug: &str, minutes: i64) -> PortableArticle {
+    PortableArticle {
+        slug: Slug::parse(slug).unwrap(),
+        headline: format!("Headline of {slug}"),
+        standfirst: "Standfirst.".into(),
+        body: "Body.\n".into(),
+        body_html: "<p>Body.</p>\n".into(),
+        section: Slug::parse("world").unwrap(),
+        tags: vec![Slug::parse("russia").unwrap(), Slug::parse("iran").unwrap()],
+        authors: vec![Slug::parse("sana").unwrap()],
+        source: Some(Source {
+            agency: "APP".into(),
+            additional_inputs: true,
+        }),
+        status: ArticleStatus::Scheduled,
+        language: Language::parse("ur").unwrap(),
+        published_at: None,
+        created_at: at(minutes),
+        updated_at: at(minutes + 1),
+        scheduled_at: Some(at(minutes + 60)),
+        revision: 2,
+        live_revision: Some(1),
+        created_by: Some(Email::parse("sana@gvs.pk").unwrap()),
+        featured_image: Some("abc123".into()),
+        corrections: vec![PortableCorrection {
+            kind: "update".into(),
+            note: "Added a quote.".into(),
+            created_by: Some(Email::parse("sana@gvs.pk").unwrap()),
+            created_at: at(minutes + 2),
+        }],
+    }
+}
+
+fn portable_revision(article: &PortableArticle, number: i64) -> PortableRevision {
+    PortableRevision {
+        article: article.slug.clone(),
+        article_created_at: article.created_at,
+        number,
+        based_on: number - 1,
+        kind: if number == 1 {
+            RevisionKind::Save
+        } else {
+            RevisionKind::Autosave
+        },
+        draft: Draft {
+            headline: format!("Draft {number}"),
+            tags: vec!["Russia".into(), "Iran".into()],
+            ..draft("")
+        },
+        saved_by: Some(Email::parse("sana@gvs.pk").unwrap()),
+        saved_at: at(number),
+    }
+}
+
+fn portable_image() -> PortableImage {
+    PortableImage {
+        key: "abc123".into(),
+        ext: "jpg".into(),
+        width: 800,
+        height: 600,
+        renditions: vec![320, 640, 800],
+        alt: "Alt".into(),
+        caption: "Caption".into(),
+        credit: "Credit".into(),
+        uploaded_by: Some(Email::parse("sana@gvs.pk").unwrap()),
+        created_at: at(0),
+    }
+}
+
+/// A whole small publication, in the order an export writes it.
+fn publication() -> Vec<ImportItem> {
+    let article = portable_article("budget", 0);
+    let mut site = SiteSettings::unconfigured();
+    site.name = "Global Village Space".into();
+    vec![
+        ImportItem::Settings(site),
+        ImportItem::Section(label("world", "World", 2)),
+        ImportItem::Tag(label("russia", "Russia", 0)),
+        ImportItem::Tag(label("iran", "Iran", 0)),
+        ImportItem::Author(label("sana", "Sana", 0)),
+        ImportItem::User(new_user("sana@gvs.pk", Role::Editor)),
+        ImportItem::Image(portable_image()),
+        ImportItem::Revision(portable_revision(&article, 1)),
+        ImportItem::Revision(portable_revision(&article, 2)),
+        ImportItem::Redirect(PortableRedirect {
+            from_path: "/section/old-world".into(),
+            to_path: "/section/world".into(),
+            created_at: at(3),
+        }),
+    ]
+    .into_iter()
+    .enumerate()
+    .flat_map(|(i, item)| {
+        // The article goes right before its revisions.
+        if i == 7 {
+            vec![ImportItem::Article(article.clone()), item]
+        } else {
+            vec![item]
+        }
+    })
+    .collect()
+}
+
+async fn imports_write_records_where_their_keys_are_free(store: &SqlStore) {
+    let items = publication();
+    let outcomes = store.import(&items).await.unwrap();
+    assert!(
+        outcomes.iter().all(|o| *o == ImportOutcome::Added),
+        "{outcomes:?}"
+    );
+    let counts = PortableStore::counts(store).await.unwrap();
+    assert_eq!(
+        counts,
+        Counts {
+            settings: 1,
+            sections: 1,
+            tags: 2,
+            authors: 1,
+            users: 1,
+            images: 1,
+            articles: 1,
+            revisions: 2,
+            corrections: 1,
+            redirects: 1,
+        }
+    );
+    // The same again: every key is there, nothing changes.
+    let again = store.import(&items).await.unwrap();
+    assert!(
+        again.iter().all(|o| *o == ImportOutcome::AlreadyThere),
+        "{again:?}"
+    );
+    assert_eq!(PortableStore::counts(store).await.unwrap(), counts);
+    // The same slug created at another time is another article: it and its revisions are left
+    // out; so are settings a publication made its own, and a redirect leading elsewhere.
+    let other = portable_article("budget", 500);
+    let mut site = SiteSettings::unconfigured();
+    site.name = "Another Paper".into();
+    let clash = store
+        .import(&[
+            ImportItem::Article(other.clone()),
+            ImportItem::Revision(portable_revision(&other, 3)),
+            ImportItem::Settings(site),
+            ImportItem::Redirect(PortableRedirect {
+                from_path: "/section/old-world".into(),
+                to_path: "/section/elsewhere".into(),
+                created_at: at(4),
+            }),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(clash, [ImportOutcome::Taken; 4]);
+    assert_eq!(PortableStore::counts(store).await.unwrap(), counts);
+    // The same article with a note it lacks gets the note.
+    let mut noted = portable_article("budget", 0);
+    noted.corrections.push(PortableCorrection {
+        kind: "correction".into(),
+        note: "Fixed a name.".into(),
+        created_by: None,
+        created_at: at(9),
+    });
+    assert_eq!(
+        store.import(&[ImportItem::Article(noted)]).await.unwrap(),
+        [ImportOutcome::AlreadyThere]
+    );
+    let id = store
+        .article_ids(&[Slug::parse("budget").unwrap()])
+        .await
+        .unwrap()[0]
+        .1;
+    assert_eq!(store.corrections(id).await.unwrap().len(), 2);
+    let wf = store.workflow(id).await.unwrap().unwrap();
+    assert_eq!(
+        (wf.status, wf.revision, wf.live_revision, wf.scheduled_at),
+        (ArticleStatus::Scheduled, 2, Some(1), Some(at(60)))
+    );
+    assert!(wf.created_by.is_some());
+    assert_eq!(store.featured_images(&[id]).await.unwrap().len(), 1);
+    assert!(store.image_key_exists("abc123").await.unwrap());
+    assert!(!store.image_key_exists("abc124").await.unwrap());
+    // Settings over the blank ones of a publication not set up yet are written.
+    let fresh = TestDatabase::sqlite();
+    let fresh = open(&fresh).await;
+    fresh
+        .put_site_settings(&SiteSettings::unconfigured())
+        .await
+        .unwrap();
+    let mut site = SiteSettings::unconfigured();
+    site.name = "Global Village Space".into();
+    assert_eq!(
+        fresh
+            .import(&[ImportItem::Settings(site.clone())])
+            .await
+            .unwrap(),
+        [ImportOutcome::Added]
+    );
+    assert_eq!(fresh.site_settings().await.unwrap(), Some(site));
+}
+
+async fn an_import_naming_what_is_not_there_writes_nothing(store: &SqlStore) {
+    let before = PortableStore::counts(store).await.unwrap();
+    let mut items = publication();
+    // The article names a tag that neither the batch nor the database holds.
+    for item in &mut items {
+        if let ImportItem::Article(a) = item {
+            a.tags.push(Slug::parse("nowhere").unwrap());
+        }
+    }
+    let err = store.import(&items).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::MissingReference(what) if what.contains("nowhere")),
+        "{err:?}"
+    );
+    assert_eq!(PortableStore::counts(store).await.unwrap(), before);
+    let orphan = portable_revision(&portable_article("nothing-here", 0), 1);
+    let err = store
+        .import(&[ImportItem::Revision(orphan)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::MissingReference(what) if what.contains("nothing-here")),
+        "{err:?}"
+    );
+}
+
+async fn an_export_snapshot_reads_back_what_was_imported(store: &SqlStore) {
+    let items = publication();
+    store.import(&items).await.unwrap();
+    let second = PortableArticle {
+        tags: vec![],
+        corrections: vec![],
+        featured_image: None,
+        created_by: None,
+        status: ArticleStatus::Published,
+        published_at: Some(at(20)),
+        scheduled_at: None,
+        live_revision: None,
+        revision: 0,
+        ..portable_article("follow-up", 10)
+    };
+    store
+        .import(&[
+            ImportItem::Article(second.clone()),
+            ImportItem::Redirect(PortableRedirect {
+                from_path: "/a-old".into(),
+                to_path: "/follow-up".into(),
+                created_at: at(5),
+            }),
+        ])
+        .await
+        .unwrap();
+    let mut snap = store.export_snapshot().await.unwrap();
+    assert_eq!(snap.counts().await.unwrap().articles, 2);
+    assert_eq!(
+        snap.settings().await.unwrap().unwrap().name,
+        "Global Village Space"
+    );
+    assert_eq!(snap.sections().await.unwrap(), [label("world", "World", 2)]);
+    assert_eq!(
+        snap.tags().await.unwrap(),
+        [label("russia", "Russia", 0), label("iran", "Iran", 0)]
+    );
+    assert_eq!(snap.authors().await.unwrap(), [label("sana", "Sana", 0)]);
+    let users = snap.users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].email.as_str(), "sana@gvs.pk");
+    let images = snap.images_after(None, 10).await.unwrap();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0].1, portable_image());
+    assert!(
+        snap.images_after(Some(images[0].0), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Articles a page at a time, in the order they were added.
+    let first_page = snap.articles_after(None, 1).await.unwrap();
+    assert_eq!(first_page.len(), 1);
+    assert_eq!(first_page[0].1, portable_article("budget", 0));
+    let next = snap.articles_after(Some(first_page[0].0), 1).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].1, second);
+    assert!(
+        snap.articles_after(Some(next[0].0), 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let budget = first_page[0].0;
+    let revisions = snap.revisions_after(budget, 0, 1).await.unwrap();
+    assert_eq!(
+        revisions,
+        [portable_revision(&portable_article("budget", 0), 1)]
+    );
+    let rest = snap.revisions_after(budget, 1, 10).await.unwrap();
+    assert_eq!(rest, [portable_revision(&portable_article("budget", 0), 2)]);
+    assert_eq!(
+        snap.slugs(&[budget, ArticleId(budget.0 + 1000)])
+            .await
+            .unwrap(),
+        [(budget, Slug::parse("budget").unwrap())]
+    );
+    // Redirects by their old path, in byte order, a page at a time.
+    let page = snap.redirects_after(None, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].from_path, "/a-old");
+    let page = snap.redirects_after(Some("/a-old"), 5).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].from_path, "/section/old-world");
+}
+
+async fn an_export_snapshot_does_not_see_later_writes(store: &SqlStore) {
+    store.import(&publication()).await.unwrap();
+    let mut snap = store.export_snapshot().await.unwrap();
+    assert_eq!(snap.counts().await.unwrap().articles, 1);
+    // Written after the snapshot began, by another connection.
+    let later = PortableArticle {
+        tags: vec![],
+        ..portable_article("later", 30)
+    };
+    store.import(&[ImportItem::Article(later)]).await.unwrap();
+    assert_eq!(PortableStore::counts(store).await.unwrap().articles, 2);
+    assert_eq!(snap.articles_after(None, 10).await.unwrap().len(), 1);
+    assert_eq!(snap.counts().await.unwrap().articles, 1);
+    drop(snap);
+    let mut fresh = store.export_snapshot().await.unwrap();
+    assert_eq!(fresh.articles_after(None, 10).await.unwrap().len(), 2);
+}
+
+async fn replacing_a_body_changes_nothing_else_and_is_announced(store: &SqlStore) {
+    store.import(&publication()).await.unwrap();
+    let id = store
+        .article_ids(&[Slug::parse("budget").unwrap(), Slug::parse("none").unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(id.len(), 1);
+    let id = id[0].1;
+    let before = store.article_by_id(id).await.unwrap().unwrap();
+    let heard = Arc::new(Heard::default());
+    store.add_change_observer(heard.clone());
+    assert!(
+        store
+            .replace_body(id, "New.\n", "<p>New.</p>\n")
+            .await
+            .unwrap()
+    );
+    let after = store.article_by_id(id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.body.as_str(), after.body_html.as_str()),
+        ("New.\n", "<p>New.</p>\n")
+    );
+    assert_eq!(after.updated_at, before.updated_at);
+    assert_eq!(after.headline, before.headline);
+    let keys: BTreeSet<CacheKey> = heard.take().into_iter().flat_map(|c| c.keys).collect();
+    assert!(keys.contains(&CacheKey::Article(id)), "{keys:?}");
+    assert!(
+        !store
+            .replace_body(ArticleId(id.0 + 1000), "x", "x")
+            .await
+            .unwrap()
+    );
+}
+
+async fn a_backup_copy_holds_what_was_committed(store: &SqlStore) {
+    if store.backend() == Backend::Postgres && !tool_on_path("pg_dump") {
+        dateline_store::testing::skipped(
+            "a_backup_copy_holds_what_was_committed",
+            "pg_dump is not on PATH",
+        );
+        return;
+    }
+    store.import(&publication()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = store.copy_database(dir.path()).await.unwrap();
+    assert_eq!(copy.counts, PortableStore::counts(store).await.unwrap());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [copy.file], "only the finished copy is left");
+    if store.backend() == Backend::Sqlite {
+        let url = dateline_store::DatabaseUrl::parse(&format!(
+            "sqlite:{}",
+            dir.path().join(copy.file).display()
+        ))
+        .unwrap();
+        let copied = SqlStore::connect(&url).await.unwrap();
+        assert_eq!(PortableStore::counts(&copied).await.unwrap(), copy.counts);
+        copied.close().await;
+    }
+}
+
+fn tool_on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

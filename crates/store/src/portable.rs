@@ -1,0 +1,824 @@
+//! Export and import: a read snapshot of the whole database, and batches of records written where
+//! their keys are free. Called through the domain's [`PortableStore`] port.
+//!
+//! Rows cross databases by their natural keys (slugs, e-mail addresses, image keys, paths); ids
+//! are resolved inside the transaction that writes, so a batch may refer to what it adds itself.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use dateline_domain::{
+    ArticleId, ContentChange, Counts, Draft, Email, ExportSnapshot, ImageId, ImportItem,
+    ImportOutcome, PortableArticle, PortableCorrection, PortableImage, PortableLabel,
+    PortableRedirect, PortableRevision, PortableStore, RevisionKind, SiteSettings, Slug,
+    StoreError, User,
+};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
+
+use crate::Backend;
+use crate::rows::{self, db_error, get};
+use crate::sql::{SqlStore, listing_keys, write_settings};
+
+/// Slugs looked up per statement.
+const SLUGS_PER_STATEMENT: usize = 200;
+
+/// Row counts of every table an export or a backup carries, in one statement.
+pub(crate) async fn table_counts(conn: &mut AnyConnection) -> Result<Counts, StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM site_settings) AS settings, \
+         (SELECT COUNT(*) FROM sections) AS sections, (SELECT COUNT(*) FROM tags) AS tags, \
+         (SELECT COUNT(*) FROM authors) AS authors, (SELECT COUNT(*) FROM users) AS users, \
+         (SELECT COUNT(*) FROM images) AS images, (SELECT COUNT(*) FROM articles) AS articles, \
+         (SELECT COUNT(*) FROM article_revisions) AS revisions, \
+         (SELECT COUNT(*) FROM corrections) AS corrections, \
+         (SELECT COUNT(*) FROM redirects) AS redirects",
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(db_error)?;
+    let n = |column: &str| -> Result<u64, StoreError> {
+        Ok(u64::try_from(get::<i64>(&row, column)?).unwrap_or_default())
+    };
+    Ok(Counts {
+        settings: n("settings")?,
+        sections: n("sections")?,
+        tags: n("tags")?,
+        authors: n("authors")?,
+        users: n("users")?,
+        images: n("images")?,
+        articles: n("articles")?,
+        revisions: n("revisions")?,
+        corrections: n("corrections")?,
+        redirects: n("redirects")?,
+    })
+}
+
+fn email(value: Option<String>) -> Result<Option<Email>, StoreError> {
+    value
+        .map(|e| {
+            Email::parse(&e).map_err(|err| StoreError::Corrupt(format!("e-mail '{e}': {err}")))
+        })
+        .transpose()
+}
+
+fn label(row: &AnyRow) -> Result<PortableLabel, StoreError> {
+    Ok(PortableLabel {
+        slug: rows::slug(row, "slug")?,
+        name: get(row, "name")?,
+        position: get(row, "position")?,
+    })
+}
+
+/// `$first, $first+1, ...`: `n` numbered placeholders.
+fn numbered(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `COLLATE "C"` on PostgreSQL, nothing on SQLite (whose default is already byte order): paths
+/// sort the same in both databases, so an export is the same file whichever one it came from.
+fn byte_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " COLLATE \"C\"",
+    }
+}
+
+/// An export's view of the database: one read transaction, repeatable on PostgreSQL (on SQLite in
+/// WAL mode a read transaction sees one snapshot).
+struct Snapshot {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl Snapshot {
+    async fn labels(&mut self, sql: &'static str) -> Result<Vec<PortableLabel>, StoreError> {
+        sqlx::query(sql)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(label)
+            .collect()
+    }
+
+    /// Slugs of the labels of articles `low..=high`, by article, in their order.
+    async fn article_labels(
+        &mut self,
+        table: &str,
+        column: &str,
+        labels: &str,
+        low: i64,
+        high: i64,
+    ) -> Result<HashMap<i64, Vec<Slug>>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT x.article_id, l.slug FROM {table} x JOIN {labels} l ON l.id = x.{column} \
+             WHERE x.article_id BETWEEN $1 AND $2 ORDER BY x.article_id, x.position"
+        )))
+        .bind(low)
+        .bind(high)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?;
+        let mut out: HashMap<i64, Vec<Slug>> = HashMap::new();
+        for row in &rows {
+            out.entry(get(row, "article_id")?)
+                .or_default()
+                .push(rows::slug(row, "slug")?);
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl ExportSnapshot for Snapshot {
+    async fn counts(&mut self) -> Result<Counts, StoreError> {
+        table_counts(&mut self.tx).await
+    }
+
+    async fn settings(&mut self) -> Result<Option<SiteSettings>, StoreError> {
+        sqlx::query("SELECT * FROM site_settings WHERE id = 1")
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_error)?
+            .as_ref()
+            .map(rows::settings)
+            .transpose()
+    }
+
+    async fn sections(&mut self) -> Result<Vec<PortableLabel>, StoreError> {
+        self.labels("SELECT slug, name, position FROM sections ORDER BY position, id")
+            .await
+    }
+
+    async fn tags(&mut self) -> Result<Vec<PortableLabel>, StoreError> {
+        self.labels("SELECT slug, name, 0 AS position FROM tags ORDER BY id")
+            .await
+    }
+
+    async fn authors(&mut self) -> Result<Vec<PortableLabel>, StoreError> {
+        self.labels("SELECT slug, name, 0 AS position FROM authors ORDER BY id")
+            .await
+    }
+
+    async fn users(&mut self) -> Result<Vec<User>, StoreError> {
+        sqlx::query("SELECT id, email, name, role, created_at FROM users ORDER BY id")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(crate::newsroom::user)
+            .collect()
+    }
+
+    async fn images_after(
+        &mut self,
+        after: Option<ImageId>,
+        limit: u32,
+    ) -> Result<Vec<(ImageId, PortableImage)>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {}, u.email AS uploaded_by_email FROM images i \
+             LEFT JOIN users u ON u.id = i.uploaded_by WHERE i.id > $1 ORDER BY i.id LIMIT $2",
+            crate::newsroom::IMAGE_COLUMNS
+        )))
+        .bind(after.map_or(i64::MIN, |id| id.0))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let image = crate::newsroom::image(row)?;
+                Ok((
+                    image.id,
+                    PortableImage {
+                        key: image.key,
+                        ext: image.ext,
+                        width: image.width,
+                        height: image.height,
+                        renditions: image.renditions,
+                        alt: image.alt,
+                        caption: image.caption,
+                        credit: image.credit,
+                        uploaded_by: email(get(row, "uploaded_by_email")?)?,
+                        created_at: image.created_at,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn articles_after(
+        &mut self,
+        after: Option<ArticleId>,
+        limit: u32,
+    ) -> Result<Vec<(ArticleId, PortableArticle)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.slug, a.headline, a.standfirst, a.body, a.body_html, a.source_agency, \
+             a.source_additional_inputs, a.status, a.language, a.published_at, a.created_at, \
+             a.updated_at, a.scheduled_at, a.revision, a.live_revision, s.slug AS section_slug, \
+             u.email AS created_by_email, i.media_key AS featured_key \
+             FROM articles a JOIN sections s ON s.id = a.section_id \
+             LEFT JOIN users u ON u.id = a.created_by LEFT JOIN images i ON i.id = a.featured_image \
+             WHERE a.id > $1 ORDER BY a.id LIMIT $2",
+        )
+        .bind(after.map_or(i64::MIN, |id| id.0))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let (low, high): (i64, i64) = (get(first, "id")?, get(last, "id")?);
+        let mut tags = self
+            .article_labels("article_tags", "tag_id", "tags", low, high)
+            .await?;
+        let mut authors = self
+            .article_labels("article_authors", "author_id", "authors", low, high)
+            .await?;
+        let mut corrections: HashMap<i64, Vec<PortableCorrection>> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT c.article_id, c.kind, c.note, c.created_at, u.email FROM corrections c \
+             LEFT JOIN users u ON u.id = c.created_by WHERE c.article_id BETWEEN $1 AND $2 \
+             ORDER BY c.article_id, c.created_at, c.id",
+        )
+        .bind(low)
+        .bind(high)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?
+        {
+            corrections
+                .entry(get(&row, "article_id")?)
+                .or_default()
+                .push(PortableCorrection {
+                    kind: get(&row, "kind")?,
+                    note: get(&row, "note")?,
+                    created_by: email(get(&row, "email")?)?,
+                    created_at: rows::time(get(&row, "created_at")?)?,
+                });
+        }
+        rows.iter()
+            .map(|row| {
+                let id: i64 = get(row, "id")?;
+                Ok((
+                    ArticleId(id),
+                    PortableArticle {
+                        slug: rows::slug(row, "slug")?,
+                        headline: get(row, "headline")?,
+                        standfirst: get(row, "standfirst")?,
+                        body: get(row, "body")?,
+                        body_html: get(row, "body_html")?,
+                        section: rows::slug(row, "section_slug")?,
+                        tags: tags.remove(&id).unwrap_or_default(),
+                        authors: authors.remove(&id).unwrap_or_default(),
+                        source: rows::source(row)?,
+                        status: rows::status(row)?,
+                        language: rows::language(row)?,
+                        published_at: rows::opt_time(row, "published_at")?,
+                        created_at: rows::time(get(row, "created_at")?)?,
+                        updated_at: rows::time(get(row, "updated_at")?)?,
+                        scheduled_at: rows::opt_time(row, "scheduled_at")?,
+                        revision: get(row, "revision")?,
+                        live_revision: get(row, "live_revision")?,
+                        created_by: email(get(row, "created_by_email")?)?,
+                        featured_image: get(row, "featured_key")?,
+                        corrections: corrections.remove(&id).unwrap_or_default(),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn revisions_after(
+        &mut self,
+        article: ArticleId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<PortableRevision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.*, a.slug AS article_slug, a.created_at AS article_created_at, \
+             u.email AS saved_by_email FROM article_revisions r \
+             JOIN articles a ON a.id = r.article_id LEFT JOIN users u ON u.id = r.saved_by \
+             WHERE r.article_id = $1 AND r.number > $2 ORDER BY r.number LIMIT $3",
+        )
+        .bind(article.0)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = get(row, "kind")?;
+                Ok(PortableRevision {
+                    article: rows::slug(row, "article_slug")?,
+                    article_created_at: rows::time(get(row, "article_created_at")?)?,
+                    number: get(row, "number")?,
+                    based_on: get(row, "based_on")?,
+                    kind: RevisionKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("revision kind '{kind}'")))?,
+                    draft: Draft {
+                        headline: get(row, "headline")?,
+                        standfirst: get(row, "standfirst")?,
+                        body: get(row, "body")?,
+                        section: get(row, "section")?,
+                        tags: crate::newsroom::lines(get(row, "tags")?),
+                        authors: crate::newsroom::lines(get(row, "authors")?),
+                        source: rows::source(row)?,
+                        language: get(row, "language")?,
+                    },
+                    saved_by: email(get(row, "saved_by_email")?)?,
+                    saved_at: rows::time(get(row, "saved_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn slugs(&mut self, ids: &[ArticleId]) -> Result<Vec<(ArticleId, Slug)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(SLUGS_PER_STATEMENT) {
+            let mut query = sqlx::query(AssertSqlSafe(format!(
+                "SELECT id, slug FROM articles WHERE id IN ({})",
+                numbered(1, chunk.len())
+            )));
+            for id in chunk {
+                query = query.bind(id.0);
+            }
+            for row in query.fetch_all(&mut *self.tx).await.map_err(db_error)? {
+                out.push((ArticleId(get(&row, "id")?), rows::slug(&row, "slug")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn redirects_after(
+        &mut self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<PortableRedirect>, StoreError> {
+        let order = byte_order(self.backend);
+        let (condition, after) = match after {
+            Some(after) => (
+                format!("WHERE from_path{order} > $2"),
+                Some(after.to_owned()),
+            ),
+            None => (String::new(), None),
+        };
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT from_path, to_path, created_at FROM redirects {condition} \
+             ORDER BY from_path{order} LIMIT $1"
+        )))
+        .bind(i64::from(limit));
+        if let Some(after) = after {
+            query = query.bind(after);
+        }
+        query
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| {
+                Ok(PortableRedirect {
+                    from_path: get(row, "from_path")?,
+                    to_path: get(row, "to_path")?,
+                    created_at: rows::time(get(row, "created_at")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Ids of rows already looked up by key within one import batch.
+#[derive(Default)]
+struct Ids {
+    sections: HashMap<String, i64>,
+    tags: HashMap<String, i64>,
+    authors: HashMap<String, i64>,
+    users: HashMap<String, i64>,
+    images: HashMap<String, i64>,
+}
+
+/// The id of the row of `table` whose `column` is `key`, remembered in `cache`; a missing one is
+/// [`StoreError::MissingReference`] naming `what`.
+async fn id_of(
+    tx: &mut Transaction<'static, Any>,
+    cache: &mut HashMap<String, i64>,
+    (table, column, what): (&str, &str, &str),
+    key: &str,
+) -> Result<i64, StoreError> {
+    if let Some(id) = cache.get(key) {
+        return Ok(*id);
+    }
+    let id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM {table} WHERE {column} = $1"
+    )))
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    let id = id.ok_or_else(|| StoreError::MissingReference(format!("{what} '{key}'")))?;
+    cache.insert(key.to_owned(), id);
+    Ok(id)
+}
+
+const SECTIONS: (&str, &str, &str) = ("sections", "slug", "section");
+const TAGS: (&str, &str, &str) = ("tags", "slug", "tag");
+const AUTHORS: (&str, &str, &str) = ("authors", "slug", "byline");
+const USERS: (&str, &str, &str) = ("users", "email", "account");
+const IMAGES: (&str, &str, &str) = ("images", "media_key", "image");
+
+async fn user_id(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    email: Option<&Email>,
+) -> Result<Option<i64>, StoreError> {
+    match email {
+        Some(email) => Ok(Some(
+            id_of(tx, &mut ids.users, USERS, email.as_str()).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The id and creation time of the article with `slug`.
+async fn article_by_slug(
+    tx: &mut Transaction<'static, Any>,
+    slug: &Slug,
+) -> Result<Option<(i64, DateTime<Utc>)>, StoreError> {
+    let row = sqlx::query("SELECT id, created_at FROM articles WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    row.map(|row| Ok((get(&row, "id")?, rows::time(get(&row, "created_at")?)?)))
+        .transpose()
+}
+
+/// Inserts a label unless its slug is taken.
+async fn import_label(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    label: &PortableLabel,
+) -> Result<ImportOutcome, StoreError> {
+    let (columns, values) = if table == "sections" {
+        ("slug, name, position", "$1, $2, $3")
+    } else {
+        ("slug, name", "$1, $2")
+    };
+    let mut query = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT (slug) DO NOTHING"
+    )))
+    .bind(label.slug.as_str())
+    .bind(label.name.as_str());
+    if table == "sections" {
+        query = query.bind(label.position);
+    }
+    let done = query.execute(&mut **tx).await.map_err(db_error)?;
+    Ok(if done.rows_affected() == 1 {
+        ImportOutcome::Added
+    } else {
+        ImportOutcome::AlreadyThere
+    })
+}
+
+/// Adds the corrections of article `id` that it does not have yet.
+async fn import_corrections(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    id: i64,
+    corrections: &[PortableCorrection],
+) -> Result<(), StoreError> {
+    for c in corrections {
+        let by = user_id(tx, ids, c.created_by.as_ref()).await?;
+        sqlx::query(
+            "INSERT INTO corrections (article_id, kind, note, created_by, created_at) \
+             SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM corrections \
+             WHERE article_id = $6 AND kind = $7 AND note = $8 AND created_at = $9)",
+        )
+        .bind(id)
+        .bind(c.kind.as_str())
+        .bind(c.note.as_str())
+        .bind(by)
+        .bind(c.created_at.timestamp_millis())
+        .bind(id)
+        .bind(c.kind.as_str())
+        .bind(c.note.as_str())
+        .bind(c.created_at.timestamp_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+async fn import_article(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    a: &PortableArticle,
+) -> Result<ImportOutcome, StoreError> {
+    if let Some((id, created_at)) = article_by_slug(tx, &a.slug).await? {
+        if created_at != a.created_at {
+            return Ok(ImportOutcome::Taken);
+        }
+        import_corrections(tx, ids, id, &a.corrections).await?;
+        return Ok(ImportOutcome::AlreadyThere);
+    }
+    let section = id_of(tx, &mut ids.sections, SECTIONS, a.section.as_str()).await?;
+    let mut tags = Vec::with_capacity(a.tags.len());
+    for tag in &a.tags {
+        tags.push(id_of(tx, &mut ids.tags, TAGS, tag.as_str()).await?);
+    }
+    let mut authors = Vec::with_capacity(a.authors.len());
+    for author in &a.authors {
+        authors.push(id_of(tx, &mut ids.authors, AUTHORS, author.as_str()).await?);
+    }
+    let created_by = user_id(tx, ids, a.created_by.as_ref()).await?;
+    let featured = match &a.featured_image {
+        Some(key) => Some(id_of(tx, &mut ids.images, IMAGES, key).await?),
+        None => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, \
+         source_agency, source_additional_inputs, status, language, published_at, created_at, \
+         updated_at, revision, live_revision, created_by, scheduled_at, featured_image) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         RETURNING id",
+    )
+    .bind(a.slug.as_str())
+    .bind(a.headline.as_str())
+    .bind(a.standfirst.as_str())
+    .bind(a.body.as_str())
+    .bind(a.body_html.as_str())
+    .bind(section)
+    .bind(a.source.as_ref().map(|s| s.agency.as_str()))
+    .bind(i64::from(
+        a.source.as_ref().is_some_and(|s| s.additional_inputs),
+    ))
+    .bind(a.status.as_str())
+    .bind(a.language.as_str())
+    .bind(a.published_at.map(|t| t.timestamp_millis()))
+    .bind(a.created_at.timestamp_millis())
+    .bind(a.updated_at.timestamp_millis())
+    .bind(a.revision)
+    .bind(a.live_revision)
+    .bind(created_by)
+    .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
+    .bind(featured)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    for (table, column, labels) in [
+        ("article_tags", "tag_id", &tags),
+        ("article_authors", "author_id", &authors),
+    ] {
+        for (position, label) in labels.iter().enumerate() {
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {table} (article_id, {column}, position) VALUES ($1, $2, $3)"
+            )))
+            .bind(id)
+            .bind(*label)
+            .bind(position as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        }
+    }
+    import_corrections(tx, ids, id, &a.corrections).await?;
+    Ok(ImportOutcome::Added)
+}
+
+async fn import_revision(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    r: &PortableRevision,
+) -> Result<ImportOutcome, StoreError> {
+    let Some((article, created_at)) = article_by_slug(tx, &r.article).await? else {
+        return Err(StoreError::MissingReference(format!(
+            "article '{}'",
+            r.article
+        )));
+    };
+    if created_at != r.article_created_at {
+        return Ok(ImportOutcome::Taken);
+    }
+    let saved_by = user_id(tx, ids, r.saved_by.as_ref()).await?;
+    let d = &r.draft;
+    let done = sqlx::query(
+        "INSERT INTO article_revisions (article_id, number, based_on, kind, headline, standfirst, \
+         body, section, tags, authors, source_agency, source_additional_inputs, language, saved_by, \
+         saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT (article_id, number) DO NOTHING",
+    )
+    .bind(article)
+    .bind(r.number)
+    .bind(r.based_on)
+    .bind(r.kind.as_str())
+    .bind(d.headline.as_str())
+    .bind(d.standfirst.as_str())
+    .bind(d.body.as_str())
+    .bind(d.section.as_str())
+    .bind(d.tags.join("\n"))
+    .bind(d.authors.join("\n"))
+    .bind(d.source.as_ref().map(|s| s.agency.as_str()))
+    .bind(i64::from(
+        d.source.as_ref().is_some_and(|s| s.additional_inputs),
+    ))
+    .bind(d.language.as_str())
+    .bind(saved_by)
+    .bind(r.saved_at.timestamp_millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    Ok(if done.rows_affected() == 1 {
+        ImportOutcome::Added
+    } else {
+        ImportOutcome::AlreadyThere
+    })
+}
+
+async fn import_item(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    item: &ImportItem,
+) -> Result<ImportOutcome, StoreError> {
+    let added = |done: sqlx::any::AnyQueryResult| {
+        if done.rows_affected() == 1 {
+            ImportOutcome::Added
+        } else {
+            ImportOutcome::AlreadyThere
+        }
+    };
+    match item {
+        ImportItem::Settings(settings) => {
+            let stored = sqlx::query("SELECT * FROM site_settings WHERE id = 1")
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .as_ref()
+                .map(rows::settings)
+                .transpose()?;
+            match stored {
+                Some(stored) if stored == *settings => Ok(ImportOutcome::AlreadyThere),
+                Some(stored) if stored != SiteSettings::unconfigured() => Ok(ImportOutcome::Taken),
+                _ => {
+                    write_settings(tx, settings).await?;
+                    Ok(ImportOutcome::Added)
+                }
+            }
+        }
+        ImportItem::Section(label) => import_label(tx, "sections", label).await,
+        ImportItem::Tag(label) => import_label(tx, "tags", label).await,
+        ImportItem::Author(label) => import_label(tx, "authors", label).await,
+        ImportItem::User(user) => sqlx::query(
+            "INSERT INTO users (email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(user.email.as_str())
+        .bind(user.name.as_str())
+        .bind(user.role.as_str())
+        .bind(user.password_hash.as_str())
+        .bind(user.created_at.timestamp_millis())
+        .execute(&mut **tx)
+        .await
+        .map(added)
+        .map_err(db_error),
+        ImportItem::Image(image) => {
+            let by = user_id(tx, ids, image.uploaded_by.as_ref()).await?;
+            let renditions = image
+                .renditions
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            sqlx::query(
+                "INSERT INTO images (media_key, ext, width, height, renditions, alt, caption, \
+                 credit, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (media_key) DO NOTHING",
+            )
+            .bind(image.key.as_str())
+            .bind(image.ext.as_str())
+            .bind(i64::from(image.width))
+            .bind(i64::from(image.height))
+            .bind(renditions)
+            .bind(image.alt.as_str())
+            .bind(image.caption.as_str())
+            .bind(image.credit.as_str())
+            .bind(by)
+            .bind(image.created_at.timestamp_millis())
+            .execute(&mut **tx)
+            .await
+            .map(added)
+            .map_err(db_error)
+        }
+        ImportItem::Article(article) => import_article(tx, ids, article).await,
+        ImportItem::Revision(revision) => import_revision(tx, ids, revision).await,
+        ImportItem::Redirect(r) => {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT to_path FROM redirects WHERE from_path = $1")
+                    .bind(r.from_path.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db_error)?;
+            match stored {
+                Some(to) if to == r.to_path => Ok(ImportOutcome::AlreadyThere),
+                Some(_) => Ok(ImportOutcome::Taken),
+                None => sqlx::query(
+                    "INSERT INTO redirects (from_path, to_path, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(r.from_path.as_str())
+                .bind(r.to_path.as_str())
+                .bind(r.created_at.timestamp_millis())
+                .execute(&mut **tx)
+                .await
+                .map(added)
+                .map_err(db_error),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl PortableStore for SqlStore {
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let mut conn = self.pool().acquire().await.map_err(db_error)?;
+        table_counts(&mut conn).await
+    }
+
+    async fn export_snapshot(&self) -> Result<Box<dyn ExportSnapshot>, StoreError> {
+        let begin = match self.backend() {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        let tx = self.pool().begin_with(begin).await.map_err(db_error)?;
+        Ok(Box::new(Snapshot {
+            tx,
+            backend: self.backend(),
+        }))
+    }
+
+    async fn import(&self, items: &[ImportItem]) -> Result<Vec<ImportOutcome>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Ids::default();
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in items {
+            outcomes.push(import_item(&mut tx, &mut ids, item).await?);
+        }
+        self.commit_change(tx, ContentChange::everything()).await?;
+        Ok(outcomes)
+    }
+
+    async fn article_ids(&self, slugs: &[Slug]) -> Result<Vec<(Slug, ArticleId)>, StoreError> {
+        let mut out = Vec::with_capacity(slugs.len());
+        for chunk in slugs.chunks(SLUGS_PER_STATEMENT) {
+            let mut query = sqlx::query(AssertSqlSafe(format!(
+                "SELECT id, slug FROM articles WHERE slug IN ({})",
+                numbered(1, chunk.len())
+            )));
+            for slug in chunk {
+                query = query.bind(slug.as_str());
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(db_error)? {
+                out.push((rows::slug(&row, "slug")?, ArticleId(get(&row, "id")?)));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn image_key_exists(&self, key: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM images WHERE media_key = $1")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_error)?;
+        Ok(found.is_some())
+    }
+
+    async fn replace_body(
+        &self,
+        id: ArticleId,
+        body: &str,
+        body_html: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE articles SET body = $1, body_html = $2 WHERE id = $3")
+            .bind(body)
+            .bind(body_html)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let mut change = ContentChange::default();
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        self.commit_change(tx, change).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,299 @@
+//! `dateline backup`, `restore`, `export` and `import`: moving a publication in and out. A backup
+//! is the database and the media as they are (for putting back after a disaster); an export is
+//! the publication in a documented format (for moving between databases or installations, or
+//! reading with other tools). The work lives in `dateline_store::backup` and the services'
+//! `backup`, `export` and `import` modules; this is the wiring and what the operator is told.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use dateline_domain::{Counts, PortableStore};
+use dateline_services::backup::{self, MEDIA, Manifest};
+use dateline_services::import::{ImportError, ImportOptions, ImportReport, import_file};
+use dateline_services::portable::TYPES;
+use dateline_store::Backend;
+use dateline_store::backup::{restore_database, target_state};
+use tokio::io::AsyncWriteExt;
+
+use crate::cli::{BackupArgs, ExportArgs, ImportArgs, RestoreArgs};
+use crate::config::Config;
+
+fn kind(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+/// "12 articles, 40 revisions, 3 accounts, 5 images".
+fn summary(c: &Counts) -> String {
+    format!(
+        "{} articles, {} revisions, {} corrections, {} sections, {} tags, {} bylines, {} accounts, {} images, {} redirects",
+        c.articles,
+        c.revisions,
+        c.corrections,
+        c.sections,
+        c.tags,
+        c.authors,
+        c.users,
+        c.images,
+        c.redirects
+    )
+}
+
+pub async fn backup(config: &Config, args: &BackupArgs) -> anyhow::Result<()> {
+    let dir = &args.dir;
+    let state = target_state(&config.database)
+        .await
+        .with_context(|| format!("while looking at {}", config.database))?;
+    if state.counts.is_none() {
+        bail!(
+            "{} holds no Dateline publication yet: nothing to back up",
+            config.database
+        );
+    }
+    let store = config.open_store().await?;
+    backup::prepare_backup_dir(dir).await?;
+    let started = chrono::Utc::now();
+    // The database first: every image it records was on disk before its row was written, so
+    // the media copied afterwards include them all.
+    let copy = store
+        .copy_database(dir)
+        .await
+        .with_context(|| format!("while copying {}", config.database))?;
+    store.close().await;
+    let media = backup::copy_media(&config.data_dir.join(MEDIA), &dir.join(MEDIA))
+        .await
+        .context("while copying the media")?;
+    let manifest = Manifest::new(
+        kind(config.database.backend()),
+        copy.file,
+        copy.method,
+        copy.counts,
+        media,
+        started,
+    );
+    backup::write_manifest(dir, &manifest).await?;
+    println!(
+        "backed up {} ({}) and {} media files ({} bytes) to {}: {}",
+        config.database,
+        copy.method,
+        media.files,
+        media.bytes,
+        dir.display(),
+        summary(&copy.counts)
+    );
+    Ok(())
+}
+
+pub async fn restore(config: &Config, args: &RestoreArgs) -> anyhow::Result<()> {
+    let dir = &args.dir;
+    let manifest = backup::read_manifest(dir).await?;
+    let here = kind(config.database.backend());
+    if manifest.database.kind != here {
+        bail!(
+            "{} holds a {} backup and {} is {here}: restore it into a {} database, or move the publication between the two with export and import",
+            dir.display(),
+            manifest.database.kind,
+            config.database,
+            manifest.database.kind
+        );
+    }
+    let file = dir.join(&manifest.database.file);
+    if !file.is_file() {
+        bail!(
+            "{} is missing from the backup in {}",
+            manifest.database.file,
+            dir.display()
+        );
+    }
+    config.prepare_dirs()?;
+    let media_dir = config.data_dir.join(MEDIA);
+    let state = target_state(&config.database)
+        .await
+        .with_context(|| format!("while looking at {}", config.database))?;
+    let media_in_use = backup::holds_media(&media_dir);
+    if (state.holds_data() || media_in_use) && !args.force {
+        let what = match (state.counts, state.holds_data()) {
+            (Some(counts), true) => format!(
+                "{} holds a publication ({})",
+                config.database,
+                summary(&counts)
+            ),
+            (None, true) => format!(
+                "{} holds {} tables of something else",
+                config.database, state.tables
+            ),
+            _ => format!("{} holds images", media_dir.display()),
+        };
+        bail!(
+            "{what}: a restore would replace it. Give an empty database and data directory, or stop every server using them and run the restore again with --force"
+        );
+    }
+    restore_database(&config.database, &file, state)
+        .await
+        .with_context(|| {
+            format!(
+                "while restoring {} into {}",
+                file.display(),
+                config.database
+            )
+        })?;
+    let media = backup::restore_media(&dir.join(MEDIA), &media_dir)
+        .await
+        .context("while restoring the media")?;
+    // The search index describes what was there before: `serve` builds it afresh.
+    let index = config.data_dir.join("search-index");
+    if index.exists() {
+        std::fs::remove_dir_all(&index)
+            .with_context(|| format!("cannot remove the old search index {}", index.display()))?;
+    }
+    let store = config.open_store().await?;
+    let counts = store
+        .counts()
+        .await
+        .context("while counting what was restored")?;
+    store.close().await;
+    let expected = &manifest.counts;
+    let matches = counts.articles == expected.articles
+        && counts.revisions == expected.revisions
+        && counts.users == expected.users
+        && counts.images == expected.images
+        && counts.sections == expected.sections
+        && counts.tags == expected.tags
+        && counts.authors == expected.authors
+        && counts.corrections == expected.corrections
+        && counts.redirects == expected.redirects
+        && counts.settings == expected.settings;
+    if !matches {
+        bail!(
+            "the restored database holds {} but the backup's manifest says it held {} articles, {} revisions, {} accounts",
+            summary(&counts),
+            expected.articles,
+            expected.revisions,
+            expected.users
+        );
+    }
+    println!(
+        "restored the backup of {} from {} into {}: {}; {} media files ({} bytes)",
+        manifest.created_at,
+        dir.display(),
+        config.database,
+        summary(&counts),
+        media.files,
+        media.bytes
+    );
+    Ok(())
+}
+
+pub async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<()> {
+    let store = config.open_store().await?;
+    store.migrate().await.context("while migrating")?;
+    let now = chrono::Utc::now();
+    if args.out == "-" {
+        let mut out = tokio::io::stdout();
+        let done = dateline_services::export::export(&store, &mut out, now)
+            .await
+            .context("while exporting")?;
+        store.close().await;
+        eprintln!("exported {}", summary(&done.written));
+        return Ok(());
+    }
+    let path = Path::new(&args.out);
+    let name = path
+        .file_name()
+        .with_context(|| format!("--out {} names no file", args.out))?;
+    let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let mut file = tokio::fs::File::create(&partial)
+        .await
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let written = dateline_services::export::export(&store, &mut file, now).await;
+    store.close().await;
+    let done = match written {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(e).context("while exporting");
+        }
+    };
+    file.flush().await?;
+    file.sync_all()
+        .await
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    drop(file);
+    tokio::fs::rename(&partial, path)
+        .await
+        .with_context(|| format!("cannot move the export to {}", path.display()))?;
+    println!("exported {} to {}", summary(&done.written), path.display());
+    Ok(())
+}
+
+pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
+    let store = config.open_store().await?;
+    store.migrate().await.context("while migrating")?;
+    let media_dir = config.data_dir.join(MEDIA);
+    let options = ImportOptions {
+        media_dir: &media_dir,
+        media_from: args.media.as_deref(),
+        dry_run: args.dry_run,
+    };
+    let result = import_file(&store, &args.file, options).await;
+    store.close().await;
+    let shown = args.file.display();
+    let report = match result {
+        Ok(report) => report,
+        Err(ImportError::Invalid(problems)) => {
+            for problem in &problems {
+                eprintln!("{shown}: {problem}");
+            }
+            bail!(
+                "{} problem(s) in {shown}; nothing was imported",
+                problems.len()
+            );
+        }
+        Err(e) => return Err(e).with_context(|| format!("while importing {shown}")),
+    };
+    if args.dry_run {
+        println!(
+            "checked {shown} ({} lines): it can be imported",
+            report.lines
+        );
+        return Ok(());
+    }
+    print_report(&shown.to_string(), &report, &media_dir);
+    Ok(())
+}
+
+fn print_report(file: &str, report: &ImportReport, media_dir: &Path) {
+    println!("imported {file} ({} lines)", report.lines);
+    let in_file_order = TYPES
+        .iter()
+        .filter_map(|kind| report.tallies.get(kind).map(|tally| (kind, tally)));
+    for (kind, tally) in in_file_order {
+        println!(
+            "  {kind}: {} added, {} already there, {} left out",
+            tally.added, tally.already_there, tally.taken
+        );
+    }
+    for (line, what) in &report.taken {
+        println!("  line {line}: {what} left out: the database holds another one under its name");
+    }
+    if report.linked_later > 0 {
+        println!(
+            "  {} article(s) linked to Read More targets further down the file",
+            report.linked_later
+        );
+    }
+    if report.images_without_files > 0 {
+        println!(
+            "note: {} image(s) are recorded without their files in {}: copy their directories from the old media directory, or import again with --media DIR",
+            report.images_without_files,
+            media_dir.display()
+        );
+    }
+    if report.tallies.get("user").is_some_and(|t| t.added > 0) {
+        println!(
+            "note: imported accounts have no password yet: set one with `dateline user reset-password --email E`"
+        );
+    }
+}
