@@ -248,9 +248,10 @@ impl HashGate {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
             let out = work();
-            // The last of a run of hashes lets its working memory go; while others follow, it
-            // is kept for them.
-            if running.fetch_sub(1, Ordering::SeqCst) == 1 && waiting.load(Ordering::SeqCst) == 0 {
+            // A thread with no hash waiting for it lets its working memory go; while others
+            // wait, it is kept for them.
+            running.fetch_sub(1, Ordering::SeqCst);
+            if waiting.load(Ordering::SeqCst) == 0 {
                 release_hash_memory();
             }
             drop(permit);
@@ -921,6 +922,35 @@ mod tests {
                 .is_ok()
         );
         assert!(argon2().verify_password(b"wrong", &parsed).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_quiet_gate_gives_its_hashing_memory_back() {
+        // One thread: the check below runs where the hash ran, after it.
+        let gate = HashGate::new(1, std::time::Duration::from_secs(5), 4);
+        let held = || HASH_MEMORY.with(|memory| memory.borrow().capacity());
+        let during = gate
+            .run(move || {
+                let params = argon2().params().clone();
+                let mut out = [0u8; 32];
+                hash_into(
+                    &argon2(),
+                    &params,
+                    b"a password",
+                    b"0123456789abcdef",
+                    &mut out,
+                )
+                .unwrap();
+                held()
+            })
+            .await
+            .unwrap();
+        assert!(
+            during >= MAPPED_BLOCKS,
+            "hashing takes its memory ({during} blocks)"
+        );
+        let after = gate.run(held).await.unwrap();
+        assert_eq!(after, 0, "and gives it back when nothing waits");
     }
 
     #[test]
