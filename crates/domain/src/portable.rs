@@ -142,8 +142,9 @@ pub enum ImportOutcome {
     Taken,
 }
 
-/// How many rows of each kind a database holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How many rows of each kind a database holds (also as a backup's manifest records them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Counts {
     pub settings: u64,
     pub sections: u64,

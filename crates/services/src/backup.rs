@@ -61,7 +61,7 @@ pub struct Manifest {
     /// When the database copy was taken (RFC 3339, UTC).
     pub created_at: String,
     pub database: DatabaseEntry,
-    pub counts: CountsEntry,
+    pub counts: Counts,
     pub media: MediaEntry,
 }
 
@@ -74,39 +74,6 @@ pub struct DatabaseEntry {
     pub file: String,
     /// `VACUUM INTO` or `pg_dump`.
     pub method: String,
-}
-
-/// Rows in the database copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CountsEntry {
-    pub settings: u64,
-    pub sections: u64,
-    pub tags: u64,
-    pub authors: u64,
-    pub users: u64,
-    pub images: u64,
-    pub articles: u64,
-    pub revisions: u64,
-    pub corrections: u64,
-    pub redirects: u64,
-}
-
-impl From<Counts> for CountsEntry {
-    fn from(c: Counts) -> Self {
-        Self {
-            settings: c.settings,
-            sections: c.sections,
-            tags: c.tags,
-            authors: c.authors,
-            users: c.users,
-            images: c.images,
-            articles: c.articles,
-            revisions: c.revisions,
-            corrections: c.corrections,
-            redirects: c.redirects,
-        }
-    }
 }
 
 /// The media files in the backup.
@@ -136,7 +103,7 @@ impl Manifest {
                 file: file.to_owned(),
                 method: method.to_owned(),
             },
-            counts: counts.into(),
+            counts,
             media,
         }
     }
