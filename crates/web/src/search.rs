@@ -236,8 +236,7 @@ fn warming_message(warming: WarmingUp) -> String {
 }
 
 /// A 503 with `Retry-After`, for a search that came while the index warms up.
-fn warming_response(response: Response) -> Response {
-    let mut response = response;
+fn warming_response(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::RETRY_AFTER,
         header::HeaderValue::from(WARMING_RETRY_SECS),
@@ -456,33 +455,27 @@ pub async fn show_search(
         previous: None,
         next: None,
     };
-    let mut warming = false;
     let status = match (
         state.search.clone(),
         parse_request(&params, &site, RESULTS_PER_PAGE),
+        warming_now,
     ) {
-        (None, _) => {
+        (None, _, _) => {
             page.errors
                 .push("Search is not available right now. Please try again later.".to_owned());
             StatusCode::SERVICE_UNAVAILABLE
         }
-        (Some(_), Err(errors)) => {
+        (Some(_), Err(errors), _) => {
             page.errors = errors;
             StatusCode::BAD_REQUEST
         }
-        (Some(_), Ok(request)) if warming_now.is_some() => {
-            let query = &request.query;
-            if let Some(progress) = warming_now
-                && (!query.text.is_empty() || query.has_filters())
-            {
-                page.errors.push(warming_message(progress));
-                warming = true;
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::OK
-            }
+        (Some(_), Ok(request), Some(progress))
+            if !request.query.text.is_empty() || request.query.has_filters() =>
+        {
+            page.errors.push(warming_message(progress));
+            StatusCode::SERVICE_UNAVAILABLE
         }
-        (Some(search), Ok(request)) => {
+        (Some(search), Ok(request), _) => {
             let query = &request.query;
             if !query.text.is_empty() || query.has_filters() {
                 let results = search.index.search(query).await?;
@@ -527,11 +520,13 @@ pub async fn show_search(
         Html(page.render()?),
     )
         .into_response();
-    Ok(if warming {
-        warming_response(response)
-    } else {
-        response
-    })
+    Ok(
+        if warming_now.is_some() && status == StatusCode::SERVICE_UNAVAILABLE {
+            warming_response(response)
+        } else {
+            response
+        },
+    )
 }
 
 fn summary(total: usize, q: &str) -> String {
