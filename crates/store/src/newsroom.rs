@@ -626,27 +626,35 @@ pub(crate) fn lines(s: String) -> Vec<String> {
 }
 
 fn revision(row: &AnyRow) -> Result<Revision, StoreError> {
-    let kind: String = get(row, "kind")?;
-    let source = rows::source(row)?;
     Ok(Revision {
         article: ArticleId(get(row, "article_id")?),
         number: get(row, "number")?,
         based_on: get(row, "based_on")?,
-        kind: RevisionKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("revision kind '{kind}'")))?,
-        draft: Draft {
-            headline: get(row, "headline")?,
-            standfirst: get(row, "standfirst")?,
-            body: get(row, "body")?,
-            section: get(row, "section")?,
-            tags: lines(get(row, "tags")?),
-            authors: lines(get(row, "authors")?),
-            source,
-            language: get(row, "language")?,
-        },
+        kind: revision_kind(row)?,
+        draft: draft(row)?,
         saved_by: get::<Option<i64>>(row, "saved_by")?.map(UserId),
         saved_by_name: get(row, "saved_by_name")?,
         saved_at: rows::time(get(row, "saved_at")?)?,
+    })
+}
+
+/// The `kind` column of a revision row.
+pub(crate) fn revision_kind(row: &AnyRow) -> Result<RevisionKind, StoreError> {
+    let kind: String = get(row, "kind")?;
+    RevisionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("revision kind '{kind}'")))
+}
+
+/// The draft a revision row holds.
+pub(crate) fn draft(row: &AnyRow) -> Result<Draft, StoreError> {
+    Ok(Draft {
+        headline: get(row, "headline")?,
+        standfirst: get(row, "standfirst")?,
+        body: get(row, "body")?,
+        section: get(row, "section")?,
+        tags: lines(get(row, "tags")?),
+        authors: lines(get(row, "authors")?),
+        source: rows::source(row)?,
+        language: get(row, "language")?,
     })
 }
 

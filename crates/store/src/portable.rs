@@ -9,10 +9,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, ContentChange, Counts, Draft, Email, ExportSnapshot, ImageId, ImportItem,
-    ImportOutcome, PortableArticle, PortableCorrection, PortableImage, PortableLabel,
-    PortableRedirect, PortableRevision, PortableStore, RevisionKind, SiteSettings, Slug,
-    StoreError, User,
+    ArticleId, ContentChange, Counts, Email, ExportSnapshot, ImageId, ImportItem, ImportOutcome,
+    PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
+    PortableRevision, PortableStore, SiteSettings, Slug, StoreError, User,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
@@ -315,24 +314,13 @@ impl ExportSnapshot for Snapshot {
         .map_err(db_error)?;
         rows.iter()
             .map(|row| {
-                let kind: String = get(row, "kind")?;
                 Ok(PortableRevision {
                     article: rows::slug(row, "article_slug")?,
                     article_created_at: rows::time(get(row, "article_created_at")?)?,
                     number: get(row, "number")?,
                     based_on: get(row, "based_on")?,
-                    kind: RevisionKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("revision kind '{kind}'")))?,
-                    draft: Draft {
-                        headline: get(row, "headline")?,
-                        standfirst: get(row, "standfirst")?,
-                        body: get(row, "body")?,
-                        section: get(row, "section")?,
-                        tags: crate::newsroom::lines(get(row, "tags")?),
-                        authors: crate::newsroom::lines(get(row, "authors")?),
-                        source: rows::source(row)?,
-                        language: get(row, "language")?,
-                    },
+                    kind: crate::newsroom::revision_kind(row)?,
+                    draft: crate::newsroom::draft(row)?,
                     saved_by: email(get(row, "saved_by_email")?)?,
                     saved_at: rows::time(get(row, "saved_at")?)?,
                 })
@@ -480,11 +468,7 @@ async fn import_label(
         query = query.bind(label.position);
     }
     let done = query.execute(&mut **tx).await.map_err(db_error)?;
-    Ok(if done.rows_affected() == 1 {
-        ImportOutcome::Added
-    } else {
-        ImportOutcome::AlreadyThere
-    })
+    Ok(outcome(done))
 }
 
 /// Adds the corrections of article `id` that it does not have yet.
@@ -635,11 +619,16 @@ async fn import_revision(
     .execute(&mut **tx)
     .await
     .map_err(db_error)?;
-    Ok(if done.rows_affected() == 1 {
+    Ok(outcome(done))
+}
+
+/// What an `INSERT … ON CONFLICT DO NOTHING` of one record did.
+fn outcome(done: sqlx::any::AnyQueryResult) -> ImportOutcome {
+    if done.rows_affected() == 1 {
         ImportOutcome::Added
     } else {
         ImportOutcome::AlreadyThere
-    })
+    }
 }
 
 async fn import_item(
@@ -647,13 +636,6 @@ async fn import_item(
     ids: &mut Ids,
     item: &ImportItem,
 ) -> Result<ImportOutcome, StoreError> {
-    let added = |done: sqlx::any::AnyQueryResult| {
-        if done.rows_affected() == 1 {
-            ImportOutcome::Added
-        } else {
-            ImportOutcome::AlreadyThere
-        }
-    };
     match item {
         ImportItem::Settings(settings) => {
             let stored = sqlx::query("SELECT * FROM site_settings WHERE id = 1")
@@ -686,7 +668,7 @@ async fn import_item(
         .bind(user.created_at.timestamp_millis())
         .execute(&mut **tx)
         .await
-        .map(added)
+        .map(outcome)
         .map_err(db_error),
         ImportItem::Image(image) => {
             let by = user_id(tx, ids, image.uploaded_by.as_ref()).await?;
@@ -713,7 +695,7 @@ async fn import_item(
             .bind(image.created_at.timestamp_millis())
             .execute(&mut **tx)
             .await
-            .map(added)
+            .map(outcome)
             .map_err(db_error)
         }
         ImportItem::Article(article) => import_article(tx, ids, article).await,
@@ -736,7 +718,7 @@ async fn import_item(
                 .bind(r.created_at.timestamp_millis())
                 .execute(&mut **tx)
                 .await
-                .map(added)
+                .map(outcome)
                 .map_err(db_error),
             }
         }
