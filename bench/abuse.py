@@ -142,6 +142,12 @@ class Process:
     def peak_rss_mb(self) -> float:
         return self._status("VmHWM")
 
+    def rss_parts(self) -> str:
+        """What the resident memory is: the heap's (anonymous) pages and mapped files' (the search
+        index) pages, and the threads that may each keep an allocator arena."""
+        anon, files, threads = self._status("RssAnon"), self._status("RssFile"), self._status("Threads") * 1024
+        return f"anonymous {anon:.0f} MB, files {files:.0f} MB, {threads:.0f} threads"
+
     def fds(self) -> int:
         try:
             return len(os.listdir(f"/proc/{self.pid}/fd"))
@@ -637,6 +643,9 @@ async def soak(target: Target, process: Process, sampler: Sampler, newsroom: New
 FINDINGS: list[tuple[str, int]] = []
 
 
+STEPS = ["junk", "slow", "flood", "sign-in", "hostile", "diff", "uploads", "soak"]
+
+
 def report(name: str, detail: str, problems: int):
     FINDINGS.append((name, problems))
     mark = "ok " if problems == 0 else f"{problems:3d}!"
@@ -656,7 +665,13 @@ async def main():
     parser.add_argument("--junk", type=int, default=6000, help="junk-query requests")
     parser.add_argument("--slow", type=int, default=200, help="slow connections of each kind")
     parser.add_argument("--flood", type=int, default=1100, help="idle connections in the flood")
+    parser.add_argument("--only", default=",".join(STEPS),
+                        help=f"comma-separated steps to run, of: {', '.join(STEPS)} (default all)")
     args = parser.parse_args()
+    only = [step.strip() for step in args.only.split(",") if step.strip()]
+    unknown = [step for step in only if step not in STEPS]
+    if unknown:
+        parser.error(f"unknown step(s) {', '.join(unknown)}; the steps are {', '.join(STEPS)}")
 
     url = urllib.parse.urlsplit(args.url)
     host = url.hostname or "127.0.0.1"
@@ -685,19 +700,29 @@ async def main():
     print(f"Dateline abuse run against {args.url}, pid {args.pid}, {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
     print(f"start: RSS {process.rss_mb():.0f} MB, open fds {process.fds()}", flush=True)
 
-    await junk_queries(target, process, slugs[0], args.junk)
-    await slow_connections(target, args.hold, args.slow)
-    await connection_flood(target, args.flood)
-    await sign_in_bursts(target, process, newsroom)
-    await asyncio.sleep(1)
-    await newsroom.sign_in()
-    await hostile_inputs(target, newsroom, article, base)
-    await huge_diff(target, newsroom, sampler)
-    await big_uploads(target, process, newsroom)
+    if "junk" in only:
+        await junk_queries(target, process, slugs[0], args.junk)
+    if "slow" in only:
+        await slow_connections(target, args.hold, args.slow)
+    if "flood" in only:
+        await connection_flood(target, args.flood)
+    if "sign-in" in only:
+        await sign_in_bursts(target, process, newsroom)
+        await asyncio.sleep(1)
+        await newsroom.sign_in()
+    if "hostile" in only:
+        await hostile_inputs(target, newsroom, article, base)
+    if "diff" in only:
+        await huge_diff(target, newsroom, sampler)
+    if "uploads" in only:
+        await big_uploads(target, process, newsroom)
     attacks = sampler.since(started)
-    report("during the attacks", health_summary(attacks),
-           sum(1 for s in attacks if s[3] is None or s[3] >= 50))
-    rss_start, rss_end = await soak(target, process, sampler, newsroom, slugs, args.soak, args.warmup)
+    if attacks and set(only) - {"soak"}:
+        report("during the attacks", health_summary(attacks),
+               sum(1 for s in attacks if s[3] is None or s[3] >= 50))
+    rss_start = rss_end = 0.0
+    if "soak" in only:
+        rss_start, rss_end = await soak(target, process, sampler, newsroom, slugs, args.soak, args.warmup)
     await sampler.stop()
 
     everything = sampler.samples
@@ -713,6 +738,7 @@ async def main():
     print(f"  /healthz max {max(latencies) if latencies else float('nan'):.1f} ms over {len(everything)} probes, "
           f"{sum(1 for s in everything if s[3] is None)} failed (goal < 50 ms throughout)")
     print(f"  open fds at most {max(s[2] for s in everything)}; server alive at the end: {process.alive()}")
+    print(f"  resident at the end: {process.rss_parts()}")
 
 
 def socket_address(host: str) -> str:

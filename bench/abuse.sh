@@ -7,6 +7,7 @@
 #
 #   bench/abuse.sh                          10-minute soak on SQLite
 #   SOAK=60 bench/abuse.sh                  a short run
+#   bench/abuse.sh --only uploads,soak      some of the steps (bench/abuse.py --help lists them)
 #   DATABASE=postgres://root@127.0.0.1:5432/dateline_abuse bench/abuse.sh   on PostgreSQL
 #                                           (the database is dropped and created anew)
 #
@@ -68,3 +69,5 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
   exit 1
 fi
 echo "server log: $(grep -c ' ERROR ' "$DIR/server.log" || true) ERROR lines, $(wc -l <"$DIR/server.log") lines in all"
+# The log goes with the run's directory; its errors and warnings are kept beside the figures.
+grep -E ' (ERROR|WARN) ' "$DIR/server.log" | cut -c1-400 | sort -k3 | uniq -c -f2 | sort -rn | head -n 20 >&2 || true

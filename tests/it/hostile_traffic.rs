@@ -29,7 +29,7 @@ on_both_backends!(
     a_silent_connection_is_closed_after_the_header_timeout,
     an_idle_keep_alive_connection_is_closed,
     a_trickling_body_is_cut_off_after_the_body_deadline,
-    past_the_connection_limit_a_new_connection_gets_a_prompt_503,
+    past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer,
     a_path_parameter_that_is_not_utf8_gets_our_404_page,
     a_non_numeric_article_id_gets_our_404_page,
     a_malformed_query_string_gets_our_400_page,
@@ -300,7 +300,7 @@ async fn a_trickling_body_is_cut_off_after_the_body_deadline(app: TestApp) {
     );
 }
 
-async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503(app: TestApp) {
+async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer(app: TestApp) {
     let limit = 4;
     let server = limited(
         &app,
@@ -329,7 +329,7 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503(app: TestA
     }
     let mut one_more = TcpStream::connect(server.addr).await.unwrap();
     one_more
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
+        .write_all(b"GET /?page=2 HTTP/1.1\r\nHost: dateline\r\n\r\n")
         .await
         .unwrap();
     let answer = read_until_closed(&mut one_more)
@@ -340,6 +340,36 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503(app: TestA
         "{answer}"
     );
     assert!(answer.contains("Retry-After: "), "{answer}");
+    // The health check is answered over the limit too: the server is alive, only full.
+    let mut probe = TcpStream::connect(server.addr).await.unwrap();
+    probe
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut probe)
+        .await
+        .expect("a health check over the limit was left hanging");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.ends_with("ok\n"), "{answer}");
+    // A POST body the turned-away client is still sending does not cost it the answer.
+    let mut poster = TcpStream::connect(server.addr).await.unwrap();
+    poster
+        .write_all(
+            format!(
+                "POST /admin/login HTTP/1.1\r\nHost: dateline\r\nContent-Length: 40000\r\n\r\n{}",
+                "a".repeat(40_000)
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut poster)
+        .await
+        .expect("a POST over the limit was left hanging");
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable"),
+        "{answer}"
+    );
     drop(held);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)

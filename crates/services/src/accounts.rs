@@ -362,10 +362,12 @@ thread_local! {
 }
 
 /// Blocks of address space asked for at least, for argon2's working memory: just over 32 MiB.
-/// glibc's malloc maps a block that large afresh and unmaps it when freed, so the memory goes
-/// back to the system when [`release_hash_memory`] lets it go; a smaller block would come from
-/// the thread's arena once malloc had seen one that size, and stay with the process. Only the
-/// pages a hash touches (19 MiB) ever become memory.
+/// The server's jemalloc gives a freed block of any size back within seconds; under glibc's
+/// malloc (the system allocator, which the library's tests and other programs linking it use) a
+/// block this large is mapped afresh and unmapped when freed, where a smaller one would come from
+/// the thread's arena once malloc had seen one that size, and stay with the process. Either way
+/// the memory goes back to the system when [`release_hash_memory`] lets it go. Only the pages a
+/// hash touches (19 MiB) ever become memory.
 const MAPPED_BLOCKS: usize = 32 * 1024 + 1;
 
 /// Gives this thread's argon2 working memory back.

@@ -546,13 +546,23 @@ fn brotli(body: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(body.len() / 3);
     let params = brotli::enc::BrotliEncoderParams {
         quality: 9,
-        lgwin: 22,
+        lgwin: brotli_window(body.len()),
+        size_hint: body.len(),
         ..Default::default()
     };
     match brotli::BrotliCompress(&mut &body[..], &mut out, &params) {
         Ok(_) => exact(out),
         Err(_) => Bytes::new(),
     }
+}
+
+/// The brotli window for a body of `len` bytes, as a power of two: no larger than the body (a
+/// window past the end of the input finds nothing more, and the encoder's ring buffer and hash
+/// tables grow with it — 4 MB and more at the largest window, for a 60 KB page), within the
+/// format's 2^16 to 2^22 that the encoder's one-shot mode also uses.
+fn brotli_window(len: usize) -> i32 {
+    let bits = usize::BITS - len.saturating_sub(1).leading_zeros();
+    i32::try_from(bits.clamp(16, 22)).unwrap_or(22)
 }
 
 /// `bytes` in an allocation of exactly its length: a cached body lives long, and the spare
@@ -677,6 +687,29 @@ mod tests {
             Validators::default(),
         )
         .compressed()
+    }
+
+    #[test]
+    fn brotli_bodies_decode_to_the_page_at_every_window_size() {
+        assert_eq!(brotli_window(0), 16);
+        assert_eq!(brotli_window(65_536), 16);
+        assert_eq!(brotli_window(65_537), 17);
+        assert_eq!(brotli_window(4 << 20), 22);
+        assert_eq!(brotli_window(usize::MAX), 22);
+        // Text that repeats from far back, so a window smaller than the body would show.
+        let paragraph: Vec<u8> = (0..3_000u32)
+            .flat_map(|i| format!("word{} ", i * 7919 % 3_001).into_bytes())
+            .collect();
+        for len in [0, 1, 1_000, 65_536, 65_537, 300_000, 5 << 20] {
+            let body: Vec<u8> = paragraph.iter().copied().cycle().take(len).collect();
+            let compressed = brotli(&body);
+            let mut decoded = Vec::new();
+            brotli::BrotliDecompress(&mut &compressed[..], &mut decoded).unwrap();
+            assert_eq!(decoded, body, "{len} bytes");
+            if len > 100_000 {
+                assert!(compressed.len() < len / 20, "{len} bytes: {}", compressed.len());
+            }
+        }
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!   connection is answered at once with a short `503 Service Unavailable` and `Retry-After`,
 //!   and closed: never left waiting. Keep the limit well below the process's file-descriptor
 //!   limit so the database, the search index and the health check always find one.
+//! - A connection over the limit that asks for `/healthz` is answered by the health check, not
+//!   the 503: a server that holds its limit against a flood is alive, and a load balancer or an
+//!   orchestrator that took it for dead would restart it mid-attack.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -40,6 +43,8 @@ const TURN_AWAY_TIME: Duration = Duration::from_secs(2);
 /// Bytes of a turned-away client's request read (and dropped) so closing does not reset the
 /// connection before the client has read its 503.
 const TURN_AWAY_DRAIN: usize = 64 * 1024;
+/// Largest request head read from a turned-away client (enough for any health check).
+const TURN_AWAY_HEAD_BYTES: usize = 8 * 1024;
 /// Seconds a turned-away client is asked to wait before trying again.
 const RETRY_AFTER_SECS: u64 = 5;
 /// Largest request head (request line and headers) hyper buffers for a connection.
@@ -113,7 +118,7 @@ pub async fn accept_loop(
         };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
             stats.refused();
-            turn_away(stream, &turning_away);
+            turn_away(stream, peer, &router, &turning_away);
             continue;
         };
         let open = stats.opened();
@@ -168,24 +173,49 @@ const BUSY_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\
 <title>Temporarily unavailable</title><h1>Temporarily unavailable</h1>\
 <p>We are serving as many readers as we can. Please try again in a few seconds.</p></html>\n";
 
-/// Answers a connection over the limit with a 503 and closes it, without holding it longer than
-/// [`TURN_AWAY_TIME`]; when too many are being turned away already, closes it at once.
-fn turn_away(mut stream: TcpStream, turning_away: &Arc<Semaphore>) {
+/// Answers a connection over the limit with a 503 (or, for `/healthz`, the health check) and
+/// closes it, without holding it longer than [`TURN_AWAY_TIME`]; when too many are being turned
+/// away already, closes it at once.
+fn turn_away(
+    stream: TcpStream,
+    peer: std::net::SocketAddr,
+    router: &Router,
+    turning_away: &Arc<Semaphore>,
+) {
     let Ok(slot) = turning_away.clone().try_acquire_owned() else {
         drop(stream);
         return;
     };
+    let router = router.clone();
     tokio::spawn(async move {
         let _slot = slot;
-        let answer = format!(
-            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: {RETRY_AFTER_SECS}\r\n\
-             Content-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-             Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\
-             Connection: close\r\n\r\n{BUSY_PAGE}",
-            BUSY_PAGE.len()
-        );
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            let router = router.clone();
+            async move {
+                if request.uri().path() != "/healthz" {
+                    return Ok::<_, Infallible>(busy());
+                }
+                request.extensions_mut().insert(ConnectInfo(peer));
+                let response = tower::ServiceExt::oneshot(router, request).await;
+                Ok(response.unwrap_or_else(|never| match never {}))
+            }
+        });
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(TURN_AWAY_TIME)
+            .max_buf_size(TURN_AWAY_HEAD_BYTES)
+            .title_case_headers(true)
+            .keep_alive(false);
         let _ = tokio::time::timeout(TURN_AWAY_TIME, async {
-            stream.write_all(answer.as_bytes()).await?;
+            let parts = http
+                .serve_connection(TokioIo::new(stream), service)
+                .without_shutdown()
+                .await
+                .map_err(std::io::Error::other)?;
+            // Whatever the client still sends (a body nobody will read) is read and dropped
+            // before closing, so the close does not reset the connection before the client has
+            // read its answer.
+            let mut stream = parts.io.into_inner();
             stream.shutdown().await?;
             let mut sink = [0u8; 4096];
             let mut drained = 0;
@@ -199,4 +229,24 @@ fn turn_away(mut stream: TcpStream, turning_away: &Arc<Semaphore>) {
         })
         .await;
     });
+}
+
+/// The answer of a connection over the limit.
+fn busy() -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    let mut response = axum::response::Response::new(axum::body::Body::from(BUSY_PAGE));
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
