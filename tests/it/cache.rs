@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, Slug, Store};
+use dateline_domain::{ArticleStatus, ArticleStore, LabelStore, Slug};
 use reqwest::header::{ACCEPT_ENCODING, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 
 use crate::harness::{TestApp, attrs, on_both_backends, reference_day, story, texts};

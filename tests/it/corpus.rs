@@ -1,7 +1,7 @@
 //! The test corpus of `tests/fixtures/corpus/`: 60 articles in 10 topics (the file name's prefix),
 //! written to check search ranking and related articles.
 
-use dateline_domain::{Article, ArticleStatus, Listing, PageRequest, Store};
+use dateline_domain::{Article, ArticleStatus, ArticleStore, Listing, PageRequest};
 use dateline_services::demo::parse_article_file;
 
 use crate::harness::TestApp;

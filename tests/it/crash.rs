@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use dateline_domain::{ArticleSummary, Listing, PageRequest, Store};
+use dateline_domain::{ArticleStore, ArticleSummary, Listing, PageRequest};
 use dateline_services::generate;
 use dateline_store::SqlStore;
 use dateline_store::testing::TestDatabase;

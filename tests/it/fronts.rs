@@ -1,7 +1,7 @@
 //! Home, section, tag and author fronts; pagination; 404s; bad input to the article service.
 
 use chrono::Duration;
-use dateline_domain::{ArticleStatus, Store};
+use dateline_domain::{ArticleStatus, ArticleStore, LabelStore};
 use dateline_services::ServiceError;
 use dateline_services::articles::create_article;
 

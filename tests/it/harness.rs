@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{Article, ArticleStatus, Clock, FixedClock, Role, Store, User};
+use dateline_domain::{
+    AccountStore, Article, ArticleStatus, ArticleStore, Clock, FixedClock, Role, User,
+};
 use dateline_search::{IndexLocation, SearchEngine};
 use dateline_services::accounts;
 use dateline_services::articles::{ArticleInput, create_article};

@@ -5,7 +5,9 @@
 
 use std::io::{Cursor, Write};
 
-use dateline_domain::{Role, Slug, Store, StoreError};
+use dateline_domain::{
+    ArticleStore, LabelStore, MediaStore, Role, Slug, StoreError, WorkflowStore,
+};
 use dateline_services::media;
 use reqwest::StatusCode;
 use scraper::Html;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::Duration as Days;
-use dateline_domain::{Role, Slug, Store};
+use dateline_domain::{ArticleStore, Role, Slug};
 use dateline_web::ServeLimits;
 use reqwest::StatusCode;
 use scraper::Html;

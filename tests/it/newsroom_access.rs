@@ -5,7 +5,9 @@
 //! may not open exists or not.
 
 use chrono::Duration;
-use dateline_domain::{ArticleId, Draft, Role, Slug, Store, User};
+use dateline_domain::{
+    ArticleId, ArticleStore, Draft, LabelStore, Role, Slug, User, WorkflowStore,
+};
 use dateline_services::newsroom;
 use reqwest::StatusCode;
 use scraper::Html;
@@ -113,7 +115,7 @@ async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.action, r.detail))
+        .map(|r| (r.action.to_string(), r.detail))
         .collect()
 }
 

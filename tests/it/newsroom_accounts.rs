@@ -1,7 +1,7 @@
 //! Accounts, roles, sessions, CSRF and sign-in limits, on both backends.
 
 use chrono::Duration;
-use dateline_domain::{Action, Role, Store};
+use dateline_domain::{Action, Role, WorkflowStore};
 use reqwest::StatusCode;
 
 use crate::harness::{
@@ -182,7 +182,7 @@ async fn every_admin_route_answers_each_role_as_the_matrix_says(app: TestApp) {
     let renames = app.store.audit_log(None, 0, 100).await.unwrap();
     let renames: Vec<_> = renames
         .iter()
-        .filter(|r| r.action == "renamed section")
+        .filter(|r| r.action.as_str() == "renamed section")
         .map(|r| r.user_name.clone().unwrap_or_default())
         .collect();
     assert_eq!(renames, ["The admin", "The editor"]);

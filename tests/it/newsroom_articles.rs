@@ -2,7 +2,9 @@
 //! scheduled publishing, corrections, the audit log, and the rules on who may do what.
 
 use chrono::Duration;
-use dateline_domain::{ArticleId, ArticleStatus, Role, Store};
+use dateline_domain::{
+    ArticleId, ArticleStatus, ArticleStore, LabelStore, RevisionNumber, Role, WorkflowStore,
+};
 use dateline_services::newsroom;
 use reqwest::StatusCode;
 use scraper::Html;
@@ -258,15 +260,23 @@ async fn second_writer_gets_a_conflict_page_and_nothing_is_lost(app: TestApp) {
     assert_eq!(attrs(&page, "form input[name=base]", "value"), ["2"]);
     // Nothing was overwritten, and Sana's text is in the history.
     let wf = app.store.workflow(id).await.unwrap().unwrap();
-    assert_eq!(wf.revision, 2);
-    let kept = app.store.revision(id, 3).await.unwrap().unwrap();
+    assert_eq!(wf.revision, RevisionNumber(2));
+    let kept = app
+        .store
+        .revision(id, RevisionNumber(3))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.draft.body, "Sana's rewritten body.\n");
     let article = app.store.article_by_id(id).await.unwrap().unwrap();
     assert_eq!(article.headline, "Monsoon rains flood Karachi streets");
     // Saving over theirs on purpose, from the conflict page, works.
     let response = save(&sana, id, "2", &[("body", "Sana's rewritten body.\n")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.store.workflow(id).await.unwrap().unwrap().revision, 4);
+    assert_eq!(
+        app.store.workflow(id).await.unwrap().unwrap().revision,
+        RevisionNumber(4)
+    );
     // Autosave reports the conflict the same way.
     let mut all = fields("x");
     all.push(("base", "2".to_owned()));

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dateline_domain::{ArticleStatus, Role, Store};
+use dateline_domain::{ArticleStatus, Role, WorkflowStore};
 use fantoccini::{Client, Locator};
 
 use crate::browser::Browser;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use dateline_domain::{Email, Store};
+use dateline_domain::{AccountStore, Email};
 use dateline_services::accounts;
 use dateline_store::{DatabaseUrl, SqlStore};
 

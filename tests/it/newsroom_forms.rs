@@ -4,7 +4,10 @@
 //! here: a forged or missing token is the "Form expired" page and changes nothing; an id that is
 //! not a number is the site's 404 page.
 
-use dateline_domain::{ArticleId, Role, Slug, Store};
+use dateline_domain::{
+    AccountStore, ArticleId, ArticleStore, LabelStore, MediaStore, Role, SiteStore, Slug,
+    WorkflowStore,
+};
 use reqwest::StatusCode;
 use scraper::Html;
 

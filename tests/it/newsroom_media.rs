@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use dateline_domain::{Role, Store};
+use dateline_domain::{ArticleStore, MediaStore, Role};
 use reqwest::StatusCode;
 use scraper::Html;
 

@@ -1,7 +1,7 @@
 //! Site settings: only administrators change them; a change reaches every page at once; bad
 //! input changes nothing.
 
-use dateline_domain::{Role, Store};
+use dateline_domain::{Role, SiteStore};
 use reqwest::StatusCode;
 
 use crate::harness::{Desk, TestApp, attrs, on_both_backends, texts};

@@ -5,7 +5,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dateline_domain::{ArticleStatus, Slug, Store};
+use dateline_domain::{ArticleStatus, ArticleStore, Slug};
 use dateline_store::SqlStore;
 use dateline_store::testing::TestDatabase;
 

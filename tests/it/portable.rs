@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use dateline_domain::{
-    ArticleStatus, Counts, Draft, PortableStore, RevisionKind, Role, SaveOutcome, Slug, Source,
-    Store, User,
+    ArticleStatus, ArticleStore, Counts, Draft, LabelKind, LabelStore, MediaStore, PortableStore,
+    RevisionKind, RevisionNumber, Role, SaveOutcome, Slug, Source, User, WorkflowStore,
 };
 use dateline_services::articles::create_article;
 use dateline_services::import::{ImportError, ImportOptions, import_file};
@@ -142,7 +142,7 @@ fn draft(headline: &str, body: &str) -> Draft {
     }
 }
 
-fn saved(outcome: SaveOutcome) -> i64 {
+fn saved(outcome: SaveOutcome) -> RevisionNumber {
     match outcome {
         SaveOutcome::Saved(n) => n,
         other => panic!("not saved: {other:?}"),
@@ -191,7 +191,7 @@ async fn fill(app: &TestApp) -> (User, String) {
             store,
             &editor,
             budget,
-            1,
+            RevisionNumber(1),
             &text,
             RevisionKind::Autosave,
             minutes(1),
@@ -205,7 +205,7 @@ async fn fill(app: &TestApp) -> (User, String) {
             store,
             &editor,
             budget,
-            2,
+            RevisionNumber(2),
             &text,
             RevisionKind::Save,
             minutes(2),
@@ -217,7 +217,7 @@ async fn fill(app: &TestApp) -> (User, String) {
         store,
         &editor,
         budget,
-        1,
+        RevisionNumber(1),
         &draft("Budget talks stall", "An older page saved.\n"),
         RevisionKind::Save,
         minutes(3),
@@ -255,9 +255,15 @@ async fn fill(app: &TestApp) -> (User, String) {
     )
     .await
     .unwrap();
-    newsroom::publish(store, &editor, follow_up, Some(1), minutes(8))
-        .await
-        .unwrap();
+    newsroom::publish(
+        store,
+        &editor,
+        follow_up,
+        Some(RevisionNumber(1)),
+        minutes(8),
+    )
+    .await
+    .unwrap();
     let follow_slug = store.article_by_id(follow_up).await.unwrap().unwrap().slug;
     text.body
         .push_str(&format!("\n::: read-more /{follow_slug}\n"));
@@ -292,7 +298,7 @@ async fn fill(app: &TestApp) -> (User, String) {
         store,
         &editor,
         embargoed,
-        Some(1),
+        Some(RevisionNumber(1)),
         now + Duration::days(2),
         minutes(12),
     )
@@ -334,9 +340,16 @@ async fn fill(app: &TestApp) -> (User, String) {
         .await
         .unwrap()
         .unwrap();
-    newsroom::merge_label(store, &editor, false, money.id.0, "Business", minutes(18))
-        .await
-        .unwrap();
+    newsroom::merge_label(
+        store,
+        &editor,
+        LabelKind::Section,
+        money.id.0,
+        "Business",
+        minutes(18),
+    )
+    .await
+    .unwrap();
     (editor, image.key)
 }
 

@@ -1,7 +1,7 @@
 //! Related articles: chosen from text, tags, section and time, so that on the test corpus the
 //! top three of (nearly) every article are from its own topic; on the article page and as JSON.
 
-use dateline_domain::{ArticleStatus, Clock, SearchIndex, Store};
+use dateline_domain::{ArticleStatus, ArticleStore, Clock, RelatedStore, SearchIndex};
 use dateline_services::related::related_articles;
 use reqwest::StatusCode;
 use serde_json::Value;

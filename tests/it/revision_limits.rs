@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use dateline_domain::{ArticleId, ArticleStatus, AuditEntry, Draft, RevisionKind, Role, Store};
+use dateline_domain::{
+    ArticleId, ArticleStatus, ArticleStore, AuditAction, AuditEntry, Draft, RevisionKind,
+    RevisionNumber, Role, WorkflowStore,
+};
 use reqwest::StatusCode;
 use scraper::Html;
 
@@ -137,7 +140,7 @@ async fn publishing_after_a_contributor_autosaves_shows_the_changes_and_publishe
     assert_eq!(status, StatusCode::OK, "the slug was fixed when drafted");
     assert_eq!(texts(&public, "h1"), ["Budget talks collapse"]);
     let wf = app.store.workflow(id).await.unwrap().unwrap();
-    assert_eq!(wf.live_revision, Some(2));
+    assert_eq!(wf.live_revision, Some(RevisionNumber(2)));
 
     // An editor's own autosave moves the page's revision with it: the page's script puts the
     // autosave's number into the forms, and publishing it works.
@@ -238,13 +241,18 @@ async fn oversized_autosave_is_refused_and_the_stored_text_is_kept(app: TestApp)
         }
         assert_eq!(app.store.revision_list(id).await.unwrap(), before, "{size}");
         let wf = app.store.workflow(id).await.unwrap().unwrap();
-        assert_eq!(wf.revision, 1);
+        assert_eq!(wf.revision, RevisionNumber(1));
     }
     assert_eq!(
         app.store.audit_log(Some(id), 0, 100).await.unwrap().len(),
         audit_before
     );
-    let kept = app.store.revision(id, 1).await.unwrap().unwrap();
+    let kept = app
+        .store
+        .revision(id, RevisionNumber(1))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.draft.body, "First paragraph.\n\nSecond paragraph.\n");
     // A save of the same text is refused the same way, with the typed text back in the form.
     let body = "y".repeat(600 * 1024);
@@ -274,11 +282,11 @@ async fn oversized_autosave_is_refused_and_the_stored_text_is_kept(app: TestApp)
     assert_eq!(app.store.revision_list(id).await.unwrap(), before);
 }
 
-fn audit(action: &str) -> AuditEntry {
+fn audit(action: AuditAction) -> AuditEntry {
     AuditEntry {
         at: Utc::now(),
         user: None,
-        action: action.to_owned(),
+        action,
         article: None,
         detail: String::new(),
     }
@@ -306,12 +314,12 @@ async fn restoring_an_oversized_old_revision_is_refused_with_the_editor(app: Tes
     app.store
         .save_revision(
             id,
-            1,
+            RevisionNumber(1),
             &big,
             RevisionKind::Autosave,
             writer.id,
             None,
-            &audit("x"),
+            &audit(AuditAction::Autosaved),
         )
         .await
         .unwrap();
@@ -335,7 +343,10 @@ async fn restoring_an_oversized_old_revision_is_refused_with_the_editor(app: Tes
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = html(response).await;
     assert!(texts(&page, "[role=alert]")[0].contains("larger than 512 KB"));
-    assert_eq!(app.store.workflow(id).await.unwrap().unwrap().revision, 3);
+    assert_eq!(
+        app.store.workflow(id).await.unwrap().unwrap().revision,
+        RevisionNumber(3)
+    );
 }
 
 async fn fifty_autosaves_leave_few_revisions_and_the_named_save_survives(app: TestApp) {
@@ -387,7 +398,7 @@ async fn history_lists_every_revision_with_its_size(app: TestApp) {
     let writer = app.account("Sana Jamal", Role::Author).await;
     let sana = app.sign_in(&writer).await;
     let id = create(&sana, "Long read").await;
-    let mut base = 1;
+    let mut base = RevisionNumber(1);
     for n in 0..30 {
         let body = format!("{n}\n{}", "w".repeat(400 * 1024));
         let outcome = app
@@ -399,7 +410,7 @@ async fn history_lists_every_revision_with_its_size(app: TestApp) {
                 RevisionKind::Save,
                 writer.id,
                 None,
-                &audit("saved"),
+                &audit(AuditAction::Saved),
             )
             .await
             .unwrap();
@@ -442,7 +453,7 @@ async fn diffs_of_long_bodies_answer_while_the_server_stays_up(app: TestApp) {
     let writer = app.account("Sana Jamal", Role::Author).await;
     let sana = app.sign_in(&writer).await;
     let id = create(&sana, "Two long takes").await;
-    let mut base = 1;
+    let mut base = RevisionNumber(1);
     // Revisions 2 and 3: 32,000 lines each, none in common; 4 and 5: 15,000 lines each.
     for (word, count) in [
         ("alpha", 32_000),
@@ -459,7 +470,7 @@ async fn diffs_of_long_bodies_answer_while_the_server_stays_up(app: TestApp) {
                 RevisionKind::Save,
                 writer.id,
                 None,
-                &audit("saved"),
+                &audit(AuditAction::Saved),
             )
             .await
             .unwrap();
@@ -506,7 +517,7 @@ async fn diff_of_a_long_body_with_one_change_folds_the_unchanged_text(app: TestA
     let id = create(&sana, "One change").await;
     let old = lines("line", 10_000);
     let new = old.replacen("line 5000\n", "line five thousand\n", 1);
-    let mut base = 1;
+    let mut base = RevisionNumber(1);
     for body in [old, new] {
         let outcome = app
             .store
@@ -517,7 +528,7 @@ async fn diff_of_a_long_body_with_one_change_folds_the_unchanged_text(app: TestA
                 RevisionKind::Save,
                 writer.id,
                 None,
-                &audit("saved"),
+                &audit(AuditAction::Saved),
             )
             .await
             .unwrap();

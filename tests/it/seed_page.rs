@@ -2,7 +2,7 @@
 //! has it, on both backends.
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, Clock, Slug, Store};
+use dateline_domain::{ArticleStatus, ArticleStore, Clock, Slug};
 
 use crate::harness::{TestApp, attrs, normalise, on_both_backends, texts};
 

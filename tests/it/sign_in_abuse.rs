@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dateline_domain::{Role, Store, User};
+use dateline_domain::{AccountStore, Role, User};
 use dateline_services::accounts::{HashGate, KNOWN_DEVICE_LIFETIME};
 use dateline_web::AppState;
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! validators as well as by reading the documents.
 
 use chrono::Duration;
-use dateline_domain::{ArticleStatus, Clock, Store};
+use dateline_domain::{ArticleStatus, ArticleStore, Clock, SiteStore};
 use dateline_services::syndication::{self, SitemapPage};
 use reqwest::StatusCode;
 use reqwest::header;

@@ -1,5 +1,5 @@
 //! The newsroom's vocabulary: articles, sections, tags, authors and site settings, the values
-//! they are made of, and the storage port every backend implements.
+//! they are made of, and the storage ports every backend implements.
 //!
 //! This crate knows nothing of HTTP, SQL or templates. Values are parsed at the edge
 //! ([`Slug::parse`], [`Headline::parse`], ...) so that everything inside holds only valid data.
@@ -26,20 +26,24 @@ pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use newsroom::{
-    AuditEntry, AuditRecord, Content, Correction, DeskFilter, DeskItem, Draft, Image, ImageId,
-    LabelDeletion, LabelRef, MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind,
-    SaveOutcome, Transition, Workflow,
+    AuditAction, AuditEntry, AuditRecord, Content, Correction, CorrectionKind, DeskFilter,
+    DeskItem, Draft, Image, ImageId, LabelDeletion, LabelKind, LabelRef, LoggedAction,
+    MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind, RevisionNumber, SaveOutcome,
+    Transition, UnknownAction, Workflow,
 };
 pub use portable::{
-    Counts, ExportSnapshot, ImportItem, ImportOutcome, PortableArticle, PortableCorrection,
-    PortableImage, PortableLabel, PortableRedirect, PortableRevision, PortableStore,
+    Counts, ImportItem, ImportOutcome, PortableArticle, PortableCorrection, PortableImage,
+    PortableLabel, PortableRedirect, PortableRevision,
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,
     WarmingUp,
 };
 pub use site::{BaseUrl, SiteSettings};
-pub use store::{Store, StoreError};
+pub use store::{
+    AccountStore, ArticleStore, ExportSnapshot, LabelStore, MediaStore, PortableStore,
+    RelatedStore, SiteStore, Store, StoreError, WorkflowStore,
+};
 pub use syndication::SitemapEntry;
 pub use text::{
     Direction as TextDirection, Headline, InvalidValue, Language, Name, Slug, check_multiline,

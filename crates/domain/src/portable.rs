@@ -4,15 +4,15 @@
 //!
 //! The storage side is its own port ([`PortableStore`]): the rest of the application never reads
 //! a whole archive or writes rows it did not check through the newsroom's rules.
+//!
+//! [`PortableStore`]: crate::store::PortableStore
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::account::{Email, NewUser, User};
-use crate::article::{ArticleId, ArticleStatus, Source};
-use crate::newsroom::{Draft, ImageId, RevisionKind};
+use crate::account::{Email, NewUser};
+use crate::article::{ArticleStatus, Source};
+use crate::newsroom::{CorrectionKind, Draft, RevisionKind, RevisionNumber};
 use crate::site::SiteSettings;
-use crate::store::{Store, StoreError};
 use crate::text::{Language, Slug};
 
 /// A section, tag or byline as it moves between databases: its slug is its identity.
@@ -43,8 +43,7 @@ pub struct PortableImage {
 /// A dated correction or update note of an article.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortableCorrection {
-    /// "correction" or "update".
-    pub kind: String,
+    pub kind: CorrectionKind,
     pub note: String,
     pub created_by: Option<Email>,
     pub created_at: DateTime<Utc>,
@@ -62,7 +61,7 @@ pub struct PortableArticle {
     pub standfirst: String,
     /// The body source. On export, Read More blocks name their targets by path (`/slug`); on
     /// import, by id, as stored (a target not stored yet keeps its path; see
-    /// [`PortableStore::replace_body`]).
+    /// [`PortableStore::replace_body`](crate::store::PortableStore::replace_body)).
     pub body: String,
     /// The rendered body, as stored; on export it is read but not written out (it holds ids).
     pub body_html: String,
@@ -78,9 +77,9 @@ pub struct PortableArticle {
     /// When a scheduled article goes live: its embargo.
     pub scheduled_at: Option<DateTime<Utc>>,
     /// The newest revision's number.
-    pub revision: i64,
+    pub revision: RevisionNumber,
     /// The number of the revision readers see.
-    pub live_revision: Option<i64>,
+    pub live_revision: Option<RevisionNumber>,
     pub created_by: Option<Email>,
     /// The key of its featured image.
     pub featured_image: Option<String>,
@@ -94,8 +93,8 @@ pub struct PortableRevision {
     pub article: Slug,
     /// The `created_at` of the article it belongs to: an import adds it only to that article.
     pub article_created_at: DateTime<Utc>,
-    pub number: i64,
-    pub based_on: i64,
+    pub number: RevisionNumber,
+    pub based_on: RevisionNumber,
     pub kind: RevisionKind,
     pub draft: Draft,
     pub saved_by: Option<Email>,
@@ -110,7 +109,7 @@ pub struct PortableRedirect {
     pub created_at: DateTime<Utc>,
 }
 
-/// One record for [`PortableStore::import`]. References are by slug, e-mail and key, resolved
+/// One record for [`PortableStore::import`](crate::store::PortableStore::import). References are by slug, e-mail and key, resolved
 /// by the store inside the import's transaction, so a batch may refer to what it adds itself.
 #[derive(Debug, Clone)]
 pub enum ImportItem {
@@ -128,7 +127,7 @@ pub enum ImportItem {
     Redirect(PortableRedirect),
 }
 
-/// What [`PortableStore::import`] did with one item.
+/// What [`PortableStore::import`](crate::store::PortableStore::import) did with one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportOutcome {
     /// Written.
@@ -176,72 +175,4 @@ impl Counts {
             + self.corrections
             + self.redirects
     }
-}
-
-/// A consistent, read-only view of the whole database, for an export: every read sees the
-/// database as it was when the view was opened, whatever is written meanwhile.
-#[async_trait]
-pub trait ExportSnapshot: Send {
-    async fn counts(&mut self) -> Result<Counts, StoreError>;
-    async fn settings(&mut self) -> Result<Option<SiteSettings>, StoreError>;
-    /// In navigation order.
-    async fn sections(&mut self) -> Result<Vec<PortableLabel>, StoreError>;
-    /// In the order they were added.
-    async fn tags(&mut self) -> Result<Vec<PortableLabel>, StoreError>;
-    async fn authors(&mut self) -> Result<Vec<PortableLabel>, StoreError>;
-    /// In the order they were added; never their password hashes.
-    async fn users(&mut self) -> Result<Vec<User>, StoreError>;
-    /// Up to `limit` images after `after`, in the order they were added.
-    async fn images_after(
-        &mut self,
-        after: Option<ImageId>,
-        limit: u32,
-    ) -> Result<Vec<(ImageId, PortableImage)>, StoreError>;
-    /// Up to `limit` articles in any state after `after`, in the order they were added.
-    async fn articles_after(
-        &mut self,
-        after: Option<ArticleId>,
-        limit: u32,
-    ) -> Result<Vec<(ArticleId, PortableArticle)>, StoreError>;
-    /// Up to `limit` revisions of an article numbered above `after`, oldest first.
-    async fn revisions_after(
-        &mut self,
-        article: ArticleId,
-        after: i64,
-        limit: u32,
-    ) -> Result<Vec<PortableRevision>, StoreError>;
-    /// The slugs of these articles (those that exist).
-    async fn slugs(&mut self, ids: &[ArticleId]) -> Result<Vec<(ArticleId, Slug)>, StoreError>;
-    /// Up to `limit` redirects whose old path sorts after `after`, in that order.
-    async fn redirects_after(
-        &mut self,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<PortableRedirect>, StoreError>;
-}
-
-/// The storage side of export and import.
-#[async_trait]
-pub trait PortableStore: Store {
-    async fn counts(&self) -> Result<Counts, StoreError>;
-    /// Opens a consistent view for an export; it holds a read transaction until dropped.
-    async fn export_snapshot(&self) -> Result<Box<dyn ExportSnapshot>, StoreError>;
-    /// Writes `items` in one transaction, in order, each only where its key is free (see
-    /// [`ImportOutcome`]); all or nothing. A reference to a section, tag, byline, account,
-    /// image or article that neither the database nor an earlier item of the batch holds is
-    /// [`StoreError::MissingReference`]. Announces a change to everything.
-    async fn import(&self, items: &[ImportItem]) -> Result<Vec<ImportOutcome>, StoreError>;
-    /// The ids of the articles with these slugs (those that exist).
-    async fn article_ids(&self, slugs: &[Slug]) -> Result<Vec<(Slug, ArticleId)>, StoreError>;
-    /// Whether an image with this key is recorded.
-    async fn image_key_exists(&self, key: &str) -> Result<bool, StoreError>;
-    /// Replaces an article's body source and rendering, and nothing else (not its times): how
-    /// an import completes Read More blocks whose targets were stored after the article.
-    /// False when there is no such article.
-    async fn replace_body(
-        &self,
-        id: ArticleId,
-        body: &str,
-        body_html: &str,
-    ) -> Result<bool, StoreError>;
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use dateline_domain::{ArticleId, SearchIndex, SearchQuery, SearchSort, Slug, Store};
+use dateline_domain::{ArticleId, ArticleStore, SearchIndex, SearchQuery, SearchSort, Slug};
 use dateline_search::{IndexLocation, SearchEngine};
 use dateline_store::{DatabaseUrl, SqlStore};
 

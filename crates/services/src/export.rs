@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, Counts, ExportSnapshot, PortableRevision, PortableStore, Slug, StoreError,
+    ArticleId, Counts, ExportSnapshot, PortableRevision, PortableStore, RevisionNumber, Slug,
+    StoreError,
 };
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -175,7 +176,7 @@ async fn export_revisions<W: AsyncWrite + Unpin>(
     lines: &mut Lines<'_, W>,
     written: &mut Counts,
 ) -> Result<(), ExportError> {
-    let mut after = 0;
+    let mut after = RevisionNumber::STORED;
     loop {
         let page: Vec<PortableRevision> = snap
             .revisions_after(article, after, REVISIONS_PER_PAGE)

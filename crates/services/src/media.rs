@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User, is_forbidden_char,
+    AuditAction, AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User,
+    is_forbidden_char,
 };
 use tokio::sync::Semaphore;
 
@@ -204,9 +205,9 @@ pub async fn set_featured(
         at: now,
         user: Some(user.id),
         action: if image.is_some() {
-            "set featured image".to_owned()
+            AuditAction::SetFeaturedImage
         } else {
-            "removed featured image".to_owned()
+            AuditAction::RemovedFeaturedImage
         },
         article: None,
         detail: image.map(|i| format!("image {i}")).unwrap_or_default(),

@@ -19,9 +19,10 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use dateline_domain::{
-    Action, Article, ArticleId, ArticleStatus, AuditEntry, Clock, Content, Correction, Draft,
-    Headline, InvalidValue, LabelDeletion, Name, RevisionInfo, RevisionKind, Role, SaveOutcome,
-    Source, Store, StoreError, Transition, User, Workflow,
+    Action, Article, ArticleId, ArticleStatus, AuditAction, AuditEntry, Clock, Content, Correction,
+    CorrectionKind, Draft, Headline, InvalidValue, LabelDeletion, LabelKind, Name, RevisionInfo,
+    RevisionKind, RevisionNumber, Role, SaveOutcome, Source, Store, StoreError, Transition, User,
+    Workflow,
 };
 use tokio::sync::Semaphore;
 
@@ -171,11 +172,16 @@ pub async fn check(
     articles::prepare_with(store, &input(draft), problems, writer).await
 }
 
-fn entry(user: Option<&User>, action: &str, detail: String, now: DateTime<Utc>) -> AuditEntry {
+fn entry(
+    user: Option<&User>,
+    action: AuditAction,
+    detail: String,
+    now: DateTime<Utc>,
+) -> AuditEntry {
     AuditEntry {
         at: now,
         user: user.map(|u| u.id),
-        action: action.to_owned(),
+        action,
         article: None,
         detail,
     }
@@ -192,7 +198,12 @@ pub async fn create_draft(
         return Err(DeskError::Forbidden);
     }
     let Prepared { content, base_slug } = check(store, draft, Writer::Account(user)).await?;
-    let audit = entry(Some(user), "created", "revision 1".to_owned(), now);
+    let audit = entry(
+        Some(user),
+        AuditAction::Created,
+        "revision 1".to_owned(),
+        now,
+    );
     for n in 1..=1_000u32 {
         let slug = if n == 1 {
             base_slug.clone()
@@ -255,7 +266,7 @@ pub async fn open(store: &dyn Store, user: &User, id: ArticleId) -> Result<Desk,
         None => draft_of(&article),
     };
     let unpublished_changes = matches!(article.status, ArticleStatus::Published)
-        && workflow.live_revision.unwrap_or(0) != workflow.revision;
+        && workflow.live_revision.unwrap_or(RevisionNumber::STORED) != workflow.revision;
     Ok(Desk {
         article,
         workflow,
@@ -280,7 +291,7 @@ pub async fn save(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
-    based_on: i64,
+    based_on: RevisionNumber,
     draft: &Draft,
     kind: RevisionKind,
     now: DateTime<Utc>,
@@ -300,9 +311,9 @@ pub async fn save(
     };
     let content = checked.as_ref().filter(|_| not_live(workflow.status));
     let action = match kind {
-        RevisionKind::Autosave => "autosaved",
-        RevisionKind::Restore => "restored",
-        _ => "saved",
+        RevisionKind::Autosave => AuditAction::Autosaved,
+        RevisionKind::Restore => AuditAction::Restored,
+        _ => AuditAction::Saved,
     };
     let audit = entry(Some(user), action, String::new(), now);
     Ok(store
@@ -315,8 +326,8 @@ pub async fn restore(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
-    number: i64,
-    based_on: i64,
+    number: RevisionNumber,
+    based_on: RevisionNumber,
     now: DateTime<Utc>,
 ) -> Result<SaveOutcome, DeskError> {
     // Whose article it is comes first: another's article answers as a missing one would.
@@ -358,7 +369,7 @@ async fn move_to(
 async fn live_content(
     store: &dyn Store,
     desk_article: &Article,
-    number: i64,
+    number: RevisionNumber,
     writer: Writer<'_>,
 ) -> Result<Content, DeskError> {
     let draft = match store.revision(desk_article.id, number).await? {
@@ -388,7 +399,12 @@ pub async fn submit(
         revision: None,
         now,
     };
-    let audit = entry(Some(user), "submitted", "for review".to_owned(), now);
+    let audit = entry(
+        Some(user),
+        AuditAction::Submitted,
+        "for review".to_owned(),
+        now,
+    );
     move_to(
         store,
         id,
@@ -400,12 +416,12 @@ pub async fn submit(
 }
 
 /// Refuses unless `seen`, the revision the editor's page showed, is still the newest.
-fn still_current(seen: Option<i64>, wf: &Workflow) -> Result<i64, DeskError> {
+fn still_current(seen: Option<RevisionNumber>, wf: &Workflow) -> Result<RevisionNumber, DeskError> {
     match seen {
         Some(n) if n == wf.revision => Ok(n),
         _ => Err(DeskError::Stale {
-            seen,
-            current: wf.revision,
+            seen: seen.map(|n| n.0),
+            current: wf.revision.0,
         }),
     }
 }
@@ -414,14 +430,14 @@ fn still_current(seen: Option<i64>, wf: &Workflow) -> Result<i64, DeskError> {
 async fn refused(
     store: &dyn Store,
     id: ArticleId,
-    seen: i64,
+    seen: RevisionNumber,
     refusal: &str,
 ) -> Result<(), DeskError> {
     let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
     if wf.revision != seen {
         return Err(DeskError::Stale {
-            seen: Some(seen),
-            current: wf.revision,
+            seen: Some(seen.0),
+            current: wf.revision.0,
         });
     }
     Err(DeskError::WrongState(refusal.to_owned()))
@@ -434,7 +450,7 @@ pub async fn publish(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
-    seen: Option<i64>,
+    seen: Option<RevisionNumber>,
     now: DateTime<Utc>,
 ) -> Result<(), DeskError> {
     let (Some(article), Some(wf)) = (store.article_by_id(id).await?, store.workflow(id).await?)
@@ -457,9 +473,9 @@ pub async fn publish(
         now,
     };
     let action = if article.status == ArticleStatus::Published {
-        "published update"
+        AuditAction::PublishedUpdate
     } else {
-        "published"
+        AuditAction::Published
     };
     let audit = entry(Some(user), action, format!("revision {number}"), now);
     if store.transition(id, &t, &audit).await? {
@@ -497,7 +513,7 @@ pub async fn schedule(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
-    seen: Option<i64>,
+    seen: Option<RevisionNumber>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DeskError> {
@@ -528,7 +544,7 @@ pub async fn schedule(
     };
     let audit = entry(
         Some(user),
-        "scheduled",
+        AuditAction::Scheduled,
         format!("revision {number} for {}", at.to_rfc3339()),
         now,
     );
@@ -565,7 +581,7 @@ pub async fn unpublish(
         revision: None,
         now,
     };
-    let audit = entry(Some(user), "unpublished", String::new(), now);
+    let audit = entry(Some(user), AuditAction::Unpublished, String::new(), now);
     move_to(
         store,
         id,
@@ -597,21 +613,23 @@ pub async fn correct(
             "Corrections are added to published articles.".to_owned(),
         ));
     }
-    let kind = match kind {
-        "correction" | "update" => kind,
-        _ => return Err(InvalidValue::new("kind", "must be correction or update").into()),
-    };
+    let kind: CorrectionKind = kind.parse()?;
     let note = note.trim();
     if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
         return Err(InvalidValue::new("note", "must be 1 to 2,000 characters").into());
     }
     let correction = Correction {
         article: id,
-        kind: kind.to_owned(),
+        kind,
         note: note.to_owned(),
         created_at: now,
     };
-    let audit = entry(Some(user), &format!("added {kind}"), note.to_owned(), now);
+    let audit = entry(
+        Some(user),
+        AuditAction::AddedNote(kind),
+        note.to_owned(),
+        now,
+    );
     if store.add_correction(&correction, user.id, &audit).await? {
         Ok(())
     } else {
@@ -646,7 +664,7 @@ pub async fn publish_due(
                 };
                 let audit = entry(
                     None,
-                    "published",
+                    AuditAction::Published,
                     format!("as scheduled for {}", at.to_rfc3339()),
                     now,
                 );
@@ -667,7 +685,7 @@ pub async fn publish_due(
                 };
                 let audit = entry(
                     None,
-                    "schedule failed",
+                    AuditAction::ScheduleFailed,
                     format!("not published: {problem}"),
                     now,
                 );
@@ -702,7 +720,7 @@ pub async fn run_scheduler(
 pub async fn rename_label(
     store: &dyn Store,
     user: &User,
-    tag: bool,
+    kind: LabelKind,
     id: i64,
     name: &str,
     now: DateTime<Utc>,
@@ -710,17 +728,17 @@ pub async fn rename_label(
     if !user.may(Action::ManageSectionsAndTags) {
         return Err(DeskError::Forbidden);
     }
-    let field = if tag { "tag" } else { "section" };
+    let field = kind.as_str();
     let name = dateline_domain::Name::parse(field, name)?;
     let name = name.as_str();
     let audit = AuditEntry {
         at: now,
         user: Some(user.id),
-        action: format!("renamed {field}"),
+        action: AuditAction::Renamed(kind),
         article: None,
         detail: format!("{field} {id} is now called {name}"),
     };
-    if store.rename_label(tag, id, name, &audit).await? {
+    if store.rename_label(kind, id, name, &audit).await? {
         Ok(())
     } else {
         Err(DeskError::NotFound)
@@ -745,7 +763,7 @@ pub async fn add_section(
     let audit = AuditEntry {
         at: now,
         user: Some(user.id),
-        action: "added section".to_owned(),
+        action: AuditAction::AddedSection,
         article: None,
         detail: format!("{name} at /section/{slug}"),
     };
@@ -760,8 +778,8 @@ pub async fn add_section(
 }
 
 /// The ids and names of every section (or tag), for audit lines.
-async fn label_names(store: &dyn Store, tag: bool) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(if tag {
+async fn label_names(store: &dyn Store, kind: LabelKind) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(if kind == LabelKind::Tag {
         store
             .tags()
             .await?
@@ -778,12 +796,12 @@ async fn label_names(store: &dyn Store, tag: bool) -> Result<Vec<(i64, String)>,
     })
 }
 
-/// Merges section (or, with `tag`, tag) `from` into the one named `into` (editors and admins):
+/// Merges section (or tag) `from` into the one named `into` (editors and admins):
 /// its articles move, its front's address redirects to the other's, and it is gone. Audited.
 pub async fn merge_label(
     store: &dyn Store,
     user: &User,
-    tag: bool,
+    kind: LabelKind,
     from: i64,
     into: &str,
     now: DateTime<Utc>,
@@ -791,10 +809,10 @@ pub async fn merge_label(
     if !user.may(Action::ManageSectionsAndTags) {
         return Err(DeskError::Forbidden);
     }
-    let field = if tag { "tag" } else { "section" };
+    let field = kind.as_str();
     let into_name = into.trim();
     let target = match dateline_domain::Slug::from_title(into_name) {
-        Some(slug) if tag => store.tag_by_slug(&slug).await?.map(|t| t.id.0),
+        Some(slug) if kind == LabelKind::Tag => store.tag_by_slug(&slug).await?.map(|t| t.id.0),
         Some(slug) => store.section_by_slug(&slug).await?.map(|s| s.id.0),
         None => None,
     };
@@ -806,7 +824,7 @@ pub async fn merge_label(
     if from == into {
         return Err(InvalidValue::new(field, "cannot be merged into itself").into());
     }
-    let names = label_names(store, tag).await?;
+    let names = label_names(store, kind).await?;
     let name = |id: i64| {
         names
             .iter()
@@ -816,31 +834,31 @@ pub async fn merge_label(
     let audit = AuditEntry {
         at: now,
         user: Some(user.id),
-        action: format!("merged {field}"),
+        action: AuditAction::Merged(kind),
         article: None,
         detail: format!("{} merged into {}", name(from), name(into)),
     };
-    if store.merge_label(tag, from, into, &audit).await? {
+    if store.merge_label(kind, from, into, &audit).await? {
         Ok(())
     } else {
         Err(DeskError::NotFound)
     }
 }
 
-/// Deletes a section that files no article, or (with `tag`) a tag, which leaves its articles
+/// Deletes a section that files no article, or a tag, which leaves its articles
 /// (editors and admins). Audited.
 pub async fn delete_label(
     store: &dyn Store,
     user: &User,
-    tag: bool,
+    kind: LabelKind,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DeskError> {
     if !user.may(Action::ManageSectionsAndTags) {
         return Err(DeskError::Forbidden);
     }
-    let field = if tag { "tag" } else { "section" };
-    let name = label_names(store, tag)
+    let field = kind.as_str();
+    let name = label_names(store, kind)
         .await?
         .into_iter()
         .find(|(i, _)| *i == id)
@@ -848,11 +866,11 @@ pub async fn delete_label(
     let audit = AuditEntry {
         at: now,
         user: Some(user.id),
-        action: format!("deleted {field}"),
+        action: AuditAction::Deleted(kind),
         article: None,
         detail: name,
     };
-    match store.delete_label(tag, id, &audit).await? {
+    match store.delete_label(kind, id, &audit).await? {
         LabelDeletion::Deleted => Ok(()),
         LabelDeletion::NotFound => Err(DeskError::NotFound),
         LabelDeletion::InUse(n) => Err(DeskError::WrongState(format!(

@@ -7,9 +7,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use dateline_domain::{
-    ArticleStatus, Draft, Email, Headline, InvalidValue, Language, Name, NewUser, PortableArticle,
-    PortableCorrection, PortableImage, PortableLabel, PortableRedirect, PortableRevision,
-    RevisionKind, Role, SiteSettings, Slug, Source, User, check_multiline, is_forbidden_char,
+    ArticleStatus, CorrectionKind, Draft, Email, Headline, InvalidValue, Language, Name, NewUser,
+    PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
+    PortableRevision, RevisionKind, RevisionNumber, Role, SiteSettings, Slug, Source, User,
+    check_multiline, is_forbidden_char,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -607,15 +608,15 @@ impl ArticleLine {
             versioncreated: Some(time_text(a.updated_at)),
             firstpublished: a.published_at.map(time_text),
             embargoed: a.scheduled_at.map(time_text),
-            revision: a.revision,
-            live_revision: a.live_revision,
+            revision: a.revision.0,
+            live_revision: a.live_revision.map(|n| n.0),
             created_by: a.created_by.as_ref().map(ToString::to_string),
             featured_image: a.featured_image.clone(),
             corrections: a
                 .corrections
                 .iter()
                 .map(|c| CorrectionLine {
-                    kind: c.kind.clone(),
+                    kind: c.kind.as_str().to_owned(),
                     note: c.note.clone(),
                     created_by: c.created_by.as_ref().map(ToString::to_string),
                     created_at: time_text(c.created_at),
@@ -686,7 +687,8 @@ impl ArticleLine {
         );
         let mut corrections = Vec::with_capacity(self.corrections.len());
         for c in &self.corrections {
-            if !matches!(c.kind.as_str(), "correction" | "update") {
+            let kind = c.kind.parse::<CorrectionKind>().ok();
+            if kind.is_none() {
                 p.push(InvalidValue::new(
                     "corrections",
                     "kind must be correction or update",
@@ -702,9 +704,9 @@ impl ArticleLine {
             p.check(check_multiline("corrections", note));
             let by = p.check(optional_email("corrections", &c.created_by));
             let at = p.check(time("corrections", &c.created_at));
-            if let (Some(created_by), Some(created_at)) = (by, at) {
+            if let (Some(kind), Some(created_by), Some(created_at)) = (kind, by, at) {
                 corrections.push(PortableCorrection {
-                    kind: c.kind.clone(),
+                    kind,
                     note: note.to_owned(),
                     created_by,
                     created_at,
@@ -736,8 +738,8 @@ impl ArticleLine {
                 created_at,
                 updated_at: updated_at.unwrap_or(created_at),
                 scheduled_at,
-                revision: self.revision,
-                live_revision: self.live_revision,
+                revision: RevisionNumber(self.revision),
+                live_revision: self.live_revision.map(RevisionNumber),
                 created_by,
                 featured_image,
                 corrections,
@@ -781,8 +783,8 @@ impl RevisionLine {
         let d = &r.draft;
         Self {
             article: r.article.to_string(),
-            number: r.number,
-            based_on: r.based_on,
+            number: r.number.0,
+            based_on: r.based_on.0,
             kind: r.kind.as_str().to_owned(),
             headline: d.headline.clone(),
             standfirst: d.standfirst.clone(),
@@ -839,8 +841,8 @@ impl RevisionLine {
             (Some(article), Some(kind), Some(saved_by), Some(saved_at)) => Some(PortableRevision {
                 article,
                 article_created_at,
-                number: self.number,
-                based_on: self.based_on,
+                number: RevisionNumber(self.number),
+                based_on: RevisionNumber(self.based_on),
                 kind,
                 draft,
                 saved_by,

@@ -1,4 +1,6 @@
-//! SQLite and PostgreSQL behind the domain's [`Store`] port.
+//! SQLite and PostgreSQL behind the domain's storage ports: [`SqlStore`] implements each area's
+//! port (and so the umbrella `Store`) in a file of its own, and `PortableStore` for export and
+//! import.
 //!
 //! Both backends share one implementation on sqlx's `Any` driver: the queries are written once,
 //! with `$1` placeholders and only integers, text and booleans crossing the boundary (times are
@@ -8,15 +10,20 @@
 //! SQLite runs in WAL mode with `synchronous = FULL`: a write is on disk before the call that made
 //! it returns, so neither a killed process nor a power cut loses an acknowledged write.
 
+mod accounts;
+mod articles;
 pub mod backup;
+mod labels;
 mod listen;
-mod newsroom;
+mod media;
 mod portable;
 mod related;
 mod rows;
+mod site;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod workflow;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -11,14 +11,15 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{
     ArticleId, ContentChange, Counts, Email, ExportSnapshot, ImageId, ImportItem, ImportOutcome,
     PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
-    PortableRevision, PortableStore, SiteSettings, Slug, StoreError, User,
+    PortableRevision, PortableStore, RevisionNumber, SiteSettings, Slug, StoreError, User,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
 
 use crate::Backend;
 use crate::rows::{self, db_error, get};
-use crate::sql::{SqlStore, listing_keys, write_settings};
+use crate::site::write_settings;
+use crate::sql::{SqlStore, listing_keys};
 
 /// Slugs looked up per statement.
 const SLUGS_PER_STATEMENT: usize = 200;
@@ -170,7 +171,7 @@ impl ExportSnapshot for Snapshot {
             .await
             .map_err(db_error)?
             .iter()
-            .map(crate::newsroom::user)
+            .map(crate::accounts::user)
             .collect()
     }
 
@@ -182,7 +183,7 @@ impl ExportSnapshot for Snapshot {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {}, u.email AS uploaded_by_email FROM images i \
              LEFT JOIN users u ON u.id = i.uploaded_by WHERE i.id > $1 ORDER BY i.id LIMIT $2",
-            crate::newsroom::IMAGE_COLUMNS
+            crate::media::IMAGE_COLUMNS
         )))
         .bind(after.map_or(i64::MIN, |id| id.0))
         .bind(i64::from(limit))
@@ -191,7 +192,7 @@ impl ExportSnapshot for Snapshot {
         .map_err(db_error)?;
         rows.iter()
             .map(|row| {
-                let image = crate::newsroom::image(row)?;
+                let image = crate::media::image(row)?;
                 Ok((
                     image.id,
                     PortableImage {
@@ -256,7 +257,7 @@ impl ExportSnapshot for Snapshot {
                 .entry(get(&row, "article_id")?)
                 .or_default()
                 .push(PortableCorrection {
-                    kind: get(&row, "kind")?,
+                    kind: rows::correction_kind(&row)?,
                     note: get(&row, "note")?,
                     created_by: email(get(&row, "email")?)?,
                     created_at: rows::time(get(&row, "created_at")?)?,
@@ -283,8 +284,8 @@ impl ExportSnapshot for Snapshot {
                         created_at: rows::time(get(row, "created_at")?)?,
                         updated_at: rows::time(get(row, "updated_at")?)?,
                         scheduled_at: rows::opt_time(row, "scheduled_at")?,
-                        revision: get(row, "revision")?,
-                        live_revision: get(row, "live_revision")?,
+                        revision: rows::revision_number(row, "revision")?,
+                        live_revision: rows::opt_revision_number(row, "live_revision")?,
                         created_by: email(get(row, "created_by_email")?)?,
                         featured_image: get(row, "featured_key")?,
                         corrections: corrections.remove(&id).unwrap_or_default(),
@@ -297,7 +298,7 @@ impl ExportSnapshot for Snapshot {
     async fn revisions_after(
         &mut self,
         article: ArticleId,
-        after: i64,
+        after: RevisionNumber,
         limit: u32,
     ) -> Result<Vec<PortableRevision>, StoreError> {
         let rows = sqlx::query(
@@ -307,7 +308,7 @@ impl ExportSnapshot for Snapshot {
              WHERE r.article_id = $1 AND r.number > $2 ORDER BY r.number LIMIT $3",
         )
         .bind(article.0)
-        .bind(after)
+        .bind(after.0)
         .bind(i64::from(limit))
         .fetch_all(&mut *self.tx)
         .await
@@ -317,10 +318,10 @@ impl ExportSnapshot for Snapshot {
                 Ok(PortableRevision {
                     article: rows::slug(row, "article_slug")?,
                     article_created_at: rows::time(get(row, "article_created_at")?)?,
-                    number: get(row, "number")?,
-                    based_on: get(row, "based_on")?,
-                    kind: crate::newsroom::revision_kind(row)?,
-                    draft: crate::newsroom::draft(row)?,
+                    number: rows::revision_number(row, "number")?,
+                    based_on: rows::revision_number(row, "based_on")?,
+                    kind: crate::workflow::revision_kind(row)?,
+                    draft: crate::workflow::draft(row)?,
                     saved_by: email(get(row, "saved_by_email")?)?,
                     saved_at: rows::time(get(row, "saved_at")?)?,
                 })
@@ -549,8 +550,8 @@ async fn import_article(
     .bind(a.published_at.map(|t| t.timestamp_millis()))
     .bind(a.created_at.timestamp_millis())
     .bind(a.updated_at.timestamp_millis())
-    .bind(a.revision)
-    .bind(a.live_revision)
+    .bind(a.revision.0)
+    .bind(a.live_revision.map(|n| n.0))
     .bind(created_by)
     .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
     .bind(featured)
@@ -600,8 +601,8 @@ async fn import_revision(
          ON CONFLICT (article_id, number) DO NOTHING",
     )
     .bind(article)
-    .bind(r.number)
-    .bind(r.based_on)
+    .bind(r.number.0)
+    .bind(r.based_on.0)
     .bind(r.kind.as_str())
     .bind(d.headline.as_str())
     .bind(d.standfirst.as_str())

@@ -1,21 +1,20 @@
-//! Stored related-articles lists. Called from the [`Store`] implementation in `sql.rs`.
-//!
-//! [`Store`]: dateline_domain::Store
+//! Stored related-articles lists ([`RelatedStore`]).
 
 use std::collections::BTreeSet;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleId, ArticleSummary, CacheKey, ContentChange, StoreError};
+use dateline_domain::{
+    ArticleId, ArticleSummary, CacheKey, ContentChange, RelatedStore, StoreError,
+};
 use sqlx::AssertSqlSafe;
 
 use crate::rows::{self, db_error, get};
 use crate::sql::{SUMMARY_COLUMNS, SqlStore};
 
-impl SqlStore {
-    pub(crate) async fn related_list_rows(
-        &self,
-        id: ArticleId,
-    ) -> Result<Option<Vec<ArticleId>>, StoreError> {
+#[async_trait]
+impl RelatedStore for SqlStore {
+    async fn related_list(&self, id: ArticleId) -> Result<Option<Vec<ArticleId>>, StoreError> {
         // Both reads in one statement, so a list replaced meanwhile is never seen half-written.
         let rows = sqlx::query(
             "SELECT k.related_id FROM related_lists l \
@@ -39,7 +38,7 @@ impl SqlStore {
         Ok(Some(ids))
     }
 
-    pub(crate) async fn related_summary_rows(
+    async fn related_summaries(
         &self,
         id: ArticleId,
         limit: u32,
@@ -67,7 +66,7 @@ impl SqlStore {
         Ok(computed.map(|_| shown))
     }
 
-    pub(crate) async fn put_related_list_rows(
+    async fn put_related_list(
         &self,
         id: ArticleId,
         related: &[ArticleId],
@@ -124,10 +123,7 @@ impl SqlStore {
         Ok(true)
     }
 
-    pub(crate) async fn lists_naming_rows(
-        &self,
-        id: ArticleId,
-    ) -> Result<Vec<ArticleId>, StoreError> {
+    async fn lists_naming(&self, id: ArticleId) -> Result<Vec<ArticleId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT DISTINCT article_id FROM related_links WHERE related_id = $1 ORDER BY article_id",
         )

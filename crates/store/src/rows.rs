@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, Language, Section, SectionId,
-    SiteSettings, Slug, Source, StoreError, Tag, TagId,
+    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CorrectionKind, Language,
+    RevisionNumber, Section, SectionId, SiteSettings, Slug, Source, StoreError, Tag, TagId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -68,6 +68,26 @@ pub(crate) fn time(millis: i64) -> Result<DateTime<Utc>, StoreError> {
 
 pub(crate) fn opt_time(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
     get::<Option<i64>>(row, column)?.map(time).transpose()
+}
+
+/// The `kind` column of a correction row.
+pub(crate) fn correction_kind(row: &AnyRow) -> Result<CorrectionKind, StoreError> {
+    let kind: String = get(row, "kind")?;
+    kind.parse()
+        .map_err(|_| StoreError::Corrupt(format!("correction kind '{kind}'")))
+}
+
+/// A revision number column (`number`, `based_on`, `revision`).
+pub(crate) fn revision_number(row: &AnyRow, column: &str) -> Result<RevisionNumber, StoreError> {
+    get(row, column).map(RevisionNumber)
+}
+
+/// A revision number column that may be NULL (`live_revision`).
+pub(crate) fn opt_revision_number(
+    row: &AnyRow,
+    column: &str,
+) -> Result<Option<RevisionNumber>, StoreError> {
+    Ok(get::<Option<i64>>(row, column)?.map(RevisionNumber))
 }
 
 pub(crate) fn status(row: &AnyRow) -> Result<ArticleStatus, StoreError> {

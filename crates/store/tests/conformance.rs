@@ -1,6 +1,11 @@
 //! The storage conformance suite: every backend must behave the same. Each case runs against a
 //! fresh SQLite file and a fresh PostgreSQL database (skipped, with a message, when no server is
 //! reachable outside CI).
+//!
+//! Cases reach the store through the domain's ports, as the services do: `&dyn Store`, `&dyn
+//! PortableStore`, or a generic `S: Store` where writers are spawned with clones of it. Only the
+//! few about the backend itself (migrations, notices between nodes, copies of the database) take
+//! the `SqlStore`.
 
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{
@@ -12,8 +17,9 @@ use std::sync::Arc;
 
 use dateline_domain::store::{KnownSignIn, ReservationOutcome, SignInLimit, SignInReservation};
 use dateline_domain::{
-    AuditEntry, Content, Correction, Draft, Email, ImageId, LabelDeletion, LabelRef, MAX_REVISIONS,
-    NewImage, NewUser, RevisionInfo, RevisionKind, Role, SaveOutcome, Session, Transition, UserId,
+    ArticleStore, AuditAction, AuditEntry, Content, Correction, CorrectionKind, Draft, Email,
+    ImageId, LabelDeletion, LabelKind, LabelRef, MAX_REVISIONS, NewImage, NewUser, RevisionInfo,
+    RevisionKind, RevisionNumber, Role, SaveOutcome, Session, SiteStore, Transition, UserId,
 };
 use dateline_domain::{CacheKey, ChangeObserver, ContentChange};
 use dateline_domain::{
@@ -124,7 +130,7 @@ fn article(slug: &str, section: SectionId, minutes: i64) -> NewArticle {
     }
 }
 
-async fn section(store: &SqlStore, name: &str) -> SectionId {
+async fn section(store: &dyn Store, name: &str) -> SectionId {
     store
         .ensure_section(&Slug::from_title(name).unwrap(), name)
         .await
@@ -141,7 +147,7 @@ async fn migrations_apply_once(store: &SqlStore) {
     store.ping().await.unwrap();
 }
 
-async fn site_settings_round_trip(store: &SqlStore) {
+async fn site_settings_round_trip(store: &dyn Store) {
     assert_eq!(store.site_settings().await.unwrap(), None);
     let mut site = SiteSettings::unconfigured();
     site.name = "Global Village Space".into();
@@ -153,7 +159,7 @@ async fn site_settings_round_trip(store: &SqlStore) {
     assert_eq!(store.site_settings().await.unwrap(), Some(site));
 }
 
-async fn ensure_finds_or_creates_by_slug(store: &SqlStore) {
+async fn ensure_finds_or_creates_by_slug(store: &dyn Store) {
     let slug = Slug::parse("pakistan").unwrap();
     let first = store.ensure_section(&slug, "Pakistan").await.unwrap();
     let again = store.ensure_section(&slug, "PAKISTAN").await.unwrap();
@@ -197,7 +203,7 @@ async fn ensure_finds_or_creates_by_slug(store: &SqlStore) {
     );
 }
 
-async fn article_round_trips_with_tags_byline_and_source(store: &SqlStore) {
+async fn article_round_trips_with_tags_byline_and_source(store: &dyn Store) {
     let section = section(store, "Pakistan").await;
     let mut tags = Vec::new();
     for name in ["Russia", "Afghanistan", "Diplomacy"] {
@@ -259,7 +265,7 @@ async fn article_round_trips_with_tags_byline_and_source(store: &SqlStore) {
     );
 }
 
-async fn taken_slug_is_a_conflict_and_writes_nothing(store: &SqlStore) {
+async fn taken_slug_is_a_conflict_and_writes_nothing(store: &dyn Store) {
     let section = section(store, "World").await;
     let tag = store
         .ensure_tag(&Slug::parse("russia").unwrap(), "Russia")
@@ -282,7 +288,7 @@ async fn taken_slug_is_a_conflict_and_writes_nothing(store: &SqlStore) {
     assert!(tagged.is_empty(), "no tag rows were left behind");
 }
 
-async fn unknown_section_is_refused_and_writes_nothing(store: &SqlStore) {
+async fn unknown_section_is_refused_and_writes_nothing(store: &dyn Store) {
     let err = store
         .insert_article(&article("orphan", SectionId(999), 0))
         .await
@@ -305,7 +311,7 @@ async fn unknown_section_is_refused_and_writes_nothing(store: &SqlStore) {
     );
 }
 
-async fn batch_insert_is_all_or_nothing(store: &SqlStore) {
+async fn batch_insert_is_all_or_nothing(store: &dyn Store) {
     let section = section(store, "World").await;
     let ids = store
         .insert_articles(&[article("a", section, 0), article("b", section, 1)])
@@ -326,7 +332,7 @@ async fn batch_insert_is_all_or_nothing(store: &SqlStore) {
     assert!(!store.slug_exists(&Slug::parse("c").unwrap()).await.unwrap());
 }
 
-async fn listings_are_newest_first_and_filtered(store: &SqlStore) {
+async fn listings_are_newest_first_and_filtered(store: &dyn Store) {
     let pakistan = section(store, "Pakistan").await;
     let world = section(store, "World").await;
     let russia = store
@@ -399,7 +405,7 @@ async fn listings_are_newest_first_and_filtered(store: &SqlStore) {
     );
 }
 
-async fn keyset_pages_cover_every_article_once_in_both_directions(store: &SqlStore) {
+async fn keyset_pages_cover_every_article_once_in_both_directions(store: &dyn Store) {
     let section = section(store, "World").await;
     // Pairs of articles share a publication time: the id breaks the tie.
     let batch: Vec<_> = (0..23)
@@ -465,7 +471,7 @@ async fn keyset_pages_cover_every_article_once_in_both_directions(store: &SqlSto
     );
 }
 
-async fn unpublishing_takes_an_article_off_listings(store: &SqlStore) {
+async fn unpublishing_takes_an_article_off_listings(store: &dyn Store) {
     let section = section(store, "World").await;
     let id = store
         .insert_article(&article("live", section, 0))
@@ -500,7 +506,7 @@ async fn unpublishing_takes_an_article_off_listings(store: &SqlStore) {
     );
 }
 
-async fn summaries_skip_missing_ids_and_report_status(store: &SqlStore) {
+async fn summaries_skip_missing_ids_and_report_status(store: &dyn Store) {
     let section = section(store, "World").await;
     let live = store
         .insert_article(&article("live", section, 0))
@@ -526,7 +532,7 @@ async fn summaries_skip_missing_ids_and_report_status(store: &SqlStore) {
     assert!(store.summaries(&[]).await.unwrap().is_empty());
 }
 
-async fn urdu_slugs_round_trip(store: &SqlStore) {
+async fn urdu_slugs_round_trip(store: &dyn Store) {
     let section = section(store, "Pakistan").await;
     let mut new = article("کراچی-میں-بارش", section, 0);
     new.language = Language::parse("ur").unwrap();
@@ -552,7 +558,7 @@ impl Heard {
     }
 }
 
-async fn writes_announce_every_listing_they_touch(store: &SqlStore) {
+async fn writes_announce_every_listing_they_touch(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     store.add_change_observer(heard.clone());
     let section = section(store, "World").await;
@@ -648,7 +654,7 @@ async fn other_nodes_hear_of_changes(store: &SqlStore) {
     other.close().await;
 }
 
-async fn listing_changed_at_counts_unpublished_articles(store: &SqlStore) {
+async fn listing_changed_at_counts_unpublished_articles(store: &dyn Store) {
     let world = section(store, "World").await;
     let sport = section(store, "Sport").await;
     let russia = store
@@ -700,7 +706,7 @@ async fn listing_changed_at_counts_unpublished_articles(store: &SqlStore) {
     assert_eq!(changed(Listing::Section(sport)).await, Some(at(20)));
 }
 
-async fn sitemap_id_ranges_list_only_published_articles_in_id_order(store: &SqlStore) {
+async fn sitemap_id_ranges_list_only_published_articles_in_id_order(store: &dyn Store) {
     assert_eq!(store.max_article_id().await.unwrap(), None);
     let world = section(store, "World").await;
     let mut batch: Vec<_> = (0..6)
@@ -753,7 +759,7 @@ fn session(token: &str, user: UserId, expires: i64) -> Session {
     }
 }
 
-async fn accounts_round_trip_and_emails_are_unique(store: &SqlStore) {
+async fn accounts_round_trip_and_emails_are_unique(store: &dyn Store) {
     let sana = store
         .insert_user(&new_user("sana@gvs.pk", Role::Editor))
         .await
@@ -795,7 +801,7 @@ async fn accounts_round_trip_and_emails_are_unique(store: &SqlStore) {
     assert_eq!(store.user_by_id(UserId(9999)).await.unwrap(), None);
 }
 
-async fn sessions_expire_and_password_changes_end_the_others(store: &SqlStore) {
+async fn sessions_expire_and_password_changes_end_the_others(store: &dyn Store) {
     let sana = store
         .insert_user(&new_user("sana@gvs.pk", Role::Author))
         .await
@@ -840,7 +846,7 @@ async fn sessions_expire_and_password_changes_end_the_others(store: &SqlStore) {
 }
 
 /// Notes one attempt under `scopes` at `minute`, with no limit to check.
-async fn note_attempt(store: &SqlStore, attempt: &str, scopes: &[String], minute: i64) {
+async fn note_attempt(store: &dyn Store, attempt: &str, scopes: &[String], minute: i64) {
     let reservation = SignInReservation {
         attempt,
         limits: &[],
@@ -854,7 +860,7 @@ async fn note_attempt(store: &SqlStore, attempt: &str, scopes: &[String], minute
     );
 }
 
-async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
+async fn sign_in_failures_are_counted_per_scope_and_window(store: &dyn Store) {
     let scopes = [
         "account:sana@gvs.pk".to_owned(),
         "address:10.0.0.1".to_owned(),
@@ -880,7 +886,9 @@ async fn sign_in_failures_are_counted_per_scope_and_window(store: &SqlStore) {
     assert_eq!(store.sign_in_failures(&scopes[1], at(0)).await.unwrap(), 2);
 }
 
-async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &SqlStore) {
+async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous<S: Store + Clone>(
+    store: &S,
+) {
     let limits = [
         SignInLimit {
             scope: "pair:10.0.0.1 sana@gvs.pk".to_owned(),
@@ -970,7 +978,7 @@ async fn sign_in_reservations_stop_at_the_limit_even_when_simultaneous(store: &S
     );
 }
 
-async fn only_an_accounts_most_recent_devices_and_addresses_are_remembered(store: &SqlStore) {
+async fn only_an_accounts_most_recent_devices_and_addresses_are_remembered(store: &dyn Store) {
     let sana = store
         .insert_user(&new_user("sana@gvs.pk", Role::Editor))
         .await
@@ -1016,7 +1024,7 @@ async fn only_an_accounts_most_recent_devices_and_addresses_are_remembered(store
     );
 }
 
-async fn known_devices_and_addresses_are_remembered_per_account(store: &SqlStore) {
+async fn known_devices_and_addresses_are_remembered_per_account(store: &dyn Store) {
     let sana = store
         .insert_user(&new_user("sana@gvs.pk", Role::Editor))
         .await
@@ -1089,11 +1097,11 @@ async fn known_devices_and_addresses_are_remembered_per_account(store: &SqlStore
     );
 }
 
-fn audit(action: &str) -> AuditEntry {
+fn audit(action: AuditAction) -> AuditEntry {
     AuditEntry {
         at: at(1),
         user: None,
-        action: action.to_owned(),
+        action,
         article: None,
         detail: String::new(),
     }
@@ -1127,7 +1135,7 @@ fn draft(headline: &str) -> Draft {
     }
 }
 
-async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
+async fn newsroom_writes_announce_old_and_new_listings(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     store.add_change_observer(heard.clone());
     let writer = store
@@ -1151,7 +1159,7 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
             &content_of(&new),
             &draft("Drafted"),
             writer.id,
-            &audit("created"),
+            &audit(AuditAction::Created),
         )
         .await
         .unwrap();
@@ -1174,16 +1182,16 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     let outcome = store
         .save_revision(
             id,
-            1,
+            RevisionNumber(1),
             &draft("Moved"),
             RevisionKind::Save,
             writer.id,
             Some(&moved),
-            &audit("saved"),
+            &audit(AuditAction::Saved),
         )
         .await
         .unwrap();
-    assert_eq!(outcome, SaveOutcome::Saved(2));
+    assert_eq!(outcome, SaveOutcome::Saved(RevisionNumber(2)));
     let both = BTreeSet::from([
         CacheKey::Latest,
         CacheKey::Article(id),
@@ -1200,7 +1208,7 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     let publish = Transition {
         from: &[ArticleStatus::Draft],
         to: ArticleStatus::Published,
-        content: Some((&moved, 2)),
+        content: Some((&moved, RevisionNumber(2))),
         published_at: Some(at(2)),
         scheduled_at: None,
         revision: None,
@@ -1208,7 +1216,7 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     };
     assert!(
         store
-            .transition(id, &publish, &audit("published"))
+            .transition(id, &publish, &audit(AuditAction::Published))
             .await
             .unwrap()
     );
@@ -1220,13 +1228,17 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     );
     let correction = Correction {
         article: id,
-        kind: "correction".to_owned(),
+        kind: CorrectionKind::Correction,
         note: "Fixed a name.".to_owned(),
         created_at: at(3),
     };
     assert!(
         store
-            .add_correction(&correction, writer.id, &audit("corrected"))
+            .add_correction(
+                &correction,
+                writer.id,
+                &audit(AuditAction::AddedNote(CorrectionKind::Correction))
+            )
             .await
             .unwrap()
     );
@@ -1239,17 +1251,20 @@ async fn newsroom_writes_announce_old_and_new_listings(store: &SqlStore) {
     // Writes that find nothing announce nothing.
     assert!(
         !store
-            .transition(id, &publish, &audit("again"))
+            .transition(id, &publish, &audit(AuditAction::Published))
             .await
             .unwrap()
     );
     assert!(heard.take().is_empty());
     let log = store.audit_log(Some(id), 0, 10).await.unwrap();
     let actions: Vec<_> = log.iter().map(|r| r.action.as_str()).collect();
-    assert_eq!(actions, ["corrected", "published", "saved", "created"]);
+    assert_eq!(
+        actions,
+        ["added correction", "published", "saved", "created"]
+    );
 }
 
-async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStore) {
+async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &dyn Store) {
     let writer = store
         .insert_user(&new_user("sana@gvs.pk", Role::Author))
         .await
@@ -1263,7 +1278,7 @@ async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStor
             &content_of(&new),
             &draft("One"),
             writer.id,
-            &audit("created"),
+            &audit(AuditAction::Created),
         )
         .await
         .unwrap();
@@ -1271,29 +1286,29 @@ async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStor
         store
             .save_revision(
                 id,
-                based_on,
+                RevisionNumber(based_on),
                 &draft(headline),
                 RevisionKind::Save,
                 writer.id,
                 None,
-                &audit("saved"),
+                &audit(AuditAction::Saved),
             )
             .await
             .unwrap()
     };
-    assert_eq!(save(1, "Two").await, SaveOutcome::Saved(2));
+    assert_eq!(save(1, "Two").await, SaveOutcome::Saved(RevisionNumber(2)));
     assert_eq!(
         save(1, "Late").await,
         SaveOutcome::Conflict {
-            current: 2,
-            kept_as: 3
+            current: RevisionNumber(2),
+            kept_as: RevisionNumber(3)
         }
     );
-    assert_eq!(save(2, "Four").await, SaveOutcome::Saved(4));
+    assert_eq!(save(2, "Four").await, SaveOutcome::Saved(RevisionNumber(4)));
     let revisions = store.revision_list(id).await.unwrap();
     let seen: Vec<_> = revisions
         .iter()
-        .map(|r| (r.number, r.kind, r.headline.as_str(), r.based_on))
+        .map(|r| (r.number.0, r.kind, r.headline.as_str(), r.based_on.0))
         .collect();
     assert_eq!(
         seen,
@@ -1308,23 +1323,26 @@ async fn saves_based_on_an_old_revision_are_kept_but_not_applied(store: &SqlStor
         revisions[0].saved_by_name.as_deref(),
         Some("Name of sana@gvs.pk")
     );
-    assert_eq!(store.workflow(id).await.unwrap().unwrap().revision, 4);
+    assert_eq!(
+        store.workflow(id).await.unwrap().unwrap().revision,
+        RevisionNumber(4)
+    );
     let err = store
         .save_revision(
             ArticleId(9999),
-            0,
+            RevisionNumber::STORED,
             &draft("x"),
             RevisionKind::Save,
             writer.id,
             None,
-            &audit("x"),
+            &audit(AuditAction::Saved),
         )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
 }
 
-async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
+async fn transitions_apply_only_from_the_given_states(store: &dyn Store) {
     let world = section(store, "World").await;
     let mut new = article("scheduled", world, 0);
     new.status = ArticleStatus::Draft;
@@ -1341,13 +1359,13 @@ async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
     };
     assert!(
         store
-            .transition(id, &schedule, &audit("scheduled"))
+            .transition(id, &schedule, &audit(AuditAction::Scheduled))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .transition(id, &schedule, &audit("scheduled"))
+            .transition(id, &schedule, &audit(AuditAction::Scheduled))
             .await
             .unwrap()
     );
@@ -1371,7 +1389,7 @@ async fn transitions_apply_only_from_the_given_states(store: &SqlStore) {
     );
 }
 
-async fn featured_images_are_announced_and_listed(store: &SqlStore) {
+async fn featured_images_are_announced_and_listed(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     store.add_change_observer(heard.clone());
     let writer = store
@@ -1403,7 +1421,7 @@ async fn featured_images_are_announced_and_listed(store: &SqlStore) {
     assert_eq!(store.image(image.id).await.unwrap(), Some(image.clone()));
     assert!(
         store
-            .set_featured_image(id, Some(image.id), &audit("featured"))
+            .set_featured_image(id, Some(image.id), &audit(AuditAction::SetFeaturedImage))
             .await
             .unwrap()
     );
@@ -1418,20 +1436,28 @@ async fn featured_images_are_announced_and_listed(store: &SqlStore) {
         [(id, image.clone())]
     );
     let err = store
-        .set_featured_image(id, Some(ImageId(9999)), &audit("featured"))
+        .set_featured_image(
+            id,
+            Some(ImageId(9999)),
+            &audit(AuditAction::SetFeaturedImage),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
     assert!(heard.take().is_empty());
     assert!(
         !store
-            .set_featured_image(ArticleId(9999), None, &audit("x"))
+            .set_featured_image(
+                ArticleId(9999),
+                None,
+                &audit(AuditAction::RemovedFeaturedImage)
+            )
             .await
             .unwrap()
     );
     assert!(
         store
-            .set_featured_image(id, None, &audit("removed"))
+            .set_featured_image(id, None, &audit(AuditAction::RemovedFeaturedImage))
             .await
             .unwrap()
     );
@@ -1439,13 +1465,18 @@ async fn featured_images_are_announced_and_listed(store: &SqlStore) {
     assert_eq!(store.images(0, 10).await.unwrap(), [image]);
 }
 
-async fn renaming_a_label_announces_everything(store: &SqlStore) {
+async fn renaming_a_label_announces_everything(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     store.add_change_observer(heard.clone());
     let world = section(store, "World").await;
     assert!(
         store
-            .rename_label(false, world.0, "International", &audit("renamed"))
+            .rename_label(
+                LabelKind::Section,
+                world.0,
+                "International",
+                &audit(AuditAction::Renamed(LabelKind::Section))
+            )
             .await
             .unwrap()
     );
@@ -1454,14 +1485,19 @@ async fn renaming_a_label_announces_everything(store: &SqlStore) {
     assert_eq!(store.sections().await.unwrap()[0].slug.as_str(), "world");
     assert!(
         !store
-            .rename_label(true, 9999, "x", &audit("renamed"))
+            .rename_label(
+                LabelKind::Tag,
+                9999,
+                "x",
+                &audit(AuditAction::Renamed(LabelKind::Tag))
+            )
             .await
             .unwrap()
     );
     assert!(heard.take().is_empty());
 }
 
-async fn published_articles_come_in_id_order_complete(store: &SqlStore) {
+async fn published_articles_come_in_id_order_complete(store: &dyn Store) {
     let section = section(store, "Pakistan").await;
     let tag = store
         .ensure_tag(&Slug::from_title("Russia").unwrap(), "Russia")
@@ -1509,7 +1545,7 @@ async fn published_articles_come_in_id_order_complete(store: &SqlStore) {
     );
 }
 
-async fn fingerprint_changes_with_every_write(store: &SqlStore) {
+async fn fingerprint_changes_with_every_write(store: &dyn Store) {
     let empty = store.content_fingerprint().await.unwrap();
     assert_eq!(store.content_fingerprint().await.unwrap(), empty, "stable");
     let section = section(store, "World").await;
@@ -1536,7 +1572,7 @@ async fn fingerprint_changes_with_every_write(store: &SqlStore) {
     );
 }
 
-async fn related_lists_round_trip_and_are_announced(store: &SqlStore) {
+async fn related_lists_round_trip_and_are_announced(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     store.add_change_observer(heard.clone());
     let world = section(store, "World").await;
@@ -1620,7 +1656,7 @@ async fn related_lists_round_trip_and_are_announced(store: &SqlStore) {
     assert_eq!(store.related_list(ArticleId(9999)).await.unwrap(), None);
 }
 
-async fn concurrent_writers_wait_their_turn(store: &SqlStore) {
+async fn concurrent_writers_wait_their_turn<S: Store + Clone>(store: &S) {
     // Writers that read before they write (status changes, related lists) all succeed when
     // they overlap; none fails because another committed first.
     let world = section(store, "World").await;
@@ -1664,7 +1700,7 @@ async fn concurrent_writers_wait_their_turn(store: &SqlStore) {
 }
 
 /// A draft article by a new author; its id and the author.
-async fn drafted(store: &SqlStore, slug: &str) -> (ArticleId, UserId) {
+async fn drafted(store: &dyn Store, slug: &str) -> (ArticleId, UserId) {
     let writer = store
         .insert_user(&new_user(&format!("{slug}@gvs.pk"), Role::Author))
         .await
@@ -1679,7 +1715,7 @@ async fn drafted(store: &SqlStore, slug: &str) -> (ArticleId, UserId) {
             &content_of(&new),
             &draft("One"),
             writer.id,
-            &audit("created"),
+            &audit(AuditAction::Created),
         )
         .await
         .unwrap();
@@ -1687,7 +1723,7 @@ async fn drafted(store: &SqlStore, slug: &str) -> (ArticleId, UserId) {
 }
 
 async fn save_as(
-    store: &SqlStore,
+    store: &dyn Store,
     id: ArticleId,
     based_on: i64,
     headline: &str,
@@ -1697,18 +1733,18 @@ async fn save_as(
     store
         .save_revision(
             id,
-            based_on,
+            RevisionNumber(based_on),
             &draft(headline),
             kind,
             by,
             None,
-            &audit("saved"),
+            &audit(AuditAction::Saved),
         )
         .await
         .unwrap()
 }
 
-async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &SqlStore) {
+async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &dyn Store) {
     let (id, writer) = drafted(store, "typing").await;
     let other = store
         .insert_user(&new_user("other@gvs.pk", Role::Editor))
@@ -1718,20 +1754,20 @@ async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &Sq
     let auto = RevisionKind::Autosave;
     assert_eq!(
         save_as(store, id, 1, "T", auto, writer).await,
-        SaveOutcome::Saved(2)
+        SaveOutcome::Saved(RevisionNumber(2))
     );
     assert_eq!(
         save_as(store, id, 2, "Ty", auto, writer).await,
-        SaveOutcome::Saved(3)
+        SaveOutcome::Saved(RevisionNumber(3))
     );
     assert_eq!(
         save_as(store, id, 3, "Typ", auto, writer).await,
-        SaveOutcome::Saved(4)
+        SaveOutcome::Saved(RevisionNumber(4))
     );
     let list = store.revision_list(id).await.unwrap();
     let seen: Vec<_> = list
         .iter()
-        .map(|r| (r.number, r.headline.as_str(), r.based_on))
+        .map(|r| (r.number.0, r.headline.as_str(), r.based_on.0))
         .collect();
     assert_eq!(
         seen,
@@ -1741,21 +1777,21 @@ async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &Sq
     // Someone else's autosave, a named save, or a conflict does not replace it.
     assert_eq!(
         save_as(store, id, 4, "Other", auto, other).await,
-        SaveOutcome::Saved(5)
+        SaveOutcome::Saved(RevisionNumber(5))
     );
     assert_eq!(
         save_as(store, id, 5, "Named", RevisionKind::Save, writer).await,
-        SaveOutcome::Saved(6)
+        SaveOutcome::Saved(RevisionNumber(6))
     );
     assert_eq!(
         save_as(store, id, 6, "After", auto, writer).await,
-        SaveOutcome::Saved(7)
+        SaveOutcome::Saved(RevisionNumber(7))
     );
     assert_eq!(
         save_as(store, id, 6, "Late", auto, writer).await,
         SaveOutcome::Conflict {
-            current: 7,
-            kept_as: 8
+            current: RevisionNumber(7),
+            kept_as: RevisionNumber(8)
         }
     );
     let numbers: Vec<i64> = store
@@ -1763,7 +1799,7 @@ async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &Sq
         .await
         .unwrap()
         .iter()
-        .map(|r| r.number)
+        .map(|r| r.number.0)
         .collect();
     assert_eq!(numbers, [8, 7, 6, 5, 4, 1]);
     // Only the first autosave of a run is in the audit log.
@@ -1775,7 +1811,7 @@ async fn autosaves_on_ones_own_autosave_replace_it_under_a_new_number(store: &Sq
     );
 }
 
-async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &SqlStore) {
+async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &dyn Store) {
     let (id, writer) = drafted(store, "capped").await;
     let other = store
         .insert_user(&new_user("desk@gvs.pk", Role::Editor))
@@ -1792,23 +1828,26 @@ async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &SqlStore
             _ => (RevisionKind::Autosave, other),
         };
         match save_as(store, id, base, &format!("Take {n}"), kind, by).await {
-            SaveOutcome::Saved(next) => base = next,
+            SaveOutcome::Saved(next) => base = next.0,
             conflict => panic!("{conflict:?}"),
         }
     }
     let list = store.revision_list(id).await.unwrap();
     assert_eq!(list.len() as i64, MAX_REVISIONS);
-    assert_eq!(list[0].number, base, "the current revision stays");
+    assert_eq!(list[0].number.0, base, "the current revision stays");
     let saves = list.iter().filter(|r| r.kind == RevisionKind::Save).count() as i64;
     assert_eq!(saves, 1 + total.div_euclid(10), "every named save stays");
     // The autosaves left are the newest ones.
     let oldest_autosave = list
         .iter()
         .filter(|r| r.kind == RevisionKind::Autosave)
-        .map(|r| r.number)
+        .map(|r| r.number.0)
         .min()
         .unwrap();
-    let from_there = list.iter().filter(|r| r.number >= oldest_autosave).count() as i64;
+    let from_there = list
+        .iter()
+        .filter(|r| r.number.0 >= oldest_autosave)
+        .count() as i64;
     assert_eq!(
         from_there,
         base - oldest_autosave + 1,
@@ -1817,7 +1856,7 @@ async fn revisions_are_capped_and_the_oldest_autosaves_go_first(store: &SqlStore
     assert!(oldest_autosave > 2, "older autosaves were dropped");
 }
 
-async fn revision_list_gives_sizes_and_headlines_without_bodies(store: &SqlStore) {
+async fn revision_list_gives_sizes_and_headlines_without_bodies(store: &dyn Store) {
     let (id, writer) = drafted(store, "sized").await;
     let big = Draft {
         headline: "H".repeat(400),
@@ -1827,12 +1866,12 @@ async fn revision_list_gives_sizes_and_headlines_without_bodies(store: &SqlStore
     store
         .save_revision(
             id,
-            1,
+            RevisionNumber(1),
             &big,
             RevisionKind::Save,
             writer,
             None,
-            &audit("saved"),
+            &audit(AuditAction::Saved),
         )
         .await
         .unwrap();
@@ -1851,7 +1890,7 @@ async fn revision_list_gives_sizes_and_headlines_without_bodies(store: &SqlStore
     assert_eq!(list[1].body_chars, 0);
 }
 
-async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &SqlStore) {
+async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &dyn Store) {
     let (id, writer) = drafted(store, "guarded").await;
     let publish = |revision| Transition {
         from: &ArticleStatus::ALL,
@@ -1859,13 +1898,13 @@ async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &Sql
         content: None,
         published_at: None,
         scheduled_at: Some(at(60)),
-        revision: Some(revision),
+        revision: Some(RevisionNumber(revision)),
         now: at(2),
     };
     save_as(store, id, 1, "Newer", RevisionKind::Autosave, writer).await;
     assert!(
         !store
-            .transition(id, &publish(1), &audit("scheduled"))
+            .transition(id, &publish(1), &audit(AuditAction::Scheduled))
             .await
             .unwrap()
     );
@@ -1873,7 +1912,7 @@ async fn a_guarded_transition_refuses_once_a_newer_revision_is_saved(store: &Sql
     assert_eq!(wf.status, ArticleStatus::Draft, "nothing moved");
     assert!(
         store
-            .transition(id, &publish(2), &audit("scheduled"))
+            .transition(id, &publish(2), &audit(AuditAction::Scheduled))
             .await
             .unwrap()
     );
@@ -1890,7 +1929,7 @@ fn new_label<Id>(name: &str) -> LabelRef<Id> {
     }
 }
 
-async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(store: &SqlStore) {
+async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     store.add_change_observer(heard.clone());
     let writer = store
@@ -1910,7 +1949,7 @@ async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(s
             writer.id,
             &AuditEntry {
                 user: Some(writer.id),
-                ..audit("created")
+                ..audit(AuditAction::Created)
             },
         )
         .await
@@ -1949,12 +1988,12 @@ async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(s
     let outcome = store
         .save_revision(
             id,
-            0,
+            RevisionNumber::STORED,
             &draft("Stale"),
             RevisionKind::Save,
             writer.id,
             Some(&more),
-            &audit("saved"),
+            &audit(AuditAction::Saved),
         )
         .await
         .unwrap();
@@ -1975,7 +2014,7 @@ async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(s
             &again,
             &draft("Again"),
             writer.id,
-            &audit("created"),
+            &audit(AuditAction::Created),
         )
         .await;
     assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
@@ -1992,21 +2031,26 @@ async fn new_labels_are_created_by_the_write_that_stores_them_with_audit_lines(s
     store
         .save_revision(
             id,
-            1,
+            RevisionNumber(1),
             &draft("Fresh"),
             RevisionKind::Save,
             writer.id,
             Some(&more),
-            &audit("saved"),
+            &audit(AuditAction::Saved),
         )
         .await
         .unwrap();
     assert_eq!(store.tags().await.unwrap().len(), before);
     let log = store.audit_log(Some(id), 0, 10).await.unwrap();
-    assert_eq!(log.iter().filter(|r| r.action == "added tag").count(), 2);
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.action.as_str() == "added tag")
+            .count(),
+        2
+    );
 }
 
-async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlStore) {
+async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &dyn Store) {
     let heard = Arc::new(Heard::default());
     let world = section(store, "World").await;
     let global = section(store, "Global").await;
@@ -2028,7 +2072,12 @@ async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlSt
     store.add_change_observer(heard.clone());
     assert!(
         store
-            .merge_label(false, global.0, world.0, &audit("merged section"))
+            .merge_label(
+                LabelKind::Section,
+                global.0,
+                world.0,
+                &audit(AuditAction::Merged(LabelKind::Section))
+            )
             .await
             .unwrap()
     );
@@ -2050,7 +2099,12 @@ async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlSt
     );
     assert!(
         store
-            .merge_label(true, flooding.0, floods.0, &audit("merged tag"))
+            .merge_label(
+                LabelKind::Tag,
+                flooding.0,
+                floods.0,
+                &audit(AuditAction::Merged(LabelKind::Tag))
+            )
             .await
             .unwrap()
     );
@@ -2067,7 +2121,12 @@ async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlSt
     let news = section(store, "News").await;
     assert!(
         store
-            .merge_label(false, world.0, news.0, &audit("merged section"))
+            .merge_label(
+                LabelKind::Section,
+                world.0,
+                news.0,
+                &audit(AuditAction::Merged(LabelKind::Section))
+            )
             .await
             .unwrap()
     );
@@ -2079,13 +2138,23 @@ async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlSt
     heard.take();
     assert!(
         !store
-            .merge_label(false, news.0, news.0, &audit("merged"))
+            .merge_label(
+                LabelKind::Section,
+                news.0,
+                news.0,
+                &audit(AuditAction::Merged(LabelKind::Section))
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .merge_label(true, 9999, floods.0, &audit("merged"))
+            .merge_label(
+                LabelKind::Tag,
+                9999,
+                floods.0,
+                &audit(AuditAction::Merged(LabelKind::Tag))
+            )
             .await
             .unwrap()
     );
@@ -2094,7 +2163,7 @@ async fn merging_labels_moves_articles_and_redirects_the_old_front(store: &SqlSt
     assert_eq!(log.len(), 3);
 }
 
-async fn deleting_labels_refuses_a_section_in_use_and_untags_articles(store: &SqlStore) {
+async fn deleting_labels_refuses_a_section_in_use_and_untags_articles(store: &dyn Store) {
     let world = section(store, "World").await;
     let empty = section(store, "Empty").await;
     let floods = store
@@ -2107,28 +2176,44 @@ async fn deleting_labels_refuses_a_section_in_use_and_untags_articles(store: &Sq
     let id = store.insert_article(&one).await.unwrap();
     assert_eq!(
         store
-            .delete_label(false, world.0, &audit("deleted section"))
+            .delete_label(
+                LabelKind::Section,
+                world.0,
+                &audit(AuditAction::Deleted(LabelKind::Section))
+            )
             .await
             .unwrap(),
         LabelDeletion::InUse(1)
     );
     assert_eq!(
         store
-            .delete_label(false, empty.0, &audit("deleted section"))
+            .delete_label(
+                LabelKind::Section,
+                empty.0,
+                &audit(AuditAction::Deleted(LabelKind::Section))
+            )
             .await
             .unwrap(),
         LabelDeletion::Deleted
     );
     assert_eq!(
         store
-            .delete_label(false, empty.0, &audit("deleted section"))
+            .delete_label(
+                LabelKind::Section,
+                empty.0,
+                &audit(AuditAction::Deleted(LabelKind::Section))
+            )
             .await
             .unwrap(),
         LabelDeletion::NotFound
     );
     assert_eq!(
         store
-            .delete_label(true, floods.0, &audit("deleted tag"))
+            .delete_label(
+                LabelKind::Tag,
+                floods.0,
+                &audit(AuditAction::Deleted(LabelKind::Tag))
+            )
             .await
             .unwrap(),
         LabelDeletion::Deleted
@@ -2177,12 +2262,12 @@ fn portable_article(slug: &str, minutes: i64) -> PortableArticle {
         created_at: at(minutes),
         updated_at: at(minutes + 1),
         scheduled_at: Some(at(minutes + 60)),
-        revision: 2,
-        live_revision: Some(1),
+        revision: RevisionNumber(2),
+        live_revision: Some(RevisionNumber(1)),
         created_by: Some(Email::parse("sana@gvs.pk").unwrap()),
         featured_image: Some("abc123".into()),
         corrections: vec![PortableCorrection {
-            kind: "update".into(),
+            kind: CorrectionKind::Update,
             note: "Added a quote.".into(),
             created_by: Some(Email::parse("sana@gvs.pk").unwrap()),
             created_at: at(minutes + 2),
@@ -2194,8 +2279,8 @@ fn portable_revision(article: &PortableArticle, number: i64) -> PortableRevision
     PortableRevision {
         article: article.slug.clone(),
         article_created_at: article.created_at,
-        number,
-        based_on: number - 1,
+        number: RevisionNumber(number),
+        based_on: RevisionNumber(number - 1),
         kind: if number == 1 {
             RevisionKind::Save
         } else {
@@ -2260,7 +2345,7 @@ fn publication() -> Vec<ImportItem> {
     .collect()
 }
 
-async fn imports_write_records_where_their_keys_are_free(store: &SqlStore) {
+async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableStore) {
     let items = publication();
     let outcomes = store.import(&items).await.unwrap();
     assert!(
@@ -2313,7 +2398,7 @@ async fn imports_write_records_where_their_keys_are_free(store: &SqlStore) {
     // The same article with a note it lacks gets the note.
     let mut noted = portable_article("budget", 0);
     noted.corrections.push(PortableCorrection {
-        kind: "correction".into(),
+        kind: CorrectionKind::Correction,
         note: "Fixed a name.".into(),
         created_by: None,
         created_at: at(9),
@@ -2331,7 +2416,12 @@ async fn imports_write_records_where_their_keys_are_free(store: &SqlStore) {
     let wf = store.workflow(id).await.unwrap().unwrap();
     assert_eq!(
         (wf.status, wf.revision, wf.live_revision, wf.scheduled_at),
-        (ArticleStatus::Scheduled, 2, Some(1), Some(at(60)))
+        (
+            ArticleStatus::Scheduled,
+            RevisionNumber(2),
+            Some(RevisionNumber(1)),
+            Some(at(60))
+        )
     );
     assert!(wf.created_by.is_some());
     assert_eq!(store.featured_images(&[id]).await.unwrap().len(), 1);
@@ -2356,7 +2446,7 @@ async fn imports_write_records_where_their_keys_are_free(store: &SqlStore) {
     assert_eq!(fresh.site_settings().await.unwrap(), Some(site));
 }
 
-async fn an_import_naming_what_is_not_there_writes_nothing(store: &SqlStore) {
+async fn an_import_naming_what_is_not_there_writes_nothing(store: &dyn PortableStore) {
     let before = PortableStore::counts(store).await.unwrap();
     let mut items = publication();
     // The article names a tag that neither the batch nor the database holds.
@@ -2382,7 +2472,7 @@ async fn an_import_naming_what_is_not_there_writes_nothing(store: &SqlStore) {
     );
 }
 
-async fn an_export_snapshot_reads_back_what_was_imported(store: &SqlStore) {
+async fn an_export_snapshot_reads_back_what_was_imported(store: &dyn PortableStore) {
     let items = publication();
     store.import(&items).await.unwrap();
     let second = PortableArticle {
@@ -2394,7 +2484,7 @@ async fn an_export_snapshot_reads_back_what_was_imported(store: &SqlStore) {
         published_at: Some(at(20)),
         scheduled_at: None,
         live_revision: None,
-        revision: 0,
+        revision: RevisionNumber::STORED,
         ..portable_article("follow-up", 10)
     };
     store
@@ -2446,12 +2536,18 @@ async fn an_export_snapshot_reads_back_what_was_imported(store: &SqlStore) {
             .is_empty()
     );
     let budget = first_page[0].0;
-    let revisions = snap.revisions_after(budget, 0, 1).await.unwrap();
+    let revisions = snap
+        .revisions_after(budget, RevisionNumber::STORED, 1)
+        .await
+        .unwrap();
     assert_eq!(
         revisions,
         [portable_revision(&portable_article("budget", 0), 1)]
     );
-    let rest = snap.revisions_after(budget, 1, 10).await.unwrap();
+    let rest = snap
+        .revisions_after(budget, RevisionNumber(1), 10)
+        .await
+        .unwrap();
     assert_eq!(rest, [portable_revision(&portable_article("budget", 0), 2)]);
     assert_eq!(
         snap.slugs(&[budget, ArticleId(budget.0 + 1000)])
@@ -2468,7 +2564,7 @@ async fn an_export_snapshot_reads_back_what_was_imported(store: &SqlStore) {
     assert_eq!(page[0].from_path, "/section/old-world");
 }
 
-async fn an_export_snapshot_does_not_see_later_writes(store: &SqlStore) {
+async fn an_export_snapshot_does_not_see_later_writes(store: &dyn PortableStore) {
     store.import(&publication()).await.unwrap();
     let mut snap = store.export_snapshot().await.unwrap();
     assert_eq!(snap.counts().await.unwrap().articles, 1);
@@ -2486,7 +2582,7 @@ async fn an_export_snapshot_does_not_see_later_writes(store: &SqlStore) {
     assert_eq!(fresh.articles_after(None, 10).await.unwrap().len(), 2);
 }
 
-async fn replacing_a_body_changes_nothing_else_and_is_announced(store: &SqlStore) {
+async fn replacing_a_body_changes_nothing_else_and_is_announced(store: &dyn PortableStore) {
     store.import(&publication()).await.unwrap();
     let id = store
         .article_ids(&[Slug::parse("budget").unwrap(), Slug::parse("none").unwrap()])

@@ -6,7 +6,7 @@
 //! the Content-Security-Policy's `script-src` does not apply; what matters is that no value can end
 //! the block early, which [`json_for_html`] ensures by escaping `<`, `>` and `&`.
 
-use dateline_domain::{Image, SiteSettings};
+use dateline_domain::{CorrectionKind, Image, SiteSettings};
 use dateline_services::reading::PublishedArticle;
 use dateline_services::syndication::{FeedFormat, FeedScope, article_url, encode_path_segment};
 use dateline_services::{dates, media};
@@ -236,7 +236,7 @@ pub fn article_head(
     }
     let notes: Vec<Value> = corrections
         .iter()
-        .filter(|c| c.kind == "correction")
+        .filter(|c| c.kind == CorrectionKind::Correction)
         .map(|c| {
             json!({
                 "@type": "CorrectionComment",

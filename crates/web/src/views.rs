@@ -98,11 +98,7 @@ impl Note {
         notes
             .iter()
             .map(|n| Note {
-                label: if n.kind == "update" {
-                    "Update"
-                } else {
-                    "Correction"
-                },
+                label: n.kind.label(),
                 date: Moment {
                     text: dates::long_date(n.created_at, site.time_zone, &site.locale),
                     iso: dates::rfc3339(n.created_at, site.time_zone),

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_domain::{Action, SectionId, TagId};
+use dateline_domain::{Action, LabelKind, SectionId, TagId};
 use dateline_services::newsroom;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -82,20 +82,20 @@ pub async fn list_labels(
 /// Sections and tags are renamed, merged and deleted alike; the id's type in the address says
 /// which of the two is meant.
 pub trait LabelId: DeserializeOwned + Copy + Send + 'static {
-    /// Whether ids of this type name tags (not sections), as the newsroom service asks.
-    const TAG: bool;
+    /// Which of the two ids of this type name.
+    const KIND: LabelKind;
     fn number(self) -> i64;
 }
 
 impl LabelId for SectionId {
-    const TAG: bool = false;
+    const KIND: LabelKind = LabelKind::Section;
     fn number(self) -> i64 {
         self.0
     }
 }
 
 impl LabelId for TagId {
-    const TAG: bool = true;
+    const KIND: LabelKind = LabelKind::Tag;
     fn number(self) -> i64 {
         self.0
     }
@@ -125,7 +125,7 @@ pub async fn rename_label<L: LabelId>(
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<Response, AdminError> {
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    newsroom::rename_label(store, &signed.user, L::TAG, id.number(), &form.name, now).await?;
+    newsroom::rename_label(store, &signed.user, L::KIND, id.number(), &form.name, now).await?;
     Ok(Redirect::to("/admin/sections?done=1").into_response())
 }
 
@@ -145,7 +145,7 @@ pub async fn merge_label<L: LabelId>(
     CsrfForm(form): CsrfForm<MergeForm>,
 ) -> Result<Response, AdminError> {
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    newsroom::merge_label(store, &signed.user, L::TAG, id.number(), &form.into, now).await?;
+    newsroom::merge_label(store, &signed.user, L::KIND, id.number(), &form.into, now).await?;
     Ok(Redirect::to("/admin/sections?done=merged").into_response())
 }
 
@@ -157,6 +157,6 @@ pub async fn delete_label<L: LabelId>(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AdminError> {
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    newsroom::delete_label(store, &signed.user, L::TAG, id.number(), now).await?;
+    newsroom::delete_label(store, &signed.user, L::KIND, id.number(), now).await?;
     Ok(Redirect::to("/admin/sections?done=deleted").into_response())
 }

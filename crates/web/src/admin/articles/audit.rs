@@ -60,7 +60,7 @@ pub async fn show_audit(
             who: r
                 .user_name
                 .unwrap_or_else(|| "Dateline (scheduled)".to_owned()),
-            action: r.action,
+            action: r.action.to_string(),
             article: r.article.map(|id| {
                 (
                     format!("/admin/articles/{id}"),

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_domain::{
-    Action, Article, ArticleId, ArticleStatus, Draft, Language, RevisionKind, SaveOutcome, Section,
-    SectionId, SiteSettings, Slug, Source,
+    Action, Article, ArticleId, ArticleStatus, Draft, Language, RevisionKind, RevisionNumber,
+    SaveOutcome, Section, SectionId, SiteSettings, Slug, Source,
 };
 use dateline_services::newsroom::{self, DeskError};
 use dateline_services::reading::{self, PublishedArticle};
@@ -28,7 +28,7 @@ use crate::views::ArticlePage;
 #[derive(Debug, Default, Deserialize)]
 pub struct ArticleForm {
     #[serde(default)]
-    pub base: i64,
+    pub base: RevisionNumber,
     #[serde(default)]
     pub headline: String,
     #[serde(default)]
@@ -136,7 +136,7 @@ struct EditorPage {
     /// `None` for a new article.
     id: Option<i64>,
     action: String,
-    base: i64,
+    base: RevisionNumber,
     fields: Fields,
     sections: Vec<String>,
     tags: Vec<String>,
@@ -157,14 +157,18 @@ struct EditorPage {
 pub(super) struct Editing<'a> {
     desk: Option<&'a newsroom::Desk>,
     fields: Fields,
-    base: i64,
+    base: RevisionNumber,
     errors: Vec<String>,
     notice: Option<String>,
 }
 
 impl<'a> Editing<'a> {
     /// The editor filled with `draft`, based on revision `base`.
-    pub(super) fn new(desk: Option<&'a newsroom::Desk>, draft: &Draft, base: i64) -> Self {
+    pub(super) fn new(
+        desk: Option<&'a newsroom::Desk>,
+        draft: &Draft,
+        base: RevisionNumber,
+    ) -> Self {
         Self {
             desk,
             fields: Fields::of(draft),
@@ -215,11 +219,7 @@ impl<'a> Editing<'a> {
                 for c in store.corrections(d.article.id).await? {
                     corrections.push(format!(
                         "{}, {}: {}",
-                        if c.kind == "update" {
-                            "Update"
-                        } else {
-                            "Correction"
-                        },
+                        c.kind.label(),
                         dates::long_date(c.created_at, site.time_zone, &site.locale),
                         c.note
                     ));
@@ -318,7 +318,7 @@ pub async fn new_article(
         language: state.site().locale.to_string(),
         ..Draft::default()
     };
-    Editing::new(None, &draft, 0)
+    Editing::new(None, &draft, RevisionNumber::STORED)
         .respond(&state, &signed, StatusCode::OK)
         .await
 }
@@ -341,7 +341,7 @@ pub async fn create_article(
         Ok(id) => Ok(Redirect::to(&format!("/admin/articles/{id}?saved=1")).into_response()),
         Err(e) => {
             let problems = draft_problems(e)?;
-            Editing::new(None, &draft, 0)
+            Editing::new(None, &draft, RevisionNumber::STORED)
                 .refused(&state, &signed, problems)
                 .await
         }

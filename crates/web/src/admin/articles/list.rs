@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{Action, ArticleStatus, Author, DeskFilter, Section};
+use dateline_domain::{Action, ArticleStatus, Author, DeskFilter, RevisionNumber, Section};
 use serde::Deserialize;
 
 use super::when;
@@ -140,7 +140,8 @@ pub async fn list_articles(
                 .filter(|_| i.status == ArticleStatus::Scheduled)
                 .map(|t| when(t, &site)),
             changes: i.status == ArticleStatus::Published
-                && i.workflow.live_revision.unwrap_or(0) != i.workflow.revision,
+                && i.workflow.live_revision.unwrap_or(RevisionNumber::STORED)
+                    != i.workflow.revision,
         })
         .collect();
     DeskPage {

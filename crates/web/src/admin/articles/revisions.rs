@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{ArticleId, Draft, RevisionInfo, RevisionKind, SaveOutcome};
+use dateline_domain::{ArticleId, Draft, RevisionInfo, RevisionKind, RevisionNumber, SaveOutcome};
 use dateline_services::newsroom::{self, Coarse, Comparison, DiffLine};
 use serde::Deserialize;
 
@@ -21,8 +21,8 @@ use crate::admin::{AdminError, AdminLayout, Respond};
 struct ConflictPage {
     layout: AdminLayout,
     id: i64,
-    current: i64,
-    kept_as: i64,
+    current: RevisionNumber,
+    kept_as: RevisionNumber,
     theirs: Fields,
     theirs_by: String,
     theirs_at: String,
@@ -113,8 +113,8 @@ pub(super) async fn conflict_page(
     state: &AppState,
     signed: &SignedIn,
     id: ArticleId,
-    current: i64,
-    kept_as: i64,
+    current: RevisionNumber,
+    kept_as: RevisionNumber,
     yours: &Draft,
 ) -> Result<Response, AdminError> {
     let store = state.store.as_ref();
@@ -151,7 +151,7 @@ pub(super) async fn conflict_page(
 }
 
 struct RevisionRow {
-    number: i64,
+    number: RevisionNumber,
     kind: &'static str,
     by: String,
     at: String,
@@ -159,7 +159,7 @@ struct RevisionRow {
     size: String,
     current: bool,
     live: bool,
-    previous: Option<i64>,
+    previous: Option<RevisionNumber>,
 }
 
 #[derive(Template)]
@@ -168,7 +168,7 @@ struct HistoryPage {
     layout: AdminLayout,
     id: i64,
     headline: String,
-    base: i64,
+    base: RevisionNumber,
     can_restore: bool,
     rows: Vec<RevisionRow>,
 }
@@ -202,7 +202,7 @@ pub async fn show_history(
 ) -> Result<Response, AdminError> {
     let (desk, revisions) = newsroom::history(state.store.as_ref(), &signed.user, id).await?;
     let site = state.site();
-    let numbers: Vec<i64> = revisions.iter().map(|r| r.number).collect();
+    let numbers: Vec<RevisionNumber> = revisions.iter().map(|r| r.number).collect();
     let rows = revisions
         .iter()
         .map(|r| RevisionRow {
@@ -230,8 +230,8 @@ pub async fn show_history(
 
 #[derive(Debug, Deserialize)]
 pub struct DiffQuery {
-    from: i64,
-    to: i64,
+    from: RevisionNumber,
+    to: RevisionNumber,
 }
 
 #[derive(Template)]
@@ -239,8 +239,8 @@ pub struct DiffQuery {
 struct DiffPage {
     layout: AdminLayout,
     id: i64,
-    from: i64,
-    to: i64,
+    from: RevisionNumber,
+    to: RevisionNumber,
     rows: Vec<DiffRow>,
     note: Option<String>,
 }
@@ -274,9 +274,9 @@ pub async fn show_diff(
 #[derive(Debug, Default, Deserialize)]
 pub struct RestoreForm {
     #[serde(default)]
-    number: i64,
+    number: RevisionNumber,
     #[serde(default)]
-    base: i64,
+    base: RevisionNumber,
 }
 
 pub async fn restore_revision(

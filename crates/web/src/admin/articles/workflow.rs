@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::ArticleId;
+use dateline_domain::{ArticleId, RevisionNumber};
 use dateline_services::ServiceError;
 use dateline_services::newsroom::{self, DeskError};
 use serde::Deserialize;
@@ -23,7 +23,7 @@ pub struct WorkflowForm {
     /// For publishing and scheduling: the revision the page showed, which is the one that goes
     /// out (or nothing does).
     #[serde(default)]
-    revision: Option<i64>,
+    revision: Option<RevisionNumber>,
     /// For scheduling: a local date and time in the publication's zone.
     #[serde(default)]
     at: String,
@@ -136,7 +136,7 @@ async fn stale_page(
     let store = state.store.as_ref();
     let desk = newsroom::open(store, &signed.user, id).await?;
     let site = state.site();
-    let newest = store.revision(id, current).await?;
+    let newest = store.revision(id, RevisionNumber(current)).await?;
     let (current_by, current_at) = match &newest {
         Some(r) => (
             r.saved_by_name
@@ -150,7 +150,10 @@ async fn stale_page(
         ),
     };
     let reviewed = match seen {
-        Some(n) => store.revision(id, n).await?.map(|r| r.draft),
+        Some(n) => store
+            .revision(id, RevisionNumber(n))
+            .await?
+            .map(|r| r.draft),
         None => None,
     };
     let now_there = newest.map_or_else(|| desk.draft.clone(), |r| r.draft);
