@@ -70,4 +70,4 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
 fi
 echo "server log: $(grep -c ' ERROR ' "$DIR/server.log" || true) ERROR lines, $(wc -l <"$DIR/server.log") lines in all"
 # The log goes with the run's directory; its errors and warnings are kept beside the figures.
-grep -E ' (ERROR|WARN) ' "$DIR/server.log" | cut -c1-400 | sort -k3 | uniq -c -f2 | sort -rn | head -n 20 >&2 || true
+grep -E ' (ERROR|WARN) ' "$DIR/server.log" | cut -c1-400 | sed -E 's/^[^ ]+ +//; s/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -n 20 >&2 || true

@@ -351,6 +351,23 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health
         .expect("a health check over the limit was left hanging");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     assert!(answer.ends_with("ok\n"), "{answer}");
+    // A flood of silent connections past the limit does not keep the health check out for long:
+    // each is closed when it has said nothing for a moment.
+    let mut silent = Vec::new();
+    for _ in 0..100 {
+        silent.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let mut probe = TcpStream::connect(server.addr).await.unwrap();
+    probe
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut probe)
+        .await
+        .expect("a health check after a flood was left hanging");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    drop(silent);
     // A POST body the turned-away client is still sending does not cost it the answer.
     let mut poster = TcpStream::connect(server.addr).await.unwrap();
     poster

@@ -40,6 +40,10 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 const MAX_TURNING_AWAY: usize = 64;
 /// How long a turned-away connection is given to take its 503.
 const TURN_AWAY_TIME: Duration = Duration::from_secs(2);
+/// How long a turned-away connection is given to send its request head. A health check or a
+/// browser sends it at once; a flood's idle connections send nothing, and must not hold the
+/// few turning-away slots while the health check waits for one.
+const TURN_AWAY_HEAD_TIME: Duration = Duration::from_millis(250);
 /// Bytes of a turned-away client's request read (and dropped) so closing does not reset the
 /// connection before the client has read its 503.
 const TURN_AWAY_DRAIN: usize = 64 * 1024;
@@ -202,7 +206,7 @@ fn turn_away(
         });
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
-            .header_read_timeout(TURN_AWAY_TIME)
+            .header_read_timeout(TURN_AWAY_HEAD_TIME)
             .max_buf_size(TURN_AWAY_HEAD_BYTES)
             .title_case_headers(true)
             .keep_alive(false);
