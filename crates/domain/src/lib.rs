@@ -10,6 +10,7 @@ pub mod change;
 pub mod clock;
 pub mod listing;
 pub mod newsroom;
+pub mod paths;
 pub mod portable;
 pub mod search;
 pub mod site;
@@ -30,6 +31,7 @@ pub use newsroom::{
     LabelDeletion, LabelRef, MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind,
     SaveOutcome, Transition, Workflow,
 };
+pub use paths::SitePath;
 pub use portable::{
     Counts, ExportSnapshot, ImportItem, ImportOutcome, PortableArticle, PortableCorrection,
     PortableImage, PortableLabel, PortableRedirect, PortableRevision, PortableStore,
@@ -40,7 +42,7 @@ pub use search::{
 };
 pub use site::{BaseUrl, SiteSettings};
 pub use store::{Store, StoreError};
-pub use syndication::SitemapEntry;
+pub use syndication::{FeedFormat, SitemapEntry, SitemapPage};
 pub use text::{
     Direction as TextDirection, Headline, InvalidValue, Language, Name, Slug, check_multiline,
     is_forbidden_char, query_text,
