@@ -65,7 +65,7 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         tasks.spawn("change listener", |_| changes);
     }
     tasks.spawn("search index", |stop| {
-        SearchEngine::clone(&search).keep_current(stop.signalled())
+        SearchEngine::clone(&search).keep_current(stop)
     });
     if let Some(related) = state.related_lists() {
         tasks.spawn("related lists", |stop| related.run(stop));

@@ -370,7 +370,9 @@ async fn a_node_without_an_index_serves_at_once_and_builds_it_in_the_background(
         .await
         .expect("open"),
     );
-    tokio::spawn(SearchEngine::clone(&engine).keep_current(std::future::pending::<()>()));
+    tokio::spawn(
+        SearchEngine::clone(&engine).keep_current(dateline_services::tasks::Stop::never()),
+    );
     let warming = engine.warming_up().expect("nothing is indexed yet");
     assert_eq!(warming.indexed, 0);
     assert!(warming.total >= 12, "{warming:?}");

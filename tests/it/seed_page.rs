@@ -2,7 +2,7 @@
 //! has it, on both backends.
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, ArticleStore, Clock, Slug};
+use dateline_domain::{ArticleStatus, ArticleStore, Clock, SitePath, Slug};
 
 use crate::harness::{TestApp, attrs, normalise, on_both_backends, texts};
 
@@ -216,10 +216,7 @@ async fn urdu_article_is_right_to_left(app: TestApp) {
         .expect("an Urdu teaser on the home page");
     assert_eq!(
         link.value().attr("href").unwrap(),
-        format!(
-            "/{}",
-            Slug::from_title(&link.text().collect::<String>()).unwrap()
-        )
+        SitePath::article(&Slug::from_title(&link.text().collect::<String>()).unwrap()).as_str()
     );
     let (status, page) = app.page(link.value().attr("href").unwrap()).await;
     assert_eq!(status, 200);

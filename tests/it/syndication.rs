@@ -2,7 +2,7 @@
 //! validators as well as by reading the documents.
 
 use chrono::Duration;
-use dateline_domain::{ArticleStatus, ArticleStore, Clock, SiteStore};
+use dateline_domain::{ArticleStatus, ArticleStore, Clock, SitePath, SiteStore};
 use dateline_services::syndication::{self, SitemapPage};
 use reqwest::StatusCode;
 use reqwest::header;
@@ -26,6 +26,7 @@ on_both_backends!(
     json_ld_survives_a_script_tag_in_a_headline,
     fronts_carry_feed_links_and_website_search_action,
     feed_path_is_never_an_article_slug,
+    urdu_article_has_one_address_everywhere,
 );
 
 const SEED: &str = "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call";
@@ -850,4 +851,110 @@ async fn feed_path_is_never_an_article_slug(app: TestApp) {
         assert_eq!(status, 200, "{headline}");
         assert_eq!(crate::harness::texts(&page, "h1.headline"), [headline]);
     }
+}
+
+/// An Urdu slug is written one way, percent-encoded UTF-8, in the canonical link, Open Graph,
+/// JSON-LD, feeds, sitemaps, the search API and the page's own links; and that address answers.
+async fn urdu_article_has_one_address_everywhere(app: TestApp) {
+    let base = base_url(&app).await;
+    let mut input = story(
+        "کراچی میں آج بارش",
+        "Pakistan",
+        app.clock.now() - Duration::hours(1),
+    );
+    input.language = "ur".into();
+    input.tags = vec!["کراچی موسم".into()];
+    input.authors = vec!["ثنا مرزا".into()];
+    let article = app.create(input).await;
+    let path = SitePath::article(&article.slug);
+    let url = format!("{base}{path}");
+    assert!(
+        path.as_str()
+            .starts_with("/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C-"),
+        "{path}"
+    );
+
+    // The page, reached by its address and by its letters as typed.
+    let (status, page) = app.page(path.as_str()).await;
+    assert_eq!(status, 200, "{path}");
+    let (status, _) = app.page(&path.decoded()).await;
+    assert_eq!(status, 200, "{}", path.decoded());
+    assert_eq!(attrs(&page, "link[rel=canonical]", "href"), [url.as_str()]);
+    assert_eq!(meta(&page, "property", "og:url"), [url.as_str()]);
+    let ld = &json_ld(&page)[0];
+    assert_eq!(ld["url"], url.as_str());
+    assert_eq!(ld["mainEntityOfPage"]["@id"], url.as_str());
+    let tag = SitePath::tag(&article.tags[0].slug);
+    let author = SitePath::author(&article.authors[0].slug);
+    assert_eq!(ld["author"][0]["url"], format!("{base}{author}"));
+    assert_eq!(attrs(&page, ".story .tags a", "href"), [tag.as_str()]);
+    assert_eq!(attrs(&page, ".story .byline a", "href"), [author.as_str()]);
+
+    // Feeds: the item's link and id, and the byline's page.
+    let (_, _, rss) = fetch(&app, "/feed.xml").await;
+    let rss = String::from_utf8(rss).unwrap();
+    assert!(rss.contains(&format!("<link>{url}</link>")), "{rss}");
+    let (_, _, feed) = fetch(&app, "/feed.json").await;
+    let feed = json(&feed);
+    let item = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == url.as_str())
+        .expect("the Urdu article in the JSON feed");
+    assert_eq!(item["url"], url.as_str());
+    assert_eq!(item["authors"][0]["url"], format!("{base}{author}"));
+
+    // Sitemaps: the article and the news sitemaps.
+    for sitemap in ["/sitemaps/articles-1.xml", "/sitemaps/news.xml"] {
+        let (status, _, body) = fetch(&app, sitemap).await;
+        assert_eq!(status, 200, "{sitemap}");
+        let body = String::from_utf8(body).unwrap();
+        assert!(
+            body.contains(&format!("<loc>{url}</loc>")),
+            "{sitemap}: {body}"
+        );
+    }
+
+    // The search API and the search page.
+    let (status, _, body) = fetch(&app, "/api/search?q=%D8%A8%D8%A7%D8%B1%D8%B4&sort=newest").await;
+    assert_eq!(status, 200);
+    let hits = json(&body)["results"].clone();
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == article.id.0)
+        .expect("the Urdu article found");
+    assert_eq!(hit["url"], url.as_str());
+    assert_eq!(hit["path"], path.as_str());
+    let (_, results) = app
+        .page("/search?q=%D8%A8%D8%A7%D8%B1%D8%B4&sort=newest")
+        .await;
+    assert!(
+        attrs(&results, "a", "href").contains(&path.to_string()),
+        "the search page links to {path}"
+    );
+
+    // The tag's front: its canonical link and feed links use the same form, and answer.
+    let (status, front) = app.page(tag.as_str()).await;
+    assert_eq!(status, 200, "{tag}");
+    assert_eq!(
+        attrs(&front, "link[rel=canonical]", "href"),
+        [format!("{base}{tag}")]
+    );
+    let feeds = attrs(&front, "link[rel=alternate]", "href");
+    let tag_feed = tag.feed(syndication::FeedFormat::Atom);
+    assert!(feeds.contains(&tag_feed.to_string()), "{feeds:?}");
+    let (status, _, atom) = fetch(&app, tag_feed.as_str()).await;
+    assert_eq!(status, 200, "{tag_feed}");
+    let atom = String::from_utf8(atom).unwrap();
+    assert!(
+        atom.contains(&format!("href=\"{base}{tag_feed}\"")),
+        "the feed names itself by the same address: {atom}"
+    );
+    assert!(
+        attrs(&front, ".teaser-headline a", "href").contains(&path.to_string()),
+        "the front links to {path}"
+    );
 }

@@ -10,6 +10,7 @@ pub mod change;
 pub mod clock;
 pub mod listing;
 pub mod newsroom;
+pub mod paths;
 pub mod portable;
 pub mod search;
 pub mod site;
@@ -31,6 +32,7 @@ pub use newsroom::{
     MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind, RevisionNumber, SaveOutcome,
     Transition, UnknownAction, Workflow,
 };
+pub use paths::SitePath;
 pub use portable::{
     Counts, ImportItem, ImportOutcome, PortableArticle, PortableCorrection, PortableImage,
     PortableLabel, PortableRedirect, PortableRevision,
@@ -44,7 +46,7 @@ pub use store::{
     AccountStore, ArticleStore, ExportSnapshot, LabelStore, MediaStore, PortableStore,
     RelatedStore, SiteStore, Store, StoreError, WorkflowStore,
 };
-pub use syndication::SitemapEntry;
+pub use syndication::{FeedFormat, SitemapEntry, SitemapPage};
 pub use text::{
     Direction as TextDirection, Headline, InvalidValue, Language, Name, Slug, check_multiline,
     is_forbidden_char, query_text,

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use chrono_tz::Tz;
 
+use crate::paths::SitePath;
 use crate::text::{InvalidValue, Language, is_forbidden_char};
 
 /// Who the publication is and how it speaks.
@@ -54,10 +55,18 @@ impl SiteSettings {
         }
         self
     }
+
+    /// The base URL the site's links start with: [`SiteSettings::base_url`], which the settings
+    /// form and [`SiteSettings::with_base_url`] only ever set to a [`BaseUrl`]. Unconfigured
+    /// settings not yet given an address have none: every URL joined to it is then a path.
+    pub fn base(&self) -> BaseUrl {
+        BaseUrl(self.base_url.trim_end_matches('/').to_owned())
+    }
 }
 
 /// The absolute `http://` or `https://` URL of a site's root, without a trailing slash: what
-/// every absolute link (canonical, feeds, sitemaps, JSON-LD, robots.txt) starts with.
+/// every absolute link (canonical, feeds, sitemaps, JSON-LD, robots.txt) starts with, joined
+/// with a [`SitePath`] ([`BaseUrl::join`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
@@ -104,6 +113,11 @@ impl BaseUrl {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The absolute URL of `path`: `https://www.example.com/section/world`.
+    pub fn join(&self, path: &SitePath) -> String {
+        format!("{}{path}", self.0)
     }
 }
 

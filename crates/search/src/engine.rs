@@ -1,7 +1,7 @@
 //! [`SearchEngine`]: the tantivy index, its upkeep from change notices, search and related
 //! articles.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::search::MAX_SEARCH_LIMIT;
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, CacheKey, ChangeObserver, ContentChange, Language,
-    SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, Slug, Store,
-    WarmingUp,
+    Article, ArticleId, ArticleStatus, CacheKey, ContentChange, Language, SearchError, SearchHit,
+    SearchIndex, SearchQuery, SearchResults, SearchSort, Slug, Store, WarmingUp,
 };
+use dateline_tasks::{Job, Retry, Settings, Stop, Worker};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
@@ -29,7 +29,6 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
     Term,
 };
-use tokio::sync::{Notify, watch};
 
 use crate::text::{self, ANALYZER, Clause, Matcher, ParsedQuery, SHINGLE_ANALYZER};
 
@@ -41,6 +40,10 @@ const REBUILD_BATCH: u32 = 2_000;
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 /// How long a search waits for queued updates before answering with what the index has.
 const MAX_WAIT: Duration = Duration::from_secs(5);
+/// Most articles re-read and committed to the index at once.
+const UPDATE_BATCH: usize = 1_000;
+/// The pause after a failed update before it is tried again.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 const HEADLINE_BOOST: f32 = 3.0;
 const STANDFIRST_BOOST: f32 = 2.0;
@@ -184,60 +187,48 @@ struct TextField {
     boost: f32,
 }
 
-/// What the change observer has queued and the updater has not yet applied.
-#[derive(Default)]
-struct Pending {
-    articles: BTreeSet<ArticleId>,
-    everything: bool,
-    /// Counts every queued change; the updater reports the count it has applied.
-    requested: u64,
+/// What the index's upkeep queues: everything (a rebuild; sorted first, so it comes before the
+/// articles queued with it, which it covers) or one article to read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Update {
+    Everything,
+    Article(ArticleId),
 }
 
-struct Queue {
-    pending: Mutex<Pending>,
-    wake: Notify,
-    applied: watch::Sender<u64>,
-}
+/// Keeps the index current: the job of the index's worker. Changes are queued by the store's
+/// observer ([`Job::heard`]); a failed batch is tried again after [`RETRY_PAUSE`].
+struct Upkeep(Arc<Inner>);
 
-impl Queue {
-    fn take(&self) -> (Pending, u64) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let requested = pending.requested;
-        let taken = Pending {
-            articles: std::mem::take(&mut pending.articles),
-            everything: std::mem::take(&mut pending.everything),
-            requested,
-        };
-        (taken, requested)
+impl Job for Upkeep {
+    type Key = Update;
+    type Value = ();
+    type Error = SearchError;
+
+    fn heard(&self, change: &ContentChange) -> Vec<(Update, ())> {
+        change
+            .keys
+            .iter()
+            .filter_map(|key| match key {
+                CacheKey::All => Some((Update::Everything, ())),
+                CacheKey::Article(id) => Some((Update::Article(*id), ())),
+                _ => None,
+            })
+            .collect()
     }
 
-    fn put_back(&self, batch: Pending) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.articles.extend(batch.articles);
-        pending.everything |= batch.everything;
-    }
-}
-
-/// Queues what each committed change touched; called synchronously by the store, so it only
-/// records and wakes the updater.
-struct Observer(Arc<Queue>);
-
-impl ChangeObserver for Observer {
-    fn content_changed(&self, change: &ContentChange) {
-        {
-            let mut pending = self.0.pending.lock().unwrap_or_else(|e| e.into_inner());
-            for key in &change.keys {
-                match key {
-                    CacheKey::All => pending.everything = true,
-                    CacheKey::Article(id) => {
-                        pending.articles.insert(*id);
-                    }
-                    _ => {}
-                }
-            }
-            pending.requested += 1;
+    async fn work(&self, batch: Vec<(Update, ())>, _: &Worker<Self>) -> Result<(), SearchError> {
+        let started = std::time::Instant::now();
+        self.0
+            .apply(batch.into_iter().map(|(update, ())| update))
+            .await?;
+        if self.0.warmup.active.swap(false, Ordering::SeqCst) {
+            tracing::info!(
+                articles = self.0.reader.searcher().num_docs(),
+                seconds = started.elapsed().as_secs_f32(),
+                "search index built"
+            );
         }
-        self.0.wake.notify_one();
+        Ok(())
     }
 }
 
@@ -273,7 +264,7 @@ pub enum Build {
 #[derive(Clone)]
 pub struct SearchEngine {
     inner: Arc<Inner>,
-    queue: Arc<Queue>,
+    upkeep: Arc<Worker<Upkeep>>,
 }
 
 fn index_error(e: impl std::fmt::Display) -> SearchError {
@@ -292,8 +283,7 @@ impl SearchEngine {
         store: Arc<dyn Store>,
     ) -> Result<SearchEngine, SearchError> {
         let engine = Self::open_with(location, store, Build::Now).await?;
-        let updater = engine.clone();
-        tokio::spawn(updater.keep_current(std::future::pending()));
+        tokio::spawn(engine.clone().keep_current(Stop::never()));
         Ok(engine)
     }
 
@@ -327,23 +317,26 @@ impl SearchEngine {
         let writer = index
             .writer_with_num_threads(threads, WRITER_MEMORY)
             .map_err(index_error)?;
-        let engine = SearchEngine {
-            inner: Arc::new(Inner {
-                index,
-                reader,
-                writer: Mutex::new(writer),
-                fields,
-                store: store.clone(),
-                warmup: Warmup::default(),
-            }),
-            queue: Arc::new(Queue {
-                pending: Mutex::default(),
-                wake: Notify::new(),
-                applied: watch::Sender::new(0),
-            }),
-        };
+        let inner = Arc::new(Inner {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            store: store.clone(),
+            warmup: Warmup::default(),
+        });
+        let upkeep = Worker::new(
+            Upkeep(inner.clone()),
+            Settings {
+                name: "search index",
+                batch: UPDATE_BATCH,
+                capacity: 0,
+                retry: Retry::After(RETRY_PAUSE),
+            },
+        );
+        let engine = SearchEngine { inner, upkeep };
         // Subscribe before comparing fingerprints, so no write can fall between the two.
-        store.add_change_observer(Arc::new(Observer(engine.queue.clone())));
+        store.add_change_observer(engine.upkeep.observer());
         let current = store.content_fingerprint().await?;
         let recorded = engine.recorded_fingerprint()?;
         if recorded.as_deref() == Some(current.as_str()) {
@@ -368,15 +361,9 @@ impl SearchEngine {
                 warmup.active.store(true, Ordering::SeqCst);
             }
             tracing::info!("search index is missing or stale: building it in the background");
-            // Not counted as a requested change: searches answer from the index as it is
-            // rather than wait for the whole build.
-            engine
-                .queue
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .everything = true;
-            engine.queue.wake.notify_one();
+            // Not waited for: searches answer from the index as it is rather than wait for the
+            // whole build.
+            engine.upkeep.push_unawaited([(Update::Everything, ())]);
         }
         Ok(engine)
     }
@@ -402,13 +389,35 @@ impl SearchEngine {
     /// How many articles are waiting to be brought up to date in the index (not counting a
     /// batch being applied now); a pending rebuild of everything counts as one.
     pub fn queued(&self) -> usize {
-        let pending = self.queue.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.articles.len() + usize::from(pending.everything)
+        self.upkeep.queued()
     }
 
     /// Empties the index and indexes every published article again.
     pub async fn rebuild(&self, fingerprint: &str) -> Result<u64, SearchError> {
-        let inner = self.inner.clone();
+        self.inner.rebuild(fingerprint).await
+    }
+
+    /// Applies queued changes as they come, until `stop` says to stop (between two batches; a
+    /// change still queued then is in the next start's fingerprint comparison).
+    pub async fn keep_current(self, stop: Stop) {
+        self.upkeep.run(stop).await;
+    }
+
+    /// Waits until every change queued before this call is in the index (or [`MAX_WAIT`]).
+    async fn wait_for_updates(&self) {
+        if tokio::time::timeout(MAX_WAIT, self.upkeep.caught_up())
+            .await
+            .is_err()
+        {
+            tracing::warn!("search answered before the index caught up with recent changes");
+        }
+    }
+}
+
+impl Inner {
+    /// Empties the index and indexes every published article again.
+    async fn rebuild(self: &Arc<Self>, fingerprint: &str) -> Result<u64, SearchError> {
+        let inner = self.clone();
         tokio::task::spawn_blocking(move || {
             let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
             writer.delete_all_documents().map(|_| ())
@@ -421,7 +430,6 @@ impl SearchEngine {
         let outcome: Result<(), SearchError> = async {
             loop {
                 let batch = self
-                    .inner
                     .store
                     .published_articles_after(after, REBUILD_BATCH)
                     .await?;
@@ -430,8 +438,8 @@ impl SearchEngine {
                 };
                 after = Some(last.id);
                 count += batch.len() as u64;
-                self.inner.warmup.indexed.store(count, Ordering::SeqCst);
-                let inner = self.inner.clone();
+                self.warmup.indexed.store(count, Ordering::SeqCst);
+                let inner = self.clone();
                 tokio::task::spawn_blocking(move || {
                     let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
                     for article in &batch {
@@ -446,7 +454,7 @@ impl SearchEngine {
             Ok(())
         }
         .await;
-        let inner = self.inner.clone();
+        let inner = self.clone();
         let fingerprint = fingerprint.to_owned();
         tokio::task::spawn_blocking(move || {
             let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -466,63 +474,28 @@ impl SearchEngine {
         Ok(count)
     }
 
-    /// Applies queued changes as they come, until `stop` completes (between two batches).
-    pub async fn keep_current(self, stop: impl std::future::Future<Output = ()> + Send) {
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                () = &mut stop => return,
-                () = self.queue.wake.notified() => {}
-            }
-            loop {
-                tokio::select! {
-                    biased;
-                    () = &mut stop => return,
-                    () = std::future::ready(()) => {}
-                }
-                let (batch, requested) = self.queue.take();
-                if batch.articles.is_empty() && !batch.everything {
-                    self.queue.applied.send_replace(requested);
-                    break;
-                }
-                let retry = Pending {
-                    articles: batch.articles.clone(),
-                    everything: batch.everything,
-                    requested,
-                };
-                let started = std::time::Instant::now();
-                let result = self.apply(batch).await;
-                if result.is_ok() && self.inner.warmup.active.swap(false, Ordering::SeqCst) {
-                    tracing::info!(
-                        articles = self.len(),
-                        seconds = started.elapsed().as_secs_f32(),
-                        "search index built"
-                    );
-                }
-                // Searches stop waiting either way; a failed batch is retried.
-                self.queue.applied.send_replace(requested);
-                if let Err(e) = result {
-                    tracing::warn!(error = %e, "search index update failed; retrying");
-                    self.queue.put_back(retry);
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
-    }
-
-    async fn apply(&self, batch: Pending) -> Result<(), SearchError> {
+    /// Brings the index up to date with one batch of queued updates.
+    async fn apply(
+        self: &Arc<Self>,
+        batch: impl ExactSizeIterator<Item = Update>,
+    ) -> Result<(), SearchError> {
         // Read before the articles: the index will be at least as new as this fingerprint.
-        let fingerprint = self.inner.store.content_fingerprint().await?;
-        if batch.everything {
-            self.rebuild(&fingerprint).await?;
-            return Ok(());
+        let fingerprint = self.store.content_fingerprint().await?;
+        let mut updates = Vec::with_capacity(batch.len());
+        for update in batch {
+            match update {
+                // First in the batch, and covers the articles after it.
+                Update::Everything => {
+                    self.rebuild(&fingerprint).await?;
+                    return Ok(());
+                }
+                Update::Article(id) => {
+                    let article = self.store.article_by_id(id).await?;
+                    updates.push((id, article.filter(|a| a.status == ArticleStatus::Published)));
+                }
+            }
         }
-        let mut updates = Vec::with_capacity(batch.articles.len());
-        for id in batch.articles {
-            let article = self.inner.store.article_by_id(id).await?;
-            updates.push((id, article.filter(|a| a.status == ArticleStatus::Published)));
-        }
-        let inner = self.inner.clone();
+        let inner = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
             for (id, article) in &updates {
@@ -538,23 +511,6 @@ impl SearchEngine {
         })
         .await
         .map_err(index_error)?
-    }
-
-    /// Waits until every change queued before this call is in the index (or [`MAX_WAIT`]).
-    async fn wait_for_updates(&self) {
-        let target = self
-            .queue
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .requested;
-        let mut applied = self.queue.applied.subscribe();
-        if tokio::time::timeout(MAX_WAIT, applied.wait_for(|done| *done >= target))
-            .await
-            .is_err()
-        {
-            tracing::warn!("search answered before the index caught up with recent changes");
-        }
     }
 }
 

@@ -7,9 +7,10 @@
 //! trace and a contributor cannot fill the public navigation by typing names.
 
 use chrono::{DateTime, Utc};
+use dateline_domain::paths::Front;
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuthorId, Content, Headline, InvalidValue, LabelRef,
-    Language, Name, NewArticle, SectionId, Slug, Source, Store, StoreError, TagId, User,
+    Language, Name, NewArticle, SectionId, SitePath, Slug, Source, Store, StoreError, TagId, User,
     check_multiline,
 };
 
@@ -270,7 +271,7 @@ pub async fn prepare_with(
     for (slug, name) in tags {
         let mut found = store.tag_by_slug(&slug).await?;
         if found.is_none()
-            && let Some(to) = merged_into(store, "tag", &slug).await?
+            && let Some(to) = merged_into(store, Front::Tag, &slug).await?
         {
             found = store.tag_by_slug(&to).await?;
         }
@@ -350,17 +351,21 @@ pub async fn insert_with_free_slug(
     Err(InvalidValue::new("headline", "too many articles share this headline").into())
 }
 
-/// Where the front `/{kind}/{slug}` lives now, if it was merged into another one.
+/// Where the front of `slug` lives now, if it was merged into another one. The redirects table
+/// holds paths decoded.
 async fn merged_into(
     store: &dyn Store,
-    kind: &str,
+    front: Front,
     slug: &Slug,
 ) -> Result<Option<Slug>, StoreError> {
-    let Some(to) = store.redirect(&format!("/{kind}/{slug}")).await? else {
+    let Some(to) = store
+        .redirect(&SitePath::front(front, slug).decoded())
+        .await?
+    else {
         return Ok(None);
     };
     Ok(to
-        .strip_prefix(&format!("/{kind}/"))
+        .strip_prefix(&format!("/{}/", front.prefix()))
         .and_then(|s| Slug::parse(s).ok()))
 }
 
@@ -375,7 +380,7 @@ async fn section_ref(
 ) -> Result<Option<LabelRef<SectionId>>, StoreError> {
     let mut found = store.section_by_slug(&slug).await?;
     if found.is_none()
-        && let Some(to) = merged_into(store, "section", &slug).await?
+        && let Some(to) = merged_into(store, Front::Section, &slug).await?
     {
         found = store.section_by_slug(&to).await?;
     }

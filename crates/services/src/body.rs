@@ -24,8 +24,20 @@ const MARKER_CLOSE: &str = "-->";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
     Id(ArticleId),
-    /// A slug, taken from a path (`/some-slug`) or URL (`https://site/some-slug/`).
+    /// A slug, taken from a path (`/some-slug`) or URL (`https://site/some-slug/`), its
+    /// percent escapes decoded (a link copied from the address bar to an Urdu article).
     Slug(String),
+}
+
+impl Reference {
+    /// The reference as a body source writes it: the id, or the path `/some-slug` as people
+    /// type it (the letters of an Urdu slug as they are, not percent-encoded).
+    pub fn source_text(&self) -> String {
+        match self {
+            Reference::Id(id) => id.to_string(),
+            Reference::Slug(slug) => format!("/{slug}"),
+        }
+    }
 }
 
 /// One block of a body source.
@@ -107,6 +119,7 @@ fn parse_reference(target: &str, line: usize) -> Result<Reference, InvalidValue>
         None => target,
     };
     let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = dateline_domain::paths::decode(path);
     match path.trim_matches('/').rsplit('/').next() {
         Some(slug) if !slug.is_empty() => Ok(Reference::Slug(slug.to_owned())),
         _ => Err(InvalidValue::new(
@@ -305,9 +318,34 @@ pub fn split_rendered(html: &str) -> Vec<Rendered<'_>> {
     parts
 }
 
+/// Escapes text for HTML content and attribute values: the one escaper for HTML written outside
+/// the templates (which escape by themselves), such as feed bodies and search snippets.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn read_more_lines_become_blocks() {
@@ -364,6 +402,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r, Reference::Slug("eu-is-uninterested".into()));
+    }
+
+    #[test]
+    fn urls_copied_from_the_address_bar_name_the_slug_decoded() {
+        let r = parse_reference("https://gvs.example/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C-2", 1);
+        assert_eq!(r.unwrap(), Reference::Slug("کراچی-2".into()));
+        let r = parse_reference("/کراچی-2", 1).unwrap();
+        assert_eq!(r.source_text(), "/کراچی-2");
+        assert_eq!(Reference::Id(ArticleId(4)).source_text(), "4");
     }
 
     #[test]

@@ -226,7 +226,9 @@ async fn paths_of(
 /// `source` with every Read More block that names a stored article by id naming it by path.
 fn with_paths(source: &str, paths: &HashMap<ArticleId, Slug>) -> String {
     body::rewrite_read_more(source, |reference| match reference {
-        Reference::Id(id) => paths.get(id).map(|slug| format!("/{slug}")),
+        Reference::Id(id) => paths
+            .get(id)
+            .map(|slug| Reference::Slug(slug.to_string()).source_text()),
         Reference::Slug(_) => None,
     })
     .unwrap_or_else(|_| source.to_owned())

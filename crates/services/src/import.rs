@@ -956,11 +956,7 @@ fn link(
                     ids.push(id);
                 }
                 None => {
-                    let target = match reference {
-                        Reference::Slug(s) => format!("/{s}"),
-                        Reference::Id(id) => id.to_string(),
-                    };
-                    source.push_str(&format!("::: read-more {target}\n"));
+                    source.push_str(&format!("::: read-more {}\n", reference.source_text()));
                     held = true;
                 }
             },

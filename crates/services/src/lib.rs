@@ -23,7 +23,9 @@ pub mod reading;
 pub mod related;
 pub mod settings;
 pub mod syndication;
-pub mod tasks;
+
+/// Background tasks under one supervisor, and the one worker type (`dateline-tasks`).
+pub use dateline_tasks as tasks;
 
 use dateline_domain::{InvalidValue, SearchError, StoreError};
 

@@ -85,14 +85,10 @@ fn text(field: &'static str, value: &str, problems: &mut Vec<InvalidValue>) -> S
     value.to_owned()
 }
 
-/// The file of one rendition, relative to the media directory.
+/// The file of one rendition, relative to the media directory (its address is
+/// [`dateline_domain::SitePath::rendition`]).
 pub fn rendition_path(image: &Image, width: u32) -> String {
     format!("{}/{width}.{}", image.key, image.ext)
-}
-
-/// The URL path of one rendition, as the site serves it.
-pub fn rendition_url(image: &Image, width: u32) -> String {
-    format!("/media/{}", rendition_path(image, width))
 }
 
 /// The height of the rendition `width` pixels wide (the aspect ratio is kept).

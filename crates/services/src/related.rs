@@ -7,17 +7,15 @@
 //! archive, a database older than the lists) shows none on its first render and gets one in the
 //! background; the store's change notice then drops the cached page.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, ArticleSummary, CacheKey, ChangeObserver, Clock,
-    ContentChange, SearchHit, SearchIndex, Store,
+    Article, ArticleId, ArticleStatus, ArticleSummary, CacheKey, Clock, ContentChange, SearchHit,
+    SearchIndex, Store,
 };
-use tokio::sync::{Notify, watch};
 
 use crate::ServiceError;
-use crate::tasks::Stop;
+use crate::tasks::{Job, Retry, Settings, Stop, Worker};
 
 /// Up to `limit` published articles related to `article` (which may be a draft being edited),
 /// best first, never `article` itself. Runs the ranking query: for the editor's picker.
@@ -56,7 +54,8 @@ const MAX_FIRST_READS: usize = 256;
 /// Why a list is (re)computed; a later, stronger reason replaces a weaker one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Reason {
-    /// A page found no list: compute it unless one has been stored meanwhile.
+    /// A page found no list: compute it unless one has been stored meanwhile. Offered to the
+    /// worker, so at most [`MAX_FIRST_READS`] wait.
     FirstRead,
     /// A neighbour appeared or went: recompute this list only.
     Neighbour,
@@ -65,63 +64,58 @@ enum Reason {
     Changed,
 }
 
-#[derive(Default)]
-struct Queue {
-    items: BTreeMap<ArticleId, Reason>,
-    first_reads: usize,
-}
-
-impl Queue {
-    fn push(&mut self, id: ArticleId, reason: Reason) {
-        if reason == Reason::FirstRead {
-            if self.first_reads >= MAX_FIRST_READS || self.items.contains_key(&id) {
-                return;
-            }
-            self.first_reads += 1;
-        }
-        let entry = self.items.entry(id).or_insert(reason);
-        if reason > *entry {
-            if *entry == Reason::FirstRead {
-                self.first_reads -= 1;
-            }
-            *entry = reason;
-        }
-    }
-
-    fn pop(&mut self) -> Option<(ArticleId, Reason)> {
-        let (id, reason) = self.items.pop_first()?;
-        if reason == Reason::FirstRead {
-            self.first_reads -= 1;
-        }
-        Some((id, reason))
+impl Reason {
+    fn merge(queued: &mut Reason, new: Reason) {
+        *queued = (*queued).max(new);
     }
 }
 
-/// The stored related lists of one node: read for pages, kept current by a background task fed
+/// The stored related lists of one node: read for pages, kept current by a background worker fed
 /// by the store's change notices. On PostgreSQL every node hears every change and recomputes;
 /// a node that finds the list already stored as it would compute it writes nothing.
 pub struct RelatedLists {
+    worker: Arc<Worker<Compute>>,
+}
+
+/// Computes lists, one article at a time: the job of the related lists' worker.
+struct Compute {
     store: Arc<dyn Store>,
     search: Arc<dyn SearchIndex>,
     clock: Arc<dyn Clock>,
-    queue: Mutex<Queue>,
-    wake: Notify,
-    /// `true` while nothing is queued or being computed.
-    idle: watch::Sender<bool>,
 }
 
-/// Queues the articles each committed change wrote.
-struct Observer(Arc<RelatedLists>);
+impl Job for Compute {
+    type Key = ArticleId;
+    type Value = Reason;
+    type Error = ServiceError;
 
-impl ChangeObserver for Observer {
-    fn content_changed(&self, change: &ContentChange) {
-        // `All` (a renamed label, a lost notification) names no article: lists stay as they
-        // are, and pages filter out whatever has been taken down since.
-        let ids = change.keys.iter().filter_map(|key| match key {
-            CacheKey::Article(id) => Some(*id),
-            _ => None,
-        });
-        self.0.enqueue(ids.map(|id| (id, Reason::Changed)));
+    fn merge(queued: &mut Reason, new: Reason) {
+        Reason::merge(queued, new);
+    }
+
+    /// The articles each committed change wrote. `All` (a renamed label, a lost notification)
+    /// names no article: lists stay as they are, and pages filter out whatever has been taken
+    /// down since.
+    fn heard(&self, change: &ContentChange) -> Vec<(ArticleId, Reason)> {
+        change
+            .keys
+            .iter()
+            .filter_map(|key| match key {
+                CacheKey::Article(id) => Some((*id, Reason::Changed)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    async fn work(
+        &self,
+        batch: Vec<(ArticleId, Reason)>,
+        worker: &Worker<Self>,
+    ) -> Result<(), ServiceError> {
+        for (id, reason) in batch {
+            self.update(id, reason, worker).await?;
+        }
+        Ok(())
     }
 }
 
@@ -133,16 +127,23 @@ impl RelatedLists {
         search: Arc<dyn SearchIndex>,
         clock: Arc<dyn Clock>,
     ) -> Arc<Self> {
-        let lists = Arc::new(RelatedLists {
-            store: store.clone(),
-            search,
-            clock,
-            queue: Mutex::default(),
-            wake: Notify::new(),
-            idle: watch::Sender::new(true),
-        });
-        store.add_change_observer(Arc::new(Observer(lists.clone())));
-        lists
+        let worker = Worker::new(
+            Compute {
+                store: store.clone(),
+                search,
+                clock,
+            },
+            Settings {
+                name: "related lists",
+                batch: 1,
+                capacity: MAX_FIRST_READS,
+                // A list that fails is computed again when its article next changes or a page
+                // finds none.
+                retry: Retry::Never,
+            },
+        );
+        store.add_change_observer(worker.observer());
+        Arc::new(RelatedLists { worker })
     }
 
     /// Up to `limit` published articles from the stored list of `id`, in its order. With no list
@@ -153,10 +154,10 @@ impl RelatedLists {
         limit: usize,
     ) -> Result<Vec<ArticleSummary>, ServiceError> {
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        match self.store.related_summaries(id, limit).await? {
+        match self.worker.job().store.related_summaries(id, limit).await? {
             Some(shown) => Ok(shown),
             None => {
-                self.enqueue([(id, Reason::FirstRead)]);
+                self.worker.offer([(id, Reason::FirstRead)]);
                 Ok(Vec::new())
             }
         }
@@ -165,59 +166,27 @@ impl RelatedLists {
     /// How many articles are waiting for their list to be computed (not counting the one being
     /// computed now).
     pub fn queued(&self) -> usize {
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .items
-            .len()
+        self.worker.queued()
     }
 
     /// Waits until every list queued so far has been computed (or has failed).
     pub async fn settled(&self) {
-        let mut idle = self.idle.subscribe();
-        // The sender lives in `self`, so the channel cannot close while we wait.
-        let _ = idle.wait_for(|idle| *idle).await;
-    }
-
-    fn enqueue(&self, items: impl IntoIterator<Item = (ArticleId, Reason)>) {
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        for (id, reason) in items {
-            queue.push(id, reason);
-        }
-        if !queue.items.is_empty() {
-            self.idle.send_replace(false);
-            self.wake.notify_one();
-        }
+        self.worker.settled().await;
     }
 
     /// Computes queued lists as they come, until `stop` says to stop (between two lists).
-    pub async fn run(self: Arc<Self>, mut stop: Stop) {
-        loop {
-            if stop.is_set() {
-                return;
-            }
-            let next = {
-                let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-                let next = queue.pop();
-                if next.is_none() {
-                    self.idle.send_replace(true);
-                }
-                next
-            };
-            let Some((id, reason)) = next else {
-                tokio::select! {
-                    () = stop.wait() => return,
-                    () = self.wake.notified() => {}
-                }
-                continue;
-            };
-            if let Err(e) = self.update(id, reason).await {
-                tracing::warn!(error = %e, article = id.0, "related list not computed");
-            }
-        }
+    pub async fn run(self: Arc<Self>, stop: Stop) {
+        self.worker.clone().run(stop).await;
     }
+}
 
-    async fn update(&self, id: ArticleId, reason: Reason) -> Result<(), ServiceError> {
+impl Compute {
+    async fn update(
+        &self,
+        id: ArticleId,
+        reason: Reason,
+        worker: &Worker<Self>,
+    ) -> Result<(), ServiceError> {
         let article = self
             .store
             .article_by_id(id)
@@ -227,7 +196,7 @@ impl RelatedLists {
             if reason == Reason::Changed {
                 // Taken down (or never published): lists naming it get a replacement.
                 let naming = self.store.lists_naming(id).await?;
-                self.enqueue(naming.into_iter().map(|other| (other, Reason::Neighbour)));
+                worker.push(naming.into_iter().map(|other| (other, Reason::Neighbour)));
             }
             return Ok(());
         };
@@ -251,7 +220,7 @@ impl RelatedLists {
             // A new story becomes a follow-up on the pages of the stories it relates to.
             let old = old.unwrap_or_default();
             let entered = ids.into_iter().filter(|other| !old.contains(other));
-            self.enqueue(entered.map(|other| (other, Reason::Neighbour)));
+            worker.push(entered.map(|other| (other, Reason::Neighbour)));
         }
         Ok(())
     }
@@ -260,23 +229,26 @@ impl RelatedLists {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tasks::Queue;
 
     #[test]
     fn stronger_reasons_replace_weaker_and_first_reads_are_bounded() {
-        let mut queue = Queue::default();
-        queue.push(ArticleId(1), Reason::FirstRead);
+        // The worker's queue, as the related lists' worker keeps it: first reads offered, the
+        // rest pushed.
+        let mut queue = Queue::new(MAX_FIRST_READS, Reason::merge);
+        queue.offer(ArticleId(1), Reason::FirstRead);
         queue.push(ArticleId(1), Reason::Changed);
         queue.push(ArticleId(1), Reason::Neighbour);
-        assert_eq!(queue.first_reads, 0);
+        assert_eq!(queue.offered(), 0);
         assert_eq!(queue.pop(), Some((ArticleId(1), Reason::Changed)));
         for n in 0..(MAX_FIRST_READS as i64 + 10) {
-            queue.push(ArticleId(n), Reason::FirstRead);
+            queue.offer(ArticleId(n), Reason::FirstRead);
         }
-        assert_eq!(queue.items.len(), MAX_FIRST_READS);
+        assert_eq!(queue.len(), MAX_FIRST_READS);
         // Changes are never dropped, however many first reads wait.
         queue.push(ArticleId(100_000), Reason::Changed);
-        assert_eq!(queue.items.len(), MAX_FIRST_READS + 1);
+        assert_eq!(queue.len(), MAX_FIRST_READS + 1);
         while queue.pop().is_some() {}
-        assert_eq!(queue.first_reads, 0);
+        assert_eq!(queue.offered(), 0);
     }
 }

@@ -3,7 +3,8 @@
 //! Everything here is derived from the database on request. A feed holds the latest
 //! [`FEED_ITEMS`] published articles of a listing (the site, a section, a tag or an author), with
 //! each body shown as on the public page (Read More blocks resolved as of now, see
-//! [`crate::reading`]) and every link made absolute from the site's `base_url`. It is written as
+//! [`crate::reading`]) and every link made absolute from the site's [`BaseUrl`] (addresses come
+//! from [`dateline_domain::paths`], Urdu slugs percent-encoded as everywhere else). It is written as
 //! RSS 2.0, Atom 1.0 or JSON Feed 1.1 ([`FeedFormat`]).
 //!
 //! Each field is written as what its format says it is. Headlines, standfirsts and names are
@@ -24,12 +25,16 @@ use std::io;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use dateline_domain::{
-    ArticleId, Listing, PageRequest, SiteSettings, SitemapEntry, Store, StoreError,
+    ArticleId, BaseUrl, Listing, PageRequest, SitePath, SiteSettings, SitemapEntry, Store,
+    StoreError,
 };
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde_json::json;
 
+pub use dateline_domain::{FeedFormat, SitemapPage};
+
+use crate::body::escape_html;
 use crate::dates;
 use crate::reading::{self, BodyPart};
 
@@ -45,45 +50,6 @@ pub const NEWS_MAX: u32 = 1_000;
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 
-/// The three feed formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedFormat {
-    Rss,
-    Atom,
-    Json,
-}
-
-impl FeedFormat {
-    pub const ALL: [FeedFormat; 3] = [FeedFormat::Rss, FeedFormat::Atom, FeedFormat::Json];
-
-    /// The last segment of the feed's path: `feed.xml`, `feed.atom`, `feed.json`.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            FeedFormat::Rss => "feed.xml",
-            FeedFormat::Atom => "feed.atom",
-            FeedFormat::Json => "feed.json",
-        }
-    }
-
-    /// The media type a `<link rel="alternate">` names.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            FeedFormat::Rss => "application/rss+xml",
-            FeedFormat::Atom => "application/atom+xml",
-            FeedFormat::Json => "application/feed+json",
-        }
-    }
-
-    /// "RSS", "Atom", "JSON Feed".
-    pub fn label(self) -> &'static str {
-        match self {
-            FeedFormat::Rss => "RSS",
-            FeedFormat::Atom => "Atom",
-            FeedFormat::Json => "JSON Feed",
-        }
-    }
-}
-
 /// Which listing a feed follows, with what a reader sees of it.
 #[derive(Debug, Clone)]
 pub struct FeedScope {
@@ -92,7 +58,7 @@ pub struct FeedScope {
     pub title: String,
     pub description: String,
     /// The front's path: `/`, `/section/world`, `/tag/russia`, `/author/sana-mirza`.
-    pub path: String,
+    pub path: SitePath,
 }
 
 impl FeedScope {
@@ -101,7 +67,7 @@ impl FeedScope {
             listing: Listing::Latest,
             title: site.name.clone(),
             description: format!("Latest news from {}", site.name),
-            path: "/".to_owned(),
+            path: SitePath::HOME,
         }
     }
 
@@ -110,7 +76,7 @@ impl FeedScope {
             listing: Listing::Section(section.id),
             title: format!("{}: {}", site.name, section.name),
             description: format!("The latest {} news from {}", section.name, site.name),
-            path: format!("/section/{}", encode_path_segment(section.slug.as_str())),
+            path: SitePath::section(&section.slug),
         }
     }
 
@@ -119,7 +85,7 @@ impl FeedScope {
             listing: Listing::Tag(tag.id),
             title: format!("{}: {}", site.name, tag.name),
             description: format!("Stories about {} from {}", tag.name, site.name),
-            path: format!("/tag/{}", encode_path_segment(tag.slug.as_str())),
+            path: SitePath::tag(&tag.slug),
         }
     }
 
@@ -128,21 +94,13 @@ impl FeedScope {
             listing: Listing::Author(author.id),
             title: format!("{}: {}", site.name, author.name),
             description: format!("Stories by {} in {}", author.name, site.name),
-            path: format!("/author/{}", encode_path_segment(author.slug.as_str())),
+            path: SitePath::author(&author.slug),
         }
     }
 
     /// The path of this scope's feed in `format`: `/feed.xml`, `/section/world/feed.atom`, ...
-    pub fn feed_path(&self, format: FeedFormat) -> String {
-        feed_path(&self.path, format)
-    }
-}
-
-/// The path of the feed in `format` of the front at `front`.
-fn feed_path(front: &str, format: FeedFormat) -> String {
-    match front {
-        "/" => format!("/{}", format.file_name()),
-        path => format!("{path}/{}", format.file_name()),
+    pub fn feed_path(&self, format: FeedFormat) -> SitePath {
+        self.path.feed(format)
     }
 }
 
@@ -178,9 +136,10 @@ pub struct Feed {
     pub description: String,
     /// Absolute URL of the front the feed follows.
     pub home_url: String,
-    /// Absolute URL of the feed itself (per format, see [`Feed::self_url`]).
-    pub base_url: String,
-    pub scope_path: String,
+    /// The site's base URL, for the feed's own URL in each format ([`Feed::self_url`]).
+    pub base: BaseUrl,
+    /// The path of the front the feed follows.
+    pub scope_path: SitePath,
     pub language: String,
     pub publisher: FeedPerson,
     /// When the newest item last changed: the document's own `updated` / `lastBuildDate`.
@@ -199,8 +158,8 @@ pub async fn feed(
     scope: &FeedScope,
     limit: u32,
 ) -> Result<Feed, StoreError> {
-    let base = site.base_url.trim_end_matches('/');
-    let absolutiser = absolutiser(base);
+    let base = site.base();
+    let absolutiser = absolutiser(&base);
     let summaries = store
         .list_published(scope.listing, PageRequest::first(limit))
         .await?;
@@ -220,7 +179,7 @@ pub async fn feed(
                 BodyPart::Html(html) => content.push_str(&absolutiser.clean(html).to_string()),
                 BodyPart::ReadMore(target) => content.push_str(&format!(
                     "<p class=\"read-more\">Read More: <a href=\"{}\">{}</a></p>\n",
-                    article_url(base, &target.slug),
+                    base.join(&SitePath::article(&target.slug)),
                     escape_html(&target.headline)
                 )),
             }
@@ -231,7 +190,7 @@ pub async fn feed(
         let mut categories = vec![a.section.name.clone()];
         categories.extend(a.tags.iter().map(|t| t.name.clone()));
         items.push(FeedItem {
-            url: article_url(base, &a.slug),
+            url: base.join(&SitePath::article(&a.slug)),
             title: a.headline.clone(),
             summary: a.standfirst.clone(),
             content_html: content,
@@ -242,7 +201,7 @@ pub async fn feed(
                 .iter()
                 .map(|p| FeedPerson {
                     name: p.name.clone(),
-                    url: format!("{base}/author/{}", encode_path_segment(p.slug.as_str())),
+                    url: base.join(&SitePath::author(&p.slug)),
                 })
                 .collect(),
             categories,
@@ -259,20 +218,17 @@ pub async fn feed(
     Ok(Feed {
         title: scope.title.clone(),
         description: scope.description.clone(),
-        home_url: match scope.path.as_str() {
-            "/" => format!("{base}/"),
-            path => format!("{base}{path}"),
-        },
-        base_url: base.to_owned(),
+        home_url: base.join(&scope.path),
         scope_path: scope.path.clone(),
         language: site.locale.to_string(),
         publisher: FeedPerson {
             name: site.name.clone(),
-            url: format!("{base}/"),
+            url: base.join(&SitePath::HOME),
         },
         updated,
         last_modified,
         items,
+        base,
         zone: site.time_zone,
     })
 }
@@ -280,7 +236,7 @@ pub async fn feed(
 impl Feed {
     /// Absolute URL of this feed in `format`.
     pub fn self_url(&self, format: FeedFormat) -> String {
-        format!("{}{}", self.base_url, feed_path(&self.scope_path, format))
+        self.base.join(&self.scope_path.feed(format))
     }
 
     /// The feed as a document in `format`.
@@ -446,51 +402,12 @@ impl Feed {
 
 /// Rewrites relative links in sanitised HTML against the site's root. The HTML went through the
 /// same sanitiser on write, so this changes nothing but the URLs.
-fn absolutiser(base: &str) -> ammonia::Builder<'static> {
+fn absolutiser(base: &BaseUrl) -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
-    if let Ok(url) = ammonia::Url::parse(&format!("{base}/")) {
+    if let Ok(url) = ammonia::Url::parse(&base.join(&SitePath::HOME)) {
         builder.url_relative(ammonia::UrlRelative::RewriteWithBase(url));
     }
     builder
-}
-
-/// The absolute URL of the article at `slug`, with letters outside ASCII (an Urdu slug)
-/// percent-encoded as UTF-8, as sitemaps and feed readers expect a URI.
-pub fn article_url(base: &str, slug: &dateline_domain::Slug) -> String {
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        encode_path_segment(slug.as_str())
-    )
-}
-
-/// Percent-encodes every byte of `s` that is not an unreserved ASCII character.
-pub fn encode_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 type XmlWriter = Writer<Vec<u8>>;
@@ -553,47 +470,9 @@ fn person(w: &mut XmlWriter, element: &str, p: &FeedPerson) -> io::Result<()> {
 /// `robots.txt`: everything may be crawled; the sitemap index is named.
 pub fn robots_txt(site: &SiteSettings) -> String {
     format!(
-        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
-        site.base_url.trim_end_matches('/')
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        site.base().join(&SitePath::SITEMAP_INDEX)
     )
-}
-
-/// A sitemap a sitemap index points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SitemapPage {
-    /// Home and section fronts.
-    Sections,
-    /// Google News: articles of the last two days.
-    News,
-    /// Published articles whose ids fall in page `n` (1-based) of [`SITEMAP_PAGE_SIZE`] ids.
-    Articles(u32),
-}
-
-impl SitemapPage {
-    /// The file name under `/sitemaps/`.
-    pub fn file_name(&self) -> String {
-        match self {
-            SitemapPage::Sections => "sections.xml".to_owned(),
-            SitemapPage::News => "news.xml".to_owned(),
-            SitemapPage::Articles(n) => format!("articles-{n}.xml"),
-        }
-    }
-
-    /// The page a file name under `/sitemaps/` names, if any.
-    pub fn parse(file: &str) -> Option<Self> {
-        match file {
-            "sections.xml" => Some(SitemapPage::Sections),
-            "news.xml" => Some(SitemapPage::News),
-            _ => {
-                let n = file.strip_prefix("articles-")?.strip_suffix(".xml")?;
-                // Digits only: no sign, no leading zero, so each page has one name.
-                if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                n.parse().ok().filter(|n| *n > 0).map(SitemapPage::Articles)
-            }
-        }
-    }
 }
 
 /// The id range of article sitemap page `n` with `page_size` ids per page.
@@ -611,7 +490,7 @@ pub async fn sitemap_index(
     now: DateTime<Utc>,
     page_size: u32,
 ) -> Result<String, StoreError> {
-    let base = site.base_url.trim_end_matches('/');
+    let base = site.base();
     let mut pages = vec![SitemapPage::Sections];
     // The newest article alone tells whether the news sitemap has anything.
     let newest = store
@@ -645,7 +524,7 @@ pub async fn sitemap_index(
             .write_inner_content(|w| {
                 for page in &pages {
                     w.create_element("sitemap").write_inner_content(|w| {
-                        text(w, "loc", &format!("{base}/sitemaps/{}", page.file_name()))
+                        text(w, "loc", &base.join(&SitePath::sitemap(page)))
                     })?;
                 }
                 Ok(())
@@ -663,17 +542,14 @@ pub async fn sitemap(
     now: DateTime<Utc>,
     page_size: u32,
 ) -> Result<Option<String>, StoreError> {
-    let base = site.base_url.trim_end_matches('/');
+    let base = site.base();
     let zone = site.time_zone;
     match page {
         SitemapPage::Sections => {
-            let mut fronts = vec![(format!("{base}/"), Listing::Latest)];
+            let mut fronts = vec![(base.join(&SitePath::HOME), Listing::Latest)];
             for section in store.sections().await? {
                 fronts.push((
-                    format!(
-                        "{base}/section/{}",
-                        encode_path_segment(section.slug.as_str())
-                    ),
+                    base.join(&SitePath::section(&section.slug)),
                     Listing::Section(section.id),
                 ));
             }
@@ -701,7 +577,7 @@ pub async fn sitemap(
                          slug, updated_at, ..
                      }| {
                         (
-                            article_url(base, slug),
+                            base.join(&SitePath::article(slug)),
                             Some(dates::rfc3339(*updated_at, zone)),
                         )
                     },
@@ -717,7 +593,7 @@ pub async fn sitemap(
             }
             let urls: Vec<_> = articles
                 .iter()
-                .map(|a| (article_url(base, &a.slug), None))
+                .map(|a| (base.join(&SitePath::article(&a.slug)), None))
                 .collect();
             Ok(Some(urlset(&urls, true, |w, i| {
                 let a = &articles[i];
@@ -787,32 +663,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sitemap_file_names_round_trip_and_junk_is_refused() {
-        for page in [
-            SitemapPage::Sections,
-            SitemapPage::News,
-            SitemapPage::Articles(1),
-            SitemapPage::Articles(20),
-        ] {
-            assert_eq!(SitemapPage::parse(&page.file_name()), Some(page));
-        }
-        for junk in [
-            "",
-            "articles-0.xml",
-            "articles-01.xml",
-            "articles--1.xml",
-            "articles-+1.xml",
-            "articles-.xml",
-            "articles-1.txt",
-            "articles-99999999999.xml",
-            "news",
-            "../sitemap.xml",
-        ] {
-            assert_eq!(SitemapPage::parse(junk), None, "{junk}");
-        }
-    }
-
-    #[test]
     fn id_ranges_tile_without_gaps() {
         assert_eq!(id_range(1, 50_000), (ArticleId(1), ArticleId(50_000)));
         assert_eq!(id_range(2, 50_000), (ArticleId(50_001), ArticleId(100_000)));
@@ -837,26 +687,9 @@ mod tests {
     }
 
     #[test]
-    fn urdu_slugs_are_percent_encoded_in_urls() {
-        let slug = dateline_domain::Slug::parse("کراچی-2").unwrap();
-        assert_eq!(
-            article_url("https://gvs.example/", &slug),
-            "https://gvs.example/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C-2"
-        );
-    }
-
-    #[test]
     fn characters_xml_forbids_are_dropped() {
         assert_eq!(xml_chars("a\u{7}b\u{FFFF}\tc\n"), "ab\tc\n");
         assert!(matches!(xml_chars("plain"), std::borrow::Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn html_escaping_covers_markup_and_quotes() {
-        assert_eq!(
-            escape_html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 
     fn hostile_feed() -> Feed {
@@ -869,8 +702,8 @@ mod tests {
             title: "GVS: \"><img src=x onerror=alert(1)>".into(),
             description: "The latest \"><img src=x onerror=alert(1)> news".into(),
             home_url: "https://gvs.example/".into(),
-            base_url: "https://gvs.example".into(),
-            scope_path: "/".into(),
+            base: BaseUrl::parse("https://gvs.example").unwrap(),
+            scope_path: SitePath::HOME,
             language: "en".into(),
             publisher: person.clone(),
             updated: at,

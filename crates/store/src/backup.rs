@@ -370,30 +370,10 @@ fn libpq_url(url: &str) -> (String, Option<String>) {
     match userinfo.split_once(':') {
         Some((user, password)) => (
             format!("{scheme}://{user}@{host}{tail}"),
-            Some(percent_decode(password)),
+            Some(dateline_domain::paths::decode(password).into_owned()),
         ),
         None => (url.to_owned(), None),
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dateline_domain::{CacheKey, Cursor, Direction, Listing, PageRequest, Slug};
+use dateline_domain::{CacheKey, Cursor, Direction, Listing, PageRequest, SitePath, Slug};
 use dateline_services::reading;
 use dateline_services::syndication::FeedScope;
 
@@ -89,7 +89,7 @@ pub async fn show_article(
     )
     .await?
     .with_description(&article.article.standfirst)
-    .with_canonical(&site.base_url, &format!("/{slug}"))
+    .with_canonical(&site, &SitePath::article(&slug))
     .with_head(metadata::article_head(
         &article,
         &corrections,
@@ -124,7 +124,7 @@ fn cacheable(html: String, keys: BTreeSet<CacheKey>) -> Response {
 /// WordPress-style links end in a slash; ours do not.
 pub async fn redirect_trailing_slash(Path(raw): Path<String>) -> Result<Redirect, WebError> {
     let slug = slug(&raw)?;
-    Ok(Redirect::permanent(&format!("/{slug}")))
+    Ok(Redirect::permanent(SitePath::article(&slug).as_str()))
 }
 
 /// `?before=<cursor>` or `?after=<cursor>`: the only parameters a front reads.
@@ -182,7 +182,7 @@ async fn front(
     state: &AppState,
     listing: Listing,
     query: &PageQuery,
-    path: &str,
+    path: &SitePath,
     mut layout: Layout,
     heading: String,
     show_heading: bool,
@@ -217,7 +217,7 @@ async fn front(
                 items
                     .first()
                     .and_then(cursor_of)
-                    .map(|c| format!("{path}?after={c}"))
+                    .map(|c| path.clone().with_query([("after", c)]).into())
             })
             .flatten(),
         older: has_older
@@ -225,13 +225,13 @@ async fn front(
                 items
                     .last()
                     .and_then(cursor_of)
-                    .map(|c| format!("{path}?before={c}"))
+                    .map(|c| path.clone().with_query([("before", c)]).into())
             })
             .flatten(),
     };
     let first_page = request.cursor.is_none();
     if first_page {
-        layout = layout.with_canonical(&site.base_url, path);
+        layout = layout.with_canonical(&site, path);
     }
     let description = layout.description.clone();
     layout = layout.with_head(metadata::collection_head(
@@ -283,7 +283,7 @@ pub async fn show_home(State(state): State<AppState>, uri: Uri) -> Result<Respon
         &state,
         Listing::Latest,
         &PageQuery::from_uri(&uri),
-        "/",
+        &SitePath::HOME,
         layout,
         "Latest news".to_owned(),
         false,
@@ -291,10 +291,15 @@ pub async fn show_home(State(state): State<AppState>, uri: Uri) -> Result<Respon
     .await
 }
 
-/// The front at `path` is gone: a 301 to the one it was merged into, or 404.
-async fn moved_front(state: &AppState, path: &str) -> Result<Response, WebError> {
-    match state.store.redirect(path).await? {
-        Some(to) => Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()),
+/// The front at `path` is gone: a 301 to the one it was merged into, or 404. The redirects
+/// table holds paths decoded, as people type them.
+async fn moved_front(state: &AppState, path: &SitePath) -> Result<Response, WebError> {
+    match state.store.redirect(&path.decoded()).await? {
+        Some(to) => Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, String::from(SitePath::from_stored(&to)))],
+        )
+            .into_response()),
         None => Err(WebError::NotFound),
     }
 }
@@ -306,13 +311,13 @@ pub async fn show_section(
 ) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let Some(section) = state.store.section_by_slug(&slug).await? else {
-        return moved_front(&state, &format!("/section/{slug}")).await;
+        return moved_front(&state, &SitePath::section(&slug)).await;
     };
     let layout = Layout::build(&state, &section.name, section.slug.as_str())
         .await?
         .with_description(&format!("The latest {} news", section.name))
         .with_front_feeds(&FeedScope::section(&state.site(), &section));
-    let path = format!("/section/{}", section.slug);
+    let path = SitePath::section(&section.slug);
     front(
         &state,
         Listing::Section(section.id),
@@ -332,13 +337,13 @@ pub async fn show_tag(
 ) -> Result<Response, WebError> {
     let slug = slug(&raw)?;
     let Some(tag) = state.store.tag_by_slug(&slug).await? else {
-        return moved_front(&state, &format!("/tag/{slug}")).await;
+        return moved_front(&state, &SitePath::tag(&slug)).await;
     };
     let layout = Layout::build(&state, &tag.name, "")
         .await?
         .with_description(&format!("Stories about {}", tag.name))
         .with_front_feeds(&FeedScope::tag(&state.site(), &tag));
-    let path = format!("/tag/{}", tag.slug);
+    let path = SitePath::tag(&tag.slug);
     front(
         &state,
         Listing::Tag(tag.id),
@@ -365,7 +370,7 @@ pub async fn show_author(
         .await?
         .with_description(&format!("Stories by {}", author.name))
         .with_front_feeds(&FeedScope::author(&state.site(), &author));
-    let path = format!("/author/{}", author.slug);
+    let path = SitePath::author(&author.slug);
     front(
         &state,
         Listing::Author(author.id),

@@ -1,6 +1,6 @@
 //! What every page shares: the top bar with today's date, the masthead and the navigation.
 
-use dateline_domain::StoreError;
+use dateline_domain::{SitePath, StoreError};
 use dateline_services::dates;
 use dateline_services::syndication::FeedScope;
 
@@ -47,7 +47,7 @@ impl Layout {
             .await?
             .iter()
             .map(|s| NavLink {
-                href: format!("/section/{}", s.slug),
+                href: SitePath::section(&s.slug).into(),
                 current: s.slug.as_str() == current_section,
                 name: s.name.clone(),
             })
@@ -76,8 +76,9 @@ impl Layout {
         self
     }
 
-    pub fn with_canonical(mut self, base_url: &str, path: &str) -> Self {
-        self.canonical = Some(format!("{base_url}{path}"));
+    /// Names the page's canonical URL: `path` on the site's base URL.
+    pub fn with_canonical(mut self, site: &dateline_domain::SiteSettings, path: &SitePath) -> Self {
+        self.canonical = Some(site.base().join(path));
         self
     }
 }

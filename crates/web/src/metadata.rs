@@ -6,13 +6,13 @@
 //! the Content-Security-Policy's `script-src` does not apply; what matters is that no value can end
 //! the block early, which [`json_for_html`] ensures by escaping `<`, `>` and `&`.
 
-use dateline_domain::{CorrectionKind, Image, SiteSettings};
+use dateline_domain::{BaseUrl, CorrectionKind, Image, SitePath, SiteSettings};
 use dateline_services::reading::PublishedArticle;
-use dateline_services::syndication::{FeedFormat, FeedScope, article_url, encode_path_segment};
+use dateline_services::syndication::{FeedFormat, FeedScope};
 use dateline_services::{dates, media};
 use serde_json::{Value, json};
 
-use crate::syndication::{DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_SIZE, LOGO_PATH, LOGO_SIZE};
+use crate::syndication::{DEFAULT_IMAGE_SIZE, LOGO_SIZE};
 
 /// A `<link rel="alternate">` to one of the page's feeds.
 pub struct FeedLink {
@@ -45,7 +45,7 @@ pub fn feed_links(scope: &FeedScope) -> Vec<FeedLink> {
         .map(|format| FeedLink {
             media_type: format.media_type(),
             title: format!("{} ({})", scope.title, format.label()),
-            href: scope.feed_path(format),
+            href: scope.feed_path(format).into(),
         })
         .collect()
 }
@@ -67,20 +67,21 @@ fn meta(key: &str, content: impl Into<String>) -> Meta {
     }
 }
 
-fn base(site: &SiteSettings) -> &str {
-    site.base_url.trim_end_matches('/')
+/// The `@id` of a node of the site's own graph: the home page's URL with a fragment.
+fn node_id(base: &BaseUrl, fragment: &str) -> String {
+    format!("{}#{fragment}", base.join(&SitePath::HOME))
 }
 
 fn publisher(site: &SiteSettings) -> Value {
-    let base = base(site);
+    let base = site.base();
     json!({
         "@type": "NewsMediaOrganization",
-        "@id": format!("{base}/#publisher"),
+        "@id": node_id(&base, "publisher"),
         "name": site.name,
-        "url": format!("{base}/"),
+        "url": base.join(&SitePath::HOME),
         "logo": {
             "@type": "ImageObject",
-            "url": format!("{base}{LOGO_PATH}"),
+            "url": base.join(&SitePath::LOGO),
             "width": LOGO_SIZE.0,
             "height": LOGO_SIZE.1,
         },
@@ -88,19 +89,23 @@ fn publisher(site: &SiteSettings) -> Value {
 }
 
 fn website(site: &SiteSettings) -> Value {
-    let base = base(site);
+    let base = site.base();
     json!({
         "@type": "WebSite",
-        "@id": format!("{base}/#website"),
+        "@id": node_id(&base, "website"),
         "name": site.name,
-        "url": format!("{base}/"),
+        "url": base.join(&SitePath::HOME),
         "inLanguage": site.locale.as_str(),
-        "publisher": {"@id": format!("{base}/#publisher")},
+        "publisher": {"@id": node_id(&base, "publisher")},
         "potentialAction": {
             "@type": "SearchAction",
             "target": {
                 "@type": "EntryPoint",
-                "urlTemplate": format!("{base}/search?q={{search_term_string}}"),
+                // The braces are the template's placeholder, not text to encode.
+                "urlTemplate": format!(
+                    "{}?q={{search_term_string}}",
+                    base.join(&SitePath::SEARCH)
+                ),
             },
             "query-input": "required name=search_term_string",
         },
@@ -119,10 +124,10 @@ struct ShareImage {
 }
 
 impl ShareImage {
-    fn new(featured: Option<&Image>, base: &str, site: &SiteSettings) -> Self {
+    fn new(featured: Option<&Image>, base: &BaseUrl, site: &SiteSettings) -> Self {
         let Some(image) = featured else {
             return ShareImage {
-                url: format!("{base}{DEFAULT_IMAGE_PATH}"),
+                url: base.join(&SitePath::DEFAULT_IMAGE),
                 width: DEFAULT_IMAGE_SIZE.0,
                 height: DEFAULT_IMAGE_SIZE.1,
                 alt: site.name.clone(),
@@ -131,7 +136,7 @@ impl ShareImage {
         };
         let width = image.renditions.last().copied().unwrap_or(image.width);
         ShareImage {
-            url: format!("{base}{}", media::rendition_url(image, width)),
+            url: base.join(&SitePath::rendition(image, width)),
             width,
             height: media::rendition_height(image, width),
             alt: image.alt.clone(),
@@ -164,9 +169,9 @@ pub fn article_head(
     site: &SiteSettings,
 ) -> Head {
     let a = &shown.article;
-    let base = base(site);
-    let url = article_url(base, &a.slug);
-    let image = ShareImage::new(featured, base, site);
+    let base = site.base();
+    let url = base.join(&SitePath::article(&a.slug));
+    let image = ShareImage::new(featured, &base, site);
     let zone = site.time_zone;
     let published = a.published_at.map(|t| dates::rfc3339(t, zone));
     let modified = dates::rfc3339(
@@ -202,7 +207,7 @@ pub fn article_head(
     ];
 
     let authors: Vec<Value> = if a.authors.is_empty() {
-        vec![json!({"@type": "Organization", "name": site.name, "url": format!("{base}/")})]
+        vec![json!({"@type": "Organization", "name": site.name, "url": base.join(&SitePath::HOME)})]
     } else {
         a.authors
             .iter()
@@ -210,7 +215,7 @@ pub fn article_head(
                 json!({
                     "@type": "Person",
                     "name": p.name,
-                    "url": format!("{base}/author/{}", encode_path_segment(p.slug.as_str())),
+                    "url": base.join(&SitePath::author(&p.slug)),
                 })
             })
             .collect()
@@ -256,12 +261,14 @@ pub fn article_head(
 }
 
 /// `WebSite` (with a `SearchAction`) and `CollectionPage` JSON-LD for a front at `path`.
-pub fn collection_head(site: &SiteSettings, path: &str, name: &str, description: &str) -> Head {
-    let base = base(site);
-    let url = match path {
-        "/" => format!("{base}/"),
-        path => format!("{base}{path}"),
-    };
+pub fn collection_head(
+    site: &SiteSettings,
+    path: &SitePath,
+    name: &str,
+    description: &str,
+) -> Head {
+    let base = site.base();
+    let url = base.join(path);
     let graph = json!({
         "@context": "https://schema.org",
         "@graph": [
@@ -274,7 +281,7 @@ pub fn collection_head(site: &SiteSettings, path: &str, name: &str, description:
                 "name": name,
                 "description": description,
                 "inLanguage": site.locale.as_str(),
-                "isPartOf": {"@id": format!("{base}/#website")},
+                "isPartOf": {"@id": node_id(&base, "website")},
             },
         ],
     });
@@ -285,7 +292,7 @@ pub fn collection_head(site: &SiteSettings, path: &str, name: &str, description:
             meta("og:title", name.to_owned()),
             meta("og:description", description.to_owned()),
             meta("og:url", url),
-            meta("og:image", format!("{base}{DEFAULT_IMAGE_PATH}")),
+            meta("og:image", base.join(&SitePath::DEFAULT_IMAGE)),
         ],
         names: vec![meta("twitter:card", "summary")],
         json_ld: Some(json_for_html(&graph)),

@@ -16,9 +16,10 @@ use axum::routing::get;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dateline_domain::search::MAX_SEARCH_LIMIT;
 use dateline_domain::{
-    ArticleId, ArticleSummary, SearchHit, SearchIndex, SearchQuery, SearchSort, SiteSettings, Slug,
-    SnippetPart, WarmingUp, query_text,
+    ArticleId, ArticleSummary, SearchHit, SearchIndex, SearchQuery, SearchSort, SitePath,
+    SiteSettings, Slug, SnippetPart, WarmingUp, query_text,
 };
+use dateline_services::body::escape_html;
 use dateline_services::related;
 use serde_json::{Value, json};
 
@@ -179,30 +180,15 @@ fn shorten(s: &str) -> String {
     short
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A snippet as HTML: every piece escaped, then the matched ones wrapped in `<mark>`.
 fn snippet_html(parts: &[SnippetPart]) -> String {
     parts
         .iter()
         .map(|p| {
             if p.marked {
-                format!("<mark>{}</mark>", escape(&p.text))
+                format!("<mark>{}</mark>", escape_html(&p.text))
             } else {
-                escape(&p.text)
+                escape_html(&p.text)
             }
         })
         .collect()
@@ -247,8 +233,8 @@ fn warming_response(mut response: Response) -> Response {
 fn hit_json(hit: &SearchHit, site: &SiteSettings) -> Value {
     json!({
         "id": hit.id.0,
-        "url": format!("{}/{}", site.base_url, hit.slug),
-        "path": format!("/{}", hit.slug),
+        "url": site.base().join(&SitePath::article(&hit.slug)),
+        "path": SitePath::article(&hit.slug).as_str(),
         "headline": hit.headline,
         "section": { "slug": hit.section_slug.as_str(), "name": hit.section_name },
         "language": hit.language.as_str(),
@@ -488,7 +474,7 @@ pub async fn show_search(
                         .cloned()
                         .collect();
                     pairs.push(("page".to_owned(), page_number.to_string()));
-                    format!("/search?{}", encode_pairs(&pairs))
+                    SitePath::SEARCH.with_query(pairs).into()
                 };
                 if request.page > 1 {
                     page.previous = Some(link(request.page - 1));
@@ -500,8 +486,8 @@ pub async fn show_search(
                     .hits
                     .into_iter()
                     .map(|hit| ResultView {
-                        href: format!("/{}", hit.slug),
-                        section_href: format!("/section/{}", hit.section_slug),
+                        href: SitePath::article(&hit.slug).into(),
+                        section_href: SitePath::section(&hit.section_slug).into(),
                         section_name: hit.section_name,
                         headline: hit.headline,
                         lang: hit.language.to_string(),
@@ -542,28 +528,6 @@ fn summary(total: usize, q: &str) -> String {
     } else {
         format!("{count} {verb} “{}”.", shorten(q))
     }
-}
-
-/// `application/x-www-form-urlencoded`, as a browser would send the form.
-fn encode_pairs(pairs: &[(String, String)]) -> String {
-    let encode = |s: &str| {
-        let mut out = String::new();
-        for b in s.bytes() {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    out.push(char::from(b));
-                }
-                b' ' => out.push('+'),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-        out
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// The related articles shown at the end of an article page, from its stored list, leaving out
@@ -610,18 +574,6 @@ mod tests {
         assert_eq!(
             snippet_html(&parts),
             "&lt;b&gt;Tom&lt;/b&gt; &amp; <mark>Jerry&#39;s</mark>"
-        );
-    }
-
-    #[test]
-    fn form_pairs_encode_like_a_browser() {
-        let pairs = [
-            ("q".to_owned(), "pakistan \"stream\" & ک".to_owned()),
-            ("page".to_owned(), "2".to_owned()),
-        ];
-        assert_eq!(
-            encode_pairs(&pairs),
-            "q=pakistan+%22stream%22+%26+%DA%A9&page=2"
         );
     }
 }

@@ -13,7 +13,8 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
-use dateline_domain::{CacheKey, Slug};
+use dateline_domain::paths::Front;
+use dateline_domain::{CacheKey, SitePath, Slug};
 use dateline_services::syndication::{
     self, FEED_ITEMS, FeedFormat, FeedScope, SITEMAP_PAGE_SIZE, SitemapPage,
 };
@@ -23,13 +24,11 @@ use crate::cache::CacheTags;
 use crate::error::WebError;
 use crate::validators::{fnv1a, http_date, parse_http_date};
 
-/// The site's logo: publisher logo in structured data.
-pub const LOGO_PATH: &str = "/static/logo.png";
-/// Width and height of [`LOGO_PATH`] in pixels.
+/// Width and height in pixels of the site's logo ([`SitePath::LOGO`]): the publisher logo in
+/// structured data.
 pub const LOGO_SIZE: (u32, u32) = (600, 60);
-/// The image shown for an article that has none of its own (social cards, structured data).
-pub const DEFAULT_IMAGE_PATH: &str = "/static/default-image.png";
-/// Width and height of [`DEFAULT_IMAGE_PATH`] in pixels.
+/// Width and height in pixels of the image shown for an article that has none of its own
+/// ([`SitePath::DEFAULT_IMAGE`]: social cards, structured data).
 pub const DEFAULT_IMAGE_SIZE: (u32, u32) = (1200, 630);
 
 const LOGO_PNG: &[u8] = include_bytes!("../static/logo.png");
@@ -41,10 +40,10 @@ pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
     for format in FeedFormat::ALL {
         router = router.route(
-            &format!("/{}", format.file_name()),
+            SitePath::HOME.feed(format).as_str(),
             get(move |s: State<AppState>, h: HeaderMap| site_feed(s, h, format)),
         );
-        for front in [Front::Section, Front::Tag, Front::Author] {
+        for front in Front::ALL {
             router = router.route(
                 &format!("/{}/{{slug}}/{}", front.prefix(), format.file_name()),
                 get(move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
@@ -54,36 +53,21 @@ pub fn routes() -> Router<AppState> {
         }
     }
     router
-        .route("/robots.txt", get(show_robots))
-        .route("/sitemap.xml", get(show_sitemap_index))
+        .route(SitePath::ROBOTS.as_str(), get(show_robots))
+        .route(SitePath::SITEMAP_INDEX.as_str(), get(show_sitemap_index))
         .route("/sitemaps/{file}", get(show_sitemap))
-        .route("/static/logo.png", get(|| image(LOGO_PNG, "image/png")))
         .route(
-            "/static/default-image.png",
+            SitePath::LOGO.as_str(),
+            get(|| image(LOGO_PNG, "image/png")),
+        )
+        .route(
+            SitePath::DEFAULT_IMAGE.as_str(),
             get(|| image(DEFAULT_IMAGE_PNG, "image/png")),
         )
         .route(
-            "/static/logo.svg",
+            SitePath::LOGO_SVG.as_str(),
             get(|| image(LOGO_SVG.as_bytes(), "image/svg+xml")),
         )
-}
-
-/// The fronts that have feeds of their own.
-#[derive(Debug, Clone, Copy)]
-enum Front {
-    Section,
-    Tag,
-    Author,
-}
-
-impl Front {
-    fn prefix(self) -> &'static str {
-        match self {
-            Front::Section => "section",
-            Front::Tag => "tag",
-            Front::Author => "author",
-        }
-    }
 }
 
 async fn site_feed(

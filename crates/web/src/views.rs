@@ -2,7 +2,7 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleSummary, SiteSettings};
+use dateline_domain::{ArticleSummary, SitePath, SiteSettings};
 use dateline_services::dates;
 use dateline_services::reading::{BodyPart, PublishedArticle};
 
@@ -25,11 +25,11 @@ pub struct Teaser {
 impl Teaser {
     pub fn new(s: &ArticleSummary, site: &SiteSettings) -> Self {
         Self {
-            href: format!("/{}", s.slug),
+            href: SitePath::article(&s.slug).into(),
             headline: s.headline.clone(),
             standfirst: s.standfirst.clone(),
             section_name: s.section.name.clone(),
-            section_href: format!("/section/{}", s.section.slug),
+            section_href: SitePath::section(&s.section.slug).into(),
             lang: s.language.to_string(),
             dir: s.language.direction().as_str(),
             time: s.published_at.map(|t| Moment::new(t, site)),
@@ -129,14 +129,14 @@ impl ArticlePage {
             lang: a.language.to_string(),
             dir: a.language.direction().as_str(),
             section: Link {
-                href: format!("/section/{}", a.section.slug),
+                href: SitePath::section(&a.section.slug).into(),
                 name: a.section.name,
             },
             authors: a
                 .authors
                 .into_iter()
                 .map(|p| Link {
-                    href: format!("/author/{}", p.slug),
+                    href: SitePath::author(&p.slug).into(),
                     name: p.name,
                 })
                 .collect(),
@@ -144,7 +144,7 @@ impl ArticlePage {
                 .tags
                 .into_iter()
                 .map(|t| Link {
-                    href: format!("/tag/{}", t.slug),
+                    href: SitePath::tag(&t.slug).into(),
                     name: t.name,
                 })
                 .collect(),
@@ -205,7 +205,8 @@ pub struct Picture {
 impl Picture {
     /// `preferred`: the width of the rendition used as `src` (the largest not above it).
     pub fn new(image: &dateline_domain::Image, preferred: u32) -> Self {
-        use dateline_services::media::{rendition_height, rendition_url};
+        use dateline_services::media::rendition_height;
+        let rendition_url = |width: u32| String::from(SitePath::rendition(image, width));
         let src_width = image
             .renditions
             .iter()
@@ -215,11 +216,11 @@ impl Picture {
             .or_else(|| image.renditions.first().copied())
             .unwrap_or(image.width);
         Self {
-            src: rendition_url(image, src_width),
+            src: rendition_url(src_width),
             srcset: image
                 .renditions
                 .iter()
-                .map(|w| format!("{} {w}w", rendition_url(image, *w)))
+                .map(|w| format!("{} {w}w", rendition_url(*w)))
                 .collect::<Vec<_>>()
                 .join(", "),
             width: src_width,

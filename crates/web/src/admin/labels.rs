@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_domain::{Action, LabelKind, SectionId, TagId};
+use dateline_domain::{Action, LabelKind, SectionId, SitePath, TagId};
 use dateline_services::newsroom;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -60,7 +60,7 @@ pub async fn list_labels(
             .into_iter()
             .map(|s| Label {
                 id: s.id.0,
-                href: format!("/section/{}", s.slug),
+                href: SitePath::section(&s.slug).into(),
                 name: s.name,
             })
             .collect(),
@@ -70,7 +70,7 @@ pub async fn list_labels(
             .into_iter()
             .map(|t| Label {
                 id: t.id.0,
-                href: format!("/tag/{}", t.slug),
+                href: SitePath::tag(&t.slug).into(),
                 name: t.name,
             })
             .collect(),

@@ -23,7 +23,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use dateline_domain::{Action, SectionId, TagId, User};
+use dateline_domain::{Action, SectionId, SitePath, TagId, User};
 
 use crate::AppState;
 use crate::error::WebError;
@@ -288,8 +288,8 @@ impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let (status, heading, message) = match self {
             AdminError::SignIn { next } => {
-                let to = format!("/admin/login?next={}", encode_component(&next));
-                return Redirect::to(&to).into_response();
+                let to = SitePath::ADMIN_LOGIN.with_query([("next", next)]);
+                return Redirect::to(to.as_str()).into_response();
             }
             AdminError::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -360,20 +360,6 @@ pub fn in_words(problems: &[dateline_domain::InvalidValue]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// Percent-encodes everything but unreserved characters and `/`.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char);
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// A rendered newsroom page: never cached by browsers or proxies.

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{Action, ArticleId, AuditRecord};
+use dateline_domain::{Action, ArticleId, AuditRecord, SitePath};
 use serde::Deserialize;
 
 use super::when;
@@ -63,16 +63,18 @@ pub async fn show_audit(
             action: r.action.to_string(),
             article: r.article.map(|id| {
                 (
-                    format!("/admin/articles/{id}"),
+                    SitePath::admin_article(id).into(),
                     r.headline.unwrap_or_else(|| format!("article {id}")),
                 )
             }),
             detail: r.detail,
         })
         .collect();
-    let link = |p: u64| match query.article {
-        Some(a) => format!("/admin/audit?article={a}&page={p}"),
-        None => format!("/admin/audit?page={p}"),
+    let link = |p: u64| {
+        let article = query.article.map(|a| ("article", a.to_string()));
+        String::from(
+            SitePath::ADMIN_AUDIT.with_query(article.into_iter().chain([("page", p.to_string())])),
+        )
     };
     AuditPage {
         layout: AdminLayout::new(&state, "Audit log", Some(&signed)).at("audit"),

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, Draft, Language, RevisionKind, RevisionNumber,
-    SaveOutcome, Section, SectionId, SiteSettings, Slug, Source,
+    SaveOutcome, Section, SectionId, SitePath, SiteSettings, Slug, Source,
 };
 use dateline_services::newsroom::{self, DeskError};
 use dateline_services::reading::{self, PublishedArticle};
@@ -233,7 +233,7 @@ impl<'a> Editing<'a> {
                         .map(|t| when(t, &site)),
                     published: d.article.published_at.map(|t| when(t, &site)),
                     public_href: (wf.status == ArticleStatus::Published)
-                        .then(|| format!("/{}", d.article.slug)),
+                        .then(|| SitePath::article(&d.article.slug).into()),
                     changes: d.unpublished_changes,
                     can_submit: wf.status == ArticleStatus::Draft && newsroom::may_edit(user, wf),
                     can_publish: may_publish,
@@ -283,7 +283,7 @@ impl<'a> Editing<'a> {
             id,
             action: id.map_or_else(
                 || "/admin/articles".to_owned(),
-                |id| format!("/admin/articles/{id}"),
+                |id| SitePath::admin_article(ArticleId(id)).into(),
             ),
             base,
             fields,
@@ -338,7 +338,12 @@ pub async fn create_article(
     )
     .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/admin/articles/{id}?saved=1")).into_response()),
+        Ok(id) => Ok(Redirect::to(
+            SitePath::admin_article(id)
+                .with_query([("saved", "1")])
+                .as_str(),
+        )
+        .into_response()),
         Err(e) => {
             let problems = draft_problems(e)?;
             Editing::new(None, &draft, RevisionNumber::STORED)
@@ -380,7 +385,12 @@ pub async fn edit_article(
 /// After a step taken elsewhere (a workflow button, a restore, a new featured image): back to
 /// the editor, which says what was done.
 pub(in crate::admin) fn done(id: ArticleId, what: &str) -> Response {
-    Redirect::to(&format!("/admin/articles/{id}?done={what}")).into_response()
+    Redirect::to(
+        SitePath::admin_article(id)
+            .with_query([("done", what)])
+            .as_str(),
+    )
+    .into_response()
 }
 
 /// What the editor says after the step named by `?done=`.
@@ -422,9 +432,12 @@ pub async fn save_article(
 ) -> Result<Response, AdminError> {
     let (draft, saved) = save_posted(&state, &signed, id, &form, RevisionKind::Save).await;
     match saved {
-        Ok(SaveOutcome::Saved(n)) => {
-            Ok(Redirect::to(&format!("/admin/articles/{id}?saved={n}")).into_response())
-        }
+        Ok(SaveOutcome::Saved(n)) => Ok(Redirect::to(
+            SitePath::admin_article(id)
+                .with_query([("saved", n.to_string())])
+                .as_str(),
+        )
+        .into_response()),
         Ok(SaveOutcome::Conflict { current, kept_as }) => {
             conflict_page(&state, &signed, id, current, kept_as, &draft).await
         }

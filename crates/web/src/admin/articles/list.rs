@@ -5,13 +5,15 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{Action, ArticleStatus, Author, DeskFilter, RevisionNumber, Section};
+use dateline_domain::{
+    Action, ArticleStatus, Author, DeskFilter, RevisionNumber, Section, SitePath,
+};
 use serde::Deserialize;
 
 use super::when;
 use crate::AppState;
 use crate::admin::session::SignedIn;
-use crate::admin::{AdminError, AdminLayout, Respond, encode_component};
+use crate::admin::{AdminError, AdminLayout, Respond};
 
 /// Articles per page of the list.
 pub const DESK_PAGE: u32 = 25;
@@ -79,19 +81,18 @@ fn choices<T>(items: &[T], selected: &str, value: impl Fn(&T) -> (String, String
 }
 
 fn query_string(query: &DeskQuery, page: u64) -> String {
-    let mut parts = Vec::new();
-    for (k, v) in [
-        ("status", &query.status),
-        ("section", &query.section),
-        ("author", &query.author),
-        ("q", &query.q),
-    ] {
-        if !v.is_empty() {
-            parts.push(format!("{k}={}", encode_component(v)));
-        }
-    }
-    parts.push(format!("page={page}"));
-    format!("/admin?{}", parts.join("&"))
+    let filters = [
+        ("status", query.status.as_str()),
+        ("section", query.section.as_str()),
+        ("author", query.author.as_str()),
+        ("q", query.q.as_str()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty());
+    let page = page.to_string();
+    SitePath::ADMIN
+        .with_query(filters.chain([("page", page.as_str())]))
+        .into()
 }
 
 pub async fn list_articles(
@@ -127,7 +128,7 @@ pub async fn list_articles(
     let rows = items
         .into_iter()
         .map(|i| DeskRow {
-            href: format!("/admin/articles/{}", i.id),
+            href: SitePath::admin_article(i.id).into(),
             headline: i.headline,
             status: i.status.label(),
             status_class: i.status.as_str(),

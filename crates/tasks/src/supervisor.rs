@@ -1,6 +1,5 @@
-//! Background work in one place: every long-running task of a node (keeping the search index
-//! current, computing related lists, hearing other nodes' changes, scheduled publishing) runs
-//! under one [`Supervisor`], started by `serve` and stopped by it on shutdown.
+//! The [`Supervisor`] that starts a node's tasks and stops them together, and the [`Stop`]
+//! signal each task is given.
 //!
 //! A task is an async function given a stop signal ([`Supervisor::spawn`]). It waits for work
 //! and for the signal together, and returns when the signal comes, between two pieces of work:
@@ -9,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -35,6 +34,13 @@ impl Stop {
     /// [`Stop::wait`] as a future that owns the signal, for tasks that take any future.
     pub async fn signalled(mut self) {
         self.wait().await;
+    }
+
+    /// A signal that never comes, for work run outside a supervisor (a tool, a test), which ends
+    /// with its runtime.
+    pub fn never() -> Self {
+        static NEVER: OnceLock<watch::Sender<bool>> = OnceLock::new();
+        Stop(NEVER.get_or_init(|| watch::Sender::new(false)).subscribe())
     }
 }
 
@@ -184,5 +190,13 @@ mod tests {
         assert!(stop.is_set());
         stop.wait().await;
         stop.wait().await;
+    }
+
+    #[tokio::test]
+    async fn the_never_signal_never_comes() {
+        let mut never = Stop::never();
+        assert!(!never.is_set());
+        let waited = tokio::time::timeout(Duration::from_millis(20), never.wait()).await;
+        assert!(waited.is_err(), "it did not come");
     }
 }
