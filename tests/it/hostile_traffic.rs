@@ -300,7 +300,9 @@ async fn a_trickling_body_is_cut_off_after_the_body_deadline(app: TestApp) {
     );
 }
 
-async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer(app: TestApp) {
+async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer(
+    app: TestApp,
+) {
     let limit = 4;
     let server = limited(
         &app,

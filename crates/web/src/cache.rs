@@ -707,7 +707,11 @@ mod tests {
             brotli::BrotliDecompress(&mut &compressed[..], &mut decoded).unwrap();
             assert_eq!(decoded, body, "{len} bytes");
             if len > 100_000 {
-                assert!(compressed.len() < len / 20, "{len} bytes: {}", compressed.len());
+                assert!(
+                    compressed.len() < len / 20,
+                    "{len} bytes: {}",
+                    compressed.len()
+                );
             }
         }
     }

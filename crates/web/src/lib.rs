@@ -366,9 +366,8 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
         // A 5xx is a warning here: the deliberate ones (503 when full) are the server holding its
         // limits, and an error's own cause is logged where it is turned into a response.
         .layer(
-            tower_http::trace::TraceLayer::new_for_http().on_failure(
-                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN),
-            ),
+            tower_http::trace::TraceLayer::new_for_http()
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
