@@ -50,7 +50,8 @@ impl IntoResponse for WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Gone => StatusCode::GONE,
             WebError::UriTooLong => StatusCode::URI_TOO_LONG,
-            WebError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            // The database out of reach may come back; a statement it failed is a bug.
+            WebError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             // A value the database refused (a NUL byte that slipped past a form's checks): the
             // request was wrong, the database is fine.
             WebError::Store(StoreError::InvalidInput(_)) => StatusCode::BAD_REQUEST,
