@@ -13,6 +13,7 @@ pub mod newsroom;
 pub mod portable;
 pub mod search;
 pub mod site;
+pub mod steps;
 pub mod store;
 pub mod syndication;
 pub mod text;
@@ -39,6 +40,7 @@ pub use search::{
     WarmingUp,
 };
 pub use site::{BaseUrl, SiteSettings};
+pub use steps::{Refusal, Step, Steps, allowed_steps};
 pub use store::{Store, StoreError};
 pub use syndication::SitemapEntry;
 pub use text::{
