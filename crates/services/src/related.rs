@@ -212,7 +212,7 @@ impl RelatedLists {
                 continue;
             };
             if let Err(e) = self.update(id, reason).await {
-                tracing::warn!(error = %e, article = id.0, "related list not computed");
+                tracing::warn!(error = %crate::Chain(&e), article = id.0, "related list not computed");
             }
         }
     }
