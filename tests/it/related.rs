@@ -124,7 +124,7 @@ async fn related_api_answers_json_and_refuses_bad_ids(app: TestApp) {
         let response = app.get(&format!("/api/related?{query}")).await;
         assert_eq!(response.status(), status, "{query}");
         let json: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
-        assert!(json["error"].is_string(), "{query}");
+        assert!(json["error"]["message"].is_string(), "{query}");
     }
     app.set_status(&polio.article, ArticleStatus::Draft).await;
     let response = app

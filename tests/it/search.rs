@@ -345,7 +345,8 @@ async fn api_rejects_bad_parameters_with_a_clear_400(app: TestApp) {
     ] {
         let (status, json) = api(&app, &format!("/api/search?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
-        let message = json["error"].as_str().unwrap();
+        assert_eq!(json["error"]["code"], "bad_request", "{query}");
+        let message = json["error"]["message"].as_str().unwrap();
         assert!(message.contains(word), "{query}: {message}");
     }
     let (status, json) = api(&app, "/api/search?q=%22%22").await;
@@ -401,12 +402,13 @@ async fn a_node_without_an_index_serves_at_once_and_builds_it_in_the_background(
         .expect("body");
     let json: Value = serde_json::from_slice(&body).expect("json");
     assert!(
-        json["error"]
+        json["error"]["message"]
             .as_str()
             .unwrap()
             .starts_with("Search is warming up: 0 of at most"),
         "{json}"
     );
+    assert_eq!(json["error"]["code"], "warming_up");
     assert_eq!(json["warming_up"]["indexed"], 0);
     let response = router
         .clone()

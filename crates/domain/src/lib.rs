@@ -14,6 +14,7 @@ pub mod paths;
 pub mod portable;
 pub mod search;
 pub mod site;
+pub mod steps;
 pub mod store;
 pub mod syndication;
 pub mod text;
@@ -42,6 +43,7 @@ pub use search::{
     WarmingUp,
 };
 pub use site::{BaseUrl, SiteSettings};
+pub use steps::{Refusal, Step, Steps, allowed_steps};
 pub use store::{
     AccountStore, ArticleStore, ExportSnapshot, LabelStore, MediaStore, PortableStore,
     RelatedStore, SiteStore, Store, StoreError, WorkflowStore,

@@ -55,9 +55,17 @@ pub enum StoreError {
     /// sender's mistake (400 or 422), not an outage.
     #[error("the database refused a value: {0}")]
     InvalidInput(String),
-    /// The database could not be reached or failed.
-    #[error("database error")]
-    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached or has no room now: no connection (refused, closed, timed
+    /// out waiting for one from the pool), I/O or TLS failure, the server shutting down, out of
+    /// connections, memory or disk, or (SQLite) another writer holding the database. It may pass:
+    /// a request is answered 503 with `Retry-After`.
+    #[error("the database cannot be reached")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database was reached and failed the statement: a bug (a missing table or column, a
+    /// value that does not decode) or a statement it refused for a reason that will not pass by
+    /// waiting. A request is answered 500 and the whole cause is logged.
+    #[error("the database failed a statement")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Persistent storage of a publication: every area's port at once. Implemented for every type

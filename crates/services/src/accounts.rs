@@ -34,7 +34,7 @@ use dateline_domain::{
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::ServiceError;
+use crate::{ServiceError, SignInRefusal};
 
 /// How long a session lasts after sign-in.
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
@@ -93,29 +93,20 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
 }
 
-/// Why a password could not be hashed or checked.
-#[derive(Debug, thiserror::Error)]
-pub enum HashError {
-    /// Too many hashes are running or waiting; nothing was hashed.
-    #[error("the newsroom is busy checking passwords; try again in {} seconds", .retry_after.as_secs())]
-    Busy { retry_after: std::time::Duration },
-    #[error("hashing failed: {0}")]
-    Failed(String),
-}
-
-impl From<HashError> for ServiceError {
-    fn from(e: HashError) -> Self {
-        match e {
-            HashError::Busy { retry_after } => InvalidValue::new(
-                "password",
-                format!(
-                    "could not be checked: the newsroom is busy. Try again in {} seconds",
-                    retry_after.as_secs()
-                ),
-            )
-            .into(),
-            HashError::Failed(cause) => ServiceError::Internal(cause),
-        }
+/// A form whose password could not be hashed or checked for want of a turn at the [`HashGate`]
+/// is refused like any other problem with the form, and the person tries again; any other
+/// error stays as it is.
+fn busy_as_problem(e: ServiceError) -> ServiceError {
+    match e {
+        ServiceError::Busy { retry_after, .. } => InvalidValue::new(
+            "password",
+            format!(
+                "could not be checked: the newsroom is busy. Try again in {} seconds",
+                retry_after.as_secs()
+            ),
+        )
+        .into(),
+        e => e,
     }
 }
 
@@ -224,14 +215,21 @@ impl HashGate {
         self.waiting.load(Ordering::SeqCst)
     }
 
-    /// Runs `work` (a hash or a check) on a blocking thread once a permit is free; [`HashError::Busy`]
-    /// when the queue is full or the wait runs out.
+    /// Runs `work` (a hash or a check) on one of the gate's threads once a permit is free;
+    /// [`ServiceError::Busy`] when the queue is full or the wait runs out.
     pub async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, HashError> {
-        let busy = || HashError::Busy {
-            retry_after: self.wait.max(std::time::Duration::from_secs(1)),
+    ) -> Result<T, ServiceError> {
+        let busy = || {
+            let retry_after = self.wait.max(std::time::Duration::from_secs(1));
+            ServiceError::Busy {
+                message: format!(
+                    "The newsroom is busy checking passwords; try again in {} seconds",
+                    retry_after.as_secs()
+                ),
+                retry_after,
+            }
         };
         let permit = {
             let _waiting = Waiting::join(&self.waiting, self.queue).ok_or_else(busy)?;
@@ -261,10 +259,16 @@ impl HashGate {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .send(job)
-            .map_err(|_| HashError::Failed("no thread to hash on".to_owned()))?;
+            // The job goes back with the error; the error itself is kept.
+            .map_err(|std::sync::mpsc::SendError(_job)| {
+                ServiceError::internal(
+                    "no thread to hash passwords on",
+                    std::sync::mpsc::SendError(()),
+                )
+            })?;
         result
             .await
-            .map_err(|_| HashError::Failed("the hashing thread stopped".to_owned()))
+            .map_err(|e| ServiceError::internal("the password hashing thread stopped", e))
     }
 }
 
@@ -286,10 +290,11 @@ impl Drop for Waiting<'_> {
 }
 
 /// Hashes `password` with argon2id and a fresh salt, through `gate`.
-pub async fn hash_password(gate: &HashGate, password: &Password) -> Result<String, HashError> {
+pub async fn hash_password(gate: &HashGate, password: &Password) -> Result<String, ServiceError> {
     let password = password.0.clone();
     gate.run(move || {
-        let failed = |e: argon2::password_hash::Error| HashError::Failed(format!("hash: {e}"));
+        let failed =
+            |e: argon2::password_hash::Error| ServiceError::internal("cannot hash a password", e);
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(failed)?;
         let params = Params::default();
         let mut salt_buffer = [0u8; 64];
@@ -322,7 +327,11 @@ pub async fn hash_password(gate: &HashGate, password: &Password) -> Result<Strin
 }
 
 /// Whether `password` matches the stored `hash`, checked through `gate`.
-async fn verify_password(gate: &HashGate, password: &str, hash: &str) -> Result<bool, HashError> {
+async fn verify_password(
+    gate: &HashGate,
+    password: &str,
+    hash: &str,
+) -> Result<bool, ServiceError> {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     gate.run(move || matches_hash(password.as_bytes(), &hash).unwrap_or(false))
         .await
@@ -431,7 +440,9 @@ pub async fn add_user(
         email,
         name: name.to_owned(),
         role,
-        password_hash: hash_password(&HashGate::shared(), &password).await?,
+        password_hash: hash_password(&HashGate::shared(), &password)
+            .await
+            .map_err(busy_as_problem)?,
         created_at: now,
     };
     match store.insert_user(&new).await {
@@ -454,7 +465,9 @@ pub async fn reset_password(
         .user_credentials(&email)
         .await?
         .ok_or_else(|| InvalidValue::new("email", format!("no account has the address {email}")))?;
-    let hash = hash_password(&HashGate::shared(), &password).await?;
+    let hash = hash_password(&HashGate::shared(), &password)
+        .await
+        .map_err(busy_as_problem)?;
     store.set_password_hash(user.id, &hash, None).await?;
     Ok(user)
 }
@@ -474,14 +487,19 @@ pub async fn change_password(
         .user_credentials(&user.email)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("account {} vanished", user.id)))?;
-    if !verify_password(gate, current, &hash).await? {
+    if !verify_password(gate, current, &hash)
+        .await
+        .map_err(busy_as_problem)?
+    {
         return Err(InvalidValue::new("current password", "is not right").into());
     }
     if new != repeated {
         return Err(InvalidValue::new("new password", "the two entries differ").into());
     }
     let password = Password::parse(new)?;
-    let hash = hash_password(gate, &password).await?;
+    let hash = hash_password(gate, &password)
+        .await
+        .map_err(busy_as_problem)?;
     store
         .set_password_hash(user.id, &hash, Some(&current_session.token_hash))
         .await?;
@@ -497,49 +515,6 @@ pub struct SignedIn {
     /// The device cookie's token for this browser from now on: the one it sent when that was
     /// already known to the account, a new one otherwise.
     pub device_token: String,
-}
-
-/// Why a sign-in was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum SignInError {
-    #[error("The e-mail address or password is not right.")]
-    WrongCredentials,
-    /// Too many failures to this account from this address.
-    #[error(
-        "Too many failed sign-ins for this account. Try again in {minutes} minutes, sign in from a browser you have used before, or ask an administrator to reset the password."
-    )]
-    AccountLocked { minutes: i64 },
-    /// Too many failures to this account from browsers it does not know, from anywhere.
-    #[error(
-        "Too many failed sign-ins for this account from browsers it has not been used on. Sign in from a browser you have used before, or try again in {minutes} minutes."
-    )]
-    UnknownDevicesLocked { minutes: i64 },
-    #[error("Too many failed sign-ins from your network. Try again in {minutes} minutes.")]
-    AddressLocked { minutes: i64 },
-    #[error("Too many failed sign-ins from this browser. Try again in {minutes} minutes.")]
-    DeviceLocked { minutes: i64 },
-    /// Passwords cannot be checked now; the attempt did not count.
-    #[error(
-        "The newsroom is busy signing people in. Nothing was counted against you; try again in {} seconds.", .retry_after.as_secs()
-    )]
-    Busy { retry_after: std::time::Duration },
-    #[error(transparent)]
-    Service(#[from] ServiceError),
-}
-
-impl From<StoreError> for SignInError {
-    fn from(e: StoreError) -> Self {
-        SignInError::Service(e.into())
-    }
-}
-
-impl From<HashError> for SignInError {
-    fn from(e: HashError) -> Self {
-        match e {
-            HashError::Busy { retry_after } => SignInError::Busy { retry_after },
-            HashError::Failed(cause) => SignInError::Service(ServiceError::Internal(cause)),
-        }
-    }
 }
 
 /// The key the sign-in limits count an address under: an IPv4 address as it is; an IPv6
@@ -594,7 +569,7 @@ pub async fn sign_in(
     password: &str,
     address: &str,
     now: DateTime<Utc>,
-) -> Result<SignedIn, SignInError> {
+) -> Result<SignedIn, ServiceError> {
     let attempt = SignInAttempt {
         email,
         password,
@@ -613,7 +588,7 @@ pub async fn sign_in_with(
     gate: &HashGate,
     attempt: &SignInAttempt<'_>,
     now: DateTime<Utc>,
-) -> Result<SignedIn, SignInError> {
+) -> Result<SignedIn, ServiceError> {
     let since = now - FAILURE_WINDOW;
     let minutes = FAILURE_WINDOW.num_minutes();
     let email = scope_email(attempt.email);
@@ -637,7 +612,7 @@ pub async fn sign_in_with(
         .await?;
     // Each limit with the refusal it gives; the scopes the attempt is noted under, the first of
     // them its own (the device's, or the account and address pair's), which a success clears.
-    let (judged_by, record): (Vec<(SignInLimit, SignInError)>, Vec<String>) =
+    let (judged_by, record): (Vec<(SignInLimit, SignInRefusal)>, Vec<String>) =
         match (&found, &device_hash) {
             (Some((user, _)), Some(device)) if known.device => {
                 let scope = format!("device:{}:{device}", user.id.0);
@@ -647,7 +622,7 @@ pub async fn sign_in_with(
                             scope: scope.clone(),
                             max: MAX_FAILURES_PER_DEVICE,
                         },
-                        SignInError::DeviceLocked { minutes },
+                        SignInRefusal::DeviceLocked { minutes },
                     )],
                     vec![scope],
                 )
@@ -661,7 +636,7 @@ pub async fn sign_in_with(
                         scope: pair.clone(),
                         max: MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
                     },
-                    SignInError::AccountLocked { minutes },
+                    SignInRefusal::AccountLocked { minutes },
                 )];
                 if !known.address {
                     limits.push((
@@ -669,7 +644,7 @@ pub async fn sign_in_with(
                             scope: by_address.clone(),
                             max: MAX_FAILURES_PER_ADDRESS,
                         },
-                        SignInError::AddressLocked { minutes },
+                        SignInRefusal::AddressLocked { minutes },
                     ));
                 }
                 limits.push((
@@ -677,12 +652,12 @@ pub async fn sign_in_with(
                         scope: account.clone(),
                         max: MAX_FAILURES_PER_ACCOUNT,
                     },
-                    SignInError::UnknownDevicesLocked { minutes },
+                    SignInRefusal::UnknownDevicesLocked { minutes },
                 ));
                 (limits, vec![pair, by_address, account])
             }
         };
-    let (limits, refusals): (Vec<SignInLimit>, Vec<SignInError>) = judged_by.into_iter().unzip();
+    let (limits, refusals): (Vec<SignInLimit>, Vec<SignInRefusal>) = judged_by.into_iter().unzip();
     let attempt_id = random_token();
     let reservation = SignInReservation {
         attempt: &attempt_id,
@@ -692,9 +667,12 @@ pub async fn sign_in_with(
         at: now,
     };
     if let ReservationOutcome::Refused(i) = store.reserve_sign_in_attempt(&reservation).await? {
-        return Err(refusals.into_iter().nth(i).unwrap_or_else(|| {
-            StoreError::Corrupt(format!("sign-in limit {i} of {} refused", limits.len())).into()
-        }));
+        return Err(match refusals.into_iter().nth(i) {
+            Some(refusal) => refusal.into(),
+            None => {
+                StoreError::Corrupt(format!("sign-in limit {i} of {} refused", limits.len())).into()
+            }
+        });
     }
     // The attempt is noted; from here on a password check that never ran must not count.
     let checked = match &found {
@@ -706,10 +684,19 @@ pub async fn sign_in_with(
     };
     let user = match (checked, found) {
         (Ok(true), Some((user, _))) => user,
-        (Ok(_), _) => return Err(SignInError::WrongCredentials),
+        (Ok(_), _) => return Err(SignInRefusal::WrongCredentials.into()),
         (Err(e), _) => {
             store.release_sign_in_attempt(&attempt_id).await?;
-            return Err(e.into());
+            return Err(match e {
+                ServiceError::Busy { retry_after, .. } => ServiceError::Busy {
+                    message: format!(
+                        "The newsroom is busy signing people in. Nothing was counted against you; try again in {} seconds.",
+                        retry_after.as_secs()
+                    ),
+                    retry_after,
+                },
+                e => e,
+            });
         }
     };
     store.release_sign_in_attempt(&attempt_id).await?;
@@ -861,7 +848,7 @@ mod tests {
             "three wait their turn"
         );
         assert!(
-            matches!(gate.run(|| ()).await, Err(HashError::Busy { .. })),
+            matches!(gate.run(|| ()).await, Err(ServiceError::Busy { .. })),
             "a sixth finds the queue full"
         );
         for _ in 0..5 {
@@ -895,7 +882,9 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let busy = gate.run(|| ()).await;
-        assert!(matches!(busy, Err(HashError::Busy { retry_after }) if retry_after.as_secs() >= 1));
+        assert!(
+            matches!(busy, Err(ServiceError::Busy { retry_after, .. }) if retry_after.as_secs() >= 1)
+        );
         release.send(()).unwrap();
         held.await.unwrap().unwrap();
         assert!(gate.run(|| ()).await.is_ok(), "free again");

@@ -28,7 +28,8 @@ use dateline_domain::{
 };
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 
-use crate::accounts::{HashError, HashGate, Password, hash_password, random_token};
+use crate::ServiceError;
+use crate::accounts::{HashGate, Password, hash_password, random_token};
 use crate::backup::copy_image_files;
 use crate::body::{self, Block, Reference};
 use crate::portable::{
@@ -110,11 +111,26 @@ pub enum ImportError {
     /// Writing stopped at a line; what the message says was written stays written.
     #[error("{0}")]
     Failed(LineError),
+    /// The database refused or could not take a batch: lines `first` to `last` were not
+    /// written; the lines above them are stored.
+    #[error(
+        "line {first}: lines {first} to {last} were not written (the lines above them are stored); run the import again once this is put right"
+    )]
+    Batch {
+        first: u64,
+        last: u64,
+        #[source]
+        source: StoreError,
+    },
+    /// A service the import relies on failed (the store, password hashing).
     #[error(transparent)]
-    Store(#[from] StoreError),
-    /// An imported account's password hash could not be made.
-    #[error(transparent)]
-    Hash(#[from] HashError),
+    Service(#[from] ServiceError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Service(e.into())
+    }
 }
 
 /// One line of the file as read.
@@ -773,8 +789,8 @@ impl Writer<'_> {
         {
             return Ok(String::new());
         }
-        let password =
-            Password::parse(&random_token()).map_err(|e| HashError::Failed(e.to_string()))?;
+        let password = Password::parse(&random_token())
+            .map_err(|e| ServiceError::internal("cannot make an unusable password", e))?;
         Ok(hash_password(&self.gate, &password).await?)
     }
 
@@ -819,15 +835,12 @@ impl Writer<'_> {
         }
         let outcomes = match self.store.import(&self.batch).await {
             Ok(outcomes) => outcomes,
-            Err(e) => {
-                let first = self.meta.first().map_or(0, |m| m.line);
-                let last = self.meta.last().map_or(0, |m| m.line);
-                return Err(failed(
-                    first,
-                    format!(
-                        "{e}: lines {first} to {last} were not written (the lines above them are stored); run the import again once this is put right"
-                    ),
-                ));
+            Err(source) => {
+                return Err(ImportError::Batch {
+                    first: self.meta.first().map_or(0, |m| m.line),
+                    last: self.meta.last().map_or(0, |m| m.line),
+                    source,
+                });
             }
         };
         self.batch.clear();

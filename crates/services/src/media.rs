@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use dateline_domain::Step;
 use dateline_domain::{
-    AuditAction, AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, StoreError, User,
+    ArticleId, AuditAction, AuditEntry, Image, ImageId, InvalidValue, NewImage, Store, User,
     is_forbidden_char,
 };
 use tokio::sync::Semaphore;
@@ -121,15 +122,18 @@ pub async fn upload(
         Ok::<_, InvalidValue>(upload.bytes)
     })
     .await
-    .map_err(|e| ServiceError::Internal(format!("image task: {e}")))??;
+    .map_err(|e| ServiceError::internal("the image check stopped", e))??;
     let turn = match tokio::time::timeout(DECODE_WAIT, DECODING.acquire()).await {
         Ok(Ok(turn)) => turn,
-        Ok(Err(closed)) => return Err(ServiceError::Internal(format!("decode turns: {closed}"))),
+        Ok(Err(closed)) => return Err(ServiceError::internal("no turn to decode images", closed)),
         Err(_) => {
-            return Err(ServiceError::Busy(format!(
-                "Other images are being processed ({DECODE_PERMITS} at a time) and this one waited {} seconds for its turn. Nothing was uploaded; please try again in a minute",
-                DECODE_WAIT.as_secs()
-            )));
+            return Err(ServiceError::Busy {
+                message: format!(
+                    "Other images are being processed ({DECODE_PERMITS} at a time) and this one waited {} seconds for its turn. Nothing was uploaded; please try again in a minute",
+                    DECODE_WAIT.as_secs()
+                ),
+                retry_after: DECODE_WAIT,
+            });
         }
     };
     // The turn goes with the work: a visitor who gives up does not free it while the decode runs.
@@ -139,7 +143,7 @@ pub async fn upload(
         picture::render(&bytes)
     })
     .await
-    .map_err(|e| ServiceError::Internal(format!("image task: {e}")))??;
+    .map_err(|e| ServiceError::internal("the image decoding stopped", e))??;
     let picture::Rendered {
         width,
         height,
@@ -149,7 +153,7 @@ pub async fn upload(
     let key = crate::accounts::random_token()[..32].to_owned();
     let dir = write_files(media_dir, &key, ext, &renditions)
         .await
-        .map_err(|e| ServiceError::Internal(format!("writing image files: {e}")))?;
+        .map_err(|e| ServiceError::internal("cannot write the image files", e))?;
     let new = NewImage {
         key,
         ext: ext.to_owned(),
@@ -189,14 +193,26 @@ async fn write_files(
     Ok(dir)
 }
 
-/// Sets or clears an article's featured image.
+/// Sets or clears an article's featured image, for `user`, who must be allowed to change the
+/// article ([`Step::Edit`]; one they may not see answers as a missing one would). An image id
+/// with no image is a problem with the form.
 pub async fn set_featured(
     store: &dyn Store,
     user: &User,
-    article: dateline_domain::ArticleId,
+    article: ArticleId,
     image: Option<ImageId>,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
+) -> Result<(), ServiceError> {
+    let workflow = store
+        .workflow(article)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    crate::newsroom::check_step(user, &workflow, Step::Edit, "")?;
+    if let Some(id) = image
+        && store.image(id).await?.is_none()
+    {
+        return Err(InvalidValue::new("image", format!("there is no image {id}")).into());
+    }
     let audit = AuditEntry {
         at: now,
         user: Some(user.id),
@@ -208,5 +224,9 @@ pub async fn set_featured(
         article: None,
         detail: image.map(|i| format!("image {i}")).unwrap_or_default(),
     };
-    store.set_featured_image(article, image, &audit).await
+    if store.set_featured_image(article, image, &audit).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
 }

@@ -7,8 +7,12 @@
 //! content; once it is live, saves only add revisions and the public page changes when someone
 //! publishes the update.
 //!
+//! Who may take which step is the domain's [`allowed_steps`](dateline_domain::allowed_steps);
+//! every service here that acts for an account refuses by it ([`steps::refusal`]), and the
+//! editor offers its buttons by the same function.
+//!
 //! Publishing and scheduling name the revision the editor reviewed; if anyone saved since, the
-//! article is not moved and the editor is shown what changed ([`DeskError::Stale`]). Every path
+//! article is not moved and the editor is shown what changed ([`ServiceError::Stale`]). Every path
 //! that stores a working copy (save, autosave, restore, a save kept after a conflict) goes
 //! through the same size limits ([`check_limits`]), and comparing two revisions is bounded in
 //! input, time and concurrency ([`compare`]), so no single request can hold the server.
@@ -18,10 +22,11 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use dateline_domain::steps::{self, Refusal, Step};
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditAction, AuditEntry, Clock, Content, Correction,
     CorrectionKind, Draft, Headline, InvalidValue, LabelDeletion, LabelKind, Name, RevisionInfo,
-    RevisionKind, RevisionNumber, Role, SaveOutcome, Source, Store, StoreError, Transition, User,
+    RevisionKind, RevisionNumber, SaveOutcome, Source, Store, StoreError, Transition, User,
     Workflow,
 };
 use tokio::sync::Semaphore;
@@ -29,69 +34,44 @@ use tokio::sync::Semaphore;
 use crate::ServiceError;
 use crate::articles::{self, ArticleInput, Prepared, Writer};
 
-/// Why a newsroom action was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum DeskError {
-    #[error("no such article")]
-    NotFound,
-    /// The account's role may not do this to this article.
-    #[error("not allowed")]
-    Forbidden,
-    /// The article is not in a state this action applies to.
-    #[error("{0}")]
-    WrongState(String),
-    /// Someone saved the article after the editor's page was loaded: the revision the editor
-    /// reviewed (`None` when the form did not say) is no longer the newest, `current`.
-    #[error("revision {current} was saved after the page was loaded")]
-    Stale { seen: Option<i64>, current: i64 },
-    #[error(transparent)]
-    Service(#[from] ServiceError),
-}
-
-impl From<StoreError> for DeskError {
-    fn from(e: StoreError) -> Self {
-        DeskError::Service(e.into())
+/// What a refusal of a step comes to: a missing article for one the account may not see, "not
+/// allowed", or, when only the article's state is in the way, `wrong_state` in words.
+fn refused(refusal: Refusal, wrong_state: &str) -> ServiceError {
+    match refusal {
+        Refusal::Unseen => ServiceError::NotFound,
+        Refusal::NotAllowed => ServiceError::Forbidden,
+        Refusal::WrongState => ServiceError::WrongState(wrong_state.to_owned()),
     }
 }
 
-impl From<InvalidValue> for DeskError {
-    fn from(e: InvalidValue) -> Self {
-        DeskError::Service(e.into())
+/// Refuses unless `user` may take `step` on the article now (see [`steps::refusal`]); when only
+/// the article's state is in the way, with `wrong_state`.
+pub(crate) fn check_step(
+    user: &User,
+    wf: &Workflow,
+    step: Step,
+    wrong_state: &str,
+) -> Result<(), ServiceError> {
+    match steps::refusal(user, wf, step) {
+        None => Ok(()),
+        Some(refusal) => Err(refused(refusal, wrong_state)),
     }
 }
 
-fn own(user: &User, wf: &Workflow) -> bool {
-    wf.created_by == Some(user.id)
-}
-
-/// Whether `user` may change the working copy of an article in this state.
-pub fn may_edit(user: &User, wf: &Workflow) -> bool {
-    user.may(Action::EditAnyArticle)
-        || (own(user, wf)
-            && (user.role >= Role::Author
-                || matches!(wf.status, ArticleStatus::Draft | ArticleStatus::InReview)))
-}
-
-/// Whether `user` may publish, schedule or take down this article.
-pub fn may_publish(user: &User, wf: &Workflow) -> bool {
-    user.may(Action::PublishAny) || (user.may(Action::PublishOwn) && own(user, wf))
-}
-
-/// Whether `user` may read this article's working copy and history.
-pub fn may_view(user: &User, wf: &Workflow) -> bool {
-    user.may(Action::EditAnyArticle) || own(user, wf)
-}
-
-/// How a refused action on an article is answered: as "no such article" when `user` may not
-/// even open it, so that nobody learns which ids exist from the difference; as "not allowed"
-/// when they may see it but not do this.
-pub fn refusal(user: &User, wf: &Workflow) -> DeskError {
-    if may_view(user, wf) {
-        DeskError::Forbidden
-    } else {
-        DeskError::NotFound
+/// Refuses unless `user`'s role and ownership allow `step` on the article, leaving whether its
+/// state does to the move itself, after the request's other checks.
+fn check_permission(user: &User, wf: &Workflow, step: Step) -> Result<(), ServiceError> {
+    match steps::refusal(user, wf, step) {
+        Some(refusal @ (Refusal::Unseen | Refusal::NotAllowed)) => Err(refused(refusal, "")),
+        Some(Refusal::WrongState) | None => Ok(()),
     }
 }
+
+const NOT_A_DRAFT: &str = "Only a draft can be submitted for review.";
+const NOT_PUBLISHABLE: &str = "The article cannot be published now.";
+const ALREADY_LIVE: &str = "Only an article that is not live yet can be scheduled.";
+const NOT_LIVE: &str = "Only a published article can be unpublished.";
+const NOT_CORRECTABLE: &str = "Corrections are added to published articles.";
 
 fn input(draft: &Draft) -> ArticleInput {
     ArticleInput {
@@ -193,9 +173,9 @@ pub async fn create_draft(
     user: &User,
     draft: &Draft,
     now: DateTime<Utc>,
-) -> Result<ArticleId, DeskError> {
+) -> Result<ArticleId, ServiceError> {
     if !user.may(Action::WriteOwnDrafts) {
-        return Err(DeskError::Forbidden);
+        return Err(ServiceError::Forbidden);
     }
     let Prepared { content, base_slug } = check(store, draft, Writer::Account(user)).await?;
     let audit = entry(
@@ -252,15 +232,13 @@ pub fn draft_of(article: &Article) -> Draft {
 }
 
 /// The article with its working copy, if `user` may see it.
-pub async fn open(store: &dyn Store, user: &User, id: ArticleId) -> Result<Desk, DeskError> {
+pub async fn open(store: &dyn Store, user: &User, id: ArticleId) -> Result<Desk, ServiceError> {
     let (Some(article), Some(workflow)) =
         (store.article_by_id(id).await?, store.workflow(id).await?)
     else {
-        return Err(DeskError::NotFound);
+        return Err(ServiceError::NotFound);
     };
-    if !may_view(user, &workflow) {
-        return Err(DeskError::NotFound);
-    }
+    check_step(user, &workflow, Step::View, "")?;
     let draft = match store.revision(id, workflow.revision).await? {
         Some(revision) => revision.draft,
         None => draft_of(&article),
@@ -295,11 +273,9 @@ pub async fn save(
     draft: &Draft,
     kind: RevisionKind,
     now: DateTime<Utc>,
-) -> Result<SaveOutcome, DeskError> {
-    let workflow = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
-    if !may_edit(user, &workflow) {
-        return Err(refusal(user, &workflow));
-    }
+) -> Result<SaveOutcome, ServiceError> {
+    let workflow = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_step(user, &workflow, Step::Edit, "")?;
     check_limits(draft)?;
     if kind == RevisionKind::Autosave {
         draft.check_characters()?;
@@ -307,7 +283,7 @@ pub async fn save(
     let checked = match (check(store, draft, Writer::Account(user)).await, kind) {
         (Ok(prepared), _) => Some(prepared.content),
         (Err(_), RevisionKind::Autosave) => None,
-        (Err(e), _) => return Err(e.into()),
+        (Err(e), _) => return Err(e),
     };
     let content = checked.as_ref().filter(|_| not_live(workflow.status));
     let action = match kind {
@@ -329,16 +305,14 @@ pub async fn restore(
     number: RevisionNumber,
     based_on: RevisionNumber,
     now: DateTime<Utc>,
-) -> Result<SaveOutcome, DeskError> {
+) -> Result<SaveOutcome, ServiceError> {
     // Whose article it is comes first: another's article answers as a missing one would.
-    let workflow = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
-    if !may_view(user, &workflow) {
-        return Err(DeskError::NotFound);
-    }
+    let workflow = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_step(user, &workflow, Step::View, "")?;
     let revision = store
         .revision(id, number)
         .await?
-        .ok_or(DeskError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     save(
         store,
         user,
@@ -357,11 +331,11 @@ async fn move_to(
     t: Transition<'_>,
     audit: AuditEntry,
     refusal: &str,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     if store.transition(id, &t, &audit).await? {
         Ok(())
     } else {
-        Err(DeskError::WrongState(refusal.to_owned()))
+        Err(ServiceError::WrongState(refusal.to_owned()))
     }
 }
 
@@ -371,7 +345,7 @@ async fn live_content(
     desk_article: &Article,
     number: RevisionNumber,
     writer: Writer<'_>,
-) -> Result<Content, DeskError> {
+) -> Result<Content, ServiceError> {
     let draft = match store.revision(desk_article.id, number).await? {
         Some(revision) => revision.draft,
         None => draft_of(desk_article),
@@ -385,13 +359,11 @@ pub async fn submit(
     user: &User,
     id: ArticleId,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
-    let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
-    if !(user.may(Action::SubmitForReview) && may_edit(user, &wf)) {
-        return Err(refusal(user, &wf));
-    }
+) -> Result<(), ServiceError> {
+    let wf = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_step(user, &wf, Step::Submit, NOT_A_DRAFT)?;
     let t = Transition {
-        from: &[ArticleStatus::Draft],
+        from: Step::Submit.from_states(),
         to: ArticleStatus::InReview,
         content: None,
         published_at: None,
@@ -405,21 +377,17 @@ pub async fn submit(
         "for review".to_owned(),
         now,
     );
-    move_to(
-        store,
-        id,
-        t,
-        audit,
-        "Only a draft can be submitted for review.",
-    )
-    .await
+    move_to(store, id, t, audit, NOT_A_DRAFT).await
 }
 
 /// Refuses unless `seen`, the revision the editor's page showed, is still the newest.
-fn still_current(seen: Option<RevisionNumber>, wf: &Workflow) -> Result<RevisionNumber, DeskError> {
+fn still_current(
+    seen: Option<RevisionNumber>,
+    wf: &Workflow,
+) -> Result<RevisionNumber, ServiceError> {
     match seen {
         Some(n) if n == wf.revision => Ok(n),
-        _ => Err(DeskError::Stale {
+        _ => Err(ServiceError::Stale {
             seen: seen.map(|n| n.0),
             current: wf.revision.0,
         }),
@@ -427,44 +395,42 @@ fn still_current(seen: Option<RevisionNumber>, wf: &Workflow) -> Result<Revision
 }
 
 /// After a refused move: stale if someone saved since `seen`, otherwise the article's state.
-async fn refused(
+async fn refused_move(
     store: &dyn Store,
     id: ArticleId,
     seen: RevisionNumber,
     refusal: &str,
-) -> Result<(), DeskError> {
-    let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
+) -> Result<(), ServiceError> {
+    let wf = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
     if wf.revision != seen {
-        return Err(DeskError::Stale {
+        return Err(ServiceError::Stale {
             seen: Some(seen.0),
             current: wf.revision.0,
         });
     }
-    Err(DeskError::WrongState(refusal.to_owned()))
+    Err(ServiceError::WrongState(refusal.to_owned()))
 }
 
 /// Publishes revision `seen` now, the one the editor reviewed: a first publication, or an
 /// update of a live article. If anyone saved since, nothing is published
-/// ([`DeskError::Stale`]).
+/// ([`ServiceError::Stale`]).
 pub async fn publish(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
     seen: Option<RevisionNumber>,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     let (Some(article), Some(wf)) = (store.article_by_id(id).await?, store.workflow(id).await?)
     else {
-        return Err(DeskError::NotFound);
+        return Err(ServiceError::NotFound);
     };
-    if !may_publish(user, &wf) {
-        return Err(refusal(user, &wf));
-    }
+    check_step(user, &wf, Step::Publish, NOT_PUBLISHABLE)?;
     let number = still_current(seen, &wf)?;
     let content = live_content(store, &article, number, Writer::Account(user)).await?;
     let first = article.published_at.is_none();
     let t = Transition {
-        from: &ArticleStatus::ALL,
+        from: Step::Publish.from_states(),
         to: ArticleStatus::Published,
         content: Some((&content, number)),
         published_at: first.then_some(now),
@@ -481,7 +447,7 @@ pub async fn publish(
     if store.transition(id, &t, &audit).await? {
         Ok(())
     } else {
-        refused(store, id, number, "The article cannot be published now.").await
+        refused_move(store, id, number, NOT_PUBLISHABLE).await
     }
 }
 
@@ -516,25 +482,21 @@ pub async fn schedule(
     seen: Option<RevisionNumber>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     let (Some(article), Some(wf)) = (store.article_by_id(id).await?, store.workflow(id).await?)
     else {
-        return Err(DeskError::NotFound);
+        return Err(ServiceError::NotFound);
     };
-    if !may_publish(user, &wf) {
-        return Err(refusal(user, &wf));
-    }
+    // Who may comes first; the state is judged by the move itself, after the time and the
+    // revision, so that a stale form is shown what changed.
+    check_permission(user, &wf, Step::Schedule)?;
     if at <= now {
         return Err(InvalidValue::new("publication time", "must be in the future").into());
     }
     let number = still_current(seen, &wf)?;
     live_content(store, &article, number, Writer::Account(user)).await?;
     let t = Transition {
-        from: &[
-            ArticleStatus::Draft,
-            ArticleStatus::InReview,
-            ArticleStatus::Scheduled,
-        ],
+        from: Step::Schedule.from_states(),
         to: ArticleStatus::Scheduled,
         content: None,
         published_at: None,
@@ -551,13 +513,7 @@ pub async fn schedule(
     if store.transition(id, &t, &audit).await? {
         Ok(())
     } else {
-        refused(
-            store,
-            id,
-            number,
-            "Only an article that is not live yet can be scheduled.",
-        )
-        .await
+        refused_move(store, id, number, ALREADY_LIVE).await
     }
 }
 
@@ -567,13 +523,11 @@ pub async fn unpublish(
     user: &User,
     id: ArticleId,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
-    let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
-    if !may_publish(user, &wf) {
-        return Err(refusal(user, &wf));
-    }
+) -> Result<(), ServiceError> {
+    let wf = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_step(user, &wf, Step::Unpublish, NOT_LIVE)?;
     let t = Transition {
-        from: &[ArticleStatus::Published],
+        from: Step::Unpublish.from_states(),
         to: ArticleStatus::Unpublished,
         content: None,
         published_at: None,
@@ -582,14 +536,7 @@ pub async fn unpublish(
         now,
     };
     let audit = entry(Some(user), AuditAction::Unpublished, String::new(), now);
-    move_to(
-        store,
-        id,
-        t,
-        audit,
-        "Only a published article can be unpublished.",
-    )
-    .await
+    move_to(store, id, t, audit, NOT_LIVE).await
 }
 
 /// Longest correction note, in characters.
@@ -603,16 +550,13 @@ pub async fn correct(
     kind: &str,
     note: &str,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
-    if !user.may(Action::PublishAny) {
-        return Err(DeskError::Forbidden);
+) -> Result<(), ServiceError> {
+    // Refused by role before anything is read: corrections are an editor's.
+    if !Step::Correct.open_to(user.role) {
+        return Err(ServiceError::Forbidden);
     }
-    let wf = store.workflow(id).await?.ok_or(DeskError::NotFound)?;
-    if wf.status != ArticleStatus::Published {
-        return Err(DeskError::WrongState(
-            "Corrections are added to published articles.".to_owned(),
-        ));
-    }
+    let wf = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_step(user, &wf, Step::Correct, NOT_CORRECTABLE)?;
     let kind: CorrectionKind = kind.parse()?;
     let note = note.trim();
     if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
@@ -633,7 +577,7 @@ pub async fn correct(
     if store.add_correction(&correction, user.id, &audit).await? {
         Ok(())
     } else {
-        Err(DeskError::NotFound)
+        Err(ServiceError::NotFound)
     }
 }
 
@@ -672,7 +616,7 @@ pub async fn publish_due(
                     published.push(id);
                 }
             }
-            Err(DeskError::Service(ServiceError::Store(e))) => return Err(e),
+            Err(ServiceError::Store(e)) => return Err(e),
             Err(problem) => {
                 let t = Transition {
                     from: &[ArticleStatus::Scheduled],
@@ -707,7 +651,9 @@ pub async fn run_scheduler(
         match publish_due(store.as_ref(), clock.now()).await {
             Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "scheduled articles published"),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "scheduled publishing failed; will retry"),
+            Err(e) => {
+                tracing::warn!(error = %crate::Chain(&e), "scheduled publishing failed; will retry")
+            }
         }
         tokio::select! {
             () = stop.wait() => return,
@@ -724,9 +670,9 @@ pub async fn rename_label(
     id: i64,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     if !user.may(Action::ManageSectionsAndTags) {
-        return Err(DeskError::Forbidden);
+        return Err(ServiceError::Forbidden);
     }
     let field = kind.as_str();
     let name = dateline_domain::Name::parse(field, name)?;
@@ -741,7 +687,7 @@ pub async fn rename_label(
     if store.rename_label(kind, id, name, &audit).await? {
         Ok(())
     } else {
-        Err(DeskError::NotFound)
+        Err(ServiceError::NotFound)
     }
 }
 
@@ -752,9 +698,9 @@ pub async fn add_section(
     user: &User,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     if !user.may(Action::ManageSectionsAndTags) {
-        return Err(DeskError::Forbidden);
+        return Err(ServiceError::Forbidden);
     }
     let name = dateline_domain::Name::parse("section", name)?;
     let name = name.as_str();
@@ -805,9 +751,9 @@ pub async fn merge_label(
     from: i64,
     into: &str,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     if !user.may(Action::ManageSectionsAndTags) {
-        return Err(DeskError::Forbidden);
+        return Err(ServiceError::Forbidden);
     }
     let field = kind.as_str();
     let into_name = into.trim();
@@ -841,7 +787,7 @@ pub async fn merge_label(
     if store.merge_label(kind, from, into, &audit).await? {
         Ok(())
     } else {
-        Err(DeskError::NotFound)
+        Err(ServiceError::NotFound)
     }
 }
 
@@ -853,9 +799,9 @@ pub async fn delete_label(
     kind: LabelKind,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<(), DeskError> {
+) -> Result<(), ServiceError> {
     if !user.may(Action::ManageSectionsAndTags) {
-        return Err(DeskError::Forbidden);
+        return Err(ServiceError::Forbidden);
     }
     let field = kind.as_str();
     let name = label_names(store, kind)
@@ -872,8 +818,8 @@ pub async fn delete_label(
     };
     match store.delete_label(kind, id, &audit).await? {
         LabelDeletion::Deleted => Ok(()),
-        LabelDeletion::NotFound => Err(DeskError::NotFound),
-        LabelDeletion::InUse(n) => Err(DeskError::WrongState(format!(
+        LabelDeletion::NotFound => Err(ServiceError::NotFound),
+        LabelDeletion::InUse(n) => Err(ServiceError::WrongState(format!(
             "The section still has {n} article{}: merge it into another section instead.",
             if n == 1 { "" } else { "s" }
         ))),
@@ -1101,7 +1047,7 @@ pub async fn compare(old: &Draft, new: &Draft) -> Result<Comparison, ServiceErro
         comparison
     })
     .await
-    .map_err(|e| ServiceError::Internal(format!("while comparing revisions: {e}")))
+    .map_err(|e| ServiceError::internal("the comparison of two revisions stopped", e))
 }
 
 /// Revisions of an article `user` may see, newest first: their metadata, never their text.
@@ -1109,7 +1055,7 @@ pub async fn history(
     store: &dyn Store,
     user: &User,
     id: ArticleId,
-) -> Result<(Desk, Vec<RevisionInfo>), DeskError> {
+) -> Result<(Desk, Vec<RevisionInfo>), ServiceError> {
     let desk = open(store, user, id).await?;
     let revisions = store.revision_list(id).await?;
     Ok((desk, revisions))

@@ -116,7 +116,7 @@ async fn refresh_site(
             Ok(Some(site)) => state.set_site(site),
             Ok(None) => {}
             Err(e) => {
-                tracing::warn!(error = ?e, "could not reread the site settings");
+                tracing::warn!(error = %dateline_services::Chain(&e), "could not reread the site settings");
                 state
                     .site_stale
                     .0

@@ -2,7 +2,7 @@
 //! the `/api/search` and `/api/related` JSON endpoints.
 //!
 //! Parameters are parsed into a domain [`SearchQuery`] here; a bad one is a clear message (on the
-//! page, or a JSON 400), never an error from deeper down. The query text itself is never invalid:
+//! page, or the API's JSON error with 400), never an error from deeper down. The query text itself is never invalid:
 //! whatever a reader types is searched for as well as it can be.
 
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use dateline_services::related;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::layout::Layout;
 use crate::views::Moment;
 
@@ -206,10 +206,6 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-fn json_error(status: StatusCode, message: &str) -> Response {
-    json_response(status, &json!({ "error": message }))
-}
-
 /// Seconds a reader or client is asked to wait while the index warms up.
 const WARMING_RETRY_SECS: u64 = 30;
 
@@ -242,111 +238,104 @@ fn hit_json(hit: &SearchHit, site: &SiteSettings) -> Value {
     })
 }
 
+/// The API's answer when this node runs without search.
+fn no_search() -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "search is not available")
+}
+
 /// `GET /api/search?q=&sort=&section=&tag=&author=&from=&until=&page=&per_page=`
-pub async fn search_api(State(state): State<AppState>, params: Params) -> Response {
+pub async fn search_api(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
     let params = typed(params);
-    let Some(search) = state.search.clone() else {
-        return json_error(StatusCode::SERVICE_UNAVAILABLE, "search is not available");
-    };
+    let search = state.search.clone().ok_or_else(no_search)?;
     let site = state.site();
-    let request = match parse_request(&params, &site, RESULTS_PER_PAGE) {
-        Ok(r) => r,
-        Err(errors) => return json_error(StatusCode::BAD_REQUEST, &errors.join("; ")),
-    };
+    let request = parse_request(&params, &site, RESULTS_PER_PAGE)
+        .map_err(|errors| ApiError::new(StatusCode::BAD_REQUEST, errors.join("; ")))?;
     let q = &request.query;
     if q.text.is_empty() && !q.has_filters() {
-        return json_error(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "give words to search for (q) or a filter (section, tag, author, from, until)",
-        );
-    }
-    if let Some(warming) = search.index.warming_up() {
-        return warming_response(json_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &json!({
-                "error": warming_message(warming),
-                "warming_up": { "indexed": warming.indexed, "total": warming.total },
-            }),
         ));
     }
-    match search.index.search(q).await {
-        Ok(results) => {
-            let hits: Vec<Value> = results
-                .hits
-                .iter()
-                .map(|hit| {
-                    let mut value = hit_json(hit, &site);
-                    value["snippet"] = hit.snippet.iter().map(|p| p.text.as_str()).collect();
-                    value["snippet_html"] = snippet_html(&hit.snippet).into();
-                    value
-                })
-                .collect();
-            json_response(
-                StatusCode::OK,
-                &json!({
-                    "query": q.text,
-                    "sort": q.sort.as_str(),
-                    "total": results.total,
-                    "page": request.page,
-                    "per_page": q.limit,
-                    "results": hits,
-                }),
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = ?e, "search failed");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "search failed")
-        }
+    if let Some(warming) = search.index.warming_up() {
+        return Err(
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, warming_message(warming))
+                .with_code("warming_up")
+                .retry_after(WARMING_RETRY_SECS)
+                .with(
+                    "warming_up",
+                    json!({ "indexed": warming.indexed, "total": warming.total }),
+                ),
+        );
     }
+    let results = search.index.search(q).await?;
+    let hits: Vec<Value> = results
+        .hits
+        .iter()
+        .map(|hit| {
+            let mut value = hit_json(hit, &site);
+            value["snippet"] = hit.snippet.iter().map(|p| p.text.as_str()).collect();
+            value["snippet_html"] = snippet_html(&hit.snippet).into();
+            value
+        })
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "query": q.text,
+            "sort": q.sort.as_str(),
+            "total": results.total,
+            "page": request.page,
+            "per_page": q.limit,
+            "results": hits,
+        }),
+    ))
 }
 
 /// `GET /api/related?article=ID&limit=N`: related published articles of a published article.
-pub async fn related_api(State(state): State<AppState>, params: Params) -> Response {
+pub async fn related_api(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
     let params = typed(params);
-    let Some(search) = state.search.clone() else {
-        return json_error(StatusCode::SERVICE_UNAVAILABLE, "search is not available");
-    };
-    let Some(id) = param(&params, "article") else {
-        return json_error(StatusCode::BAD_REQUEST, "give an article id: ?article=ID");
-    };
-    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
-        return json_error(
+    let search = state.search.clone().ok_or_else(no_search)?;
+    let id = param(&params, "article")
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "give an article id: ?article=ID"))?;
+    let id = id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::new(
             StatusCode::BAD_REQUEST,
-            &format!("article '{}' is not an article id", shorten(id)),
-        );
-    };
+            format!("article '{}' is not an article id", shorten(id)),
+        )
+    })?;
     let limit = match param(&params, "limit").map(str::parse::<usize>) {
         None => RELATED_DEFAULT,
         Some(Ok(n)) if (1..=MAX_SEARCH_LIMIT).contains(&n) => n,
         Some(_) => {
-            return json_error(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                &format!("limit must be a number from 1 to {MAX_SEARCH_LIMIT}"),
-            );
+                format!("limit must be a number from 1 to {MAX_SEARCH_LIMIT}"),
+            ));
         }
     };
     let site = state.site();
-    match related::related_to_published(
+    let hits = related::related_to_published(
         state.store.as_ref(),
         search.index.as_ref(),
         ArticleId(id),
         limit,
     )
-    .await
-    {
-        Ok(Some(hits)) => json_response(
-            StatusCode::OK,
-            &json!({
-                "article": id,
-                "related": hits.iter().map(|h| hit_json(h, &site)).collect::<Vec<_>>(),
-            }),
-        ),
-        Ok(None) => json_error(StatusCode::NOT_FOUND, "no published article has this id"),
-        Err(e) => {
-            tracing::error!(error = ?e, "related articles failed");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "related articles failed")
-        }
-    }
+    .await?
+    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no published article has this id"))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "article": id,
+            "related": hits.iter().map(|h| hit_json(h, &site)).collect::<Vec<_>>(),
+        }),
+    ))
 }
 
 /// One result on the search page.
@@ -549,7 +538,7 @@ pub async fn related_block(
             related
         }
         Err(e) => {
-            tracing::error!(error = ?e, "related articles failed");
+            tracing::error!(error = %dateline_services::Chain(&e), "related articles failed");
             Vec::new()
         }
     }

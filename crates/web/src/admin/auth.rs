@@ -9,9 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_domain::Action;
 use dateline_services::ServiceError;
-use dateline_services::accounts::{
-    self, KNOWN_DEVICE_LIFETIME, SESSION_LIFETIME, SignInAttempt, SignInError,
-};
+use dateline_services::accounts::{self, KNOWN_DEVICE_LIFETIME, SESSION_LIFETIME, SignInAttempt};
 use serde::Deserialize;
 
 use super::session::{
@@ -20,6 +18,7 @@ use super::session::{
 };
 use super::{AdminError, AdminLayout, Respond, in_words};
 use crate::AppState;
+use crate::error::Answer;
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
@@ -138,31 +137,23 @@ pub async fn sign_in(
     };
     let signed = match accounts::sign_in_with(store, &state.hashing, &attempt, now).await {
         Ok(signed) => signed,
-        Err(SignInError::Service(e)) => return Err(e.into()),
-        Err(e) => {
-            let (status, retry_after) = match &e {
-                SignInError::WrongCredentials => (StatusCode::UNAUTHORIZED, None),
-                SignInError::Busy { retry_after } => {
-                    (StatusCode::SERVICE_UNAVAILABLE, Some(retry_after.as_secs()))
-                }
-                _ => (StatusCode::TOO_MANY_REQUESTS, None),
-            };
+        // Refused (wrong credentials, a limit, no turn to check the password): the form again,
+        // saying why, with the status the refusal maps to.
+        Err(e @ (ServiceError::SignIn(_) | ServiceError::Busy { .. })) => {
+            let answer = Answer::of(&e);
             tracing::info!(%address, reason = %e, "sign-in refused");
             let mut response = login_page(
                 &state,
                 &headers,
-                status,
+                answer.status,
                 form.email,
                 form.next,
                 Some(e.to_string()),
             )?;
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
+            answer.add_retry_after(&mut response);
             return Ok(response);
         }
+        Err(e) => return Err(e.into()),
     };
     // Rotation: whatever session this browser had is over; the new one has a new token.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {

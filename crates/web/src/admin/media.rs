@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 use dateline_domain::{Action, ArticleId, ImageId};
 use dateline_services::ServiceError;
 use dateline_services::media::{self, MAX_UPLOAD_BYTES, Upload};
-use dateline_services::newsroom;
 use serde::Deserialize;
 
 use super::session::{CsrfForm, SignedIn};
 use super::{AdminError, AdminLayout, Respond};
 use crate::AppState;
+use crate::error::Answer;
 pub use crate::views::Picture;
 
 /// A rendition file: `/media/<key>/<width>.<ext>`.
@@ -207,14 +207,18 @@ pub async fn upload_media(
             let errors = problems.iter().map(ToString::to_string).collect();
             media_page(&state, &signed, status, errors, None, &kept).await
         }
-        Err(ServiceError::Busy(message)) => {
-            let status = StatusCode::SERVICE_UNAVAILABLE;
-            let mut response =
-                media_page(&state, &signed, status, vec![message], None, &kept).await?;
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(media::DECODE_WAIT.as_secs()),
-            );
+        Err(e @ ServiceError::Busy { .. }) => {
+            let answer = Answer::of(&e);
+            let mut response = media_page(
+                &state,
+                &signed,
+                answer.status,
+                vec![e.to_string()],
+                None,
+                &kept,
+            )
+            .await?;
+            answer.add_retry_after(&mut response);
             Ok(response)
         }
         Err(e) => Err(e.into()),
@@ -234,27 +238,15 @@ pub async fn set_featured(
     Path(article): Path<ArticleId>,
     CsrfForm(form): CsrfForm<FeaturedForm>,
 ) -> Result<Response, AdminError> {
-    let store = state.store.as_ref();
-    let workflow = store.workflow(article).await?.ok_or(AdminError::NotFound)?;
-    if !newsroom::may_edit(&signed.user, &workflow) {
-        return Err(newsroom::refusal(&signed.user, &workflow).into());
-    }
     let image = match form.image.trim() {
         "" => None,
-        raw => {
-            let id = raw
-                .parse::<i64>()
+        raw => Some(
+            raw.parse::<i64>()
                 .map(ImageId)
-                .map_err(|_| AdminError::BadRequest(format!("'{raw}' is not an image")))?;
-            store
-                .image(id)
-                .await?
-                .ok_or_else(|| AdminError::BadRequest(format!("there is no image {id}")))?;
-            Some(id)
-        }
+                .map_err(|_| AdminError::BadRequest(format!("'{raw}' is not an image")))?,
+        ),
     };
-    if !media::set_featured(store, &signed.user, article, image, state.clock.now()).await? {
-        return Err(AdminError::NotFound);
-    }
+    let store = state.store.as_ref();
+    media::set_featured(store, &signed.user, article, image, state.clock.now()).await?;
     Ok(super::articles::done(article, "featured"))
 }

@@ -23,10 +23,11 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use dateline_domain::{Action, SectionId, SitePath, TagId, User};
+use dateline_domain::{Action, SectionId, SitePath, StoreError, TagId, User};
+use dateline_services::ServiceError;
 
 use crate::AppState;
-use crate::error::WebError;
+use crate::error::{Answer, WebError};
 
 pub use session::SignedIn;
 
@@ -214,65 +215,32 @@ pub enum AdminError {
     /// Nobody is signed in (or the session expired): go to the sign-in page, then back.
     #[error("sign-in required")]
     SignIn { next: String },
-    /// The account's role may not do this.
-    #[error("forbidden")]
-    Forbidden,
     /// The form's CSRF token is missing or not this session's.
     #[error("CSRF token rejected")]
     Csrf,
     /// The request cannot be read (a malformed form).
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("not found")]
-    NotFound,
     /// An upload over the size limit.
     #[error("too large: {0}")]
     TooLarge(String),
-    /// The article is not in a state this action applies to.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// Too much of the same work is under way (images being decoded): try again shortly.
-    #[error("busy: {0}")]
-    Busy(String),
-    /// Something went wrong that the visitor cannot fix; the cause is logged, never shown.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A service refused or failed: answered by [`Answer::of`], refusals in the newsroom's
+    /// words, failures with the site's error page.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     #[error(transparent)]
     Web(#[from] WebError),
 }
 
-impl From<dateline_domain::StoreError> for AdminError {
-    fn from(e: dateline_domain::StoreError) -> Self {
-        match e {
-            // A value the database refused (a NUL byte a form's checks missed): the sender's
-            // mistake, told in the newsroom's words, never an outage page.
-            dateline_domain::StoreError::InvalidInput(cause) => {
-                tracing::warn!(%cause, "newsroom request refused by the database");
-                AdminError::BadRequest(
-                    "The text sent contains characters that cannot be stored, such as an invisible control character; remove them and try again".to_owned(),
-                )
-            }
-            e => AdminError::Web(e.into()),
-        }
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        AdminError::Service(e.into())
     }
 }
 
 impl From<askama::Error> for AdminError {
     fn from(e: askama::Error) -> Self {
         AdminError::Web(e.into())
-    }
-}
-
-impl From<dateline_services::ServiceError> for AdminError {
-    fn from(e: dateline_services::ServiceError) -> Self {
-        use dateline_services::ServiceError;
-        match e {
-            ServiceError::Store(e) => e.into(),
-            ServiceError::Invalid(problems) => AdminError::BadRequest(in_words(&problems)),
-            ServiceError::Internal(cause) => AdminError::Internal(cause),
-            ServiceError::Search(e) => AdminError::Web(e.into()),
-            ServiceError::Busy(message) => AdminError::Busy(message),
-        }
     }
 }
 
@@ -286,53 +254,65 @@ struct MessagePage {
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
-        let (status, heading, message) = match self {
+        let (answer, heading, message) = match self {
             AdminError::SignIn { next } => {
                 let to = SitePath::ADMIN_LOGIN.with_query([("next", next)]);
                 return Redirect::to(to.as_str()).into_response();
             }
-            AdminError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "Not allowed",
-                "Your role does not allow this. Nothing was changed. Ask an editor or an administrator if you need it done.".to_owned(),
-            ),
             AdminError::Csrf => (
-                StatusCode::FORBIDDEN,
+                Answer::status(StatusCode::FORBIDDEN),
                 "Form expired",
                 "This form has expired or did not come from this newsroom, so nothing was changed. Go back, reload the page and try again.".to_owned(),
             ),
             AdminError::BadRequest(message) => (
-                StatusCode::BAD_REQUEST,
+                Answer::status(StatusCode::BAD_REQUEST),
                 "Cannot do that",
                 format!("{message}. Nothing was changed."),
             ),
             AdminError::TooLarge(message) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
+                Answer::status(StatusCode::PAYLOAD_TOO_LARGE),
                 "Too large",
                 message,
             ),
-            AdminError::Conflict(message) => (
-                StatusCode::CONFLICT,
-                "Cannot do that now",
-                format!("{message} Nothing was changed."),
-            ),
-            AdminError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "There is nothing at this address in the newsroom.".to_owned(),
-            ),
-            AdminError::Busy(message) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Busy, try again shortly",
-                format!("{message}."),
-            ),
-            AdminError::Internal(cause) => {
-                tracing::error!(%cause, "newsroom request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The problem has been logged. Nothing was changed; please try again.".to_owned(),
-                )
+            AdminError::Service(e) => {
+                let answer = Answer::of(&e);
+                let (heading, message) = match e {
+                    ServiceError::Forbidden => (
+                        "Not allowed",
+                        "Your role does not allow this. Nothing was changed. Ask an editor or an administrator if you need it done.".to_owned(),
+                    ),
+                    ServiceError::NotFound => (
+                        "Not found",
+                        "There is nothing at this address in the newsroom.".to_owned(),
+                    ),
+                    ServiceError::WrongState(message) => (
+                        "Cannot do that now",
+                        format!("{message} Nothing was changed."),
+                    ),
+                    // Handlers that publish answer this with the comparison page; elsewhere it
+                    // is plain.
+                    ServiceError::Stale { current, .. } => (
+                        "Cannot do that now",
+                        format!("Revision {current} was saved after this page was loaded. Reload the article to see it. Nothing was changed."),
+                    ),
+                    ServiceError::Invalid(problems) => (
+                        "Cannot do that",
+                        format!("{}. Nothing was changed.", in_words(&problems)),
+                    ),
+                    // A value the database refused (a NUL byte a form's checks missed): the
+                    // sender's mistake, told in the newsroom's words, never an outage page.
+                    ServiceError::Store(StoreError::InvalidInput(_)) => (
+                        "Cannot do that",
+                        "The text sent contains characters that cannot be stored, such as an invisible control character; remove them and try again. Nothing was changed.".to_owned(),
+                    ),
+                    ServiceError::SignIn(refusal) => ("Cannot sign in", refusal.to_string()),
+                    ServiceError::Busy { message, .. } => {
+                        ("Busy, try again shortly", format!("{message}."))
+                    }
+                    // A failure of ours: the site's error page, the cause already logged.
+                    _ => return answer.page(),
+                };
+                (answer, heading, message)
             }
             AdminError::Web(e) => return e.into_response(),
         };
@@ -348,8 +328,11 @@ impl IntoResponse for AdminError {
             heading,
             message,
         };
-        page.respond(status)
-            .unwrap_or_else(IntoResponse::into_response)
+        let mut response = page
+            .respond(answer.status)
+            .unwrap_or_else(IntoResponse::into_response);
+        answer.add_retry_after(&mut response);
+        response
     }
 }
 

@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawForm, Request
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use dateline_domain::{Action, Session, User};
-use dateline_services::accounts;
+use dateline_services::{ServiceError, accounts};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -46,7 +46,7 @@ impl SignedIn {
         if self.user.may(action) {
             Ok(())
         } else {
-            Err(AdminError::Forbidden)
+            Err(ServiceError::Forbidden.into())
         }
     }
 

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, Draft, Language, RevisionKind, RevisionNumber,
-    SaveOutcome, Section, SectionId, SitePath, SiteSettings, Slug, Source,
+    SaveOutcome, Section, SectionId, SitePath, SiteSettings, Slug, Source, Step, allowed_steps,
 };
-use dateline_services::newsroom::{self, DeskError};
+use dateline_services::ServiceError;
+use dateline_services::newsroom;
 use dateline_services::reading::{self, PublishedArticle};
 use dateline_services::{articles, dates};
 use serde::Deserialize;
@@ -213,9 +214,8 @@ impl<'a> Editing<'a> {
         let mut corrections = Vec::new();
         let workflow = match desk {
             Some(d) => {
-                let user = &signed.user;
                 let wf = &d.workflow;
-                let may_publish = newsroom::may_publish(user, wf);
+                let steps = allowed_steps(&signed.user, wf);
                 for c in store.corrections(d.article.id).await? {
                     corrections.push(format!(
                         "{}, {}: {}",
@@ -235,18 +235,11 @@ impl<'a> Editing<'a> {
                     public_href: (wf.status == ArticleStatus::Published)
                         .then(|| SitePath::article(&d.article.slug).into()),
                     changes: d.unpublished_changes,
-                    can_submit: wf.status == ArticleStatus::Draft && newsroom::may_edit(user, wf),
-                    can_publish: may_publish,
-                    can_schedule: may_publish
-                        && matches!(
-                            wf.status,
-                            ArticleStatus::Draft
-                                | ArticleStatus::InReview
-                                | ArticleStatus::Scheduled
-                        ),
-                    can_unpublish: may_publish && wf.status == ArticleStatus::Published,
-                    can_correct: user.may(Action::PublishAny)
-                        && wf.status == ArticleStatus::Published,
+                    can_submit: steps.contains(Step::Submit),
+                    can_publish: steps.contains(Step::Publish),
+                    can_schedule: steps.contains(Step::Schedule),
+                    can_unpublish: steps.contains(Step::Unpublish),
+                    can_correct: steps.contains(Step::Correct),
                     zone: site.time_zone.name().to_owned(),
                 })
             }
@@ -271,7 +264,8 @@ impl<'a> Editing<'a> {
                 (i.id.0, format!("{}: {}", i.id, i.caption), selected)
             })
             .collect();
-        let can_edit = desk.is_some_and(|d| newsroom::may_edit(&signed.user, &d.workflow));
+        let can_edit =
+            desk.is_some_and(|d| allowed_steps(&signed.user, &d.workflow).contains(Step::Edit));
         let featured = featured.map(|f| crate::admin::media::Picture::new(&f, 640));
         let title = if fields.headline.is_empty() {
             "New article".to_owned()
@@ -417,7 +411,7 @@ async fn save_posted(
     id: ArticleId,
     form: &ArticleForm,
     kind: RevisionKind,
-) -> (Draft, Result<SaveOutcome, DeskError>) {
+) -> (Draft, Result<SaveOutcome, ServiceError>) {
     let draft = form.draft(&state.site());
     let (store, now) = (state.store.as_ref(), state.clock.now());
     let saved = newsroom::save(store, &signed.user, id, form.base, &draft, kind, now).await;

@@ -3,8 +3,9 @@
 //! (`revisions`), move it through the workflow (`workflow`), pick Read More links for it
 //! (`read_more`), and read what was done to it (`audit`).
 //!
-//! What they share lives here: how a refusal of the newsroom service becomes a page, how times
-//! are written, and the problems of a draft that does not pass its checks.
+//! What they share lives here: how times are written, and the problems of a draft that does not
+//! pass its checks. Which buttons an article's pages offer comes from the domain's
+//! `allowed_steps`, the function the services refuse by.
 
 mod audit;
 mod editor;
@@ -15,7 +16,6 @@ mod workflow;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::SiteSettings;
-use dateline_services::newsroom::DeskError;
 use dateline_services::{ServiceError, dates};
 
 use super::AdminError;
@@ -30,21 +30,6 @@ pub use read_more::find_read_more;
 pub use revisions::{restore_revision, show_diff, show_history};
 pub use workflow::{correct_article, move_article, schedule_article};
 
-impl From<DeskError> for AdminError {
-    fn from(e: DeskError) -> Self {
-        match e {
-            DeskError::NotFound => AdminError::NotFound,
-            DeskError::Forbidden => AdminError::Forbidden,
-            DeskError::WrongState(message) => AdminError::Conflict(message),
-            // Handlers that publish answer this with the comparison page; elsewhere it is plain.
-            DeskError::Stale { current, .. } => AdminError::Conflict(format!(
-                "Revision {current} was saved after this page was loaded. Reload the article to see it."
-            )),
-            DeskError::Service(e) => e.into(),
-        }
-    }
-}
-
 /// A moment as the newsroom reads it: in the publication's zone and language.
 fn when(at: DateTime<Utc>, site: &SiteSettings) -> String {
     dates::date_time(at, site.time_zone, &site.locale)
@@ -52,11 +37,9 @@ fn when(at: DateTime<Utc>, site: &SiteSettings) -> String {
 
 /// The problems of a draft the checks refused, each in words, to show with the draft; any
 /// other failure as the newsroom's error.
-fn draft_problems(e: impl Into<DeskError>) -> Result<Vec<String>, AdminError> {
-    match e.into() {
-        DeskError::Service(ServiceError::Invalid(problems)) => {
-            Ok(problems.iter().map(ToString::to_string).collect())
-        }
+fn draft_problems(e: ServiceError) -> Result<Vec<String>, AdminError> {
+    match e {
+        ServiceError::Invalid(problems) => Ok(problems.iter().map(ToString::to_string).collect()),
         e => Err(e.into()),
     }
 }

@@ -6,7 +6,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{ArticleId, Draft, RevisionInfo, RevisionKind, RevisionNumber, SaveOutcome};
+use dateline_domain::{
+    ArticleId, Draft, RevisionInfo, RevisionKind, RevisionNumber, SaveOutcome, Step, allowed_steps,
+};
+use dateline_services::ServiceError;
 use dateline_services::newsroom::{self, Coarse, Comparison, DiffLine};
 use serde::Deserialize;
 
@@ -126,7 +129,10 @@ pub(super) async fn conflict_page(
             when(r.saved_at, &state.site()),
         ),
         None => {
-            let article = store.article_by_id(id).await?.ok_or(AdminError::NotFound)?;
+            let article = store
+                .article_by_id(id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
             (
                 newsroom::draft_of(&article),
                 "the newsroom".to_owned(),
@@ -222,7 +228,7 @@ pub async fn show_history(
         id: id.0,
         headline: desk.draft.headline.clone(),
         base: desk.workflow.revision,
-        can_restore: newsroom::may_edit(&signed.user, &desk.workflow),
+        can_restore: allowed_steps(&signed.user, &desk.workflow).contains(Step::Edit),
         rows,
     }
     .respond(StatusCode::OK)
@@ -257,7 +263,7 @@ pub async fn show_diff(
         store.revision(id, query.from).await?,
         store.revision(id, query.to).await?,
     ) else {
-        return Err(AdminError::NotFound);
+        return Err(ServiceError::NotFound.into());
     };
     let (rows, note) = diff_rows(&from.draft, &to.draft).await?;
     DiffPage {
@@ -297,7 +303,7 @@ pub async fn restore_revision(
                 let revision = store
                     .revision(article, form.number)
                     .await?
-                    .ok_or(AdminError::NotFound)?;
+                    .ok_or(ServiceError::NotFound)?;
                 return Editing::new(Some(&desk), &revision.draft, form.base)
                     .refused(&state, &signed, problems)
                     .await;
@@ -309,7 +315,7 @@ pub async fn restore_revision(
             let revision = store
                 .revision(article, form.number)
                 .await?
-                .ok_or(AdminError::NotFound)?;
+                .ok_or(ServiceError::NotFound)?;
             conflict_page(&state, &signed, article, current, kept_as, &revision.draft).await
         }
     }

@@ -6,9 +6,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{ArticleId, RevisionNumber};
+use dateline_domain::{ArticleId, RevisionNumber, Step, allowed_steps};
 use dateline_services::ServiceError;
-use dateline_services::newsroom::{self, DeskError};
+use dateline_services::newsroom;
 use serde::Deserialize;
 
 use super::editor::done;
@@ -50,7 +50,7 @@ pub async fn move_article(
         }
         "publish" => {
             match newsroom::publish(store, user, article, form.revision, now).await {
-                Err(DeskError::Stale { seen, current }) => {
+                Err(ServiceError::Stale { seen, current }) => {
                     return stale_page(&state, &signed, article, seen, current, Retry::Publish)
                         .await;
                 }
@@ -62,7 +62,7 @@ pub async fn move_article(
             newsroom::unpublish(store, user, article, now).await?;
             "unpublished"
         }
-        _ => return Err(AdminError::NotFound),
+        _ => return Err(ServiceError::NotFound.into()),
     };
     Ok(done(article, what))
 }
@@ -85,7 +85,7 @@ pub async fn schedule_article(
     )
     .await
     {
-        Err(DeskError::Stale { seen, current }) => {
+        Err(ServiceError::Stale { seen, current }) => {
             let retry = Retry::Schedule(form.at.trim().to_owned());
             stale_page(&state, &signed, article, seen, current, retry).await
         }
@@ -161,9 +161,9 @@ async fn stale_page(
         Some(old) => diff_rows(&old, &now_there).await?,
         None => (Vec::new(), None),
     };
-    let (action, verb, at) = match retry {
-        Retry::Publish => ("publish", "Publish", String::new()),
-        Retry::Schedule(at) => ("schedule", "Schedule", at),
+    let (action, verb, at, step) = match retry {
+        Retry::Publish => ("publish", "Publish", String::new(), Step::Publish),
+        Retry::Schedule(at) => ("schedule", "Schedule", at, Step::Schedule),
     };
     StalePage {
         layout: AdminLayout::new(
@@ -182,7 +182,7 @@ async fn stale_page(
         at,
         diff,
         diff_note,
-        can_retry: newsroom::may_publish(&signed.user, &desk.workflow),
+        can_retry: allowed_steps(&signed.user, &desk.workflow).contains(step),
     }
     .respond(StatusCode::CONFLICT)
 }
