@@ -32,8 +32,7 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
         ..ServeLimits::default()
     };
     // Bind first: a port in use is the most common mistake, and the cheapest to report.
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
+    let listener = dateline_web::listen(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let metrics_listener = bind_metrics(config.metrics_addr).await?;
     let store = config.base.open_store().await?;
@@ -97,8 +96,7 @@ async fn bind_metrics(addr: Option<SocketAddr>) -> anyhow::Result<Option<TcpList
     let Some(addr) = addr else {
         return Ok(None);
     };
-    let listener = TcpListener::bind(addr)
-        .await
+    let listener = dateline_web::listen(addr)
         .with_context(|| format!("cannot listen on {addr} for metrics"))?;
     Ok(Some(listener))
 }

@@ -255,14 +255,20 @@ async fn a_silent_connection_is_closed_after_the_header_timeout(app: TestApp) {
     );
 }
 
-async fn an_idle_keep_alive_connection_is_closed(app: TestApp) {
-    let server = limited(&app, short_timeouts()).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+/// Asks a new connection to `addr` for `/healthz` and reads until the server closes it; `None`
+/// when it was left open.
+async fn health_check_until_closed(addr: std::net::SocketAddr) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
         .await
         .unwrap();
-    let answer = read_until_closed(&mut stream)
+    read_until_closed(&mut stream).await
+}
+
+async fn an_idle_keep_alive_connection_is_closed(app: TestApp) {
+    let server = limited(&app, short_timeouts()).await;
+    let answer = health_check_until_closed(server.addr)
         .await
         .expect("the server kept an idle keep-alive connection open");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -343,12 +349,7 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health
     );
     assert!(answer.contains("Retry-After: "), "{answer}");
     // The health check is answered over the limit too: the server is alive, only full.
-    let mut probe = TcpStream::connect(server.addr).await.unwrap();
-    probe
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut probe)
+    let answer = health_check_until_closed(server.addr)
         .await
         .expect("a health check over the limit was left hanging");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
@@ -360,12 +361,7 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health
         silent.push(TcpStream::connect(server.addr).await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let mut probe = TcpStream::connect(server.addr).await.unwrap();
-    probe
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut probe)
+    let answer = health_check_until_closed(server.addr)
         .await
         .expect("a health check after a flood was left hanging");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
@@ -476,4 +472,50 @@ async fn a_malformed_query_string_gets_our_400_page(app: TestApp) {
         assert!(!body.contains("Failed to deserialize"), "{path}: {body}");
         assert_our_page(&body, &path);
     }
+}
+
+/// A burst of clients connecting at once (the abuse run opens 600) all reach the accept loop:
+/// the listener's queue holds them while it catches up, rather than the kernel dropping their
+/// handshakes and leaving silent clients connected to nothing.
+#[tokio::test]
+async fn a_burst_of_connections_waits_in_the_accept_queue() {
+    const BURST: usize = 500;
+    let room: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if room < BURST {
+        eprintln!(
+            "SKIPPED a_burst_of_connections_waits_in_the_accept_queue: the system queues at most {room} connections (net.core.somaxconn)"
+        );
+        return;
+    }
+    rlimit::increase_nofile_limit(4 * BURST as u64).unwrap();
+    let listener = dateline_web::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Nobody accepts yet: every handshake must complete into the queue.
+    let mut connects = tokio::task::JoinSet::new();
+    for _ in 0..BURST {
+        connects.spawn(tokio::time::timeout(
+            Duration::from_millis(800),
+            TcpStream::connect(addr),
+        ));
+    }
+    let mut clients = Vec::new();
+    while let Some(connect) = connects.join_next().await {
+        if let Ok(Ok(stream)) = connect.unwrap() {
+            clients.push(stream);
+        }
+    }
+    assert_eq!(
+        clients.len(),
+        BURST,
+        "handshakes completed while nobody accepted"
+    );
+    let mut accepted = 0;
+    while let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await
+    {
+        accepted += 1;
+    }
+    assert_eq!(accepted, BURST, "every one of them waited to be accepted");
 }

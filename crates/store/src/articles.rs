@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::rows::{self, db_error, get};
-use crate::sql::{SUMMARY_COLUMNS, SqlStore, listing_keys, new_article_keys};
+use crate::sql::{SUMMARY_COLUMNS, SqlStore, new_article_keys};
 
 impl SqlStore {
     async fn fetch_article(&self, row: Option<AnyRow>) -> Result<Option<Article>, StoreError> {
@@ -241,9 +241,7 @@ impl ArticleStore for SqlStore {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        let mut change = ContentChange::default();
-        listing_keys(&mut tx, id, &mut change.keys).await?;
-        self.commit_change(tx, change).await?;
+        self.commit_article_change(tx, id).await?;
         Ok(true)
     }
 

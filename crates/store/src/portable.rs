@@ -19,7 +19,7 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
 use crate::Backend;
 use crate::rows::{self, db_error, get};
 use crate::site::write_settings;
-use crate::sql::{SqlStore, listing_keys};
+use crate::sql::SqlStore;
 
 /// Slugs looked up per statement.
 const SLUGS_PER_STATEMENT: usize = 200;
@@ -799,9 +799,7 @@ impl PortableStore for SqlStore {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        let mut change = ContentChange::default();
-        listing_keys(&mut tx, id, &mut change.keys).await?;
-        self.commit_change(tx, change).await?;
+        self.commit_article_change(tx, id).await?;
         Ok(true)
     }
 }

@@ -106,6 +106,17 @@ impl SqlStore {
 
     /// Commits `tx` with `change`: on PostgreSQL the notification to other nodes is part of the
     /// transaction (delivered on commit); observers in this process hear of it after the commit.
+    /// Commits a write to article `id`, announcing its page and every listing it is on.
+    pub(crate) async fn commit_article_change(
+        &self,
+        mut tx: Tx,
+        id: ArticleId,
+    ) -> Result<(), StoreError> {
+        let mut change = ContentChange::default();
+        listing_keys(&mut tx, id, &mut change.keys).await?;
+        self.commit_change(tx, change).await
+    }
+
     pub(crate) async fn commit_change(
         &self,
         mut tx: Tx,

@@ -34,7 +34,7 @@ use crate::cache::PageCache;
 use crate::metrics::Metrics;
 
 pub use error::WebError;
-pub use listener::{DEFAULT_MAX_CONNECTIONS, ServeLimits};
+pub use listener::{DEFAULT_MAX_CONNECTIONS, ServeLimits, listen};
 pub use security::MAX_URI_BYTES;
 
 /// What every handler can reach.

@@ -56,6 +56,25 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// How long to wait before accepting again when accepting fails (out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// Connections the kernel may hold ready for the accept loop (capped by the system's
+/// `net.core.somaxconn`). A burst of clients connecting at once must fit: past the queue the
+/// kernel drops their handshakes, and a client that sends nothing until it hears from the server
+/// is then left believing it is connected to a server that never saw it.
+pub const ACCEPT_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` with room for [`ACCEPT_BACKLOG`] connections waiting to be accepted (a
+/// plain `bind` leaves room for 128 here).
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(ACCEPT_BACKLOG)
+}
+
 /// The bounds every connection is served under.
 #[derive(Debug, Clone)]
 pub struct ServeLimits {
