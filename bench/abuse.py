@@ -165,6 +165,9 @@ class Sampler:
         self.target = target
         self.process = process
         self.samples: list[tuple[float, float, int, float | None]] = []
+        # The step under way when each sample was taken, so the slowest probe can be placed.
+        self.steps: list[str] = []
+        self.step = "start"
         self._task: asyncio.Task | None = None
 
     def start(self):
@@ -187,10 +190,21 @@ class Sampler:
             except (OSError, asyncio.TimeoutError, ConnectionError):
                 latency = None
             self.samples.append((time.monotonic(), self.process.rss_mb(), self.process.fds(), latency))
+            self.steps.append(self.step)
             await asyncio.sleep(max(0.0, 0.5 - (time.monotonic() - t0)))
 
     def since(self, t: float):
         return [s for s in self.samples if s[0] >= t]
+
+    def slowest(self, t: float) -> str:
+        """Where the slowest probes since `t` fell: the step, with its worst latency."""
+        worst: dict[str, float] = {}
+        for sample, step in zip(self.samples, self.steps):
+            if sample[0] >= t:
+                latency = 5000.0 if sample[3] is None else sample[3]
+                worst[step] = max(worst.get(step, 0.0), latency)
+        slow = sorted(worst.items(), key=lambda kv: -kv[1])[:3]
+        return ", ".join(f"{step} {ms:.0f} ms" for step, ms in slow)
 
 
 def health_summary(samples) -> str:
@@ -701,27 +715,35 @@ async def main():
     print(f"start: RSS {process.rss_mb():.0f} MB, open fds {process.fds()}", flush=True)
 
     if "junk" in only:
+        sampler.step = "junk"
         await junk_queries(target, process, slugs[0], args.junk)
     if "slow" in only:
+        sampler.step = "slow"
         await slow_connections(target, args.hold, args.slow)
     if "flood" in only:
+        sampler.step = "flood"
         await connection_flood(target, args.flood)
     if "sign-in" in only:
+        sampler.step = "sign-in"
         await sign_in_bursts(target, process, newsroom)
         await asyncio.sleep(1)
         await newsroom.sign_in()
     if "hostile" in only:
+        sampler.step = "hostile"
         await hostile_inputs(target, newsroom, article, base)
     if "diff" in only:
+        sampler.step = "diff"
         await huge_diff(target, newsroom, sampler)
     if "uploads" in only:
+        sampler.step = "uploads"
         await big_uploads(target, process, newsroom)
     attacks = sampler.since(started)
     if attacks and set(only) - {"soak"}:
-        report("during the attacks", health_summary(attacks),
+        report("during the attacks", health_summary(attacks) + "; slowest probes in: " + sampler.slowest(started),
                sum(1 for s in attacks if s[3] is None or s[3] >= 50))
     rss_start = rss_end = 0.0
     if "soak" in only:
+        sampler.step = "soak"
         rss_start, rss_end = await soak(target, process, sampler, newsroom, slugs, args.soak, args.warmup)
     await sampler.stop()
 
