@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{ArticleStatus, ArticleStore, LabelStore, Slug};
+use dateline_domain::{ArticleStatus, ArticleStore, Slug};
 use reqwest::header::{ACCEPT_ENCODING, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 
 use crate::harness::{TestApp, attrs, on_both_backends, reference_day, story, texts};
@@ -158,12 +158,7 @@ async fn headers_suit_a_cdn_in_front(app: TestApp) {
         articles >= 5,
         "the article, its four Read More targets and what its Related block shows: {keys:?}"
     );
-    let world = app
-        .store
-        .section_by_slug(&Slug::parse("world").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let world = app.section("world").await;
     let front = app.get("/section/world").await;
     assert_eq!(
         front.headers()["surrogate-key"].to_str().unwrap(),

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    AccountStore, Article, ArticleStatus, ArticleStore, Clock, FixedClock, Role, User,
+    AccountStore, Article, ArticleStatus, ArticleStore, Clock, FixedClock, LabelStore, Role,
+    Section, Slug, User,
 };
 use dateline_search::{IndexLocation, SearchEngine};
 use dateline_services::accounts;
@@ -147,6 +148,15 @@ impl TestApp {
             status,
             Html::parse_document(&response.text().await.expect("body")),
         )
+    }
+
+    /// The section with this slug, which the test knows is there.
+    pub async fn section(&self, slug: &str) -> Section {
+        self.store
+            .section_by_slug(&Slug::parse(slug).unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no section {slug}"))
     }
 
     /// Creates an article through the same service the newsroom and importers use.

@@ -308,12 +308,7 @@ async fn editors_merge_sections_and_the_old_front_redirects(app: TestApp) {
     let desk = app.sign_in(&editor).await;
     let response = desk.post("/admin/sections", &[("name", "Regional")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let regional = app
-        .store
-        .section_by_slug(&Slug::parse("regional").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let regional = app.section("regional").await;
     let id = create(&desk, "Regional story moves", "Regional", "").await;
     desk.post(&format!("/admin/articles/{id}/publish"), &[])
         .await;
@@ -373,24 +368,14 @@ async fn editors_delete_empty_sections_and_merge_and_delete_tags(app: TestApp) {
     let desk = app.sign_in(&editor).await;
     desk.post("/admin/sections", &[("name", "Empty Desk")])
         .await;
-    let empty = app
-        .store
-        .section_by_slug(&Slug::parse("empty-desk").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let empty = app.section("empty-desk").await;
     let response = desk
         .post(&format!("/admin/sections/{}/delete", empty.id), &[])
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(!section_names(&app).await.contains(&"Empty Desk".to_owned()));
     // A section with articles is not deleted.
-    let pakistan = app
-        .store
-        .section_by_slug(&Slug::parse("pakistan").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let pakistan = app.section("pakistan").await;
     let response = desk
         .post(&format!("/admin/sections/{}/delete", pakistan.id), &[])
         .await;
@@ -460,12 +445,7 @@ async fn forged_csrf_or_a_junior_role_cannot_merge_or_delete_labels(app: TestApp
     let editor = app.account("Editor", Role::Editor).await;
     let desk = app.sign_in(&editor).await;
     create(&desk, "Tagged story", "Pakistan", "Economy, Budget").await;
-    let world = app
-        .store
-        .section_by_slug(&Slug::parse("world").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let world = app.section("world").await;
     let budget = app
         .store
         .tag_by_slug(&Slug::parse("budget").unwrap())

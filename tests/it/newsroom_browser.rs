@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use dateline_domain::{ArticleStatus, Role, WorkflowStore};
+use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 
 use crate::browser::Browser;
@@ -26,19 +27,31 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form button[type=submit]")).await;
+    wait_for(client, "table.desk", "the article list after signing in").await;
+}
+
+async fn click(client: &Client, target: Locator<'_>) {
+    client.find(target).await.unwrap().click().await.unwrap();
+}
+
+/// Clicks the button labelled `label`.
+async fn press(client: &Client, label: &str) {
+    click(
+        client,
+        Locator::XPath(&format!("//button[text()='{label}']")),
+    )
+    .await;
+}
+
+/// Waits (at most 10 s) for an element matching the CSS `selector` to be on the page.
+async fn wait_for(client: &Client, selector: &str, what: &str) -> Element {
     client
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("table.desk"))
+        .for_element(Locator::Css(selector))
         .await
-        .expect("the article list after signing in");
+        .unwrap_or_else(|e| panic!("waiting for {what} ({selector}): {e}"))
 }
 
 async fn fill(client: &Client, selector: &str, text: &str) {
@@ -128,19 +141,8 @@ async fn contributor_writes_editor_publishes_reader_reads() {
     fill(client, "input[name=tags]", "Karachi, Weather").await;
     // The Read More picker: search by headline, insert at the cursor.
     fill(client, "form[data-picker] input[name=q]", "Putin").await;
-    client
-        .find(Locator::Css("form[data-picker] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let pick = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("button.pick"))
-        .await
-        .expect("the picker finds the article");
+    click(client, Locator::Css("form[data-picker] button")).await;
+    let pick = wait_for(client, "button.pick", "the picker finds the article").await;
     pick.click().await.unwrap();
     client
         .find(Locator::Css("textarea[name=body]"))
@@ -170,19 +172,8 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         text_of(client, ".preview .read-more").await,
         "Read More: Imran Khan extends invitation to Putin, discuss ties on call"
     );
-    client
-        .find(Locator::Css("#editor button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".notice.ok"))
-        .await
-        .unwrap();
+    click(client, Locator::Css("#editor button.primary")).await;
+    wait_for(client, ".notice.ok", "the next page").await;
     assert_eq!(text_of(client, ".notice.ok").await, "Saved as revision 1.");
     // Autosave while typing.
     client
@@ -224,13 +215,7 @@ async fn contributor_writes_editor_publishes_reader_reads() {
     )
     .await;
     fill(client, "input[name=credit]", "GVS").await;
-    client
-        .find(Locator::Css("form[enctype] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form[enctype] button[type=submit]")).await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -238,26 +223,9 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         .await
         .expect("the upload succeeds");
     client.goto(&editor_url).await.unwrap();
-    client
-        .find(Locator::Css("select[name=image] option[value='1']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::XPath("//button[text()='Set featured image']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".featured-admin img"))
-        .await
-        .unwrap();
+    click(client, Locator::Css("select[name=image] option[value='1']")).await;
+    press(client, "Set featured image").await;
+    wait_for(client, ".featured-admin img", "the next page").await;
     browser.screenshot("newsroom-editor-desktop").await;
     browser.viewport(390, 844).await;
     let wide = client
@@ -270,32 +238,10 @@ async fn contributor_writes_editor_publishes_reader_reads() {
     assert_eq!(wide.as_bool(), Some(true), "the editor fits a phone");
     browser.screenshot("newsroom-editor-phone").await;
     browser.viewport(1366, 900).await;
-    client
-        .find(Locator::XPath("//button[text()='Submit for review']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".status.in_review"))
-        .await
-        .unwrap();
-    client
-        .find(Locator::XPath("//button[text()='Sign out']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("input[name=email]"))
-        .await
-        .unwrap();
+    press(client, "Submit for review").await;
+    wait_for(client, ".status.in_review", "the next page").await;
+    press(client, "Sign out").await;
+    wait_for(client, "input[name=email]", "the next page").await;
 
     // The editor publishes.
     sign_in(client, &app, editor.email.as_str()).await;
@@ -303,13 +249,11 @@ async fn contributor_writes_editor_publishes_reader_reads() {
     browser.viewport(390, 844).await;
     browser.screenshot("newsroom-articles-phone").await;
     browser.viewport(1366, 900).await;
-    client
-        .find(Locator::LinkText("Karachi prepares for the monsoon"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        client,
+        Locator::LinkText("Karachi prepares for the monsoon"),
+    )
+    .await;
     let article_url = client.current_url().await.unwrap().to_string();
     client
         .goto(&format!(
@@ -320,34 +264,12 @@ async fn contributor_writes_editor_publishes_reader_reads() {
         .unwrap();
     browser.screenshot("newsroom-history").await;
     client.goto(&article_url).await.unwrap();
-    client
-        .find(Locator::XPath("//button[text()='Publish now']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".status.published"))
-        .await
-        .unwrap();
+    press(client, "Publish now").await;
+    wait_for(client, ".status.published", "the next page").await;
 
     // A reader reads it.
-    client
-        .find(Locator::LinkText("View the public page"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("article.story"))
-        .await
-        .unwrap();
+    click(client, Locator::LinkText("View the public page")).await;
+    wait_for(client, "article.story", "the next page").await;
     assert_eq!(
         text_of(client, "h1").await,
         "Karachi prepares for the monsoon"
