@@ -159,7 +159,12 @@ class Process:
 
 
 class Sampler:
-    """Every half second: the server's RSS and open descriptors, and how long /healthz takes."""
+    """Every half second: the server's RSS and open descriptors, and how long /healthz takes.
+
+    The probes run in a process of their own at normal priority, as a health check from another
+    machine would; the attacks and the soak's load run at a lower one (as wrk does), so that on a
+    shared machine the attacking client does not take the CPU the server needs to answer, and the
+    probe's latency is the server's, not the script's own scheduling."""
 
     def __init__(self, target: Target, process: Process):
         self.target = target
@@ -169,29 +174,31 @@ class Sampler:
         self.steps: list[str] = []
         self.step = "start"
         self._task: asyncio.Task | None = None
+        self._prober: asyncio.subprocess.Process | None = None
 
-    def start(self):
+    async def start(self):
+        self._prober = await asyncio.create_subprocess_exec(
+            sys.executable, os.path.abspath(__file__), "--probe",
+            f"http://{self.target.host}:{self.target.port}", str(self.process.pid),
+            stdout=subprocess.PIPE,
+        )
         self._task = asyncio.create_task(self._run())
 
     async def stop(self):
+        if self._prober:
+            self._prober.terminate()
+            await self._prober.wait()
         if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            # The prober's last lines are read to its end of output.
+            await self._task
 
     async def _run(self):
-        while True:
-            t0 = time.monotonic()
-            try:
-                answer = await self.target.request("GET", "/healthz", timeout=5)
-                latency = (time.monotonic() - t0) * 1000 if answer.status == 200 else None
-            except (OSError, asyncio.TimeoutError, ConnectionError):
-                latency = None
-            self.samples.append((time.monotonic(), self.process.rss_mb(), self.process.fds(), latency))
+        assert self._prober and self._prober.stdout
+        while line := await self._prober.stdout.readline():
+            t, rss, fds, latency = line.decode().split()
+            self.samples.append((float(t), float(rss), int(fds), None if latency == "-" else float(latency)))
             self.steps.append(self.step)
-            await asyncio.sleep(max(0.0, 0.5 - (time.monotonic() - t0)))
+
 
     def since(self, t: float):
         return [s for s in self.samples if s[0] >= t]
@@ -206,6 +213,22 @@ class Sampler:
         slow = sorted(worst.items(), key=lambda kv: -kv[1])[:3]
         return ", ".join(f"{step} {ms:.0f} ms" for step, ms in slow)
 
+
+async def probe(url: str, pid: int):
+    """The prober's loop: a sample every half second on standard output, one line each."""
+    parts = urllib.parse.urlsplit(url)
+    target = Target(parts.hostname or "127.0.0.1", parts.port or 80)
+    process = Process(pid)
+    while process.alive():
+        t0 = time.monotonic()
+        try:
+            answer = await target.request("GET", "/healthz", timeout=5)
+            latency = (time.monotonic() - t0) * 1000 if answer.status == 200 else None
+        except Exception:  # any failure to answer is a failed probe, and the prober goes on
+            latency = None
+        shown = "-" if latency is None else f"{latency:.3f}"
+        print(f"{time.monotonic():.3f} {process.rss_mb():.1f} {process.fds()} {shown}", flush=True)
+        await asyncio.sleep(max(0.0, 0.5 - (time.monotonic() - t0)))
 
 def health_summary(samples) -> str:
     latencies = [s[3] for s in samples if s[3] is not None]
@@ -583,11 +606,11 @@ async def soak(target: Target, process: Process, sampler: Sampler, newsroom: New
         f.write("\n".join(paths) + "\n")
         paths_file = f.name
     lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random-path.lua")
-    # The load generator shares this machine with the server; at a lower CPU priority it still
-    # saturates the server but does not take the CPU the server needs to answer it (in
-    # production the load comes from other machines).
+    # The load generator shares this machine with the server; at the script's lower CPU priority
+    # (nice 10) it still saturates the server but does not take the CPU the server needs to answer
+    # it (in production the load comes from other machines).
     wrk = await asyncio.create_subprocess_exec(
-        "nice", "-n", "10", "wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", lua, f"http://{target.host}:{target.port}",
+        "wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", lua, f"http://{target.host}:{target.port}",
         env={**os.environ, "PATHS": paths_file}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     start = time.monotonic()
@@ -709,7 +732,9 @@ async def main():
     article, base = await newsroom.new_article("Hostile input target", "First.\n")
 
     sampler = Sampler(target, process)
-    sampler.start()
+    await sampler.start()
+    # From here the script is the attacker: a lower priority than the server and the prober.
+    os.nice(10)
     started = time.monotonic()
     print(f"Dateline abuse run against {args.url}, pid {args.pid}, {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
     print(f"start: RSS {process.rss_mb():.0f} MB, open fds {process.fds()}", flush=True)
@@ -771,6 +796,9 @@ def socket_address(host: str) -> str:
 
 if __name__ == "__main__":
     try:
+        if len(sys.argv) == 4 and sys.argv[1] == "--probe":
+            asyncio.run(probe(sys.argv[2], int(sys.argv[3])))
+            sys.exit(0)
         asyncio.run(main())
     except KeyboardInterrupt:
         sys.exit(130)

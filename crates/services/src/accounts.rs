@@ -155,6 +155,7 @@ impl HashGate {
             let _ = std::thread::Builder::new()
                 .name(format!("dateline-hash-{n}"))
                 .spawn(move || {
+                    lower_priority();
                     loop {
                         let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         match job {
@@ -361,6 +362,27 @@ fn matches_hash(password: &[u8], hash: &str) -> Result<bool, argon2::password_ha
 
 /// The most argon2 working memory a stored hash may ask for: 64 MiB (ours ask for 19).
 const MAX_HASH_BLOCKS: usize = 64 * 1024;
+
+/// How much lower than the server's own threads a hashing thread runs, as a nice value. Four
+/// hashes at once would otherwise take both cores of a small machine from the threads serving
+/// pages and the health check; at a lower priority a burst of sign-ins waits for the CPU behind
+/// them, and still gets all of it that they leave.
+const HASH_NICENESS: i32 = 10;
+
+/// Lowers this thread's CPU priority by [`HASH_NICENESS`]. On Linux a thread's nice value is its
+/// own (elsewhere the process's, which a hashing thread must not change).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let me = Some(rustix::thread::gettid());
+        let lowered = getpriority_process(me)
+            .and_then(|now| setpriority_process(me, (now + HASH_NICENESS).min(19)));
+        if let Err(e) = lowered {
+            tracing::warn!(error = %e, "cannot lower a hashing thread's priority");
+        }
+    }
+}
 
 thread_local! {
     /// This hashing thread's argon2 working memory, reused while hashes follow one another (a
@@ -942,6 +964,24 @@ mod tests {
         );
         let after = gate.run(held).await.unwrap();
         assert_eq!(after, 0, "and gives it back when nothing waits");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_a_lower_priority_than_the_server() {
+        use rustix::process::getpriority_process;
+        let gate = HashGate::new(1, std::time::Duration::from_secs(5), 4);
+        let server = getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let hashing = gate
+            .run(|| getpriority_process(Some(rustix::thread::gettid())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(hashing, (server + HASH_NICENESS).min(19));
+        assert_eq!(
+            getpriority_process(Some(rustix::thread::gettid())).unwrap(),
+            server,
+            "the caller's own priority is untouched"
+        );
     }
 
     #[test]
