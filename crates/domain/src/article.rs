@@ -21,6 +21,7 @@ macro_rules! id_type {
         }
     };
 }
+pub(crate) use id_type;
 
 id_type!(/// Database identity of an article; Read More blocks refer to articles by it.
     ArticleId);

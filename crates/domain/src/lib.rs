@@ -18,6 +18,7 @@ pub mod steps;
 pub mod store;
 pub mod syndication;
 pub mod text;
+pub mod wire;
 
 pub use account::{Action, Email, NewUser, Role, Session, User, UserId};
 pub use article::{
