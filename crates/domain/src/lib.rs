@@ -47,7 +47,7 @@ pub use site::{BaseUrl, SiteSettings};
 pub use steps::{Refusal, Step, Steps, allowed_steps};
 pub use store::{
     AccountStore, ArticleStore, ExportSnapshot, LabelStore, MediaStore, PortableStore,
-    RelatedStore, SiteStore, Store, StoreError, WorkflowStore,
+    RelatedStore, SiteStore, Store, StoreError, WireStore, WorkflowStore,
 };
 pub use syndication::{FeedFormat, SitemapEntry, SitemapPage};
 pub use text::{

@@ -12,13 +12,14 @@
 //! | workflow and revisions | [`WorkflowStore`] | drafts, revisions, moves, the desk, corrections, the audit log |
 //! | media | [`MediaStore`] | uploaded images, featured images |
 //! | related articles | [`RelatedStore`] | the stored related lists |
+//! | the wire desk | [`WireStore`] | providers, payloads as they arrived, item versions |
 //!
 //! Export and import have a port of their own, [`PortableStore`], which only the command line
 //! uses: the rest of the application never reads a whole archive or writes rows it did not check.
 //!
 //! Services take `&dyn Store` (or `Arc<dyn Store>`): every area's methods can be called on it
-//! without importing the area traits. A new area (the wire desk's) is a new trait here, one more
-//! bound on [`Store`], and one more implementation file in `dateline-store`.
+//! without importing the area traits. A new area is a new trait here, one more bound on
+//! [`Store`], and one more implementation file in `dateline-store`.
 
 mod accounts;
 mod articles;
@@ -27,6 +28,7 @@ mod media;
 mod portable;
 mod related;
 mod site;
+mod wire;
 mod workflow;
 
 pub use accounts::{AccountStore, KnownSignIn, ReservationOutcome, SignInLimit, SignInReservation};
@@ -36,6 +38,7 @@ pub use media::MediaStore;
 pub use portable::{ExportSnapshot, PortableStore};
 pub use related::RelatedStore;
 pub use site::SiteStore;
+pub use wire::{PollResult, StoredVersion, VersionInfo, WireFilter, WireItem, WireRow, WireStore};
 pub use workflow::WorkflowStore;
 
 /// Why a storage call failed.
@@ -81,6 +84,7 @@ pub trait Store:
     + WorkflowStore
     + MediaStore
     + RelatedStore
+    + WireStore
     + 'static
 {
 }
@@ -93,6 +97,7 @@ impl<T> Store for T where
         + WorkflowStore
         + MediaStore
         + RelatedStore
+        + WireStore
         + 'static
         + ?Sized
 {

@@ -16,6 +16,8 @@ crate::article::id_type!(/// Database identity of a wire item (one agency item, 
     WireItemId);
 crate::article::id_type!(/// Database identity of a stored payload (the bytes as they arrived).
     PayloadId);
+crate::article::id_type!(/// Database identity of one stored version of a wire item.
+    WireVersionId);
 
 /// A provider's short code, as agencies are named in datelines: `APP`, `AFP`, `REUTERS`.
 /// One to sixteen ASCII letters, digits, `-` or `_`, kept in upper case.
@@ -162,6 +164,22 @@ pub struct Provider {
     pub has_credentials: bool,
     pub paused: bool,
     pub created_at: DateTime<Utc>,
+    pub health: PollHealth,
+}
+
+/// How polling a provider is going.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollHealth {
+    /// Validators of the last answer, sent back for a conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Failed polls in a row.
+    pub failures: u32,
+    pub next_poll_at: Option<DateTime<Utc>>,
 }
 
 /// A provider to add or change; `credentials: None` on a change keeps the stored ones.
@@ -317,6 +335,38 @@ impl IncomingVersion {
         }
     }
 
+    /// A hash of the body's words, ignoring markup, case, spacing and punctuation: the same text
+    /// sent by two providers (a syndicated copy) has the same fingerprint.
+    pub fn text_fingerprint(&self) -> String {
+        let text = if self.body_html.trim().is_empty() {
+            &self.headline
+        } else {
+            &self.body_html
+        };
+        let mut words = String::with_capacity(text.len());
+        let mut in_tag = false;
+        let mut gap = false;
+        for c in text.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    gap = true;
+                }
+                _ if in_tag => {}
+                c if c.is_alphanumeric() => {
+                    if gap && !words.is_empty() {
+                        words.push(' ');
+                    }
+                    gap = false;
+                    words.extend(c.to_lowercase());
+                }
+                _ => gap = true,
+            }
+        }
+        fnv_hex(&[words.as_bytes()])
+    }
+
     /// A hash of what readers would see (headline, standfirst, body, status), hex.
     pub fn content_hash(&self) -> String {
         fnv_hex(&[
@@ -427,6 +477,17 @@ mod tests {
         assert!(version(Some("v10"), None).order() > version(Some("v9"), None).order());
         assert!(version(None, Some(2)).order() > version(None, Some(1)).order());
         assert!(version(None, Some(1)).order() > version(None, None).order());
+    }
+
+    #[test]
+    fn the_same_words_in_other_markup_have_one_fingerprint() {
+        let mut a = version(None, None);
+        a.body_html = "<p>The Prime Minister said, on Tuesday:</p><p>“talks”</p>".into();
+        let mut b = a.clone();
+        b.body_html = "The prime minister said on Tuesday talks".into();
+        assert_eq!(a.text_fingerprint(), b.text_fingerprint());
+        b.body_html.push_str(" ended");
+        assert_ne!(a.text_fingerprint(), b.text_fingerprint());
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod site;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod wire;
 mod workflow;
 
 use std::str::FromStr;

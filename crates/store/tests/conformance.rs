@@ -27,7 +27,11 @@ use dateline_domain::{
     PortableLabel, PortableRedirect, PortableRevision, PortableStore,
 };
 use dateline_store::testing::TestDatabase;
+
+#[path = "conformance/wire.rs"]
+mod wire;
 use dateline_store::{Backend, SqlStore};
+use wire::*;
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
@@ -99,6 +103,13 @@ conformance!(
     an_export_snapshot_does_not_see_later_writes,
     replacing_a_body_changes_nothing_else_and_is_announced,
     a_backup_copy_holds_what_was_committed,
+    providers_are_added_listed_and_changed_without_showing_credentials,
+    polls_are_recorded_and_repeated_failures_pause,
+    payloads_are_kept_verbatim_and_once,
+    versions_replayed_in_any_order_give_the_same_state,
+    a_kill_or_a_correction_is_the_items_state,
+    the_desk_lists_newest_first_under_its_filters,
+    the_same_version_sent_at_once_many_times_is_stored_once,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {

@@ -1,0 +1,737 @@
+//! The wire desk ([`WireStore`]): providers, payloads kept verbatim, item versions.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use dateline_domain::store::{
+    PollResult, StoreError, StoredVersion, VersionInfo, WireFilter, WireItem, WireRow, WireStore,
+};
+use dateline_domain::wire::{
+    IncomingVersion, IngestOutcome, ItemStatus, KillPolicy, PayloadId, PayloadRecord, PollHealth,
+    Provider, ProviderCode, ProviderId, ProviderKind, ProviderSettings, VersionSignal, WireFormat,
+    WireItemId, WireVersionId,
+};
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::rows::{self, db_error, get, opt_time, time};
+use crate::sql::SqlStore;
+
+const PROVIDER_COLUMNS: &str = "id, code, name, attribution, kind, url, language, \
+    poll_interval_secs, kill_policy, credentials IS NOT NULL AS has_credentials, paused, \
+    created_at, etag, last_modified, last_poll_at, last_success_at, last_error, last_error_at, \
+    failures, next_poll_at";
+
+const ROW_COLUMNS: &str = "i.id, i.provider_id, p.code, i.item_id, i.headline, i.status, \
+    i.language, i.sort_at, i.versions, i.corrected, i.embargoed_until, i.expires, i.text_hash";
+
+const INFO_COLUMNS: &str = "v.id, v.version_key, v.version_label, v.status, v.signal, \
+    v.version_created, v.received_at, v.headline, (i.current_version_id = v.id) AS is_current";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} '{value}'"))
+}
+
+fn flag(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
+    // A boolean expression reads back as a boolean on PostgreSQL and an integer on SQLite.
+    match row.try_get::<bool, _>(column) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(get::<i64>(row, column)? != 0),
+    }
+}
+
+fn count(row: &AnyRow, column: &str) -> Result<u32, StoreError> {
+    let n: i64 = get(row, column)?;
+    u32::try_from(n).map_err(|_| corrupt(column, &n.to_string()))
+}
+
+fn provider(row: &AnyRow) -> Result<Provider, StoreError> {
+    let code: String = get(row, "code")?;
+    let kind: String = get(row, "kind")?;
+    let policy: String = get(row, "kill_policy")?;
+    Ok(Provider {
+        id: ProviderId(get(row, "id")?),
+        code: ProviderCode::parse(&code).map_err(|_| corrupt("provider code", &code))?,
+        name: get(row, "name")?,
+        attribution: get(row, "attribution")?,
+        kind: ProviderKind::parse(&kind).map_err(|_| corrupt("provider kind", &kind))?,
+        url: get(row, "url")?,
+        language: get(row, "language")?,
+        poll_interval_secs: count(row, "poll_interval_secs")?,
+        kill_policy: KillPolicy::parse(&policy).map_err(|_| corrupt("kill policy", &policy))?,
+        has_credentials: flag(row, "has_credentials")?,
+        paused: flag(row, "paused")?,
+        created_at: time(get(row, "created_at")?)?,
+        health: PollHealth {
+            etag: get(row, "etag")?,
+            last_modified: get(row, "last_modified")?,
+            last_poll_at: opt_time(row, "last_poll_at")?,
+            last_success_at: opt_time(row, "last_success_at")?,
+            last_error: get(row, "last_error")?,
+            last_error_at: opt_time(row, "last_error_at")?,
+            failures: count(row, "failures")?,
+            next_poll_at: opt_time(row, "next_poll_at")?,
+        },
+    })
+}
+
+fn status(row: &AnyRow) -> Result<ItemStatus, StoreError> {
+    let s: String = get(row, "status")?;
+    ItemStatus::parse(&s).ok_or_else(|| corrupt("item status", &s))
+}
+
+fn wire_row(row: &AnyRow) -> Result<WireRow, StoreError> {
+    let code: String = get(row, "code")?;
+    Ok(WireRow {
+        id: WireItemId(get(row, "id")?),
+        provider: ProviderId(get(row, "provider_id")?),
+        provider_code: ProviderCode::parse(&code).map_err(|_| corrupt("provider code", &code))?,
+        item_id: get(row, "item_id")?,
+        headline: get(row, "headline")?,
+        status: status(row)?,
+        language: get(row, "language")?,
+        sort_at: time(get(row, "sort_at")?)?,
+        versions: count(row, "versions")?,
+        corrected: flag(row, "corrected")?,
+        embargoed_until: opt_time(row, "embargoed_until")?,
+        expires: opt_time(row, "expires")?,
+        text_hash: get(row, "text_hash")?,
+    })
+}
+
+fn version_info(row: &AnyRow) -> Result<VersionInfo, StoreError> {
+    let signal: String = get(row, "signal")?;
+    Ok(VersionInfo {
+        id: WireVersionId(get(row, "id")?),
+        key: get(row, "version_key")?,
+        label: get(row, "version_label")?,
+        status: status(row)?,
+        signal: VersionSignal::parse(&signal).ok_or_else(|| corrupt("signal", &signal))?,
+        version_created: opt_time(row, "version_created")?,
+        received_at: time(get(row, "received_at")?)?,
+        headline: get(row, "headline")?,
+        current: flag(row, "is_current")?,
+    })
+}
+
+fn payload_record(row: &AnyRow) -> Result<PayloadRecord, StoreError> {
+    let format: Option<String> = get(row, "format")?;
+    let size: i64 = get(row, "size")?;
+    Ok(PayloadRecord {
+        id: PayloadId(get(row, "id")?),
+        provider: ProviderId(get(row, "provider_id")?),
+        origin: get(row, "origin")?,
+        sha256: get(row, "sha256")?,
+        size: u64::try_from(size).map_err(|_| corrupt("payload size", &size.to_string()))?,
+        received_at: time(get(row, "received_at")?)?,
+        format: format
+            .map(|f| WireFormat::parse(&f).ok_or_else(|| corrupt("payload format", &f)))
+            .transpose()?,
+        error: get(row, "error")?,
+        stored_versions: count(row, "stored_versions")?,
+    })
+}
+
+/// Keywords are stored one per line (a keyword holds no line break).
+fn join_keywords(keywords: &[String]) -> String {
+    keywords
+        .iter()
+        .map(|k| k.replace(['\n', '\r'], " "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn millis(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_millis())
+}
+
+/// The order key of a version as stored: the domain's order, then the version key so that two
+/// versions the agency does not tell apart are still ordered the same way whatever their arrival.
+type StoredOrder = (Option<i64>, Option<i64>, String);
+
+/// Sorts where `None` does in Rust: before every number (SQL puts NULL first or last by engine).
+const NONE: i64 = i64::MIN;
+
+impl SqlStore {
+    async fn item_rows(
+        &self,
+        condition: &str,
+        bind: impl FnOnce(
+            sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+        ) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<Option<WireItem>, StoreError> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, i.first_seen_at FROM wire_items i \
+             JOIN wire_providers p ON p.id = i.provider_id WHERE {condition}"
+        );
+        let Some(row) = bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(None);
+        };
+        let item = wire_row(&row)?;
+        let first_seen_at = time(get(&row, "first_seen_at")?)?;
+        let versions = rows::all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {INFO_COLUMNS} FROM wire_versions v JOIN wire_items i ON i.id = v.item_id \
+                 WHERE v.item_id = $1 \
+                 ORDER BY COALESCE(v.order_number, {NONE}) DESC, \
+                 COALESCE(v.order_created, {NONE}) DESC, v.version_key DESC"
+            )))
+            .bind(item.id.0),
+            self.pool(),
+            version_info,
+        )
+        .await?;
+        Ok(Some(WireItem {
+            row: item,
+            first_seen_at,
+            versions,
+        }))
+    }
+}
+
+#[async_trait]
+impl WireStore for SqlStore {
+    async fn add_provider(
+        &self,
+        s: &ProviderSettings,
+        at: DateTime<Utc>,
+    ) -> Result<Provider, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO wire_providers (code, name, attribution, kind, url, language, \
+             poll_interval_secs, kill_policy, credentials, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {PROVIDER_COLUMNS}"
+        )))
+        .bind(s.code.as_str())
+        .bind(&s.name)
+        .bind(&s.attribution)
+        .bind(s.kind.as_str())
+        .bind(s.url.as_deref())
+        .bind(&s.language)
+        .bind(i64::from(s.poll_interval_secs))
+        .bind(s.kill_policy.as_str())
+        .bind(s.credentials.as_deref())
+        .bind(at.timestamp_millis())
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_error)?;
+        provider(&row)
+    }
+
+    async fn update_provider(
+        &self,
+        id: ProviderId,
+        s: &ProviderSettings,
+    ) -> Result<Option<Provider>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE wire_providers SET code = $2, name = $3, attribution = $4, kind = $5, \
+             url = $6, language = $7, poll_interval_secs = $8, kill_policy = $9, \
+             credentials = COALESCE($10, credentials) WHERE id = $1 RETURNING {PROVIDER_COLUMNS}"
+        )))
+        .bind(id.0)
+        .bind(s.code.as_str())
+        .bind(&s.name)
+        .bind(&s.attribution)
+        .bind(s.kind.as_str())
+        .bind(s.url.as_deref())
+        .bind(&s.language)
+        .bind(i64::from(s.poll_interval_secs))
+        .bind(s.kill_policy.as_str())
+        .bind(s.credentials.as_deref())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(provider).transpose()
+    }
+
+    async fn providers(&self) -> Result<Vec<Provider>, StoreError> {
+        rows::all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {PROVIDER_COLUMNS} FROM wire_providers ORDER BY code"
+            ))),
+            self.pool(),
+            provider,
+        )
+        .await
+    }
+
+    async fn provider(&self, id: ProviderId) -> Result<Option<Provider>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PROVIDER_COLUMNS} FROM wire_providers WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(provider)
+        .transpose()
+    }
+
+    async fn provider_by_code(&self, code: &ProviderCode) -> Result<Option<Provider>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PROVIDER_COLUMNS} FROM wire_providers WHERE code = $1"
+        )))
+        .bind(code.as_str())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(provider)
+        .transpose()
+    }
+
+    async fn provider_credentials(&self, id: ProviderId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT credentials FROM wire_providers WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_error)?;
+        match row {
+            Some(row) => get(&row, "credentials"),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_provider_paused(&self, id: ProviderId, paused: bool) -> Result<bool, StoreError> {
+        let sql = if paused {
+            "UPDATE wire_providers SET paused = 1 WHERE id = $1"
+        } else {
+            "UPDATE wire_providers SET paused = 0, failures = 0, next_poll_at = NULL WHERE id = $1"
+        };
+        let done = sqlx::query(sql)
+            .bind(id.0)
+            .execute(self.pool())
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn record_poll(
+        &self,
+        id: ProviderId,
+        result: &PollResult,
+        at: DateTime<Utc>,
+        next_poll_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let query = match result {
+            PollResult::Success {
+                etag,
+                last_modified,
+            } => sqlx::query(
+                "UPDATE wire_providers SET last_poll_at = $2, last_success_at = $2, \
+                 failures = 0, etag = $3, last_modified = $4, next_poll_at = $5 WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(at.timestamp_millis())
+            .bind(etag.as_deref())
+            .bind(last_modified.as_deref())
+            .bind(next_poll_at.timestamp_millis()),
+            PollResult::Failure { error, pause } => sqlx::query(
+                "UPDATE wire_providers SET last_poll_at = $2, last_error_at = $2, \
+                 last_error = $3, failures = failures + 1, next_poll_at = $4, \
+                 paused = CASE WHEN $5 = 1 THEN 1 ELSE paused END WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(at.timestamp_millis())
+            .bind(error.as_str())
+            .bind(next_poll_at.timestamp_millis())
+            .bind(i64::from(*pause)),
+        };
+        query.execute(self.pool()).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn store_payload(
+        &self,
+        provider: ProviderId,
+        origin: &str,
+        bytes: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(PayloadId, bool), StoreError> {
+        let sha256 = format!("{:x}", Sha256::digest(bytes));
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let inserted = sqlx::query(
+            "INSERT INTO wire_payloads (provider_id, origin, sha256, size, bytes, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (provider_id, sha256) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(provider.0)
+        .bind(origin)
+        .bind(&sha256)
+        .bind(size)
+        .bind(bytes.to_vec())
+        .bind(at.timestamp_millis())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?;
+        if let Some(row) = inserted {
+            return Ok((PayloadId(get(&row, "id")?), true));
+        }
+        let row =
+            sqlx::query("SELECT id FROM wire_payloads WHERE provider_id = $1 AND sha256 = $2")
+                .bind(provider.0)
+                .bind(&sha256)
+                .fetch_one(self.pool())
+                .await
+                .map_err(db_error)?;
+        Ok((PayloadId(get(&row, "id")?), false))
+    }
+
+    async fn record_payload_read(
+        &self,
+        id: PayloadId,
+        format: Option<WireFormat>,
+        error: Option<&str>,
+        stored_versions: u32,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE wire_payloads SET format = $2, error = $3, \
+             stored_versions = stored_versions + $4 WHERE id = $1",
+        )
+        .bind(id.0)
+        .bind(format.map(WireFormat::as_str))
+        .bind(error)
+        .bind(i64::from(stored_versions))
+        .execute(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn payloads(
+        &self,
+        provider: ProviderId,
+        limit: u32,
+    ) -> Result<Vec<PayloadRecord>, StoreError> {
+        rows::all(
+            sqlx::query(
+                "SELECT id, provider_id, origin, sha256, size, received_at, format, error, \
+                 stored_versions FROM wire_payloads WHERE provider_id = $1 \
+                 ORDER BY received_at DESC, id DESC LIMIT $2",
+            )
+            .bind(provider.0)
+            .bind(i64::from(limit)),
+            self.pool(),
+            payload_record,
+        )
+        .await
+    }
+
+    async fn payload_bytes(&self, id: PayloadId) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT bytes FROM wire_payloads WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_error)?;
+        row.map(|row| get::<Vec<u8>>(&row, "bytes")).transpose()
+    }
+
+    async fn ingest(
+        &self,
+        provider: ProviderId,
+        payload: Option<PayloadId>,
+        versions: &[IncomingVersion],
+        default_language: &str,
+        at: DateTime<Utc>,
+    ) -> Result<IngestOutcome, StoreError> {
+        let mut outcome = IngestOutcome::default();
+        let mut tx = self.begin_write().await?;
+        let now = at.timestamp_millis();
+        for v in versions {
+            let order = v.order();
+            let key = v.version_key();
+            let language = v.language.as_deref().unwrap_or(default_language);
+            let sort_at = v.version_created.map_or(now, |t| t.timestamp_millis());
+            let text_hash = v.text_fingerprint();
+            // The item, made on its first version with that version's fields (replaced below
+            // when this version turns out not to be current).
+            sqlx::query(
+                "INSERT INTO wire_items (provider_id, item_id, first_seen_at, sort_at, status, \
+                 language, headline, text_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (provider_id, item_id) DO NOTHING",
+            )
+            .bind(provider.0)
+            .bind(&v.item_id)
+            .bind(now)
+            .bind(sort_at)
+            .bind(v.status.as_str())
+            .bind(language)
+            .bind(&v.headline)
+            .bind(&text_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let item = sqlx::query(
+                "SELECT id, current_version_id, order_number, order_created, order_key \
+                 FROM wire_items WHERE provider_id = $1 AND item_id = $2",
+            )
+            .bind(provider.0)
+            .bind(&v.item_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let item_id: i64 = get(&item, "id")?;
+            let inserted = sqlx::query(
+                "INSERT INTO wire_versions (item_id, version_key, version_label, order_number, \
+                 order_created, payload_id, received_at, status, signal, version_created, \
+                 first_created, embargoed_until, expires, language, headline, standfirst, \
+                 body_html, dateline, byline, link, keywords, urgency) VALUES ($1, $2, $3, $4, \
+                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+                 $22) ON CONFLICT (item_id, version_key) DO NOTHING RETURNING id",
+            )
+            .bind(item_id)
+            .bind(&key)
+            .bind(v.version.as_deref())
+            .bind(order.number)
+            .bind(order.created_ms)
+            .bind(payload.map(|p| p.0))
+            .bind(now)
+            .bind(v.status.as_str())
+            .bind(v.signal.as_str())
+            .bind(millis(v.version_created))
+            .bind(millis(v.first_created))
+            .bind(millis(v.embargoed_until))
+            .bind(millis(v.expires))
+            .bind(language)
+            .bind(&v.headline)
+            .bind(&v.standfirst)
+            .bind(&v.body_html)
+            .bind(v.dateline.as_deref())
+            .bind(v.byline.as_deref())
+            .bind(v.link.as_deref())
+            .bind(join_keywords(&v.keywords))
+            .bind(v.urgency.map(i64::from))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let Some(inserted) = inserted else {
+                outcome.unchanged += 1;
+                continue;
+            };
+            let version_id: i64 = get(&inserted, "id")?;
+            let current: Option<i64> = get(&item, "current_version_id")?;
+            let stored: StoredOrder = (
+                get(&item, "order_number")?,
+                get(&item, "order_created")?,
+                get(&item, "order_key")?,
+            );
+            let this: StoredOrder = (order.number, order.created_ms, key.clone());
+            let corrected = i64::from(v.signal == VersionSignal::Correction);
+            if current.is_none() || this > stored {
+                sqlx::query(
+                    "UPDATE wire_items SET current_version_id = $2, order_number = $3, \
+                     order_created = $4, order_key = $5, sort_at = $6, status = $7, \
+                     language = $8, headline = $9, text_hash = $10, embargoed_until = $11, \
+                     expires = $12, versions = versions + 1, \
+                     corrected = CASE WHEN $13 = 1 THEN 1 ELSE corrected END WHERE id = $1",
+                )
+                .bind(item_id)
+                .bind(version_id)
+                .bind(order.number)
+                .bind(order.created_ms)
+                .bind(&key)
+                .bind(sort_at)
+                .bind(v.status.as_str())
+                .bind(language)
+                .bind(&v.headline)
+                .bind(&text_hash)
+                .bind(millis(v.embargoed_until))
+                .bind(millis(v.expires))
+                .bind(corrected)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                outcome.current += 1;
+                let id = WireItemId(item_id);
+                if !outcome.changed_items.contains(&id) {
+                    outcome.changed_items.push(id);
+                }
+            } else {
+                sqlx::query(
+                    "UPDATE wire_items SET versions = versions + 1, \
+                     corrected = CASE WHEN $2 = 1 THEN 1 ELSE corrected END WHERE id = $1",
+                )
+                .bind(item_id)
+                .bind(corrected)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                outcome.history += 1;
+            }
+        }
+        if let Some(payload) = payload {
+            sqlx::query(
+                "UPDATE wire_payloads SET stored_versions = stored_versions + $2 WHERE id = $1",
+            )
+            .bind(payload.0)
+            .bind(i64::from(outcome.current + outcome.history))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(outcome)
+    }
+
+    async fn versions_received_since(
+        &self,
+        provider: ProviderId,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM wire_versions v JOIN wire_items i ON i.id = v.item_id \
+             WHERE i.provider_id = $1 AND v.received_at >= $2",
+        )
+        .bind(provider.0)
+        .bind(since.timestamp_millis())
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_error)?;
+        let n: i64 = get(&row, "n")?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn wire_rows(&self, f: &WireFilter) -> Result<Vec<WireRow>, StoreError> {
+        // Placeholders are numbered in the order the filters are added.
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if f.provider.is_some() {
+            conditions.push(format!("i.provider_id = {}", next()));
+        }
+        if f.language.is_some() {
+            conditions.push(format!("i.language = {}", next()));
+        }
+        if f.status.is_some() {
+            conditions.push(format!("i.status = {}", next()));
+        }
+        if f.since.is_some() {
+            conditions.push(format!("i.sort_at >= {}", next()));
+        }
+        if f.text.is_some() {
+            conditions.push(format!("LOWER(i.headline) LIKE {} ESCAPE '\\'", next()));
+        }
+        if f.after.is_some() {
+            let (at, id) = (next(), next());
+            conditions.push(format!(
+                "(i.sort_at < {at} OR (i.sort_at = {at} AND i.id < {id}))"
+            ));
+        }
+        let limit = next();
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM wire_items i JOIN wire_providers p ON p.id = i.provider_id \
+             {filter} ORDER BY i.sort_at DESC, i.id DESC LIMIT {limit}"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Some(p) = f.provider {
+            query = query.bind(p.0);
+        }
+        if let Some(l) = &f.language {
+            query = query.bind(l.clone());
+        }
+        if let Some(s) = f.status {
+            query = query.bind(s.as_str());
+        }
+        if let Some(t) = f.since {
+            query = query.bind(t.timestamp_millis());
+        }
+        if let Some(text) = &f.text {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            query = query.bind(format!("%{escaped}%"));
+        }
+        if let Some((at, id)) = f.after {
+            query = query.bind(at.timestamp_millis()).bind(id.0);
+        }
+        query = query.bind(i64::from(f.limit));
+        rows::all(query, self.pool(), wire_row).await
+    }
+
+    async fn wire_rows_with_text(&self, hashes: &[String]) -> Result<Vec<WireRow>, StoreError> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM wire_items i JOIN wire_providers p ON p.id = i.provider_id \
+             WHERE i.text_hash IN ({}) ORDER BY i.sort_at DESC, i.id DESC",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for hash in hashes {
+            query = query.bind(hash.clone());
+        }
+        rows::all(query, self.pool(), wire_row).await
+    }
+
+    async fn wire_item(&self, id: WireItemId) -> Result<Option<WireItem>, StoreError> {
+        self.item_rows("i.id = $1", |q| q.bind(id.0)).await
+    }
+
+    async fn wire_item_by_agency_id(
+        &self,
+        provider: ProviderId,
+        item_id: &str,
+    ) -> Result<Option<WireItem>, StoreError> {
+        let item_id = item_id.to_owned();
+        self.item_rows("i.provider_id = $1 AND i.item_id = $2", move |q| {
+            q.bind(provider.0).bind(item_id)
+        })
+        .await
+    }
+
+    async fn wire_version(&self, id: WireVersionId) -> Result<Option<StoredVersion>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {INFO_COLUMNS}, v.item_id AS item, i.provider_id, i.item_id AS agency_id, \
+             v.payload_id, v.first_created, v.embargoed_until, v.expires, v.language, \
+             v.standfirst, v.body_html, v.dateline, v.byline, v.link, v.keywords, v.urgency \
+             FROM wire_versions v JOIN wire_items i ON i.id = v.item_id WHERE v.id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let keywords: String = get(&row, "keywords")?;
+        let urgency: Option<i64> = get(&row, "urgency")?;
+        Ok(Some(StoredVersion {
+            info: version_info(&row)?,
+            item: WireItemId(get(&row, "item")?),
+            provider: ProviderId(get(&row, "provider_id")?),
+            item_id: get(&row, "agency_id")?,
+            payload: get::<Option<i64>>(&row, "payload_id")?.map(PayloadId),
+            first_created: opt_time(&row, "first_created")?,
+            embargoed_until: opt_time(&row, "embargoed_until")?,
+            expires: opt_time(&row, "expires")?,
+            language: get(&row, "language")?,
+            standfirst: get(&row, "standfirst")?,
+            body_html: get(&row, "body_html")?,
+            dateline: get(&row, "dateline")?,
+            byline: get(&row, "byline")?,
+            link: get(&row, "link")?,
+            keywords: keywords
+                .lines()
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            urgency: urgency.and_then(|u| u8::try_from(u).ok()),
+        }))
+    }
+}
