@@ -30,6 +30,7 @@ on_both_backends!(
     an_idle_keep_alive_connection_is_closed,
     a_trickling_body_is_cut_off_after_the_body_deadline,
     past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer,
+    a_health_check_amid_a_flood_of_silent_connections_past_the_limit_is_answered,
     a_path_parameter_that_is_not_utf8_gets_our_404_page,
     a_non_numeric_article_id_gets_our_404_page,
     a_malformed_query_string_gets_our_400_page,
@@ -406,6 +407,63 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health
         Some(StatusCode::OK),
         "/healthz answers once they close"
     );
+}
+
+async fn a_health_check_amid_a_flood_of_silent_connections_past_the_limit_is_answered(
+    app: TestApp,
+) {
+    let limit = 2;
+    let server = limited(
+        &app,
+        ServeLimits {
+            max_connections: limit,
+            header_read_timeout: Duration::from_secs(60),
+            ..ServeLimits::default()
+        },
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..limit {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buffer = [0u8; 1024];
+        let n = tokio::time::timeout(PATIENCE, stream.read(&mut buffer))
+            .await
+            .expect("answered")
+            .unwrap();
+        assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
+        held.push(stream);
+    }
+    // Far more silent connections than are ever turned away at once keep arriving, before,
+    // during and after each health check; not one health check may go unanswered.
+    let addr = server.addr;
+    let flood = tokio::spawn(async move {
+        let mut silent = Vec::new();
+        loop {
+            if let Ok(stream) = TcpStream::connect(addr).await {
+                silent.push(stream);
+            }
+            if silent.len() >= 400 {
+                silent.drain(..200);
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for probe in 0..20 {
+        let answer = health_check_until_closed(addr).await;
+        assert!(
+            answer
+                .as_deref()
+                .is_some_and(|a| a.starts_with("HTTP/1.1 200 OK")),
+            "health check {probe} amid the flood: {answer:?}"
+        );
+    }
+    flood.abort();
+    drop(held);
 }
 
 async fn a_path_parameter_that_is_not_utf8_gets_our_404_page(app: TestApp) {

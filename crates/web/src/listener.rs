@@ -17,7 +17,10 @@
 //!   limit so the database, the search index and the health check always find one.
 //! - A connection over the limit that asks for `/healthz` is answered by the health check, not
 //!   the 503: a server that holds its limit against a flood is alive, and a load balancer or an
-//!   orchestrator that took it for dead would restart it mid-attack.
+//!   orchestrator that took it for dead would restart it mid-attack. A few dozen connections
+//!   are turned away at once; when a flood of silent ones fills those places, the one that has
+//!   waited longest without a request head makes room for the newest, so a health check, which
+//!   speaks at once, is never the connection closed unanswered.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -36,7 +39,8 @@ use crate::metrics::ConnectionStats;
 
 /// Connections served at once unless configured otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
-/// Connections being turned away at once; past that a new one is closed without an answer.
+/// Connections being turned away at once; past that the one that has waited longest without
+/// sending a request head is closed, or the new one when all of them have sent theirs.
 const MAX_TURNING_AWAY: usize = 64;
 /// How long a turned-away connection is given to take its 503.
 const TURN_AWAY_TIME: Duration = Duration::from_secs(2);
@@ -117,7 +121,7 @@ pub async fn accept_loop(
 ) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     stats.set_limit(limits.max_connections.max(1));
-    let turning_away = Arc::new(Semaphore::new(MAX_TURNING_AWAY));
+    let turning_away = Arc::new(TurnAwayDesk::default());
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -142,6 +146,9 @@ pub async fn accept_loop(
         let Ok(permit) = connections.clone().try_acquire_owned() else {
             stats.refused();
             turn_away(stream, peer, &router, &turning_away);
+            // Let the new connection's task read the head it may already have sent before the
+            // next accept can push it out.
+            tokio::task::yield_now().await;
             continue;
         };
         let open = stats.opened();
@@ -196,26 +203,118 @@ const BUSY_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\
 <title>Temporarily unavailable</title><h1>Temporarily unavailable</h1>\
 <p>We are serving as many readers as we can. Please try again in a few seconds.</p></html>\n";
 
+/// The connections being turned away, at most [`MAX_TURNING_AWAY`]: those still waiting for
+/// their request head (oldest first) and those being answered.
+///
+/// A flood of silent connections must not keep a health check out: when every place is taken, the
+/// connection that has waited longest without completing its request head is closed to make room
+/// for the new one. A health check sends its head as soon as it connects, so it is answered long
+/// before sixty-four newer connections push it out; silent ones only ever push each other out.
+#[derive(Default)]
+struct TurnAwayDesk {
+    places: std::sync::Mutex<Places>,
+}
+
+#[derive(Default)]
+struct Places {
+    next: u64,
+    /// Still waiting for a request head, oldest first; sending on the channel closes it.
+    waiting: std::collections::VecDeque<(u64, tokio::sync::oneshot::Sender<()>)>,
+    /// Being answered: no longer evicted.
+    answering: Vec<u64>,
+}
+
+impl TurnAwayDesk {
+    /// A place for a new connection, closing the longest-waiting silent one when all are taken;
+    /// `None` when every place holds a connection being answered.
+    fn admit(self: &Arc<Self>) -> Option<(Ticket, tokio::sync::oneshot::Receiver<()>)> {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        if places.waiting.len() + places.answering.len() >= MAX_TURNING_AWAY {
+            let (_, evict) = places.waiting.pop_front()?;
+            let _ = evict.send(());
+        }
+        let id = places.next;
+        places.next += 1;
+        let (evict, evicted) = tokio::sync::oneshot::channel();
+        places.waiting.push_back((id, evict));
+        Some((
+            Ticket {
+                desk: self.clone(),
+                id,
+            },
+            evicted,
+        ))
+    }
+
+    /// Moves `id` from waiting to answering; false when it was closed to make room already.
+    fn heard(&self, id: u64) -> bool {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(at) = places
+            .waiting
+            .iter()
+            .position(|(waiting, _)| *waiting == id)
+        else {
+            return false;
+        };
+        // Dropping the sender (rather than sending) leaves the connection open.
+        places.waiting.remove(at);
+        places.answering.push(id);
+        true
+    }
+
+    fn leave(&self, id: u64) {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = places
+            .waiting
+            .iter()
+            .position(|(waiting, _)| *waiting == id)
+        {
+            places.waiting.remove(at);
+        } else if let Some(at) = places
+            .answering
+            .iter()
+            .position(|answering| *answering == id)
+        {
+            places.answering.swap_remove(at);
+        }
+    }
+}
+
+/// A turned-away connection's place at the desk, given back when dropped.
+struct Ticket {
+    desk: Arc<TurnAwayDesk>,
+    id: u64,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.desk.leave(self.id);
+    }
+}
+
 /// Answers a connection over the limit with a 503 (or, for `/healthz`, the health check) and
-/// closes it, without holding it longer than [`TURN_AWAY_TIME`]; when too many are being turned
-/// away already, closes it at once.
+/// closes it, without holding it longer than [`TURN_AWAY_TIME`]; when every place at the desk
+/// holds a connection being answered, closes it at once.
 fn turn_away(
     stream: TcpStream,
     peer: std::net::SocketAddr,
     router: &Router,
-    turning_away: &Arc<Semaphore>,
+    desk: &Arc<TurnAwayDesk>,
 ) {
-    let Ok(slot) = turning_away.clone().try_acquire_owned() else {
+    let Some((ticket, evicted)) = desk.admit() else {
         drop(stream);
         return;
     };
     let router = router.clone();
+    let desk = desk.clone();
+    let id = ticket.id;
     tokio::spawn(async move {
-        let _slot = slot;
+        let _ticket = ticket;
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             let router = router.clone();
+            let heard = desk.heard(id);
             async move {
-                if request.uri().path() != "/healthz" {
+                if !heard || request.uri().path() != "/healthz" {
                     return Ok::<_, Infallible>(busy());
                 }
                 request.extensions_mut().insert(ConnectInfo(peer));
@@ -229,7 +328,7 @@ fn turn_away(
             .max_buf_size(TURN_AWAY_HEAD_BYTES)
             .title_case_headers(true)
             .keep_alive(false);
-        let _ = tokio::time::timeout(TURN_AWAY_TIME, async {
+        let answer = async {
             let parts = http
                 .serve_connection(TokioIo::new(stream), service)
                 .without_shutdown()
@@ -249,8 +348,12 @@ fn turn_away(
                 }
             }
             Ok::<_, std::io::Error>(())
-        })
-        .await;
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(TURN_AWAY_TIME, answer) => {}
+            // Closed to make room for a newer connection. (Dropped unsent once its head is in.)
+            Ok(()) = evicted => {}
+        }
     });
 }
 
