@@ -421,6 +421,20 @@ impl WireStore for SqlStore {
         .await
     }
 
+    async fn payload_record(&self, id: PayloadId) -> Result<Option<PayloadRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, provider_id, origin, sha256, size, received_at, format, error, \
+             stored_versions FROM wire_payloads WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(payload_record)
+        .transpose()
+    }
+
     async fn payload_bytes(&self, id: PayloadId) -> Result<Option<Vec<u8>>, StoreError> {
         let row = sqlx::query("SELECT bytes FROM wire_payloads WHERE id = $1")
             .bind(id.0)

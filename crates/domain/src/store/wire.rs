@@ -166,6 +166,8 @@ pub trait WireStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<PayloadRecord>, StoreError>;
 
+    async fn payload_record(&self, id: PayloadId) -> Result<Option<PayloadRecord>, StoreError>;
+
     /// The bytes of a stored payload, as they arrived.
     async fn payload_bytes(&self, id: PayloadId) -> Result<Option<Vec<u8>>, StoreError>;
 
