@@ -60,7 +60,7 @@ impl Entry {
         };
         let headline = html_to_line(&self.headline, MAX_HEADLINE_CHARS);
         let mut body_html = ammonia::Builder::default()
-            .clean(&self.body_html)
+            .clean(document_body(&self.body_html))
             .to_string();
         let mut dateline = self
             .dateline
@@ -115,6 +115,26 @@ impl Entry {
             urgency: self.urgency.filter(|u| (1..=9).contains(u)),
         })
     }
+}
+
+/// What is inside `<body>` when an agency sends a whole HTML document as a body (its
+/// `<title>` would otherwise come through as text).
+fn document_body(html: &str) -> &str {
+    let Some(open) = find_ignore_case(html, "<body") else {
+        return html;
+    };
+    let Some(start) = html[open..].find('>').map(|i| open + i + 1) else {
+        return html;
+    };
+    let end = find_ignore_case(&html[start..], "</body").map_or(html.len(), |i| start + i);
+    &html[start..end]
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// An `http(s)` address, trimmed, or `None`.
@@ -211,6 +231,18 @@ mod tests {
         assert_eq!(skipped.position, 3);
         assert_eq!(skipped.id.as_deref(), Some("urn:x"));
         assert_eq!(skipped.reason, "no headline and no body");
+    }
+
+    #[test]
+    fn a_whole_html_document_gives_its_body() {
+        let v = Entry {
+            body_html: "<html><head><title>T</title></head><BODY class=x><p>B</p></body></html>"
+                .into(),
+            ..entry()
+        }
+        .finish(0)
+        .unwrap();
+        assert_eq!(v.body_html, "<p>B</p>");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use dateline_domain::wire::WireFormat;
 
 use crate::entry::{Entry, web_link};
-use crate::text::{parse_date, text_to_paragraphs};
+use crate::text::{decode_entities, parse_date, text_to_paragraphs};
 use crate::xml::Element;
 use crate::{MAX_ITEMS, Read, ReadError};
 
@@ -171,15 +171,13 @@ fn atom_text_as_html(e: &Element) -> String {
     }
 }
 
-/// RSS text that may be HTML: as it is if it has tags, else escaped into paragraphs.
+/// RSS text that may be HTML: as it is if it has tags, else (its entities decoded) escaped into
+/// paragraphs.
 fn html_or_text(s: &str) -> String {
     if s.contains('<') {
         s.to_owned()
-    } else if s.contains('&') {
-        // Entities but no tags: HTML text already.
-        s.to_owned()
     } else {
-        text_to_paragraphs(s)
+        text_to_paragraphs(&decode_entities(s))
     }
 }
 
@@ -212,5 +210,6 @@ mod tests {
     #[test]
     fn text_without_tags_is_escaped() {
         assert_eq!(html_or_text("a\nb"), "<p>a</p>\n<p>b</p>");
+        assert_eq!(html_or_text("a &amp; b"), "<p>a &amp; b</p>");
     }
 }
