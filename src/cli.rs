@@ -94,6 +94,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Read an export into the database, new or in use; what is stored already is kept.
     Import(ImportArgs),
+    /// The wire desk: agency providers, and their copy read from files.
+    #[command(subcommand)]
+    Wire(crate::wire::WireCommand),
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod config;
 mod portable;
 mod search;
 mod serve;
+mod wire;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             Command::Restore(args) => portable::restore(&config, &args).await,
             Command::Export(args) => portable::export(&config, &args).await,
             Command::Import(args) => portable::import(&config, &args).await,
+            Command::Wire(command) => wire::run(&config, &command).await,
         }
     });
     match result {

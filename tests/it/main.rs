@@ -31,4 +31,5 @@ mod search;
 mod seed_page;
 mod sign_in_abuse;
 mod syndication;
+mod wire_ingest;
 mod workflow_steps;

@@ -26,6 +26,7 @@ pub mod reading;
 pub mod related;
 pub mod settings;
 pub mod syndication;
+pub mod wire;
 
 /// Background tasks under one supervisor, and the one worker type (`dateline-tasks`).
 pub use dateline_tasks as tasks;

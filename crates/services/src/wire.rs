@@ -1,0 +1,362 @@
+//! The wire desk: providers, and payloads in (from files, uploads and polls) to stored item
+//! versions.
+//!
+//! A payload is kept verbatim before it is read, so a payload that cannot be read is still there,
+//! with the reason, on its provider's page, and a later fix of a reader can read it again
+//! ([`reread_payload`]). Reading is `dateline_wire::read`; storing is the store's
+//! [`WireStore::ingest`](dateline_domain::WireStore::ingest), all of a payload's versions or none.
+
+use chrono::{DateTime, Utc};
+use dateline_domain::wire::{
+    IngestOutcome, KillPolicy, PayloadId, Provider, ProviderCode, ProviderId, ProviderKind,
+    ProviderSettings, WireFormat,
+};
+use dateline_domain::{InvalidValue, Language, Name, Store, StoreError, check_multiline};
+
+use crate::error::ServiceError;
+
+pub use dateline_wire::{MAX_ITEMS, MAX_PAYLOAD_BYTES, Skipped};
+
+/// Shortest and longest time between two polls of a provider, in seconds.
+pub const POLL_INTERVAL_SECS: std::ops::RangeInclusive<u32> = 30..=86_400;
+/// How often a provider is polled unless configured otherwise.
+pub const DEFAULT_POLL_INTERVAL_SECS: u32 = 300;
+/// Longest feed address.
+const MAX_URL_CHARS: usize = 2_000;
+/// Longest stored credentials.
+const MAX_CREDENTIAL_CHARS: usize = 1_000;
+/// Longest attribution name ("APP", "Reuters").
+const MAX_ATTRIBUTION_CHARS: usize = 60;
+
+/// A provider's settings as typed in a form or on the command line, before they are checked.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderForm {
+    pub code: String,
+    pub name: String,
+    /// Empty: the code.
+    pub attribution: String,
+    /// Empty: `files`.
+    pub kind: String,
+    pub url: String,
+    /// Empty: English.
+    pub language: String,
+    /// Empty: [`DEFAULT_POLL_INTERVAL_SECS`].
+    pub poll_interval_secs: String,
+    /// Empty: take-down.
+    pub kill_policy: String,
+    /// Empty: none (on a change: keep the stored ones).
+    pub credentials: String,
+}
+
+/// Checks a provider form, listing every problem at once.
+pub fn provider_settings(form: &ProviderForm) -> Result<ProviderSettings, ServiceError> {
+    let mut problems = Vec::new();
+    let code = ProviderCode::parse(&form.code).map_err(|e| problems.push(e));
+    let name = Name::parse("name", &form.name).map_err(|e| problems.push(e));
+    let attribution = if form.attribution.trim().is_empty() {
+        Ok(form.code.trim().to_ascii_uppercase())
+    } else {
+        Name::parse_within("attribution", &form.attribution, MAX_ATTRIBUTION_CHARS)
+            .map(Name::into_string)
+            .map_err(|e| problems.push(e))
+    };
+    let kind = if form.kind.trim().is_empty() {
+        Ok(ProviderKind::Files)
+    } else {
+        ProviderKind::parse(&form.kind).map_err(|e| problems.push(e))
+    };
+    let url =
+        feed_url(&form.url, kind.unwrap_or(ProviderKind::Files)).map_err(|e| problems.push(e));
+    let language = if form.language.trim().is_empty() {
+        Ok(Language::english())
+    } else {
+        Language::parse(&form.language).map_err(|e| problems.push(e))
+    };
+    let poll_interval_secs = poll_interval(&form.poll_interval_secs).map_err(|e| problems.push(e));
+    let kill_policy = if form.kill_policy.trim().is_empty() {
+        Ok(KillPolicy::TakeDown)
+    } else {
+        KillPolicy::parse(&form.kill_policy).map_err(|e| problems.push(e))
+    };
+    let credentials = credentials(&form.credentials).map_err(|e| problems.push(e));
+    match (
+        code,
+        name,
+        attribution,
+        kind,
+        url,
+        language,
+        poll_interval_secs,
+        kill_policy,
+        credentials,
+    ) {
+        (
+            Ok(code),
+            Ok(name),
+            Ok(attribution),
+            Ok(kind),
+            Ok(url),
+            Ok(language),
+            Ok(poll_interval_secs),
+            Ok(kill_policy),
+            Ok(credentials),
+        ) => Ok(ProviderSettings {
+            code,
+            name: name.into_string(),
+            attribution,
+            kind,
+            url,
+            language: language.as_str().to_owned(),
+            poll_interval_secs,
+            kill_policy,
+            credentials,
+        }),
+        _ => Err(ServiceError::Invalid(problems)),
+    }
+}
+
+fn feed_url(url: &str, kind: ProviderKind) -> Result<Option<String>, InvalidValue> {
+    let url = url.trim();
+    if url.is_empty() {
+        return if kind.polls() {
+            Err(InvalidValue::new(
+                "url",
+                format!(
+                    "a provider of kind {} needs the address of its feed",
+                    kind.as_str()
+                ),
+            ))
+        } else {
+            Ok(None)
+        };
+    }
+    if url.chars().count() > MAX_URL_CHARS {
+        return Err(InvalidValue::new(
+            "url",
+            format!("a feed address has at most {MAX_URL_CHARS} characters"),
+        ));
+    }
+    let parsed = ammonia::Url::parse(url)
+        .map_err(|e| InvalidValue::new("url", format!("not a web address: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(InvalidValue::new(
+            "url",
+            "a feed address starts with http:// or https:// and names a host",
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(InvalidValue::new(
+            "url",
+            "put the user name and password in the credentials field, not in the address",
+        ));
+    }
+    Ok(Some(parsed.to_string()))
+}
+
+fn poll_interval(s: &str) -> Result<u32, InvalidValue> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(DEFAULT_POLL_INTERVAL_SECS);
+    }
+    let refuse = || {
+        InvalidValue::new(
+            "poll_interval_secs",
+            format!(
+                "the poll interval is a number of seconds from {} to {}",
+                POLL_INTERVAL_SECS.start(),
+                POLL_INTERVAL_SECS.end()
+            ),
+        )
+    };
+    let secs: u32 = s.parse().map_err(|_| refuse())?;
+    if POLL_INTERVAL_SECS.contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(refuse())
+    }
+}
+
+fn credentials(s: &str) -> Result<Option<String>, InvalidValue> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > MAX_CREDENTIAL_CHARS {
+        return Err(InvalidValue::new(
+            "credentials",
+            format!("credentials have at most {MAX_CREDENTIAL_CHARS} characters"),
+        ));
+    }
+    check_multiline("credentials", s)?;
+    if s.contains(['\n', '\r']) {
+        return Err(InvalidValue::new(
+            "credentials",
+            "credentials are one line: user:password, or a token",
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// Adds a provider; a taken code is an invalid form, said so.
+pub async fn add_provider(
+    store: &dyn Store,
+    form: &ProviderForm,
+    at: DateTime<Utc>,
+) -> Result<Provider, ServiceError> {
+    let settings = provider_settings(form)?;
+    store
+        .add_provider(&settings, at)
+        .await
+        .map_err(|e| code_taken(e, &settings.code))
+}
+
+/// Changes a provider's settings; empty credentials keep the stored ones.
+pub async fn update_provider(
+    store: &dyn Store,
+    id: ProviderId,
+    form: &ProviderForm,
+) -> Result<Provider, ServiceError> {
+    let settings = provider_settings(form)?;
+    store
+        .update_provider(id, &settings)
+        .await
+        .map_err(|e| code_taken(e, &settings.code))?
+        .ok_or(ServiceError::NotFound)
+}
+
+fn code_taken(e: StoreError, code: &ProviderCode) -> ServiceError {
+    match e {
+        StoreError::Conflict(_) => ServiceError::Invalid(vec![InvalidValue::new(
+            "code",
+            format!("another provider has the code {code}"),
+        )]),
+        e => e.into(),
+    }
+}
+
+/// What one payload gave.
+#[derive(Debug, Clone)]
+pub struct IngestReport {
+    pub payload: PayloadId,
+    /// False when the same bytes had come from this provider before.
+    pub new_payload: bool,
+    pub format: WireFormat,
+    /// Versions read from the payload.
+    pub read: usize,
+    pub outcome: IngestOutcome,
+    /// Entries that could not be converted, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Why a payload gave nothing: it was too large to keep, or it was kept and could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{size} bytes is more than the {max} a payload may have; nothing was stored", max = MAX_PAYLOAD_BYTES)]
+    TooLarge { size: usize },
+    /// The payload is stored (as `payload`) with `reason`.
+    #[error("{reason}")]
+    Unreadable { payload: PayloadId, reason: String },
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<StoreError> for IngestError {
+    fn from(e: StoreError) -> Self {
+        IngestError::Service(e.into())
+    }
+}
+
+/// Keeps `bytes` from `provider` (arrived from `origin`: a file name, an upload, a URL), reads
+/// them, and stores the item versions they hold.
+pub async fn ingest_payload(
+    store: &dyn Store,
+    provider: &Provider,
+    origin: &str,
+    bytes: &[u8],
+    at: DateTime<Utc>,
+) -> Result<IngestReport, IngestError> {
+    if bytes.len() > MAX_PAYLOAD_BYTES {
+        return Err(IngestError::TooLarge { size: bytes.len() });
+    }
+    let origin: String = origin
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(500)
+        .collect();
+    let (payload, new_payload) = store.store_payload(provider.id, &origin, bytes, at).await?;
+    read_and_store(store, provider, payload, new_payload, bytes, at).await
+}
+
+/// Reads a stored payload again (after a fix of a reader) and stores what it holds; versions
+/// stored already change nothing.
+pub async fn reread_payload(
+    store: &dyn Store,
+    payload: PayloadId,
+    at: DateTime<Utc>,
+) -> Result<IngestReport, IngestError> {
+    let record = store
+        .payload_record(payload)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let provider = store
+        .provider(record.provider)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let bytes = store
+        .payload_bytes(payload)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    read_and_store(store, &provider, payload, false, &bytes, at).await
+}
+
+async fn read_and_store(
+    store: &dyn Store,
+    provider: &Provider,
+    payload: PayloadId,
+    new_payload: bool,
+    bytes: &[u8],
+    at: DateTime<Utc>,
+) -> Result<IngestReport, IngestError> {
+    let read = match dateline_wire::read(bytes) {
+        Ok(read) => read,
+        Err(e) => {
+            let reason = e.to_string();
+            store
+                .record_payload_read(payload, None, Some(&reason), 0)
+                .await?;
+            return Err(IngestError::Unreadable { payload, reason });
+        }
+    };
+    let outcome = store
+        .ingest(
+            provider.id,
+            Some(payload),
+            &read.versions,
+            &provider.language,
+            at,
+        )
+        .await?;
+    let problems = (!read.skipped.is_empty()).then(|| {
+        format!(
+            "{} of {} entries could not be read: {}",
+            read.skipped.len(),
+            read.skipped.len() + read.versions.len(),
+            read.skipped
+                .iter()
+                .take(3)
+                .map(|s| s.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    });
+    store
+        .record_payload_read(payload, Some(read.format), problems.as_deref(), 0)
+        .await?;
+    Ok(IngestReport {
+        payload,
+        new_payload,
+        format: read.format,
+        read: read.versions.len(),
+        outcome,
+        skipped: read.skipped,
+    })
+}
