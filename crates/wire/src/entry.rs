@@ -3,11 +3,12 @@
 //! bounded.
 
 use chrono::{DateTime, Utc};
+use dateline_domain::is_forbidden_char;
 use dateline_domain::wire::{IncomingVersion, ItemStatus, VersionSignal};
 
 use crate::Skipped;
 use crate::dateline::{MAX_DATELINE_CHARS, strip_from_html};
-use crate::text::{clean_line, has_text, html_to_line};
+use crate::text::{clean_line, has_text, html_to_line, sanitise};
 
 pub const MAX_HEADLINE_CHARS: usize = 500;
 pub const MAX_STANDFIRST_CHARS: usize = 2_000;
@@ -59,9 +60,7 @@ impl Entry {
             return Err(skip("no id"));
         };
         let headline = html_to_line(&self.headline, MAX_HEADLINE_CHARS);
-        let mut body_html = ammonia::Builder::default()
-            .clean(document_body(&self.body_html))
-            .to_string();
+        let mut body_html = sanitise(document_body(&self.body_html));
         let mut dateline = self
             .dateline
             .as_deref()
@@ -71,6 +70,7 @@ impl Entry {
             body_html = rest;
             dateline.get_or_insert(found);
         }
+        body_html.retain(|c| !is_forbidden_char(c) || matches!(c, '\t' | '\n' | '\r'));
         let body_html = body_html.trim().to_owned();
         let has_body = has_text(&body_html);
         if headline.is_empty() && !has_body {
@@ -175,7 +175,8 @@ mod tests {
     #[test]
     fn bodies_are_sanitised_and_lose_their_dateline() {
         let v = Entry {
-            body_html: "<p onclick=\"x()\">OSLO (NTB): Snow.<script>alert(1)</script></p>".into(),
+            body_html: "<p onclick=\"x()\">OSLO (NTB): Snow.<script>alert(1)</script>\u{7}</p>"
+                .into(),
             ..entry()
         }
         .finish(0)

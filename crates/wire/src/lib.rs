@@ -40,8 +40,11 @@ pub const MAX_ITEMS: usize = 5_000;
 /// What a payload held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Read {
+    /// The format the payload was read as.
     pub format: WireFormat,
+    /// Every entry that became an item version, in payload order.
     pub versions: Vec<IncomingVersion>,
+    /// Every entry that did not, with the reason.
     pub skipped: Vec<Skipped>,
 }
 

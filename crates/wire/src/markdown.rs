@@ -7,11 +7,11 @@
 //! syntax is escaped, so `*`, `_`, `[`, `<`, `&`, a `#` or `1.` at a line's start and a line that
 //! reads `::: read-more` (a Dateline block) come out as the characters they were.
 
-use crate::text::decode_entities;
+use crate::text::{decode_entities, sanitise};
 
 /// Converts HTML (sanitised first, whatever it is) into a Dateline body.
 pub fn html_to_body(html: &str) -> String {
-    let clean = ammonia::Builder::default().clean(html).to_string();
+    let clean = sanitise(html);
     let mut writer = Writer::default();
     for token in tokenize(&clean) {
         writer.token(token);

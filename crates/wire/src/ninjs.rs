@@ -229,10 +229,16 @@ const STANDFIRST_ROLES: &[&str] = &[
     "caption",
 ];
 
+/// The standfirst: by role, plain text before HTML where a role has both.
 fn main_description(parts: &[Part<'_>]) -> Option<String> {
     STANDFIRST_ROLES
         .iter()
-        .find_map(|role| parts.iter().find(|p| p.role == *role))
+        .find_map(|role| {
+            parts
+                .iter()
+                .find(|p| p.role == *role && !p.is_html())
+                .or_else(|| parts.iter().find(|p| p.role == *role))
+        })
         .or_else(|| parts.iter().find(|p| p.role.is_empty()))
         .or_else(|| parts.iter().find(|p| p.role != "creditline"))
         .map(|p| p.value.to_owned())
@@ -347,7 +353,8 @@ fn entry(doc: &Object) -> Result<Entry, String> {
     })
 }
 
-/// The item's address: its `uri` if that is a web address, else the first alternative id that is.
+/// The item's address: its `uri` if that is a web address, else the first alternative id or
+/// `links` entry that is.
 fn link(doc: &Object) -> Option<String> {
     if let Some(uri) = doc.get("uri").and_then(Value::as_str).and_then(web_link) {
         return Some(uri);
@@ -360,12 +367,43 @@ fn link(doc: &Object) -> Option<String> {
         Some(Value::Object(ids)) => ids.values().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    alt_values.into_iter().find_map(web_link)
+    alt_values
+        .into_iter()
+        .chain(array(doc, &["links"]).iter().filter_map(|l| {
+            ["href", "uri", "url"]
+                .iter()
+                .find_map(|k| l.get(*k)?.as_str())
+        }))
+        .find_map(web_link)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_link_is_a_web_uri_an_alternative_id_or_a_links_entry() {
+        let link = |json| link(&obj(json));
+        assert_eq!(
+            link(r#"{"uri":"https://a.example/1"}"#).as_deref(),
+            Some("https://a.example/1")
+        );
+        assert_eq!(
+            link(r#"{"uri":"urn:x","altIds":[{"role":"r","value":"x1"},{"value":"http://b.example/"}]}"#)
+                .as_deref(),
+            Some("http://b.example/")
+        );
+        assert_eq!(
+            link(r#"{"uri":"urn:x","altids":{"web":"https://c.example/"}}"#).as_deref(),
+            Some("https://c.example/")
+        );
+        assert_eq!(
+            link(r#"{"uri":"urn:x","links":[{"rel":"self","href":"https://d.example/"}]}"#)
+                .as_deref(),
+            Some("https://d.example/")
+        );
+        assert_eq!(link(r#"{"uri":"urn:x"}"#), None);
+    }
 
     fn obj(json: &str) -> Object {
         serde_json::from_str(json).unwrap()

@@ -4,13 +4,114 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use dateline_domain::is_forbidden_char;
 
+/// Sanitises a body as article bodies are ([`ammonia::Builder::default`]), after
+/// [`limit_nesting`].
+pub(crate) fn sanitise(html: &str) -> String {
+    ammonia::Builder::default()
+        .clean(&limit_nesting(html))
+        .to_string()
+}
+
+/// How deep HTML elements may nest before the sanitiser sees them.
+pub(crate) const MAX_HTML_DEPTH: usize = 50;
+
+/// Elements that have no end tag, or whose end tag HTML implies when a sibling starts: they do
+/// not deepen the tree. (Table parts do count: a table in a cell nests four deep.)
+const FLAT: &[&str] = &[
+    "p", "li", "dt", "dd", "option", "optgroup", "rb", "rt", "rp", "html", "head", "body", "br",
+    "hr", "img", "wbr", "input", "meta", "link", "col", "area", "base", "embed", "source", "track",
+    "param",
+];
+
+/// Drops the tags of elements nested deeper than [`MAX_HTML_DEPTH`] (their text stays). The HTML
+/// parser behind the sanitiser takes time in proportion to the depth for each tag it opens, so a
+/// body of a million nested `<div>`s would otherwise take hours; no real body nests that deep.
+/// What this lets through still goes through the sanitiser, so it need not be exact.
+pub(crate) fn limit_nesting(html: &str) -> std::borrow::Cow<'_, str> {
+    if html.matches('<').count() <= MAX_HTML_DEPTH {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut open: Vec<String> = Vec::new();
+    let mut dropped = 0usize;
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if rest.starts_with("<!--") {
+            let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let Some(end) = tag_end(rest) else {
+            break;
+        };
+        let tag = &rest[..=end];
+        rest = &rest[end + 1..];
+        let inner = &tag[1..tag.len() - 1];
+        let (closing, inner) = match inner.strip_prefix('/') {
+            Some(name) => (true, name),
+            None => (false, inner),
+        };
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || FLAT.contains(&name.as_str()) {
+            out.push_str(tag);
+            continue;
+        }
+        if closing {
+            // Only the innermost element is taken as closed: a misnested end tag may leave
+            // elements open in the parser (`<b><div></b>`), so the count errs on the deep side.
+            if open.last() == Some(&name) {
+                open.pop();
+                out.push_str(tag);
+            } else if open.contains(&name) {
+                out.push_str(tag);
+            } else if dropped > 0 {
+                dropped -= 1;
+            } else {
+                out.push_str(tag);
+            }
+        } else if inner.ends_with('/') {
+            out.push_str(tag);
+        } else if open.len() < MAX_HTML_DEPTH {
+            open.push(name);
+            out.push_str(tag);
+        } else {
+            dropped += 1;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Where the tag starting at `s[0] == '<'` ends (its `>`), quotes respected.
+fn tag_end(s: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in s.char_indices().skip(1) {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// One line of plain text from text that may hold HTML: tags removed (the contents of `script`
 /// and `style` too), entities decoded, then as [`clean_line`].
 pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
     if !html.contains(['<', '&']) {
         return clean_line(html, max_chars);
     }
-    let stripped = ammonia::Builder::empty().clean(html).to_string();
+    let stripped = ammonia::Builder::empty()
+        .clean(&limit_nesting(html))
+        .to_string();
     clean_line(&decode_entities(&stripped), max_chars)
 }
 
@@ -169,9 +270,24 @@ pub(crate) fn text_to_paragraphs(text: &str) -> String {
         .join("\n")
 }
 
-/// Whether HTML holds any text a reader would see.
+/// Whether sanitised HTML holds any text a reader would see (outside tags, not only spaces).
 pub(crate) fn has_text(html: &str) -> bool {
-    !html_to_line(html, 1).is_empty()
+    let mut in_tag = false;
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            '&' if !in_tag && rest.starts_with("&nbsp;") => {
+                rest = &rest["&nbsp;".len()..];
+                continue;
+            }
+            c if !in_tag && !c.is_whitespace() && !is_forbidden_char(c) => return true,
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    false
 }
 
 /// A date as agencies write it: RFC 3339, ISO 8601 without an offset (taken as UTC), a date
@@ -219,6 +335,26 @@ pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_what_is_outside_tags() {
+        assert!(has_text("<p>x</p>"));
+        assert!(!has_text("<p> &nbsp; </p><img src=\"a\">"));
+        assert!(has_text("<p>&amp;</p>"));
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_but_text_stays() {
+        let deep = format!("{}x{}", "<div>".repeat(500), "</div>".repeat(500));
+        let limited = limit_nesting(&deep);
+        assert_eq!(limited.matches("<div>").count(), MAX_HTML_DEPTH);
+        assert_eq!(limited.matches("</div>").count(), MAX_HTML_DEPTH);
+        assert!(limited.contains('x'));
+        let flat = "<p>a".repeat(500);
+        assert_eq!(limit_nesting(&flat), flat);
+        let commented = format!("<!--{}-->{}", "<div>".repeat(200), "<b>".repeat(50));
+        assert_eq!(limit_nesting(&commented), commented);
+    }
 
     #[test]
     fn lines_lose_tags_entities_controls_and_extra_space() {

@@ -206,9 +206,11 @@ pub(crate) fn parse(text: &str) -> Result<Element, ReadError> {
                         "apos" => "'".to_owned(),
                         "quot" => "\"".to_owned(),
                         other => {
+                            // Point at the `&` that starts the reference.
+                            let start = reader.buffer_position() as usize - other.len() - 2;
                             return Err(ReadError::UnknownEntity {
                                 name: other.chars().take(40).collect(),
-                                at: at(&reader, reader.buffer_position()),
+                                at: position(text, start),
                             });
                         }
                     }
