@@ -23,6 +23,7 @@ import random
 import re
 import resource
 import shutil
+import statistics
 import struct
 import subprocess
 import sys
@@ -659,20 +660,36 @@ async def soak(target: Target, process: Process, sampler: Sampler, newsroom: New
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
     warm = sampler.since(start + warmup)
-    rss_start = warm[0][1] if warm else float("nan")
-    rss_end = warm[-1][1] if warm else float("nan")
+    # RSS swings by tens of MB with the load from one sample to the next; flatness compares the
+    # median of the first minute after warm-up with the median of the last minute.
+    minutes = rss_by_minute(warm)
+    rss_start = minutes[0] if minutes else float("nan")
+    rss_end = minutes[-1] if minutes else float("nan")
+    print("RSS by minute after warm-up (median MB): " + " ".join(f"{m:.0f}" for m in minutes), flush=True)
     report(
         f"soak, {seconds} s at saturation",
         f"wrk {rps.group(1) if rps else '?'} req/s, p99 {p99.group(1) if p99 else '?'}, "
         f"non-2xx/3xx {non2xx.group(1) if non2xx else 0}"
         f"{', socket errors ' + socket_errors.group(1) if socket_errors else ''}; "
         f"newsroom {len(statuses)} sign-ins and saves: {tally(statuses)}, p99 {percentile(latencies, 99):.0f} ms; "
-        f"RSS after {warmup} s warm-up {rss_start:.0f} MB, at the end {rss_end:.0f} MB "
+        f"RSS median of the first minute after {warmup} s warm-up {rss_start:.0f} MB, of the last {rss_end:.0f} MB "
         f"({(rss_end - rss_start) / rss_start * 100 if rss_start else 0:+.1f} %); "
         + health_summary(warm),
         unexpected(statuses) + (int(non2xx.group(1)) if non2xx else 0),
     )
     return rss_start, rss_end
+
+
+def rss_by_minute(samples) -> list[float]:
+    """The median RSS of each whole minute of `samples` (a last partial minute is left out)."""
+    if not samples:
+        return []
+    t0 = samples[0][0]
+    buckets: dict[int, list[float]] = {}
+    for t, rss, _fds, _latency in samples:
+        buckets.setdefault(int((t - t0) // 60), []).append(rss)
+    whole = sorted(buckets)[:-1] if len(buckets) > 1 else sorted(buckets)
+    return [statistics.median(buckets[m]) for m in whole]
 
 
 # ---------------------------------------------------------------- the run
@@ -780,7 +797,7 @@ async def main():
     print(f"  errors that are not a deliberate 429/503: "
           f"{sum(p for n, p in FINDINGS if n != 'during the attacks')} (goal 0)")
     print(f"  peak RSS {peak:.0f} MB (goal < 300 MB); RSS start {everything[0][1]:.0f} MB, "
-          f"end {process.rss_mb():.0f} MB; after warm-up {rss_start:.0f} → {rss_end:.0f} MB "
+          f"end {process.rss_mb():.0f} MB; after warm-up (minute medians) {rss_start:.0f} → {rss_end:.0f} MB "
           f"({(rss_end - rss_start) / rss_start * 100 if rss_start else 0:+.1f} %, goal within ±10 %)")
     print(f"  /healthz max {max(latencies) if latencies else float('nan'):.1f} ms over {len(everything)} probes, "
           f"{sum(1 for s in everything if s[3] is None)} failed (goal < 50 ms throughout)")

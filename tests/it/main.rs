@@ -31,5 +31,6 @@ mod search;
 mod seed_page;
 mod sign_in_abuse;
 mod syndication;
+mod wire_desk;
 mod wire_ingest;
 mod workflow_steps;

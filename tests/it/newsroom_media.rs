@@ -34,11 +34,22 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-/// Posts the upload form as a browser would (multipart), with the session's CSRF token unless
-/// `csrf` says otherwise.
-/// Posts `file` to the media form with the CSRF token (or `csrf`) and `fields`.
+/// Posts `file` to the media form as a browser would (multipart), with the session's CSRF token
+/// (or `csrf`) and `fields`.
 pub(crate) async fn upload(
     desk: &Desk<'_>,
+    file: &[u8],
+    filename: &str,
+    fields: &[(&str, &str)],
+    csrf: Option<&str>,
+) -> reqwest::Response {
+    upload_to(desk, "/admin/media", file, filename, fields, csrf).await
+}
+
+/// Posts `file` to the upload form at `path`, as [`upload`] does.
+pub(crate) async fn upload_to(
+    desk: &Desk<'_>,
+    path: &str,
     file: &[u8],
     filename: &str,
     fields: &[(&str, &str)],
@@ -67,7 +78,7 @@ pub(crate) async fn upload(
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     desk.app
         .client
-        .post(desk.app.url("/admin/media"))
+        .post(desk.app.url(path))
         .header("cookie", format!("dateline_session={}", desk.session))
         .header(
             "content-type",

@@ -60,11 +60,14 @@ impl Role {
     pub fn may(self, action: Action) -> bool {
         use Action::*;
         match action {
-            UseNewsroom | WriteOwnDrafts | SubmitForReview | ChangeOwnPassword | AddTags => true,
+            UseNewsroom | WriteOwnDrafts | SubmitForReview | ChangeOwnPassword | AddTags
+            | UseWireDesk => true,
             PublishOwn | AddBylines => self >= Role::Author,
-            EditAnyArticle | PublishAny | ManageSectionsAndTags | ViewAuditLog => {
-                self >= Role::Editor
-            }
+            EditAnyArticle
+            | PublishAny
+            | ManageSectionsAndTags
+            | ViewAuditLog
+            | ManageWireProviders => self >= Role::Editor,
             ManageUsers | ManageSiteSettings => self == Role::Admin,
         }
     }
@@ -102,6 +105,10 @@ pub enum Action {
     ManageSectionsAndTags,
     /// Read the audit log.
     ViewAuditLog,
+    /// Read the wire desk and start drafts from agency items.
+    UseWireDesk,
+    /// Add and change wire providers, pause and resume their polling, upload payloads.
+    ManageWireProviders,
     /// Create accounts, change roles, reset passwords.
     ManageUsers,
     /// Change the publication's settings.
@@ -109,7 +116,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::UseNewsroom,
         Action::WriteOwnDrafts,
         Action::SubmitForReview,
@@ -121,6 +128,8 @@ impl Action {
         Action::PublishAny,
         Action::ManageSectionsAndTags,
         Action::ViewAuditLog,
+        Action::UseWireDesk,
+        Action::ManageWireProviders,
         Action::ManageUsers,
         Action::ManageSiteSettings,
     ];

@@ -411,11 +411,13 @@ pub enum AuditAction {
     Renamed(LabelKind),
     Merged(LabelKind),
     Deleted(LabelKind),
+    /// Taken down because the agency killed a wire item it was built on.
+    TakenDownByWire,
 }
 
 impl AuditAction {
     /// Every action, each once.
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::Created,
         AuditAction::Saved,
         AuditAction::Autosaved,
@@ -440,6 +442,7 @@ impl AuditAction {
         AuditAction::Merged(LabelKind::Tag),
         AuditAction::Deleted(LabelKind::Section),
         AuditAction::Deleted(LabelKind::Tag),
+        AuditAction::TakenDownByWire,
     ];
 
     /// The stored and shown text.
@@ -469,6 +472,7 @@ impl AuditAction {
             AuditAction::Merged(LabelKind::Tag) => "merged tag",
             AuditAction::Deleted(LabelKind::Section) => "deleted section",
             AuditAction::Deleted(LabelKind::Tag) => "deleted tag",
+            AuditAction::TakenDownByWire => "taken down: source killed",
         }
     }
 }

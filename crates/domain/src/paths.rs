@@ -100,6 +100,11 @@ impl SitePath {
     /// The newsroom's audit log.
     pub const ADMIN_AUDIT: SitePath = SitePath::fixed("/admin/audit");
 
+    /// The wire desk.
+    pub const ADMIN_WIRE: SitePath = SitePath::fixed("/admin/wire");
+    /// The wire providers.
+    pub const ADMIN_WIRE_PROVIDERS: SitePath = SitePath::fixed("/admin/wire/providers");
+
     const fn fixed(path: &'static str) -> Self {
         SitePath(Cow::Borrowed(path))
     }
@@ -158,6 +163,16 @@ impl SitePath {
     /// An article in the newsroom's editor: `/admin/articles/{id}`.
     pub fn admin_article(id: ArticleId) -> Self {
         SitePath(format!("/admin/articles/{id}").into())
+    }
+
+    /// A wire item on the desk: `/admin/wire/items/{id}`.
+    pub fn admin_wire_item(id: i64) -> Self {
+        SitePath(format!("/admin/wire/items/{id}").into())
+    }
+
+    /// A wire provider's page: `/admin/wire/providers/{id}`.
+    pub fn admin_wire_provider(id: i64) -> Self {
+        SitePath(format!("/admin/wire/providers/{id}").into())
     }
 
     /// This path with `pairs` added to its query, encoded as a browser encodes a form. No pairs,

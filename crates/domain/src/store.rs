@@ -38,7 +38,10 @@ pub use media::MediaStore;
 pub use portable::{ExportSnapshot, PortableStore};
 pub use related::RelatedStore;
 pub use site::SiteStore;
-pub use wire::{PollResult, StoredVersion, VersionInfo, WireFilter, WireItem, WireRow, WireStore};
+pub use wire::{
+    ArticleSource, PollResult, StoredVersion, VersionInfo, WireAlert, WireFilter, WireItem,
+    WireRow, WireStore,
+};
 pub use workflow::WorkflowStore;
 
 /// Why a storage call failed.

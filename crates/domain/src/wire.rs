@@ -402,6 +402,53 @@ fn fnv_hex(parts: &[&[u8]]) -> String {
     format!("{hash:032x}")
 }
 
+crate::article::id_type!(/// Database identity of an alert about a wire source.
+    AlertId);
+
+/// What the newsroom must hear about a wire item an article was built on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertKind {
+    /// The agency sent a newer version.
+    Updated,
+    /// The agency corrected the item: offer a public correction.
+    Corrected,
+    /// The agency withheld the item: review the article.
+    Withheld,
+    /// The agency killed the item and the provider's policy leaves the take-down to an editor.
+    Killed,
+    /// The agency killed the item and the article was taken down at once.
+    TakenDown,
+}
+
+impl AlertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Updated => "updated",
+            Self::Corrected => "corrected",
+            Self::Withheld => "withheld",
+            Self::Killed => "killed",
+            Self::TakenDown => "taken-down",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Updated,
+            Self::Corrected,
+            Self::Withheld,
+            Self::Killed,
+            Self::TakenDown,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// Whether an editor must act now.
+    pub fn urgent(self) -> bool {
+        matches!(self, Self::Killed | Self::Withheld | Self::Corrected)
+    }
+}
+
 /// A stored payload: the bytes as they arrived and what became of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayloadRecord {

@@ -427,6 +427,7 @@ pub async fn publish(
     };
     check_step(user, &wf, Step::Publish, NOT_PUBLISHABLE)?;
     let number = still_current(seen, &wf)?;
+    check_sources(store, id, now).await?;
     let content = live_content(store, &article, number, Writer::Account(user)).await?;
     let first = article.published_at.is_none();
     let t = Transition {
@@ -449,6 +450,38 @@ pub async fn publish(
     } else {
         refused_move(store, id, number, NOT_PUBLISHABLE).await
     }
+}
+
+/// Refuses to put an article live at `at` while a wire item it was built on is under the
+/// agency's embargo then, has been killed, or is withheld.
+async fn check_sources(
+    store: &dyn Store,
+    id: ArticleId,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    for source in store.article_sources(id).await? {
+        let code = &source.provider_code;
+        match source.item_status {
+            dateline_domain::wire::ItemStatus::Canceled => {
+                return Err(ServiceError::WrongState(format!(
+                    "{code} has killed an item this article is built on: it must not go live."
+                )));
+            }
+            dateline_domain::wire::ItemStatus::Withheld => {
+                return Err(ServiceError::WrongState(format!(
+                    "{code} has withheld an item this article is built on: wait until it is released."
+                )));
+            }
+            dateline_domain::wire::ItemStatus::Usable => {}
+        }
+        if let Some(until) = source.embargoed_until.filter(|until| *until > at) {
+            return Err(ServiceError::WrongState(format!(
+                "{code}'s embargo on an item this article is built on runs until {} UTC: schedule it for then or later.",
+                until.format("%Y-%m-%d %H:%M")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a wall-clock time typed in the publication's zone (`2024-04-16T18:30`).
@@ -494,6 +527,7 @@ pub async fn schedule(
         return Err(InvalidValue::new("publication time", "must be in the future").into());
     }
     let number = still_current(seen, &wf)?;
+    check_sources(store, id, at).await?;
     live_content(store, &article, number, Writer::Account(user)).await?;
     let t = Transition {
         from: Step::Schedule.from_states(),
@@ -537,6 +571,28 @@ pub async fn unpublish(
     };
     let audit = entry(Some(user), AuditAction::Unpublished, String::new(), now);
     move_to(store, id, t, audit, NOT_LIVE).await
+}
+
+/// Takes a published or scheduled article down because the agency killed a wire item it was
+/// built on: audited as done by the wire desk, with `detail`. `false` when it was not live or
+/// scheduled (nothing to take down).
+pub async fn take_down_for_wire(
+    store: &dyn Store,
+    id: ArticleId,
+    detail: String,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    let t = Transition {
+        from: &[ArticleStatus::Published, ArticleStatus::Scheduled],
+        to: ArticleStatus::Unpublished,
+        content: None,
+        published_at: None,
+        scheduled_at: None,
+        revision: None,
+        now,
+    };
+    let audit = entry(None, AuditAction::TakenDownByWire, detail, now);
+    Ok(store.transition(id, &t, &audit).await?)
 }
 
 /// Longest correction note, in characters.
@@ -1050,6 +1106,109 @@ pub async fn compare(old: &Draft, new: &Draft) -> Result<Comparison, ServiceErro
     .map_err(|e| ServiceError::internal("the comparison of two revisions stopped", e))
 }
 
+/// One run of words in a word-level comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordChange {
+    /// `None`: in both texts; `Some(false)`: only in the old; `Some(true)`: only in the new.
+    pub added: Option<bool>,
+    pub text: String,
+}
+
+/// The changes between two texts word by word, as shown; `coarse` as for [`Comparison`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordComparison {
+    pub changes: Vec<WordChange>,
+    pub coarse: Option<Coarse>,
+}
+
+/// The common beginning and end kept and the rest as removed and added, in linear time.
+fn coarse_words(old: &str, new: &str, why: Coarse) -> WordComparison {
+    let head: usize = old
+        .char_indices()
+        .zip(new.chars())
+        .take_while(|((_, a), b)| a == b)
+        .last()
+        .map_or(0, |((i, c), _)| i + c.len_utf8());
+    let (old_rest, new_rest) = (&old[head..], &new[head..]);
+    let tail: usize = old_rest
+        .chars()
+        .rev()
+        .zip(new_rest.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let tail = tail.min(old_rest.len()).min(new_rest.len());
+    let mut changes = vec![WordChange {
+        added: None,
+        text: old[..head].to_owned(),
+    }];
+    changes.push(WordChange {
+        added: Some(false),
+        text: old_rest[..old_rest.len() - tail].to_owned(),
+    });
+    changes.push(WordChange {
+        added: Some(true),
+        text: new_rest[..new_rest.len() - tail].to_owned(),
+    });
+    changes.push(WordChange {
+        added: None,
+        text: old_rest[old_rest.len() - tail..].to_owned(),
+    });
+    changes.retain(|c| !c.text.is_empty());
+    WordComparison {
+        changes,
+        coarse: Some(why),
+    }
+}
+
+/// Word-level changes from `old` to `new` by `deadline`; texts past [`MAX_DIFF_BYTES`] are
+/// compared coarsely.
+pub fn word_diff_until(old: &str, new: &str, deadline: Instant) -> WordComparison {
+    if old.len() > MAX_DIFF_BYTES || new.len() > MAX_DIFF_BYTES {
+        return coarse_words(old, new, Coarse::TooLong);
+    }
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .deadline(deadline)
+        .diff_words(old, new);
+    let mut changes: Vec<WordChange> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let added = match change.tag() {
+            similar::ChangeTag::Equal => None,
+            similar::ChangeTag::Delete => Some(false),
+            similar::ChangeTag::Insert => Some(true),
+        };
+        match changes.last_mut() {
+            Some(last) if last.added == added => last.text.push_str(change.value()),
+            _ => changes.push(WordChange {
+                added,
+                text: change.value().to_owned(),
+            }),
+        }
+    }
+    let late = Instant::now() >= deadline;
+    WordComparison {
+        changes,
+        coarse: late.then_some(Coarse::OutOfTime),
+    }
+}
+
+/// [`word_diff_until`] with the standard deadline on a blocking thread, sharing the revision
+/// comparisons' workers: when all are busy for [`DIFF_QUEUE_WAIT`], the coarse comparison.
+pub async fn compare_words(old: String, new: String) -> Result<WordComparison, ServiceError> {
+    let slot = tokio::time::timeout(DIFF_QUEUE_WAIT, DIFF_SLOTS.clone().acquire_owned()).await;
+    let Ok(Ok(slot)) = slot else {
+        return Ok(coarse_words(&old, &new, Coarse::Busy));
+    };
+    tokio::task::spawn_blocking(move || {
+        let comparison = word_diff_until(&old, &new, Instant::now() + DIFF_DEADLINE);
+        drop(slot);
+        comparison
+    })
+    .await
+    .map_err(|e| ServiceError::internal("the comparison of two versions stopped", e))
+}
+
 /// Revisions of an article `user` may see, newest first: their metadata, never their text.
 pub async fn history(
     store: &dyn Store,
@@ -1063,6 +1222,40 @@ pub async fn history(
 
 #[cfg(test)]
 mod tests {
+
+    fn rebuilt(c: &WordComparison, side: bool) -> String {
+        c.changes
+            .iter()
+            .filter(|w| w.added.is_none() || w.added == Some(side))
+            .map(|w| w.text.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_word_diff_marks_only_the_words_that_changed_and_rebuilds_both_texts() {
+        let old = "ISLAMABAD: Ten people were killed on Tuesday.";
+        let new = "ISLAMABAD: Twelve people were killed on Tuesday, police said.";
+        let c = word_diff_until(old, new, Instant::now() + DIFF_DEADLINE);
+        assert_eq!(c.coarse, None);
+        assert_eq!(rebuilt(&c, false), old);
+        assert_eq!(rebuilt(&c, true), new);
+        let removed: Vec<_> = c
+            .changes
+            .iter()
+            .filter(|w| w.added == Some(false))
+            .map(|w| w.text.trim())
+            .collect();
+        assert!(removed.contains(&"Ten"), "{c:?}");
+        assert!(!removed.iter().any(|w| w.contains("killed")), "{c:?}");
+        // Too long: linear and still rebuilds both, in Urdu too.
+        let long_old = format!("{}اسلام آباد", "ا ".repeat(MAX_DIFF_BYTES));
+        let long_new = format!("{}کراچی", "ا ".repeat(MAX_DIFF_BYTES));
+        let c = word_diff_until(&long_old, &long_new, Instant::now() + DIFF_DEADLINE);
+        assert_eq!(c.coarse, Some(Coarse::TooLong));
+        assert_eq!(rebuilt(&c, false), long_old);
+        assert_eq!(rebuilt(&c, true), long_new);
+    }
+
     use super::*;
 
     #[test]

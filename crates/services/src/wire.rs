@@ -7,11 +7,16 @@
 //! [`WireStore::ingest`](dateline_domain::WireStore::ingest), all of a payload's versions or none.
 
 use chrono::{DateTime, Utc};
+use dateline_domain::store::StoredVersion;
 use dateline_domain::wire::{
-    IngestOutcome, KillPolicy, PayloadId, Provider, ProviderCode, ProviderId, ProviderKind,
-    ProviderSettings, WireFormat,
+    AlertKind, IngestOutcome, ItemStatus, KillPolicy, PayloadId, Provider, ProviderCode,
+    ProviderId, ProviderKind, ProviderSettings, VersionSignal, WireFormat, WireItemId,
+    WireVersionId,
 };
-use dateline_domain::{InvalidValue, Language, Name, Store, StoreError, check_multiline};
+use dateline_domain::{
+    Action, ArticleId, Draft, InvalidValue, Language, Name, Source, Store, StoreError, User,
+    check_multiline,
+};
 
 use crate::error::ServiceError;
 
@@ -335,6 +340,7 @@ async fn read_and_store(
             at,
         )
         .await?;
+    react_to_changes(store, provider, &outcome.changed_items, at).await?;
     let problems = (!read.skipped.is_empty()).then(|| {
         format!(
             "{} of {} entries could not be read: {}",
@@ -359,4 +365,125 @@ async fn read_and_store(
         outcome,
         skipped: read.skipped,
     })
+}
+
+/// Starts a draft from one version of an agency item, for `user`, in `section`: its headline,
+/// standfirst and body (the dateline stays off the body), its language, and the agency as the
+/// article's source, with the exact version used recorded. A killed or withheld version is
+/// refused.
+pub async fn draft_from_version(
+    store: &dyn Store,
+    user: &User,
+    version: WireVersionId,
+    section: &str,
+    now: DateTime<Utc>,
+) -> Result<ArticleId, ServiceError> {
+    if !user.may(Action::UseWireDesk) {
+        return Err(ServiceError::Forbidden);
+    }
+    let stored = store
+        .wire_version(version)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    match stored.info.status {
+        ItemStatus::Usable => {}
+        ItemStatus::Withheld => {
+            return Err(ServiceError::WrongState(
+                "The agency has withheld this version: wait for it to be released.".to_owned(),
+            ));
+        }
+        ItemStatus::Canceled => {
+            return Err(ServiceError::WrongState(
+                "The agency has killed this item: it must not be used.".to_owned(),
+            ));
+        }
+    }
+    let provider = store
+        .provider(stored.provider)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let language = Language::parse(&stored.language).unwrap_or_else(|_| Language::english());
+    let draft = Draft {
+        headline: stored.info.headline.clone(),
+        standfirst: stored.standfirst.clone(),
+        body: dateline_wire::html_to_body(&stored.body_html),
+        section: section.to_owned(),
+        tags: Vec::new(),
+        authors: vec![user.name.clone()],
+        source: Some(Source {
+            agency: provider.attribution.clone(),
+            additional_inputs: false,
+        }),
+        language: language.as_str().to_owned(),
+    };
+    let id = crate::newsroom::create_draft(store, user, &draft, now).await?;
+    store.attach_source(id, version, now).await?;
+    Ok(id)
+}
+
+/// A version's text as compared: headline, dateline, standfirst and body, one paragraph a line.
+pub fn comparable_text(version: &StoredVersion) -> String {
+    let mut text = String::new();
+    text.push_str(&version.info.headline);
+    text.push_str("\n\n");
+    if let Some(dateline) = &version.dateline {
+        text.push_str(dateline);
+        text.push_str("\n\n");
+    }
+    if !version.standfirst.is_empty() {
+        text.push_str(&version.standfirst);
+        text.push_str("\n\n");
+    }
+    text.push_str(&dateline_wire::html_to_body(&version.body_html));
+    text
+}
+
+/// What the new current versions of `items` mean for the articles built on them: a kill takes
+/// them down at once (the provider's policy `take-down`) or raises an urgent alert (`alert`); a
+/// withheld item, a correction or an update raises an alert on each. An article built on the
+/// current version itself hears nothing. Returns the articles taken down.
+pub async fn react_to_changes(
+    store: &dyn Store,
+    provider: &Provider,
+    items: &[WireItemId],
+    now: DateTime<Utc>,
+) -> Result<Vec<ArticleId>, ServiceError> {
+    let mut taken_down = Vec::new();
+    for &item in items {
+        let articles = store.articles_built_on(item).await?;
+        if articles.is_empty() {
+            continue;
+        }
+        let Some(wire_item) = store.wire_item(item).await? else {
+            continue;
+        };
+        let Some(current) = wire_item.versions.iter().find(|v| v.current) else {
+            continue;
+        };
+        for article in articles {
+            let sources = store.article_sources(article).await?;
+            if sources.iter().any(|s| s.version.id == current.id) {
+                continue;
+            }
+            let kind = match (current.status, current.signal) {
+                (ItemStatus::Canceled, _) if provider.kill_policy == KillPolicy::TakeDown => {
+                    let detail = format!(
+                        "{} killed item {} (version {})",
+                        provider.code, wire_item.row.item_id, current.key
+                    );
+                    if crate::newsroom::take_down_for_wire(store, article, detail, now).await? {
+                        tracing::warn!(%article, provider = %provider.code, item = %wire_item.row.item_id, "article taken down: its wire source was killed");
+                        taken_down.push(article);
+                    }
+                    AlertKind::TakenDown
+                }
+                (ItemStatus::Canceled, _) => AlertKind::Killed,
+                (ItemStatus::Withheld, _) => AlertKind::Withheld,
+                (ItemStatus::Usable, VersionSignal::Correction) => AlertKind::Corrected,
+                (ItemStatus::Usable, _) => AlertKind::Updated,
+            };
+            store.raise_alert(article, current.id, kind, now).await?;
+        }
+    }
+    Ok(taken_down)
 }

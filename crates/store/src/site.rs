@@ -38,7 +38,7 @@ pub(crate) async fn write_settings(
 impl SiteStore for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(self.pool())
+            .execute(self.health_pool())
             .await
             .map(|_| ())
             .map_err(db_error)

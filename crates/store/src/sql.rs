@@ -27,6 +27,9 @@ pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.standfirst
 #[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// One connection of its own for the health check, so that a health probe never queues
+    /// behind the requests waiting for `pool` when the server is saturated. Opened on first use.
+    health: AnyPool,
     backend: Backend,
     url: DatabaseUrl,
     observers: Arc<RwLock<Vec<Arc<dyn ChangeObserver>>>>,
@@ -55,8 +58,16 @@ impl SqlStore {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
             ^ u64::from(std::process::id()).rotate_left(32);
+        let health = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .test_before_acquire(false)
+            .idle_timeout(None)
+            .connect_lazy(url.as_sqlx_url())
+            .unwrap_or_else(|_| pool.clone());
         Self {
             pool,
+            health,
             backend,
             url,
             observers: Arc::default(),
@@ -143,12 +154,18 @@ impl SqlStore {
         self.backend
     }
 
+    /// The health check's own connection (see the field).
+    pub(crate) fn health_pool(&self) -> &AnyPool {
+        &self.health
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
     /// Closes every connection; waits for those in use to come back.
     pub async fn close(&self) {
+        self.health.close().await;
         self.pool.close().await;
     }
 }

@@ -3,13 +3,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::store::{
-    PollResult, StoreError, StoredVersion, VersionInfo, WireFilter, WireItem, WireRow, WireStore,
+    ArticleSource, PollResult, StoreError, StoredVersion, VersionInfo, WireAlert, WireFilter,
+    WireItem, WireRow, WireStore,
 };
 use dateline_domain::wire::{
-    IncomingVersion, IngestOutcome, ItemStatus, KillPolicy, PayloadId, PayloadRecord, PollHealth,
-    Provider, ProviderCode, ProviderId, ProviderKind, ProviderSettings, VersionSignal, WireFormat,
-    WireItemId, WireVersionId,
+    AlertId, AlertKind, IncomingVersion, IngestOutcome, ItemStatus, KillPolicy, PayloadId,
+    PayloadRecord, PollHealth, Provider, ProviderCode, ProviderId, ProviderKind, ProviderSettings,
+    VersionSignal, WireFormat, WireItemId, WireVersionId,
 };
+use dateline_domain::{ArticleId, UserId};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -72,6 +74,29 @@ fn provider(row: &AnyRow) -> Result<Provider, StoreError> {
             failures: count(row, "failures")?,
             next_poll_at: opt_time(row, "next_poll_at")?,
         },
+    })
+}
+
+const ALERT_COLUMNS: &str = "w.id, w.article_id, a.headline, v.item_id, p.code, w.version_id, \
+    w.kind, w.raised_at, w.resolved_at";
+
+const ALERT_FROM: &str = "wire_alerts w JOIN articles a ON a.id = w.article_id \
+    JOIN wire_versions v ON v.id = w.version_id JOIN wire_items i ON i.id = v.item_id \
+    JOIN wire_providers p ON p.id = i.provider_id";
+
+fn alert(row: &AnyRow) -> Result<WireAlert, StoreError> {
+    let code: String = get(row, "code")?;
+    let kind: String = get(row, "kind")?;
+    Ok(WireAlert {
+        id: AlertId(get(row, "id")?),
+        article: ArticleId(get(row, "article_id")?),
+        article_headline: get(row, "headline")?,
+        item: WireItemId(get(row, "item_id")?),
+        provider_code: ProviderCode::parse(&code).map_err(|_| corrupt("provider code", &code))?,
+        version: WireVersionId(get(row, "version_id")?),
+        kind: AlertKind::parse(&kind).ok_or_else(|| corrupt("alert kind", &kind))?,
+        raised_at: time(get(row, "raised_at")?)?,
+        resolved_at: opt_time(row, "resolved_at")?,
     })
 }
 
@@ -747,5 +772,153 @@ impl WireStore for SqlStore {
                 .collect(),
             urgency: urgency.and_then(|u| u8::try_from(u).ok()),
         }))
+    }
+
+    async fn attach_source(
+        &self,
+        article: ArticleId,
+        version: WireVersionId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM articles WHERE id = $1) AS articles, \
+             (SELECT COUNT(*) FROM wire_versions WHERE id = $2) AS versions",
+        )
+        .bind(article.0)
+        .bind(version.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if get::<i64>(&exists, "articles")? == 0 || get::<i64>(&exists, "versions")? == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO article_sources (article_id, version_id, position, attached_at) \
+             SELECT $1, $2, COALESCE(MAX(position), 0) + 1, $3 FROM article_sources \
+             WHERE article_id = $1 ON CONFLICT (article_id, version_id) DO NOTHING",
+        )
+        .bind(article.0)
+        .bind(version.0)
+        .bind(at.timestamp_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn article_sources(&self, article: ArticleId) -> Result<Vec<ArticleSource>, StoreError> {
+        rows::all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {INFO_COLUMNS}, i.id AS item, p.code, p.attribution, \
+                 i.status AS item_status, i.current_version_id, \
+                 i.embargoed_until AS item_embargo \
+                 FROM article_sources s JOIN wire_versions v ON v.id = s.version_id \
+                 JOIN wire_items i ON i.id = v.item_id \
+                 JOIN wire_providers p ON p.id = i.provider_id \
+                 WHERE s.article_id = $1 ORDER BY s.position"
+            )))
+            .bind(article.0),
+            self.pool(),
+            |row| {
+                let code: String = get(row, "code")?;
+                let item_status: String = get(row, "item_status")?;
+                let version = version_info(row)?;
+                let current: Option<i64> = get(row, "current_version_id")?;
+                Ok(ArticleSource {
+                    newer_version: current.filter(|c| *c != version.id.0).map(WireVersionId),
+                    version,
+                    item: WireItemId(get(row, "item")?),
+                    provider_code: ProviderCode::parse(&code)
+                        .map_err(|_| corrupt("provider code", &code))?,
+                    attribution: get(row, "attribution")?,
+                    item_status: ItemStatus::parse(&item_status)
+                        .ok_or_else(|| corrupt("item status", &item_status))?,
+                    embargoed_until: opt_time(row, "item_embargo")?,
+                })
+            },
+        )
+        .await
+    }
+
+    async fn articles_built_on(&self, item: WireItemId) -> Result<Vec<ArticleId>, StoreError> {
+        rows::all(
+            sqlx::query(
+                "SELECT DISTINCT s.article_id FROM article_sources s \
+                 JOIN wire_versions v ON v.id = s.version_id WHERE v.item_id = $1 \
+                 ORDER BY s.article_id",
+            )
+            .bind(item.0),
+            self.pool(),
+            |row| Ok(ArticleId(get(row, "article_id")?)),
+        )
+        .await
+    }
+
+    async fn raise_alert(
+        &self,
+        article: ArticleId,
+        version: WireVersionId,
+        kind: AlertKind,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO wire_alerts (article_id, version_id, kind, raised_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (article_id, version_id, kind) DO NOTHING",
+        )
+        .bind(article.0)
+        .bind(version.0)
+        .bind(kind.as_str())
+        .bind(at.timestamp_millis())
+        .execute(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn open_alerts(&self, limit: u32) -> Result<Vec<WireAlert>, StoreError> {
+        rows::all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE w.resolved_at IS NULL \
+                 ORDER BY w.raised_at DESC, w.id DESC LIMIT $1"
+            )))
+            .bind(i64::from(limit)),
+            self.pool(),
+            alert,
+        )
+        .await
+    }
+
+    async fn article_alerts(&self, article: ArticleId) -> Result<Vec<WireAlert>, StoreError> {
+        rows::all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE w.article_id = $1 \
+                 ORDER BY w.raised_at DESC, w.id DESC"
+            )))
+            .bind(article.0),
+            self.pool(),
+            alert,
+        )
+        .await
+    }
+
+    async fn resolve_alert(
+        &self,
+        id: AlertId,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE wire_alerts SET resolved_at = $2, resolved_by = $3 \
+             WHERE id = $1 AND resolved_at IS NULL",
+        )
+        .bind(id.0)
+        .bind(at.timestamp_millis())
+        .bind(by.0)
+        .execute(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
     }
 }

@@ -3,10 +3,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::account::UserId;
+use crate::article::ArticleId;
 use crate::store::StoreError;
 use crate::wire::{
-    IncomingVersion, IngestOutcome, ItemStatus, PayloadId, PayloadRecord, Provider, ProviderCode,
-    ProviderId, ProviderSettings, VersionSignal, WireFormat, WireItemId, WireVersionId,
+    AlertId, AlertKind, IncomingVersion, IngestOutcome, ItemStatus, PayloadId, PayloadRecord,
+    Provider, ProviderCode, ProviderId, ProviderSettings, VersionSignal, WireFormat, WireItemId,
+    WireVersionId,
 };
 
 /// Which items the desk lists: every filter that is set must hold.
@@ -99,6 +102,38 @@ pub enum PollResult {
     },
     /// The poll failed; `pause` stops polling until an editor resumes it.
     Failure { error: String, pause: bool },
+}
+
+/// A wire version an article was built on, as the newsroom shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleSource {
+    pub version: VersionInfo,
+    pub item: WireItemId,
+    pub provider_code: ProviderCode,
+    /// The name readers see for the agency.
+    pub attribution: String,
+    /// The item's state now (its current version's status), which may be later than the
+    /// version used.
+    pub item_status: ItemStatus,
+    /// The item's current version, when it is not the one used.
+    pub newer_version: Option<WireVersionId>,
+    /// The agency's embargo on the item, as its current version says.
+    pub embargoed_until: Option<DateTime<Utc>>,
+}
+
+/// An alert about a wire source of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireAlert {
+    pub id: AlertId,
+    pub article: ArticleId,
+    pub article_headline: String,
+    pub item: WireItemId,
+    pub provider_code: ProviderCode,
+    /// The version that raised it.
+    pub version: WireVersionId,
+    pub kind: AlertKind,
+    pub raised_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -208,4 +243,43 @@ pub trait WireStore: Send + Sync {
     ) -> Result<Option<WireItem>, StoreError>;
 
     async fn wire_version(&self, id: WireVersionId) -> Result<Option<StoredVersion>, StoreError>;
+
+    /// Records that `article` was built on `version` (after those attached before); attaching
+    /// the same version again changes nothing. `false` when either does not exist.
+    async fn attach_source(
+        &self,
+        article: ArticleId,
+        version: WireVersionId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The versions `article` was built on, in the order they were attached.
+    async fn article_sources(&self, article: ArticleId) -> Result<Vec<ArticleSource>, StoreError>;
+
+    /// The articles built on any version of `item`.
+    async fn articles_built_on(&self, item: WireItemId) -> Result<Vec<ArticleId>, StoreError>;
+
+    /// Raises an alert on `article` about `version`; the same alert raised again changes
+    /// nothing (`false`).
+    async fn raise_alert(
+        &self,
+        article: ArticleId,
+        version: WireVersionId,
+        kind: AlertKind,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Alerts not resolved yet, newest first.
+    async fn open_alerts(&self, limit: u32) -> Result<Vec<WireAlert>, StoreError>;
+
+    /// Every alert on `article`, newest first.
+    async fn article_alerts(&self, article: ArticleId) -> Result<Vec<WireAlert>, StoreError>;
+
+    /// Resolves an open alert; `false` when there is none with `id` open.
+    async fn resolve_alert(
+        &self,
+        id: AlertId,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }

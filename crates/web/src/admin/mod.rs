@@ -15,6 +15,7 @@ pub mod media;
 mod session;
 mod settings;
 mod users;
+mod wire;
 
 use std::sync::LazyLock;
 
@@ -112,6 +113,33 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/tags/{id}/delete",
             post(labels::delete_label::<TagId>),
+        )
+        .route("/admin/wire", get(wire::desk))
+        .route("/admin/wire/items/{id}", get(wire::item))
+        .route("/admin/wire/alerts/{id}/resolve", post(wire::resolve_alert))
+        .route("/admin/wire/alerts/{id}/take-down", post(wire::take_down))
+        .route("/admin/wire/items/{id}/article", post(wire::create_article))
+        .route(
+            "/admin/wire/providers",
+            get(wire::providers).post(wire::add_provider),
+        )
+        .route(
+            "/admin/wire/providers/{id}",
+            get(wire::provider).post(wire::update_provider),
+        )
+        .route(
+            "/admin/wire/providers/{id}/pause",
+            post(wire::pause_provider),
+        )
+        .route(
+            "/admin/wire/providers/{id}/resume",
+            post(wire::resume_provider),
+        )
+        .route(
+            "/admin/wire/providers/{id}/upload",
+            post(wire::upload).route_layer(axum::extract::DefaultBodyLimit::max(
+                dateline_services::wire::MAX_PAYLOAD_BYTES + 256 * 1024,
+            )),
         )
         .route("/media/{key}/{file}", get(media::serve_file))
         .route("/admin/", get(|| async { Redirect::permanent("/admin") }))

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_domain::{Action, ArticleId, AuditRecord, SitePath};
+use dateline_domain::{Action, ArticleId, AuditAction, AuditRecord, LoggedAction, SitePath};
 use serde::Deserialize;
 
 use super::when;
@@ -57,9 +57,13 @@ pub async fn show_audit(
         .take(per_page as usize)
         .map(|r: AuditRecord| AuditRow {
             at: when(r.at, &site),
-            who: r
-                .user_name
-                .unwrap_or_else(|| "Dateline (scheduled)".to_owned()),
+            who: r.user_name.unwrap_or_else(|| {
+                if r.action == LoggedAction::Known(AuditAction::TakenDownByWire) {
+                    "Wire desk".to_owned()
+                } else {
+                    "Dateline (scheduled)".to_owned()
+                }
+            }),
             action: r.action.to_string(),
             article: r.article.map(|id| {
                 (
