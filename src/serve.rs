@@ -69,6 +69,14 @@ pub async fn serve(config: ServeConfig<'_>) -> anyhow::Result<()> {
     if let Some(related) = state.related_lists() {
         tasks.spawn("related lists", |stop| related.run(stop));
     }
+    // Polling the wire providers' feeds; with several nodes each poll is claimed by one.
+    let poller = dateline_services::wire_poll::Poller::new(
+        state.store.clone(),
+        dateline_services::wire_poll::PollSettings::default(),
+    )
+    .context("while setting up wire polling")?;
+    let poll_clock: Arc<dyn Clock> = clock.clone();
+    tasks.spawn("wire polling", |stop| poller.run(poll_clock, stop));
     // Scheduled publishing: catches up at once on anything that fell due while stopped.
     let scheduler_store = state.store.clone();
     tasks.spawn("scheduled publishing", |stop| {

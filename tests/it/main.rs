@@ -33,4 +33,5 @@ mod sign_in_abuse;
 mod syndication;
 mod wire_desk;
 mod wire_ingest;
+mod wire_polling;
 mod workflow_steps;

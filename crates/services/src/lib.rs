@@ -27,6 +27,7 @@ pub mod related;
 pub mod settings;
 pub mod syndication;
 pub mod wire;
+pub mod wire_poll;
 
 /// Background tasks under one supervisor, and the one worker type (`dateline-tasks`).
 pub use dateline_tasks as tasks;

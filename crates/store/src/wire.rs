@@ -335,6 +335,27 @@ impl WireStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn claim_poll(
+        &self,
+        id: ProviderId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // One statement: the database serialises the simultaneous ones, and the second finds
+        // next_poll_at already in the future.
+        let done = sqlx::query(
+            "UPDATE wire_providers SET next_poll_at = $3 WHERE id = $1 AND paused = 0 \
+             AND (next_poll_at IS NULL OR next_poll_at <= $2)",
+        )
+        .bind(id.0)
+        .bind(now.timestamp_millis())
+        .bind(until.timestamp_millis())
+        .execute(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn record_poll(
         &self,
         id: ProviderId,

@@ -110,6 +110,7 @@ conformance!(
     a_kill_or_a_correction_is_the_items_state,
     the_desk_lists_newest_first_under_its_filters,
     the_same_version_sent_at_once_many_times_is_stored_once,
+    of_simultaneous_claims_of_a_due_poll_exactly_one_wins,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {

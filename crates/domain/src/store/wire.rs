@@ -166,6 +166,16 @@ pub trait WireStore: Send + Sync {
     /// Pauses or resumes polling; a resume also clears the failure count and polls at once.
     async fn set_provider_paused(&self, id: ProviderId, paused: bool) -> Result<bool, StoreError>;
 
+    /// Claims the poll of a provider that is due at `now` and not paused, holding it until
+    /// `until` (when another node may take it over if this one never records the poll). Of
+    /// simultaneous claims — several nodes on one database — exactly one wins: `true`.
+    async fn claim_poll(
+        &self,
+        id: ProviderId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Records a poll's outcome at `at` and when to poll next.
     async fn record_poll(
         &self,

@@ -394,3 +394,24 @@ pub async fn the_same_version_sent_at_once_many_times_is_stored_once<S: Store + 
     assert_eq!(item.versions[0].key, "2");
     assert!(item.versions[0].current);
 }
+
+pub async fn of_simultaneous_claims_of_a_due_poll_exactly_one_wins<S: Store + Clone>(store: &S) {
+    let p = store.add_provider(&settings("APP"), at(0)).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.claim_poll(p.id, at(1), at(2)).await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        won += u32::from(task.await.unwrap().expect("claim"));
+    }
+    assert_eq!(won, 1);
+    // Held until at(2); due again then; never while paused.
+    assert!(!store.claim_poll(p.id, at(1), at(3)).await.unwrap());
+    assert!(store.claim_poll(p.id, at(2), at(3)).await.unwrap());
+    store.set_provider_paused(p.id, true).await.unwrap();
+    assert!(!store.claim_poll(p.id, at(5), at(6)).await.unwrap());
+}
