@@ -426,6 +426,18 @@ struct ShownVersion {
     keywords: String,
 }
 
+/// A version's name on the page: the agency's own number, or for a format without one (RSS)
+/// its place among the item's versions, oldest first.
+fn version_label(versions: &[dateline_domain::store::VersionInfo], id: WireVersionId) -> String {
+    let Some(at) = versions.iter().position(|v| v.id == id) else {
+        return String::new();
+    };
+    versions[at]
+        .label
+        .clone()
+        .unwrap_or_else(|| (versions.len() - at).to_string())
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ItemQuery {
     #[serde(default)]
@@ -503,16 +515,21 @@ pub async fn item(
                     text: c.text,
                 })
                 .collect();
-            Some((old.info.key.clone(), new.info.key.clone(), parts, note))
+            Some((
+                version_label(&item.versions, old.info.id),
+                version_label(&item.versions, new.info.id),
+                parts,
+                note,
+            ))
         }
         _ => None,
     };
-    let versions = item
+    let versions: Vec<VersionLine> = item
         .versions
         .iter()
         .map(|v| VersionLine {
             id: v.id.0,
-            label: v.label.clone().unwrap_or_else(|| v.key.clone()),
+            label: version_label(&item.versions, v.id),
             status: match v.status {
                 ItemStatus::Usable => "usable",
                 ItemStatus::Withheld => "withheld",
@@ -554,11 +571,7 @@ pub async fn item(
         usable: shown.info.status == ItemStatus::Usable,
         shown: ShownVersion {
             id: shown.info.id.0,
-            label: shown
-                .info
-                .label
-                .clone()
-                .unwrap_or_else(|| shown.info.key.clone()),
+            label: version_label(&item.versions, shown.info.id),
             headline: shown.info.headline.clone(),
             dateline: shown.dateline.clone().unwrap_or_default(),
             byline: shown.byline.clone().unwrap_or_default(),
