@@ -682,6 +682,9 @@ async fn article_page_carries_open_graph_twitter_and_news_article_json_ld(app: T
     // No byline on the seed article: the publication is the author.
     assert_eq!(a["author"][0]["@type"], "Organization");
     assert_eq!(a["author"][0]["name"], "Global Village Space");
+    // The agency the copy came from, and the line readers see.
+    assert_eq!(a["creditText"], "Via APP with additional inputs from GVS");
+    assert_eq!(a["sourceOrganization"]["name"], "APP");
 
     // The images named are ours and served.
     for path in [

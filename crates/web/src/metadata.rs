@@ -239,6 +239,14 @@ pub fn article_head(
     if let Some(published) = published {
         article["datePublished"] = json!(published);
     }
+    // Copy that came from an agency says so: the line readers see, and the agency.
+    if let Some(line) = &shown.attribution {
+        article["creditText"] = json!(line);
+    }
+    if let Some(source) = &a.source {
+        article["sourceOrganization"] =
+            json!({"@type": "NewsMediaOrganization", "name": source.agency});
+    }
     let notes: Vec<Value> = corrections
         .iter()
         .filter(|c| c.kind == CorrectionKind::Correction)
