@@ -614,6 +614,20 @@ async fn under_the_alert_policy_a_kill_waits_for_one_click(app: TestApp) {
             .iter()
             .any(|t| t.contains("killed its source"))
     );
+    // Each alert shows what changed: the version used against the one that raised it.
+    let links = attrs(&page, ".alerts a[href^='/admin/wire/items/']", "href");
+    assert!(
+        links
+            .iter()
+            .all(|l| l.contains("from=") && l.contains("to=")),
+        "{links:?}"
+    );
+    let (status, compared) = desk.page(&links[0]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !texts(&compared, ".diff-text").is_empty(),
+        "a comparison is shown"
+    );
     let take_down = attrs(&page, ".alerts form[action$='/take-down']", "action");
     assert_eq!(take_down.len(), 1, "one click");
     // A contributor sees the alert but cannot take the article down.

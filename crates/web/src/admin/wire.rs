@@ -144,25 +144,39 @@ fn alert_text(a: &WireAlert) -> String {
 }
 
 async fn alert_lines(state: &AppState, signed: &SignedIn) -> Result<Vec<AlertLine>, AdminError> {
-    Ok(state
-        .store
-        .open_alerts(MAX_ALERTS)
-        .await?
-        .into_iter()
-        .map(|a| AlertLine {
+    let mut lines = Vec::new();
+    for a in state.store.open_alerts(MAX_ALERTS).await? {
+        // The item's page comparing the version the article was built on with the one that
+        // raised the alert, when the article names it.
+        let used = state
+            .store
+            .article_sources(a.article)
+            .await?
+            .into_iter()
+            .find(|s| s.item == a.item)
+            .map(|s| s.version.id);
+        let item = SitePath::admin_wire_item(a.item.0);
+        let item_href = match used.filter(|used| *used != a.version) {
+            Some(used) => item.with_query([
+                ("version", a.version.0.to_string()),
+                ("from", used.0.to_string()),
+                ("to", a.version.0.to_string()),
+            ]),
+            None => item.with_query([("version", a.version.0.to_string())]),
+        };
+        lines.push(AlertLine {
             id: a.id.0,
             urgent: a.kind.urgent(),
             text: alert_text(&a),
             article_href: SitePath::admin_article(a.article).into(),
             article_headline: a.article_headline.clone(),
-            item_href: SitePath::admin_wire_item(a.item.0)
-                .with_query([("version", a.version.0.to_string())])
-                .into(),
+            item_href: item_href.into(),
             raised: shown_time(state, a.raised_at),
             can_take_down: a.kind == AlertKind::Killed && signed.user.may(Action::PublishAny),
             can_resolve: signed.user.may(Action::PublishAny),
-        })
-        .collect())
+        });
+    }
+    Ok(lines)
 }
 
 #[derive(Template)]
