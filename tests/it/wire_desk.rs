@@ -22,6 +22,7 @@ on_both_backends!(
     a_kill_takes_every_article_built_on_the_item_down_at_once,
     under_the_alert_policy_a_kill_waits_for_one_click,
     an_article_on_an_embargoed_item_waits_for_the_embargo,
+    a_second_agency_added_as_source_reaches_the_article_too,
 );
 
 async fn provider(store: &dyn Store, code: &str) -> ProviderId {
@@ -718,4 +719,70 @@ async fn an_article_on_an_embargoed_item_waits_for_the_embargo(app: TestApp) {
     )
     .await
     .expect("lifted");
+}
+
+async fn a_second_agency_added_as_source_reaches_the_article_too(app: TestApp) {
+    let (app_provider, article, path) = published_from_wire(&app, "take-down").await;
+    let reuters = provider(app.store.as_ref(), "REUTERS").await;
+    ingest(
+        &app,
+        reuters,
+        &[version("r-1", "1", 1, "Reuters on the floods.")],
+    )
+    .await;
+    let item = app
+        .store
+        .wire_item_by_agency_id(reuters, "r-1")
+        .await
+        .unwrap()
+        .unwrap();
+    let form_path = format!("/admin/wire/items/{}/source", item.row.id.0);
+    let version = item.versions[0].id.0.to_string();
+    // A contributor may not touch an editor's article: the same 404 as for no article.
+    let contributor = app.account("Kiran Contributor", Role::Contributor).await;
+    let other = app.sign_in(&contributor).await;
+    let refused = other
+        .post(
+            &form_path,
+            &[("version", &version), ("article", &article.0.to_string())],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let bad = other
+        .post(&form_path, &[("version", &version), ("article", "twelve")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.store.article_sources(article).await.unwrap().len(), 1);
+    // The editor adds it; twice changes nothing.
+    let editor = app.account("Eda Editor 2", Role::Editor).await;
+    let desk = app.sign_in(&editor).await;
+    for _ in 0..2 {
+        let added = desk
+            .post(
+                &form_path,
+                &[
+                    ("version", &version),
+                    ("article", &format!("#{}", article.0)),
+                ],
+            )
+            .await;
+        assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    }
+    let sources = app.store.article_sources(article).await.unwrap();
+    let codes: Vec<_> = sources
+        .iter()
+        .map(|s| s.provider_code.to_string())
+        .collect();
+    assert_eq!(codes, ["APP", "REUTERS"]);
+    // Reuters kills its item: the article comes down.
+    let reuters_provider = app.store.provider(reuters).await.unwrap().unwrap();
+    let mut kill = version_for("r-1", "2");
+    kill.status = ItemStatus::Canceled;
+    send(&app, &reuters_provider, kill).await;
+    assert_eq!(app.get(&path).await.status(), StatusCode::GONE);
+    let _ = app_provider;
+}
+
+fn version_for(item: &str, label: &str) -> IncomingVersion {
+    version(item, label, 2, "Withdrawn.")
 }

@@ -67,6 +67,16 @@ fn check_permission(user: &User, wf: &Workflow, step: Step) -> Result<(), Servic
     }
 }
 
+/// Refuses unless `user` may edit article `id` (404 for one they may not even see).
+pub async fn check_editable(
+    store: &dyn Store,
+    user: &User,
+    id: ArticleId,
+) -> Result<(), ServiceError> {
+    let wf = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_permission(user, &wf, Step::Edit)
+}
+
 const NOT_A_DRAFT: &str = "Only a draft can be submitted for review.";
 const NOT_PUBLISHABLE: &str = "The article cannot be published now.";
 const ALREADY_LIVE: &str = "Only an article that is not live yet can be scheduled.";

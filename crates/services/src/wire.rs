@@ -487,3 +487,33 @@ pub async fn react_to_changes(
     }
     Ok(taken_down)
 }
+
+/// Records one more agency version an article draws on ("add as source"), for an account that
+/// may edit the article: a kill, a correction or an update of that item then reaches the
+/// article as it does for the version it was started from. A killed or withheld version is
+/// refused.
+pub async fn add_source(
+    store: &dyn Store,
+    user: &User,
+    article: ArticleId,
+    version: WireVersionId,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    if !user.may(Action::UseWireDesk) {
+        return Err(ServiceError::Forbidden);
+    }
+    crate::newsroom::check_editable(store, user, article).await?;
+    let stored = store
+        .wire_version(version)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if stored.info.status != ItemStatus::Usable {
+        return Err(ServiceError::WrongState(
+            "The agency has withheld or killed this version: it cannot be a source.".to_owned(),
+        ));
+    }
+    if !store.attach_source(article, version, now).await? {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
+}

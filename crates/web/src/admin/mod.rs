@@ -119,6 +119,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/wire/alerts/{id}/resolve", post(wire::resolve_alert))
         .route("/admin/wire/alerts/{id}/take-down", post(wire::take_down))
         .route("/admin/wire/items/{id}/article", post(wire::create_article))
+        .route("/admin/wire/items/{id}/source", post(wire::add_source))
         .route(
             "/admin/wire/providers",
             get(wire::providers).post(wire::add_provider),

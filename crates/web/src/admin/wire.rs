@@ -636,6 +636,43 @@ pub async fn create_article(
     Ok(Redirect::to(SitePath::admin_article(article).as_str()).into_response())
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct SourceForm {
+    #[serde(default)]
+    version: String,
+    /// The article's number, as the newsroom shows it.
+    #[serde(default)]
+    article: String,
+}
+
+/// "Add as source": one more agency version an article draws on.
+pub async fn add_source(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<WireItemId>,
+    CsrfForm(form): CsrfForm<SourceForm>,
+) -> Result<Response, AdminError> {
+    signed.require(Action::UseWireDesk)?;
+    let store = state.store.as_ref();
+    let version = version_of(store, id, version_id(&form.version)?).await?;
+    let article = form
+        .article
+        .trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .map(dateline_domain::ArticleId)
+        .map_err(|_| bad("give the article's number, as the newsroom's list shows it"))?;
+    wire::add_source(
+        store,
+        &signed.user,
+        article,
+        version.info.id,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(SitePath::admin_article(article).as_str()).into_response())
+}
+
 // Providers, for editors.
 
 struct ProviderLine {
