@@ -313,6 +313,33 @@ pub async fn reread_payload(
     read_and_store(store, &provider, payload, false, &bytes, at).await
 }
 
+/// Payloads read at once. Reading is CPU work (a 16 MiB feed takes a good part of a second) and
+/// holds the payload and what is read from it in memory: it runs on the blocking threads, a few
+/// at a time, whoever asks (an upload, a poll, the command line).
+const CONCURRENT_READS: usize = 2;
+
+static READS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS)));
+
+/// `dateline_wire::read` on a blocking thread, at most [`CONCURRENT_READS`] at once.
+async fn read_off_the_request(
+    bytes: &[u8],
+) -> Result<Result<dateline_wire::Read, dateline_wire::ReadError>, ServiceError> {
+    let slot = READS
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ServiceError::internal("the payload readers are gone", e))?;
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let read = dateline_wire::read(&bytes);
+        drop(slot);
+        read
+    })
+    .await
+    .map_err(|e| ServiceError::internal("reading a payload stopped", e))
+}
+
 async fn read_and_store(
     store: &dyn Store,
     provider: &Provider,
@@ -321,7 +348,7 @@ async fn read_and_store(
     bytes: &[u8],
     at: DateTime<Utc>,
 ) -> Result<IngestReport, IngestError> {
-    let read = match dateline_wire::read(bytes) {
+    let read = match read_off_the_request(bytes).await? {
         Ok(read) => read,
         Err(e) => {
             let reason = e.to_string();
