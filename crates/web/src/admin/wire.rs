@@ -1016,6 +1016,16 @@ pub async fn resume_provider(
     set_paused(&state, &signed, id, false).await
 }
 
+/// Agency files received at once (each up to 16 MiB in memory until it is stored).
+const CONCURRENT_UPLOADS: usize = 2;
+/// How long an upload waits for a place before it is answered 503.
+const UPLOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+static UPLOADS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS))
+    });
+
 fn upload_too_large() -> AdminError {
     AdminError::TooLarge(format!(
         "The file is larger than {} MB, the most a payload may have. Nothing was stored.",
@@ -1029,6 +1039,17 @@ pub async fn upload(
     Path(id): Path<ProviderId>,
     mut form: Multipart,
 ) -> Result<Response, AdminError> {
+    // The role first, and a place among the few uploads received at once, before a byte of a
+    // file up to 16 MiB is buffered.
+    signed.require(Action::ManageWireProviders)?;
+    let _receiving = tokio::time::timeout(UPLOAD_WAIT, UPLOADS.clone().acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| ServiceError::Busy {
+            message: "Other agency files are being uploaded; try again in a few seconds".to_owned(),
+            retry_after: std::time::Duration::from_secs(5),
+        })?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -1062,7 +1083,6 @@ pub async fn upload(
     // The token is somewhere in the multipart stream: checked once it is read, before anything
     // is stored.
     signed.check_csrf(&csrf)?;
-    signed.require(Action::ManageWireProviders)?;
     let store = state.store.as_ref();
     let provider = store
         .provider(id)
