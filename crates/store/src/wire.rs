@@ -78,7 +78,10 @@ fn provider(row: &AnyRow) -> Result<Provider, StoreError> {
 }
 
 const ALERT_COLUMNS: &str = "w.id, w.article_id, a.headline, v.item_id, p.code, w.version_id, \
-    w.kind, w.raised_at, w.resolved_at";
+    w.kind, w.raised_at, w.resolved_at, \
+    (SELECT s.version_id FROM article_sources s JOIN wire_versions sv ON sv.id = s.version_id \
+     WHERE s.article_id = w.article_id AND sv.item_id = v.item_id \
+     ORDER BY s.position LIMIT 1) AS used_version_id";
 
 const ALERT_FROM: &str = "wire_alerts w JOIN articles a ON a.id = w.article_id \
     JOIN wire_versions v ON v.id = w.version_id JOIN wire_items i ON i.id = v.item_id \
@@ -94,6 +97,7 @@ fn alert(row: &AnyRow) -> Result<WireAlert, StoreError> {
         item: WireItemId(get(row, "item_id")?),
         provider_code: ProviderCode::parse(&code).map_err(|_| corrupt("provider code", &code))?,
         version: WireVersionId(get(row, "version_id")?),
+        used_version: get::<Option<i64>>(row, "used_version_id")?.map(WireVersionId),
         kind: AlertKind::parse(&kind).ok_or_else(|| corrupt("alert kind", &kind))?,
         raised_at: time(get(row, "raised_at")?)?,
         resolved_at: opt_time(row, "resolved_at")?,
@@ -896,6 +900,19 @@ impl WireStore for SqlStore {
         .await
         .map_err(db_error)?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn alert(&self, id: AlertId) -> Result<Option<WireAlert>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE w.id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(alert)
+        .transpose()
     }
 
     async fn open_alerts(&self, limit: u32) -> Result<Vec<WireAlert>, StoreError> {

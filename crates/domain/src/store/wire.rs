@@ -131,6 +131,8 @@ pub struct WireAlert {
     pub provider_code: ProviderCode,
     /// The version that raised it.
     pub version: WireVersionId,
+    /// The version of the same item the article was built on, where it names one.
+    pub used_version: Option<WireVersionId>,
     pub kind: AlertKind,
     pub raised_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -278,6 +280,8 @@ pub trait WireStore: Send + Sync {
         kind: AlertKind,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    async fn alert(&self, id: AlertId) -> Result<Option<WireAlert>, StoreError>;
 
     /// Alerts not resolved yet, newest first.
     async fn open_alerts(&self, limit: u32) -> Result<Vec<WireAlert>, StoreError>;

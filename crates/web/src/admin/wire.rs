@@ -148,15 +148,8 @@ async fn alert_lines(state: &AppState, signed: &SignedIn) -> Result<Vec<AlertLin
     for a in state.store.open_alerts(MAX_ALERTS).await? {
         // The item's page comparing the version the article was built on with the one that
         // raised the alert, when the article names it.
-        let used = state
-            .store
-            .article_sources(a.article)
-            .await?
-            .into_iter()
-            .find(|s| s.item == a.item)
-            .map(|s| s.version.id);
         let item = SitePath::admin_wire_item(a.item.0);
-        let item_href = match used.filter(|used| *used != a.version) {
+        let item_href = match a.used_version.filter(|used| *used != a.version) {
             Some(used) => item.with_query([
                 ("version", a.version.0.to_string()),
                 ("from", used.0.to_string()),
@@ -1177,10 +1170,9 @@ pub async fn take_down(
     signed.require(Action::PublishAny)?;
     let store = state.store.as_ref();
     let alert = store
-        .open_alerts(u32::MAX)
+        .alert(id)
         .await?
-        .into_iter()
-        .find(|a| a.id == id && a.kind == AlertKind::Killed)
+        .filter(|a| a.kind == AlertKind::Killed && a.resolved_at.is_none())
         .ok_or(AdminError::Service(ServiceError::NotFound))?;
     let now = state.clock.now();
     let live = store
