@@ -39,8 +39,8 @@ pub use portable::{ExportSnapshot, PortableStore};
 pub use related::RelatedStore;
 pub use site::SiteStore;
 pub use wire::{
-    ArticleSource, PollResult, StoredVersion, VersionInfo, WireAlert, WireFilter, WireItem,
-    WireRow, WireStore,
+    ArticleSource, PollResult, StoredVersion, TextSender, VersionInfo, WireAlert, WireFilter,
+    WireItem, WireRow, WireStore,
 };
 pub use workflow::WorkflowStore;
 

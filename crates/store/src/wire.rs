@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::store::{
-    ArticleSource, PollResult, StoreError, StoredVersion, VersionInfo, WireAlert, WireFilter,
-    WireItem, WireRow, WireStore,
+    ArticleSource, PollResult, StoreError, StoredVersion, TextSender, VersionInfo, WireAlert,
+    WireFilter, WireItem, WireRow, WireStore,
 };
 use dateline_domain::wire::{
     AlertId, AlertKind, IncomingVersion, IngestOutcome, ItemStatus, KillPolicy, PayloadId,
@@ -726,21 +726,32 @@ impl WireStore for SqlStore {
         rows::all(query, self.pool(), wire_row).await
     }
 
-    async fn wire_rows_with_text(&self, hashes: &[String]) -> Result<Vec<WireRow>, StoreError> {
+    async fn text_senders(&self, hashes: &[String]) -> Result<Vec<TextSender>, StoreError> {
         if hashes.is_empty() {
             return Ok(Vec::new());
         }
         let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM wire_items i JOIN wire_providers p ON p.id = i.provider_id \
-             WHERE i.text_hash IN ({}) ORDER BY i.sort_at DESC, i.id DESC",
+            "SELECT i.text_hash, p.code, COUNT(*) AS items FROM wire_items i \
+             JOIN wire_providers p ON p.id = i.provider_id WHERE i.text_hash IN ({}) \
+             GROUP BY i.text_hash, p.code ORDER BY i.text_hash, p.code",
             placeholders.join(", ")
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for hash in hashes {
             query = query.bind(hash.clone());
         }
-        rows::all(query, self.pool(), wire_row).await
+        rows::all(query, self.pool(), |row| {
+            let code: String = get(row, "code")?;
+            let items: i64 = get(row, "items")?;
+            Ok(TextSender {
+                text_hash: get(row, "text_hash")?,
+                provider_code: ProviderCode::parse(&code)
+                    .map_err(|_| corrupt("provider code", &code))?,
+                items: u64::try_from(items).unwrap_or(0),
+            })
+        })
+        .await
     }
 
     async fn wire_item(&self, id: WireItemId) -> Result<Option<WireItem>, StoreError> {

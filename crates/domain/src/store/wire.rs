@@ -48,6 +48,14 @@ pub struct WireRow {
     pub text_hash: String,
 }
 
+/// A provider that sent a text, and how many of its items have it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSender {
+    pub text_hash: String,
+    pub provider_code: ProviderCode,
+    pub items: u64,
+}
+
 /// One version of an item, without its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionInfo {
@@ -243,8 +251,10 @@ pub trait WireStore: Send + Sync {
     /// The desk: items newest first under `filter`.
     async fn wire_rows(&self, filter: &WireFilter) -> Result<Vec<WireRow>, StoreError>;
 
-    /// Items whose current text has one of `hashes` (the copies of a text across providers).
-    async fn wire_rows_with_text(&self, hashes: &[String]) -> Result<Vec<WireRow>, StoreError>;
+    /// Who sent each of the texts `hashes` name: one row per text and provider, with how many of
+    /// that provider's items have it — however many copies there are, at most one row per
+    /// provider for each text.
+    async fn text_senders(&self, hashes: &[String]) -> Result<Vec<TextSender>, StoreError>;
 
     async fn wire_item(&self, id: WireItemId) -> Result<Option<WireItem>, StoreError>;
 

@@ -357,9 +357,10 @@ pub async fn the_desk_lists_newest_first_under_its_filters(store: &dyn Store) {
         .unwrap();
     assert_eq!(recent.len(), 3);
     let copies = store
-        .wire_rows_with_text(std::slice::from_ref(&all[0].text_hash))
+        .text_senders(std::slice::from_ref(&all[0].text_hash))
         .await
         .unwrap();
+    assert!(copies.iter().all(|c| c.items == 1));
     let mut codes: Vec<_> = copies.iter().map(|r| r.provider_code.to_string()).collect();
     codes.sort();
     assert_eq!(codes, ["AFP", "APP"]);

@@ -315,20 +315,20 @@ pub async fn desk(
     let mut hashes: Vec<String> = rows.iter().map(|r| r.text_hash.clone()).collect();
     hashes.sort();
     hashes.dedup();
-    let copies = store.wire_rows_with_text(&hashes).await?;
+    let senders = store.text_senders(&hashes).await?;
     let mut seen = std::collections::HashSet::new();
     let mut shown = Vec::new();
     for row in &rows {
         if !seen.insert(row.text_hash.clone()) {
             continue;
         }
-        let mut also_from: Vec<String> = copies
+        // Every other sender of the text: another provider, or this one again for another item.
+        let mut also_from: Vec<String> = senders
             .iter()
-            .filter(|c| c.text_hash == row.text_hash && c.id != row.id)
+            .filter(|c| c.text_hash == row.text_hash)
+            .filter(|c| c.provider_code != row.provider_code || c.items > 1)
             .map(|c| c.provider_code.to_string())
             .collect();
-        also_from.sort();
-        also_from.dedup();
         also_from.truncate(MAX_ALSO_FROM);
         shown.push(DeskRow {
             href: SitePath::admin_wire_item(row.id.0).into(),
