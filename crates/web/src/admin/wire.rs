@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::store::{StoredVersion, WireAlert, WireFilter, WireRow};
 use dateline_domain::wire::{
-    AlertId, AlertKind, ItemStatus, Provider, ProviderId, WireItemId, WireVersionId,
+    AlertId, AlertKind, ItemStatus, Provider, ProviderId, ProviderKind, WireItemId, WireVersionId,
 };
 use dateline_domain::{Action, SitePath, Store};
 use dateline_services::ServiceError;
@@ -742,12 +742,13 @@ impl FormValues {
     }
 }
 
-const KINDS: [(&str, &str); 4] = [
-    ("files", "Files only"),
-    ("rss", "RSS / Atom feed"),
-    ("ninjs", "ninjs over HTTP"),
-    ("newsml-g2", "NewsML-G2 over HTTP"),
-];
+/// The kinds a provider may have, as the form's choices: value and label.
+fn kinds() -> Vec<(&'static str, &'static str)> {
+    ProviderKind::ALL
+        .into_iter()
+        .map(|kind| (kind.as_str(), kind.label()))
+        .collect()
+}
 
 fn provider_state(p: &Provider) -> String {
     if p.paused {
@@ -793,7 +794,7 @@ async fn providers_page(
         providers,
         form,
         errors,
-        kinds: KINDS.to_vec(),
+        kinds: kinds(),
     }
     .respond(status)
 }
@@ -910,7 +911,7 @@ async fn provider_page(
         form: form.unwrap_or_else(|| FormValues::of(&p)),
         errors,
         notice,
-        kinds: KINDS.to_vec(),
+        kinds: kinds(),
         payloads,
         max_upload_mb: wire::MAX_PAYLOAD_BYTES / (1024 * 1024),
     }
