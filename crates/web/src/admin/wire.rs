@@ -29,11 +29,11 @@ const PAGE_PAYLOADS: u32 = 50;
 /// Other agencies named on a row ("also from").
 const MAX_ALSO_FROM: usize = 10;
 
-/// How the desk shows a time: in the publication's zone.
+/// How the desk shows a time: as the rest of the newsroom does, in the publication's zone and
+/// language, with the zone named.
 fn shown_time(state: &AppState, t: DateTime<Utc>) -> String {
-    t.with_timezone(&state.site().time_zone)
-        .format("%d %b %Y %H:%M")
-        .to_string()
+    let site = state.site();
+    dateline_services::dates::date_time(t, site.time_zone, &site.locale)
 }
 
 /// The start of `now`'s day in the publication's zone.
