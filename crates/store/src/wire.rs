@@ -161,6 +161,24 @@ fn payload_record(row: &AnyRow) -> Result<PayloadRecord, StoreError> {
     })
 }
 
+/// Binds a provider's settings as `$1`…`$9`, in the order the statements name the columns:
+/// code, name, attribution, kind, url, language, poll interval, kill policy, credentials.
+fn bind_settings<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    s: &'q ProviderSettings,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(s.code.as_str())
+        .bind(&s.name)
+        .bind(&s.attribution)
+        .bind(s.kind.as_str())
+        .bind(s.url.as_deref())
+        .bind(&s.language)
+        .bind(i64::from(s.poll_interval_secs))
+        .bind(s.kill_policy.as_str())
+        .bind(s.credentials.as_deref())
+}
+
 /// Keywords are stored one per line (a keyword holds no line break).
 fn join_keywords(keywords: &[String]) -> String {
     keywords
@@ -229,24 +247,16 @@ impl WireStore for SqlStore {
         s: &ProviderSettings,
         at: DateTime<Utc>,
     ) -> Result<Provider, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
+        let query = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO wire_providers (code, name, attribution, kind, url, language, \
              poll_interval_secs, kill_policy, credentials, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {PROVIDER_COLUMNS}"
-        )))
-        .bind(s.code.as_str())
-        .bind(&s.name)
-        .bind(&s.attribution)
-        .bind(s.kind.as_str())
-        .bind(s.url.as_deref())
-        .bind(&s.language)
-        .bind(i64::from(s.poll_interval_secs))
-        .bind(s.kill_policy.as_str())
-        .bind(s.credentials.as_deref())
-        .bind(at.timestamp_millis())
-        .fetch_one(self.pool())
-        .await
-        .map_err(db_error)?;
+        )));
+        let row = bind_settings(query, s)
+            .bind(at.timestamp_millis())
+            .fetch_one(self.pool())
+            .await
+            .map_err(db_error)?;
         provider(&row)
     }
 
@@ -255,24 +265,16 @@ impl WireStore for SqlStore {
         id: ProviderId,
         s: &ProviderSettings,
     ) -> Result<Option<Provider>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "UPDATE wire_providers SET code = $2, name = $3, attribution = $4, kind = $5, \
-             url = $6, language = $7, poll_interval_secs = $8, kill_policy = $9, \
-             credentials = COALESCE($10, credentials) WHERE id = $1 RETURNING {PROVIDER_COLUMNS}"
-        )))
-        .bind(id.0)
-        .bind(s.code.as_str())
-        .bind(&s.name)
-        .bind(&s.attribution)
-        .bind(s.kind.as_str())
-        .bind(s.url.as_deref())
-        .bind(&s.language)
-        .bind(i64::from(s.poll_interval_secs))
-        .bind(s.kill_policy.as_str())
-        .bind(s.credentials.as_deref())
-        .fetch_optional(self.pool())
-        .await
-        .map_err(db_error)?;
+        let query = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE wire_providers SET code = $1, name = $2, attribution = $3, kind = $4, \
+             url = $5, language = $6, poll_interval_secs = $7, kill_policy = $8, \
+             credentials = COALESCE($9, credentials) WHERE id = $10 RETURNING {PROVIDER_COLUMNS}"
+        )));
+        let row = bind_settings(query, s)
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(provider).transpose()
     }
 
