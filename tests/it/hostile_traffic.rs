@@ -307,12 +307,11 @@ async fn a_trickling_body_is_cut_off_after_the_body_deadline(app: TestApp) {
     );
 }
 
-async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer(
-    app: TestApp,
-) {
-    let limit = 4;
+/// A server with a limit of `limit` connections and that many kept-alive connections holding
+/// it: each has been answered once, so the server has surely taken it.
+async fn full_server(app: &TestApp, limit: usize) -> (Limited, Vec<TcpStream>) {
     let server = limited(
-        &app,
+        app,
         ServeLimits {
             max_connections: limit,
             header_read_timeout: Duration::from_secs(60),
@@ -320,7 +319,6 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health
         },
     )
     .await;
-    // Each held connection has been answered once, so the server has surely taken it.
     let mut held = Vec::new();
     for _ in 0..limit {
         let mut stream = TcpStream::connect(server.addr).await.unwrap();
@@ -336,6 +334,14 @@ async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health
         assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
         held.push(stream);
     }
+    (server, held)
+}
+
+async fn past_the_connection_limit_a_new_connection_gets_a_prompt_503_and_health_checks_still_answer(
+    app: TestApp,
+) {
+    let limit = 4;
+    let (server, held) = full_server(&app, limit).await;
     let mut one_more = TcpStream::connect(server.addr).await.unwrap();
     one_more
         .write_all(b"GET /?page=2 HTTP/1.1\r\nHost: dateline\r\n\r\n")
@@ -413,30 +419,7 @@ async fn a_health_check_amid_a_flood_of_silent_connections_past_the_limit_is_ans
     app: TestApp,
 ) {
     let limit = 2;
-    let server = limited(
-        &app,
-        ServeLimits {
-            max_connections: limit,
-            header_read_timeout: Duration::from_secs(60),
-            ..ServeLimits::default()
-        },
-    )
-    .await;
-    let mut held = Vec::new();
-    for _ in 0..limit {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: dateline\r\n\r\n")
-            .await
-            .unwrap();
-        let mut buffer = [0u8; 1024];
-        let n = tokio::time::timeout(PATIENCE, stream.read(&mut buffer))
-            .await
-            .expect("answered")
-            .unwrap();
-        assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
-        held.push(stream);
-    }
+    let (server, held) = full_server(&app, limit).await;
     // Far more silent connections than are ever turned away at once keep arriving, before,
     // during and after each health check; not one health check may go unanswered.
     let addr = server.addr;
