@@ -1205,15 +1205,26 @@ pub fn word_diff_until(old: &str, new: &str, deadline: Instant) -> WordCompariso
 
 /// [`word_diff_until`] with the standard deadline on a blocking thread, sharing the revision
 /// comparisons' workers: when all are busy for [`DIFF_QUEUE_WAIT`], the coarse comparison.
-pub async fn compare_words(old: String, new: String) -> Result<WordComparison, ServiceError> {
+/// `texts` makes the two texts, on the blocking thread too (building them may be as long as the
+/// texts are: a wire body converted to our format).
+pub async fn compare_words(
+    texts: impl FnOnce() -> (String, String) + Send + 'static,
+) -> Result<WordComparison, ServiceError> {
     let slot = tokio::time::timeout(DIFF_QUEUE_WAIT, DIFF_SLOTS.clone().acquire_owned()).await;
-    let Ok(Ok(slot)) = slot else {
-        return Ok(coarse_words(&old, &new, Coarse::Busy));
+    let slot = match slot {
+        Ok(Ok(slot)) => Some(slot),
+        _ => None,
     };
     tokio::task::spawn_blocking(move || {
-        let comparison = word_diff_until(&old, &new, Instant::now() + DIFF_DEADLINE);
-        drop(slot);
-        comparison
+        let (old, new) = texts();
+        match slot {
+            Some(slot) => {
+                let comparison = word_diff_until(&old, &new, Instant::now() + DIFF_DEADLINE);
+                drop(slot);
+                comparison
+            }
+            None => coarse_words(&old, &new, Coarse::Busy),
+        }
     })
     .await
     .map_err(|e| ServiceError::internal("the comparison of two versions stopped", e))

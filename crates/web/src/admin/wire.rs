@@ -504,9 +504,11 @@ pub async fn item(
         (Some(from), Some(to)) if !from.is_empty() && !to.is_empty() => {
             let old = version_of(store, id, version_id(from)?).await?;
             let new = version_of(store, id, version_id(to)?).await?;
-            let comparison: WordComparison =
-                newsroom::compare_words(wire::comparable_text(&old), wire::comparable_text(&new))
-                    .await?;
+            let (old_id, new_id) = (old.info.id, new.info.id);
+            let comparison: WordComparison = newsroom::compare_words(move || {
+                (wire::comparable_text(&old), wire::comparable_text(&new))
+            })
+            .await?;
             let note = comparison.coarse.map(|_| {
                 "The versions are too long or too different to compare word by word in time: the changed span is shown whole."
             });
@@ -523,8 +525,8 @@ pub async fn item(
                 })
                 .collect();
             Some((
-                version_label(&item.versions, old.info.id),
-                version_label(&item.versions, new.info.id),
+                version_label(&item.versions, old_id),
+                version_label(&item.versions, new_id),
                 parts,
                 note,
             ))
