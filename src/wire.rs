@@ -175,9 +175,8 @@ async fn ingest(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
         };
         match wire::ingest_payload(store, &provider, &name, &bytes, chrono::Utc::now()).await {
             Ok(report) => {
-                let o = &report.outcome;
                 println!(
-                    "{name}: {} ({}), {} versions: {} new or newer, {} older kept as history, {} already stored{}",
+                    "{name}: {} ({}), {} versions: {}",
                     report.format.as_str(),
                     if report.new_payload {
                         "stored"
@@ -185,14 +184,7 @@ async fn ingest(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
                         "read before"
                     },
                     report.read,
-                    o.current,
-                    o.history,
-                    o.unchanged,
-                    if report.skipped.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; {} entries skipped", report.skipped.len())
-                    }
+                    report.what_it_stored(),
                 );
                 for skipped in &report.skipped {
                     println!(

@@ -252,6 +252,25 @@ pub struct IngestReport {
     pub skipped: Vec<Skipped>,
 }
 
+impl IngestReport {
+    /// What storing the payload did, in words: "2 new or newer, 0 older kept as history, 1
+    /// already stored", and how many entries could not be read, if any.
+    pub fn what_it_stored(&self) -> String {
+        let o = &self.outcome;
+        let mut words = format!(
+            "{} new or newer, {} older kept as history, {} already stored",
+            o.current, o.history, o.unchanged
+        );
+        if !self.skipped.is_empty() {
+            words.push_str(&format!(
+                "; {} entries could not be read",
+                self.skipped.len()
+            ));
+        }
+        words
+    }
+}
+
 /// Why a payload gave nothing: it was too large to keep, or it was kept and could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -1099,20 +1099,11 @@ pub async fn upload(
     let origin = format!("upload by {}: {name}", signed.user.name);
     match wire::ingest_payload(store, &provider, &origin, &bytes, state.clock.now()).await {
         Ok(report) => {
-            let o = &report.outcome;
             let notice = format!(
-                "Read {} as {}: {} versions, {} new or newer, {} older kept as history, {} already stored{}.",
-                name,
+                "Read {name} as {}: {} versions, {}.",
                 report.format.as_str(),
                 report.read,
-                o.current,
-                o.history,
-                o.unchanged,
-                if report.skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {} entries could not be read", report.skipped.len())
-                }
+                report.what_it_stored(),
             );
             provider_page(
                 &state,
