@@ -37,8 +37,8 @@ fn fields(headline: &str) -> Vec<(&'static str, String)> {
         ("section", "Pakistan".to_owned()),
         ("tags", "Economy".to_owned()),
         ("authors", "Sana Jamal".to_owned()),
-        ("source_agency", "APP".to_owned()),
-        ("source_inputs", "1".to_owned()),
+        ("source_agencies", "APP".to_owned()),
+        ("source_mode", "additional-inputs".to_owned()),
         ("language", "en".to_owned()),
     ]
 }
@@ -179,7 +179,7 @@ async fn control_character_in_a_name_is_refused_on_save_and_old_bad_names_keep_f
         ("section", "Wor\u{1}ld"),
         ("tags", "Economy, Bud\u{7}get"),
         ("authors", "Sana\u{85} Jamal"),
-        ("source_agency", "AP\u{1B}P"),
+        ("source_agencies", "AP\u{1B}P"),
     ] {
         let form = changed("Control characters in names", &[(field, value)]);
         let response = desk.post("/admin/articles", &pairs(&form)).await;

@@ -31,6 +31,8 @@ mod search;
 mod seed_page;
 mod sign_in_abuse;
 mod syndication;
+mod wire_attribution;
+mod wire_browser;
 mod wire_desk;
 mod wire_ingest;
 mod wire_polling;

@@ -41,8 +41,8 @@ fn fields(headline: &str) -> Vec<(&'static str, String)> {
         ("section", "Pakistan".to_owned()),
         ("tags", "Economy, Budget".to_owned()),
         ("authors", "Sana Jamal".to_owned()),
-        ("source_agency", "APP".to_owned()),
-        ("source_inputs", "1".to_owned()),
+        ("source_agencies", "APP".to_owned()),
+        ("source_mode", "additional-inputs".to_owned()),
         ("language", "en".to_owned()),
     ]
 }

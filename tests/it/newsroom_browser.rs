@@ -11,7 +11,7 @@ use fantoccini::{Client, Locator};
 use crate::browser::Browser;
 use crate::harness::{PASSWORD, TestApp};
 
-async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, email: &str) {
     client.goto(&app.url("/admin/login")).await.unwrap();
     client
         .find(Locator::Css("input[name=email]"))
@@ -31,12 +31,12 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str) {
     wait_for(client, "table.desk", "the article list after signing in").await;
 }
 
-async fn click(client: &Client, target: Locator<'_>) {
+pub(crate) async fn click(client: &Client, target: Locator<'_>) {
     client.find(target).await.unwrap().click().await.unwrap();
 }
 
 /// Clicks the button labelled `label`.
-async fn press(client: &Client, label: &str) {
+pub(crate) async fn press(client: &Client, label: &str) {
     click(
         client,
         Locator::XPath(&format!("//button[text()='{label}']")),
@@ -45,7 +45,7 @@ async fn press(client: &Client, label: &str) {
 }
 
 /// Waits (at most 10 s) for an element matching the CSS `selector` to be on the page.
-async fn wait_for(client: &Client, selector: &str, what: &str) -> Element {
+pub(crate) async fn wait_for(client: &Client, selector: &str, what: &str) -> Element {
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -54,13 +54,13 @@ async fn wait_for(client: &Client, selector: &str, what: &str) -> Element {
         .unwrap_or_else(|e| panic!("waiting for {what} ({selector}): {e}"))
 }
 
-async fn fill(client: &Client, selector: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, selector: &str, text: &str) {
     let field = client.find(Locator::Css(selector)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn text_of(client: &Client, selector: &str) -> String {
+pub(crate) async fn text_of(client: &Client, selector: &str) -> String {
     client
         .find(Locator::Css(selector))
         .await
@@ -71,7 +71,7 @@ async fn text_of(client: &Client, selector: &str) -> String {
 }
 
 /// Waits until `script` (a JS expression) is true.
-async fn until(client: &Client, script: &str, what: &str) {
+pub(crate) async fn until(client: &Client, script: &str, what: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let value = client

@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use dateline_domain::{
-    ArticleStatus, ArticleStore, Counts, Draft, LabelKind, LabelStore, MediaStore, PortableStore,
-    RevisionKind, RevisionNumber, Role, SaveOutcome, Slug, Source, User, WorkflowStore,
+    ArticleStatus, ArticleStore, AttributionMode, Counts, Draft, LabelKind, LabelStore, MediaStore,
+    PortableStore, RevisionKind, RevisionNumber, Role, SaveOutcome, Slug, Source, User,
+    WorkflowStore,
 };
 use dateline_services::articles::create_article;
 use dateline_services::import::{ImportError, ImportOptions, import_file};
@@ -134,10 +135,7 @@ fn draft(headline: &str, body: &str) -> Draft {
         section: "Business".to_owned(),
         tags: vec!["Economy".to_owned(), "IMF".to_owned()],
         authors: vec!["Sana Jamal".to_owned()],
-        source: Some(Source {
-            agency: "APP".to_owned(),
-            additional_inputs: true,
-        }),
+        source: Some(Source::single("APP", AttributionMode::AdditionalInputs)),
         language: "en".to_owned(),
     }
 }

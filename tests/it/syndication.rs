@@ -617,7 +617,7 @@ async fn robots_txt_points_at_the_sitemap_index(app: TestApp) {
 }
 
 /// The parsed JSON-LD blocks of a page.
-fn json_ld(html: &scraper::Html) -> Vec<Value> {
+pub(crate) fn json_ld(html: &scraper::Html) -> Vec<Value> {
     let selector = scraper::Selector::parse("script[type=\"application/ld+json\"]").unwrap();
     html.select(&selector)
         .map(|s| serde_json::from_str(&s.text().collect::<String>()).expect("JSON-LD parses"))

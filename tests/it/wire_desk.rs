@@ -4,7 +4,8 @@
 
 use dateline_domain::wire::{IncomingVersion, ItemStatus, ProviderId, VersionSignal};
 use dateline_domain::{
-    ArticleId, ArticleStore, LabelStore, RevisionNumber, Role, Store, WireStore, WorkflowStore,
+    ArticleId, ArticleStore, AttributionMode, LabelStore, RevisionNumber, Role, Source, Store,
+    WireStore, WorkflowStore,
 };
 use dateline_services::newsroom;
 use dateline_services::wire::{self, ProviderForm};
@@ -25,7 +26,7 @@ on_both_backends!(
     a_second_agency_added_as_source_reaches_the_article_too,
 );
 
-async fn provider(store: &dyn Store, code: &str) -> ProviderId {
+pub(crate) async fn provider(store: &dyn Store, code: &str) -> ProviderId {
     wire::add_provider(
         store,
         &ProviderForm {
@@ -40,7 +41,7 @@ async fn provider(store: &dyn Store, code: &str) -> ProviderId {
     .id
 }
 
-fn version(item: &str, label: &str, minute: i64, body: &str) -> IncomingVersion {
+pub(crate) fn version(item: &str, label: &str, minute: i64, body: &str) -> IncomingVersion {
     IncomingVersion {
         item_id: item.to_owned(),
         version: Some(label.to_owned()),
@@ -63,11 +64,11 @@ fn version(item: &str, label: &str, minute: i64, body: &str) -> IncomingVersion 
 }
 
 /// The revision an editor looking at article `id` sees.
-async fn seen(app: &TestApp, id: ArticleId) -> Option<RevisionNumber> {
+pub(crate) async fn seen(app: &TestApp, id: ArticleId) -> Option<RevisionNumber> {
     Some(app.store.workflow(id).await.unwrap().unwrap().revision)
 }
 
-async fn ingest(app: &TestApp, provider: ProviderId, versions: &[IncomingVersion]) {
+pub(crate) async fn ingest(app: &TestApp, provider: ProviderId, versions: &[IncomingVersion]) {
     app.store
         .ingest(provider, None, versions, "en", reference_day())
         .await
@@ -305,8 +306,9 @@ async fn a_draft_from_a_version_keeps_its_text_and_remembers_the_version(app: Te
         "the dateline stays off the body"
     );
     assert_eq!(
-        stored.source.as_ref().map(|s| s.agency.as_str()),
-        Some("APP")
+        stored.source,
+        Some(Source::single("APP", AttributionMode::AsReceived)),
+        "copy run as received from the item's agency"
     );
     let sources = app.store.article_sources(article).await.unwrap();
     assert_eq!(sources.len(), 1);
@@ -468,7 +470,7 @@ async fn editors_add_change_pause_and_upload_to_providers(app: TestApp) {
 
 /// A provider with `policy`, an item from it, and a published article built on the item's
 /// first version; the article's public address.
-async fn published_from_wire(
+pub(crate) async fn published_from_wire(
     app: &TestApp,
     policy: &str,
 ) -> (dateline_domain::wire::Provider, ArticleId, String) {
@@ -530,7 +532,11 @@ async fn published_from_wire(
 }
 
 /// Sends a new version of item "a" as a payload through the services, as ingest does.
-async fn send(app: &TestApp, provider: &dateline_domain::wire::Provider, v: IncomingVersion) {
+pub(crate) async fn send(
+    app: &TestApp,
+    provider: &dateline_domain::wire::Provider,
+    v: IncomingVersion,
+) {
     let json = serde_json::json!({
         "uri": v.item_id,
         "version": v.version,

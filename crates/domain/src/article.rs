@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::text::{Headline, Language, Slug};
+use crate::text::{Headline, InvalidValue, Language, Slug};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -113,12 +113,102 @@ pub struct Author {
     pub name: String,
 }
 
-/// The agency an article's copy came from ("APP", "Reuters"), and whether the newsroom added
-/// its own reporting ("with additional inputs from GVS").
+/// The agencies an article's copy came from ("APP", "Reuters"), in the order they were added,
+/// and how much of the text is theirs. Readers see a line made from it by the site's templates
+/// ("Via APP with additional inputs from GVS"); nobody types the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    pub agency: String,
-    pub additional_inputs: bool,
+    /// One or more names, none empty, none repeated.
+    pub agencies: Vec<String>,
+    pub mode: AttributionMode,
+}
+
+impl Source {
+    /// Most agencies one article credits.
+    pub const MAX_AGENCIES: usize = 10;
+
+    /// Copy from one agency.
+    pub fn single(agency: impl Into<String>, mode: AttributionMode) -> Self {
+        Self {
+            agencies: vec![agency.into()],
+            mode,
+        }
+    }
+
+    /// Adds `agency` unless it is already credited; whether it was added.
+    pub fn credit(&mut self, agency: &str) -> bool {
+        if self.agencies.iter().any(|a| a == agency) {
+            return false;
+        }
+        self.agencies.push(agency.to_owned());
+        true
+    }
+}
+
+/// How much of an article's text is the agencies' own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AttributionMode {
+    /// Run as the agency sent it: "Via APP".
+    #[default]
+    AsReceived,
+    /// The agencies' copy rewritten in the newsroom: "With inputs from APP and Reuters".
+    Edited,
+    /// The agency's copy with the newsroom's own reporting added: "Via APP with additional
+    /// inputs from GVS".
+    AdditionalInputs,
+}
+
+impl AttributionMode {
+    pub const ALL: [Self; 3] = [Self::AsReceived, Self::Edited, Self::AdditionalInputs];
+
+    /// The stored number (0 and 1 are the values of the flag this replaced).
+    pub fn code(self) -> i64 {
+        match self {
+            Self::AsReceived => 0,
+            Self::AdditionalInputs => 1,
+            Self::Edited => 2,
+        }
+    }
+
+    /// The mode stored as `code`; an unknown number reads as [`AttributionMode::AsReceived`],
+    /// the line that claims the least.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            1 => Self::AdditionalInputs,
+            2 => Self::Edited,
+            _ => Self::AsReceived,
+        }
+    }
+
+    /// The name in forms and export files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AsReceived => "as-received",
+            Self::Edited => "edited",
+            Self::AdditionalInputs => "additional-inputs",
+        }
+    }
+
+    /// What an editor picks from.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AsReceived => "As received",
+            Self::Edited => "Edited from agency copy",
+            Self::AdditionalInputs => "With our additional inputs",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s.trim())
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "attribution",
+                    "must be as-received, edited or additional-inputs",
+                )
+            })
+    }
 }
 
 /// An article as stored, with its section, tags and byline resolved.

@@ -22,8 +22,8 @@ pub mod wire;
 
 pub use account::{Action, Email, NewUser, Role, Session, User, UserId};
 pub use article::{
-    Article, ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, NewArticle, Section,
-    SectionId, Source, Tag, TagId,
+    Article, ArticleId, ArticleStatus, ArticleSummary, AttributionMode, Author, AuthorId,
+    NewArticle, Section, SectionId, Source, Tag, TagId,
 };
 pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -45,13 +45,14 @@ impl Draft {
                 ));
             }
         }
-        match &self.source {
-            Some(source) if source.agency.chars().any(is_forbidden_char) => Err(InvalidValue::new(
+        let mut agencies = self.source.iter().flat_map(|s| &s.agencies);
+        if agencies.any(|a| a.chars().any(is_forbidden_char)) {
+            return Err(InvalidValue::new(
                 "source",
                 "must be one line of text, without invisible control characters",
-            )),
-            _ => Ok(()),
+            ));
         }
+        Ok(())
     }
 }
 

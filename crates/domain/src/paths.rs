@@ -114,6 +114,14 @@ impl SitePath {
         SitePath(format!("/{}", segment(slug.as_str())).into())
     }
 
+    /// The article as IPTC ninjs: `/{slug}.ninjs`.
+    pub fn article_ninjs(slug: &Slug) -> Self {
+        SitePath(format!("/{}{}", segment(slug.as_str()), Self::NINJS_SUFFIX).into())
+    }
+
+    /// What an article's path ends with to ask for its ninjs (slugs have no dots).
+    pub const NINJS_SUFFIX: &str = ".ninjs";
+
     /// The front of a section, tag or author: `/section/{slug}`, ...
     pub fn front(front: Front, slug: &Slug) -> Self {
         SitePath(format!("/{}/{}", front.prefix(), segment(slug.as_str())).into())

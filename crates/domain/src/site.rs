@@ -26,6 +26,8 @@ pub struct SiteSettings {
     pub attribution_template: String,
     /// Attribution for agency copy run as received, e.g. `Via {agency}`.
     pub attribution_template_agency_only: String,
+    /// Attribution for agency copy the newsroom rewrote, e.g. `With inputs from {agency}`.
+    pub attribution_template_edited: String,
 }
 
 impl SiteSettings {
@@ -40,6 +42,7 @@ impl SiteSettings {
             attribution_template: "Via {agency} with additional inputs from {site_short_name}"
                 .to_owned(),
             attribution_template_agency_only: "Via {agency}".to_owned(),
+            attribution_template_edited: "With inputs from {agency}".to_owned(),
         }
     }
 }

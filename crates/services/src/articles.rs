@@ -248,13 +248,12 @@ pub async fn prepare_with(
         .ok();
     let tags = labels("tags", &input.tags, &mut problems);
     let authors = labels("authors", &input.authors, &mut problems);
-    if let Some(Err(e)) = input
-        .source
-        .as_ref()
-        .map(|s| Name::parse("source", &s.agency))
-    {
-        problems.push(e);
-    }
+    let source = input.source.as_ref().and_then(|s| {
+        checked_source(s)
+            .map_err(|e| problems.push(e))
+            .ok()
+            .flatten()
+    });
     let blocks = match body::parse(&input.body) {
         Ok(blocks) => blocks,
         Err(e) => {
@@ -316,14 +315,32 @@ pub async fn prepare_with(
             section,
             tags: tag_ids,
             authors: author_ids,
-            source: input.source.as_ref().map(|s| Source {
-                agency: s.agency.trim().to_owned(),
-                additional_inputs: s.additional_inputs,
-            }),
+            source,
             language,
         },
         base_slug,
     })
+}
+
+/// `source` with its agency names trimmed and each named once; `None` when it names none.
+fn checked_source(source: &Source) -> Result<Option<Source>, InvalidValue> {
+    let mut checked = Source {
+        agencies: Vec::new(),
+        mode: source.mode,
+    };
+    for agency in &source.agencies {
+        if agency.trim().is_empty() {
+            continue;
+        }
+        checked.credit(Name::parse("source", agency)?.as_str());
+    }
+    if checked.agencies.len() > Source::MAX_AGENCIES {
+        return Err(InvalidValue::new(
+            "source",
+            format!("no more than {} agencies, please", Source::MAX_AGENCIES),
+        ));
+    }
+    Ok((!checked.agencies.is_empty()).then_some(checked))
 }
 
 /// Inserts the article under its slug, or `slug-2`, `slug-3`, ... when taken.

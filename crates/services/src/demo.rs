@@ -13,8 +13,8 @@
 //! published_at = "2021-08-25T19:30:00+05:00"
 //! language = "en"
 //! [source]
-//! agency = "APP"
-//! additional_inputs = true
+//! agencies = ["APP"]
+//! mode = "additional-inputs"   # or "as-received", "edited"
 //! +++
 //! Body in CommonMark, with `::: read-more /slug` blocks.
 //! ```
@@ -22,9 +22,7 @@
 //! Each file becomes an article through [`crate::articles::create_article`], like any other.
 
 use chrono::{DateTime, Utc};
-use dateline_domain::{
-    ArticleStatus, InvalidValue, Language, Name, SiteSettings, Slug, Source, Store,
-};
+use dateline_domain::{ArticleStatus, InvalidValue, Language, Name, SiteSettings, Slug, Store};
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
@@ -54,6 +52,7 @@ struct SiteFile {
     locale: String,
     attribution_template: String,
     attribution_template_agency_only: String,
+    attribution_template_edited: String,
     sections: Vec<String>,
 }
 
@@ -71,7 +70,7 @@ struct FrontMatter {
     language: String,
     #[serde(default)]
     status: Option<String>,
-    source: Option<SourceFile>,
+    source: Option<crate::portable::SourceLine>,
 }
 
 /// A TOML date-time, or a string holding an RFC 3339 one.
@@ -89,14 +88,6 @@ impl std::fmt::Display for When {
             When::Text(s) => f.write_str(s),
         }
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceFile {
-    agency: String,
-    #[serde(default)]
-    additional_inputs: bool,
 }
 
 /// Reads one Markdown article file (front matter and body).
@@ -138,10 +129,11 @@ pub fn parse_article_file(file: &str, text: &str) -> Result<ArticleInput, LoadEr
         section: front.section,
         tags: front.tags,
         authors: front.authors,
-        source: front.source.map(|s| Source {
-            agency: s.agency,
-            additional_inputs: s.additional_inputs,
-        }),
+        source: front
+            .source
+            .map(|s| s.to_source("source"))
+            .transpose()
+            .map_err(|e| bad(format!("front matter: {e}")))?,
         status,
         published_at: Some(published_at),
         language: front.language,
@@ -175,6 +167,7 @@ fn site_file() -> Result<(SiteSettings, Vec<String>), LoadError> {
         locale: Language::parse(&site.locale).map_err(|e: InvalidValue| bad(e.to_string()))?,
         attribution_template: site.attribution_template,
         attribution_template_agency_only: site.attribution_template_agency_only,
+        attribution_template_edited: site.attribution_template_edited,
     };
     Ok((settings, site.sections))
 }

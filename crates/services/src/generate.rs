@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, AuthorId, Headline, Language, NewArticle, SectionId, Slug, Source,
-    Store, TagId,
+    ArticleId, ArticleStatus, AttributionMode, AuthorId, Headline, Language, NewArticle, SectionId,
+    Slug, Source, Store, TagId,
 };
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -425,10 +425,9 @@ pub fn new_article(
             .iter()
             .map(|&a| vocabulary.authors[a])
             .collect(),
-        source: text.agency.map(|agency| Source {
-            agency: agency.to_owned(),
-            additional_inputs: true,
-        }),
+        source: text
+            .agency
+            .map(|agency| Source::single(agency, AttributionMode::AdditionalInputs)),
         status: ArticleStatus::Published,
         language: Language::english(),
         published_at: Some(published_at),

@@ -20,6 +20,7 @@ pub mod generate;
 pub mod import;
 pub mod media;
 pub mod newsroom;
+pub mod ninjs;
 pub mod picture;
 pub mod portable;
 pub mod reading;

@@ -139,7 +139,15 @@ pub fn check_limits(draft: &Draft) -> Result<(), ServiceError> {
         }
     }
     if let Some(source) = &draft.source {
-        long("source", &source.agency, Name::MAX_CHARS, &mut problems);
+        if source.agencies.len() > Source::MAX_AGENCIES {
+            problems.push(InvalidValue::new(
+                "source",
+                format!("no more than {} agencies, please", Source::MAX_AGENCIES),
+            ));
+        }
+        for agency in &source.agencies {
+            long("source", agency, Name::MAX_CHARS, &mut problems);
+        }
     }
     if problems.is_empty() {
         Ok(())
@@ -944,15 +952,7 @@ pub struct Comparison {
 
 fn as_text(d: &Draft) -> String {
     let source = d.source.as_ref().map_or_else(String::new, |s: &Source| {
-        format!(
-            "{}{}",
-            s.agency,
-            if s.additional_inputs {
-                " (with additional inputs)"
-            } else {
-                ""
-            }
-        )
+        format!("{} ({})", s.agencies.join(", "), s.mode.label())
     });
     format!(
         "Headline: {}\nStandfirst: {}\nSection: {}\nTags: {}\nByline: {}\nSource: {}\n\n{}\n",

@@ -7,10 +7,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use dateline_domain::{
-    ArticleStatus, CorrectionKind, Draft, Email, Headline, InvalidValue, Language, Name, NewUser,
-    PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
-    PortableRevision, RevisionKind, RevisionNumber, Role, SiteSettings, Slug, Source, User,
-    check_multiline, is_forbidden_char,
+    ArticleStatus, AttributionMode, CorrectionKind, Draft, Email, Headline, InvalidValue, Language,
+    Name, NewUser, PortableArticle, PortableCorrection, PortableImage, PortableLabel,
+    PortableRedirect, PortableRevision, RevisionKind, RevisionNumber, Role, SiteSettings, Slug,
+    Source, User, check_multiline, is_forbidden_char,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -81,6 +81,9 @@ pub struct SettingsLine {
     pub language: String,
     pub attribution_template: String,
     pub attribution_template_agency_only: String,
+    /// Absent in files written before the edited mode: the default line.
+    #[serde(default)]
+    pub attribution_template_edited: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,12 +133,54 @@ pub struct ImageLine {
     pub created_at: String,
 }
 
+/// An article's attribution in export and demo files: `agencies` and `mode` (`as-received`,
+/// `edited`, `additional-inputs`). Files written before an article could credit several agencies
+/// name one as `agency`, with `additional_inputs` for the mode; both are still read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceLine {
-    pub agency: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub additional_inputs: bool,
+}
+
+impl SourceLine {
+    pub fn of(source: &Source) -> Self {
+        Self {
+            agency: None,
+            agencies: source.agencies.clone(),
+            mode: Some(source.mode.as_str().to_owned()),
+            additional_inputs: false,
+        }
+    }
+
+    /// The attribution this line names, checked.
+    pub fn to_source(&self, field: &'static str) -> Result<Source, InvalidValue> {
+        let mode = match &self.mode {
+            Some(mode) => AttributionMode::parse(mode)?,
+            None if self.additional_inputs => AttributionMode::AdditionalInputs,
+            None => AttributionMode::AsReceived,
+        };
+        let mut source = Source {
+            agencies: Vec::new(),
+            mode,
+        };
+        for agency in self.agency.iter().chain(&self.agencies) {
+            source.credit(Name::parse(field, agency)?.as_str());
+        }
+        if source.agencies.is_empty() || source.agencies.len() > Source::MAX_AGENCIES {
+            return Err(InvalidValue::new(
+                field,
+                format!("must name 1 to {} agencies", Source::MAX_AGENCIES),
+            ));
+        }
+        Ok(source)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -377,21 +422,11 @@ pub fn image_key(field: &'static str, s: &str) -> Result<String, InvalidValue> {
 }
 
 fn source(field: &'static str, s: &Option<SourceLine>) -> Result<Option<Source>, InvalidValue> {
-    s.as_ref()
-        .map(|s| {
-            Ok(Source {
-                agency: Name::parse(field, &s.agency)?.into_string(),
-                additional_inputs: s.additional_inputs,
-            })
-        })
-        .transpose()
+    s.as_ref().map(|s| s.to_source(field)).transpose()
 }
 
 fn source_line(s: &Option<Source>) -> Option<SourceLine> {
-    s.as_ref().map(|s| SourceLine {
-        agency: s.agency.clone(),
-        additional_inputs: s.additional_inputs,
-    })
+    s.as_ref().map(SourceLine::of)
 }
 
 impl SettingsLine {
@@ -404,6 +439,7 @@ impl SettingsLine {
             language: s.locale.to_string(),
             attribution_template: s.attribution_template.clone(),
             attribution_template_agency_only: s.attribution_template_agency_only.clone(),
+            attribution_template_edited: Some(s.attribution_template_edited.clone()),
         }
     }
 
@@ -417,6 +453,10 @@ impl SettingsLine {
             locale: self.language.clone(),
             attribution_template: self.attribution_template.clone(),
             attribution_template_agency_only: self.attribution_template_agency_only.clone(),
+            attribution_template_edited: self
+                .attribution_template_edited
+                .clone()
+                .unwrap_or_else(|| SiteSettings::unconfigured().attribution_template_edited),
         };
         parse_settings(&input).map_err(|e| match e {
             crate::ServiceError::Invalid(problems) => Problems(problems),
@@ -825,10 +865,10 @@ impl RevisionLine {
             section: self.section.clone(),
             tags: self.tags.clone(),
             authors: self.authors.clone(),
-            source: self.source.as_ref().map(|s| Source {
-                agency: s.agency.clone(),
-                additional_inputs: s.additional_inputs,
-            }),
+            source: self
+                .source
+                .as_ref()
+                .and_then(|s| s.to_source("source").ok()),
             language: self.language.clone(),
         };
         p.check(draft.check_characters());

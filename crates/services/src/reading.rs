@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, ArticleSummary, SiteSettings, Slug, Source, Store,
-    StoreError,
+    Article, ArticleId, ArticleStatus, ArticleSummary, AttributionMode, Language, SiteSettings,
+    Slug, Source, Store, StoreError,
 };
 
 use crate::body::{self, Rendered};
@@ -91,41 +91,78 @@ async fn resolve_body(
     Ok((shown, ids))
 }
 
-/// Fills the site's attribution template for `source`.
+/// Fills the site's attribution template for `source`'s mode, naming its agencies as a
+/// sentence would: "APP", "APP and Reuters", "APP, AFP and Reuters" (in Urdu with "اور").
 pub fn attribution(settings: &SiteSettings, source: &Source) -> String {
-    let template = if source.additional_inputs {
-        &settings.attribution_template
-    } else {
-        &settings.attribution_template_agency_only
+    let template = match source.mode {
+        AttributionMode::AsReceived => &settings.attribution_template_agency_only,
+        AttributionMode::Edited => &settings.attribution_template_edited,
+        AttributionMode::AdditionalInputs => &settings.attribution_template,
     };
     template
-        .replace("{agency}", &source.agency)
+        .replace("{agency}", &name_list(&source.agencies, &settings.locale))
         .replace("{site_short_name}", &settings.short_name)
         .replace("{site_name}", &settings.name)
+}
+
+/// `names` joined as a list in `language`.
+fn name_list(names: &[String], language: &Language) -> String {
+    let (comma, and) = if language.primary() == "ur" {
+        ("، ", " اور ")
+    } else {
+        (", ", " and ")
+    };
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}{and}{last}", rest.join(comma)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn source(agencies: &[&str], mode: AttributionMode) -> Source {
+        Source {
+            agencies: agencies.iter().map(|&a| a.to_owned()).collect(),
+            mode,
+        }
+    }
+
     #[test]
-    fn attribution_follows_the_template() {
+    fn attribution_follows_the_template_of_the_mode() {
         let mut settings = SiteSettings::unconfigured();
         settings.short_name = "GVS".into();
-        let with_inputs = Source {
-            agency: "APP".into(),
-            additional_inputs: true,
-        };
+        let with_inputs = source(&["APP"], AttributionMode::AdditionalInputs);
         assert_eq!(
             attribution(&settings, &with_inputs),
             "Via APP with additional inputs from GVS"
         );
-        let as_received = Source {
-            agency: "Reuters".into(),
-            additional_inputs: false,
-        };
+        let as_received = source(&["Reuters"], AttributionMode::AsReceived);
         assert_eq!(attribution(&settings, &as_received), "Via Reuters");
+        let edited = source(&["APP", "Reuters"], AttributionMode::Edited);
+        assert_eq!(
+            attribution(&settings, &edited),
+            "With inputs from APP and Reuters"
+        );
         settings.attribution_template = "{site_name} / {agency}".into();
         assert_eq!(attribution(&settings, &with_inputs), "Dateline / APP");
+    }
+
+    #[test]
+    fn agencies_are_named_as_a_sentence_names_them() {
+        let english = Language::english();
+        let names = |list: &[&str]| list.iter().map(|&a| a.to_owned()).collect::<Vec<_>>();
+        assert_eq!(name_list(&names(&["APP"]), &english), "APP");
+        assert_eq!(
+            name_list(&names(&["APP", "AFP", "Reuters"]), &english),
+            "APP, AFP and Reuters"
+        );
+        let urdu = Language::parse("ur").unwrap();
+        assert_eq!(
+            name_list(&names(&["اے پی پی", "رائٹرز"]), &urdu),
+            "اے پی پی اور رائٹرز"
+        );
     }
 }

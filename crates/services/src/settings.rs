@@ -14,6 +14,7 @@ pub struct SettingsInput {
     pub locale: String,
     pub attribution_template: String,
     pub attribution_template_agency_only: String,
+    pub attribution_template_edited: String,
 }
 
 impl From<&SiteSettings> for SettingsInput {
@@ -26,6 +27,7 @@ impl From<&SiteSettings> for SettingsInput {
             locale: s.locale.to_string(),
             attribution_template: s.attribution_template.clone(),
             attribution_template_agency_only: s.attribution_template_agency_only.clone(),
+            attribution_template_edited: s.attribution_template_edited.clone(),
         }
     }
 }
@@ -97,6 +99,10 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
         "agency-only attribution template",
         &input.attribution_template_agency_only,
     );
+    let attribution_template_edited = template(
+        "edited-copy attribution template",
+        &input.attribution_template_edited,
+    );
     match (time_zone, locale) {
         (Ok(time_zone), Ok(locale)) if problems.is_empty() => Ok(SiteSettings {
             name,
@@ -106,6 +112,7 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
             locale,
             attribution_template,
             attribution_template_agency_only,
+            attribution_template_edited,
         }),
         _ => Err(ServiceError::Invalid(problems)),
     }
@@ -143,6 +150,7 @@ mod tests {
             locale: "english".into(),
             attribution_template: "From {agnecy}".into(),
             attribution_template_agency_only: "Via {agency}".into(),
+            attribution_template_edited: "Rewritten".into(),
         };
         let Err(ServiceError::Invalid(problems)) = parse_settings(&input) else {
             panic!("accepted")
@@ -157,7 +165,8 @@ mod tests {
                 "time zone",
                 "language",
                 "attribution template",
-                "attribution template"
+                "attribution template",
+                "edited-copy attribution template"
             ]
         );
     }

@@ -36,7 +36,7 @@ pub use dateline_domain::{FeedFormat, SitemapPage};
 
 use crate::body::escape_html;
 use crate::dates;
-use crate::reading::{self, BodyPart};
+use crate::reading::{self, BodyPart, PublishedArticle};
 
 /// Items in a feed.
 pub const FEED_ITEMS: u32 = 50;
@@ -173,17 +173,7 @@ pub async fn feed(
         let Some(published) = a.published_at else {
             continue;
         };
-        let mut content = String::new();
-        for part in &shown.body {
-            match part {
-                BodyPart::Html(html) => content.push_str(&absolutiser.clean(html).to_string()),
-                BodyPart::ReadMore(target) => content.push_str(&format!(
-                    "<p class=\"read-more\">Read More: <a href=\"{}\">{}</a></p>\n",
-                    base.join(&SitePath::article(&target.slug)),
-                    escape_html(&target.headline)
-                )),
-            }
-        }
+        let mut content = absolute_body(&shown, &base, &absolutiser);
         if let Some(attribution) = &shown.attribution {
             content.push_str(&format!("<p><em>{}</em></p>\n", escape_html(attribution)));
         }
@@ -402,6 +392,31 @@ impl Feed {
 
 /// Rewrites relative links in sanitised HTML against the site's root. The HTML went through the
 /// same sanitiser on write, so this changes nothing but the URLs.
+/// The body of `shown` as HTML another site can show: every link absolute, Read More blocks as
+/// links with their targets' headlines.
+pub fn body_for_elsewhere(shown: &PublishedArticle, base: &BaseUrl) -> String {
+    absolute_body(shown, base, &absolutiser(base))
+}
+
+fn absolute_body(
+    shown: &PublishedArticle,
+    base: &BaseUrl,
+    absolutiser: &ammonia::Builder<'static>,
+) -> String {
+    let mut content = String::new();
+    for part in &shown.body {
+        match part {
+            BodyPart::Html(html) => content.push_str(&absolutiser.clean(html).to_string()),
+            BodyPart::ReadMore(target) => content.push_str(&format!(
+                "<p class=\"read-more\">Read More: <a href=\"{}\">{}</a></p>\n",
+                base.join(&SitePath::article(&target.slug)),
+                escape_html(&target.headline)
+            )),
+        }
+    }
+    content
+}
+
 fn absolutiser(base: &BaseUrl) -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     if let Ok(url) = ammonia::Url::parse(&base.join(&SitePath::HOME)) {

@@ -14,8 +14,8 @@ use dateline_domain::wire::{
     WireVersionId,
 };
 use dateline_domain::{
-    Action, ArticleId, Draft, InvalidValue, Language, Name, Source, Store, StoreError, User,
-    check_multiline,
+    Action, ArticleId, AttributionMode, Draft, InvalidValue, Language, Name, RevisionKind,
+    SaveOutcome, Source, Store, StoreError, User, check_multiline,
 };
 
 use crate::error::ServiceError;
@@ -456,10 +456,10 @@ pub async fn draft_from_version(
         section: section.to_owned(),
         tags: Vec::new(),
         authors: vec![user.name.clone()],
-        source: Some(Source {
-            agency: provider.attribution.clone(),
-            additional_inputs: false,
-        }),
+        source: Some(Source::single(
+            provider.attribution.clone(),
+            AttributionMode::AsReceived,
+        )),
         language: language.as_str().to_owned(),
     };
     let id = crate::newsroom::create_draft(store, user, &draft, now).await?;
@@ -558,8 +558,60 @@ pub async fn add_source(
             "The agency has withheld or killed this version: it cannot be a source.".to_owned(),
         ));
     }
+    let provider = store
+        .provider(stored.provider)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    credit_agency(store, user, article, &provider.attribution, now).await?;
     if !store.attach_source(article, version, now).await? {
         return Err(ServiceError::NotFound);
     }
     Ok(())
+}
+
+/// Names `agency` in the article's attribution, in a new revision of its working copy, unless
+/// it is named already. An article of the newsroom's own that had none becomes "edited" copy
+/// ("With inputs from APP"). A live article shows it once the update is published.
+async fn credit_agency(
+    store: &dyn Store,
+    user: &User,
+    article: ArticleId,
+    agency: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let desk = crate::newsroom::open(store, user, article).await?;
+    let mut draft = desk.draft;
+    let credited = match &mut draft.source {
+        Some(source) => source.credit(agency),
+        None => {
+            draft.source = Some(Source::single(agency, AttributionMode::Edited));
+            true
+        }
+    };
+    if !credited {
+        return Ok(());
+    }
+    let saved = crate::newsroom::save(
+        store,
+        user,
+        article,
+        desk.workflow.revision,
+        &draft,
+        RevisionKind::Save,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::Invalid(_) => ServiceError::WrongState(format!(
+            "{agency} could not be named in the article's attribution: its working copy has \
+             problems. Open it, fix them and save, then add the source again."
+        )),
+        other => other,
+    })?;
+    match saved {
+        SaveOutcome::Saved(_) => Ok(()),
+        SaveOutcome::Conflict { .. } => Err(ServiceError::WrongState(
+            "Someone saved the article at the same moment: add the source again.".to_owned(),
+        )),
+    }
 }

@@ -129,7 +129,7 @@ async fn insert_many(
     for chunk in articles.chunks(ARTICLES_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, source_agency, \
-             source_additional_inputs, status, language, published_at, created_at, updated_at) VALUES {} \
+             source_mode, status, language, published_at, created_at, updated_at) VALUES {} \
              RETURNING id, slug",
             placeholders(chunk.len(), 13)
         );
@@ -142,10 +142,8 @@ async fn insert_many(
                 .bind(a.body.as_str())
                 .bind(a.body_html.as_str())
                 .bind(a.section.0)
-                .bind(a.source.as_ref().map(|s| s.agency.as_str()))
-                .bind(i64::from(
-                    a.source.as_ref().is_some_and(|s| s.additional_inputs),
-                ))
+                .bind(crate::rows::source_columns(a.source.as_ref()).0)
+                .bind(crate::rows::source_columns(a.source.as_ref()).1)
                 .bind(a.status.as_str())
                 .bind(a.language.as_str())
                 .bind(a.published_at.map(|t| t.timestamp_millis()))

@@ -219,7 +219,7 @@ impl ExportSnapshot for Snapshot {
     ) -> Result<Vec<(ArticleId, PortableArticle)>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.id, a.slug, a.headline, a.standfirst, a.body, a.body_html, a.source_agency, \
-             a.source_additional_inputs, a.status, a.language, a.published_at, a.created_at, \
+             a.source_mode, a.status, a.language, a.published_at, a.created_at, \
              a.updated_at, a.scheduled_at, a.revision, a.live_revision, s.slug AS section_slug, \
              u.email AS created_by_email, i.media_key AS featured_key \
              FROM articles a JOIN sections s ON s.id = a.section_id \
@@ -530,7 +530,7 @@ async fn import_article(
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, \
-         source_agency, source_additional_inputs, status, language, published_at, created_at, \
+         source_agency, source_mode, status, language, published_at, created_at, \
          updated_at, revision, live_revision, created_by, scheduled_at, featured_image) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          RETURNING id",
@@ -541,10 +541,8 @@ async fn import_article(
     .bind(a.body.as_str())
     .bind(a.body_html.as_str())
     .bind(section)
-    .bind(a.source.as_ref().map(|s| s.agency.as_str()))
-    .bind(i64::from(
-        a.source.as_ref().is_some_and(|s| s.additional_inputs),
-    ))
+    .bind(crate::rows::source_columns(a.source.as_ref()).0)
+    .bind(crate::rows::source_columns(a.source.as_ref()).1)
     .bind(a.status.as_str())
     .bind(a.language.as_str())
     .bind(a.published_at.map(|t| t.timestamp_millis()))
@@ -596,7 +594,7 @@ async fn import_revision(
     let d = &r.draft;
     let done = sqlx::query(
         "INSERT INTO article_revisions (article_id, number, based_on, kind, headline, standfirst, \
-         body, section, tags, authors, source_agency, source_additional_inputs, language, saved_by, \
+         body, section, tags, authors, source_agency, source_mode, language, saved_by, \
          saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (article_id, number) DO NOTHING",
     )
@@ -610,10 +608,8 @@ async fn import_revision(
     .bind(d.section.as_str())
     .bind(d.tags.join("\n"))
     .bind(d.authors.join("\n"))
-    .bind(d.source.as_ref().map(|s| s.agency.as_str()))
-    .bind(i64::from(
-        d.source.as_ref().is_some_and(|s| s.additional_inputs),
-    ))
+    .bind(crate::rows::source_columns(d.source.as_ref()).0)
+    .bind(crate::rows::source_columns(d.source.as_ref()).1)
     .bind(d.language.as_str())
     .bind(saved_by)
     .bind(r.saved_at.timestamp_millis())

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, ArticleSummary, Author, AuthorId, CorrectionKind, Language,
-    RevisionNumber, Section, SectionId, SiteSettings, Slug, Source, StoreError, Tag, TagId,
+    ArticleId, ArticleStatus, ArticleSummary, AttributionMode, Author, AuthorId, CorrectionKind,
+    Language, RevisionNumber, Section, SectionId, SiteSettings, Slug, Source, StoreError, Tag,
+    TagId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -152,16 +153,22 @@ pub(crate) fn language(row: &AnyRow) -> Result<Language, StoreError> {
     Language::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Columns `source_agency`, `source_additional_inputs`: the agency attribution, if any.
+/// Columns `source_agency` (the agencies, one a line) and `source_mode`: the attribution, if any.
 pub(crate) fn source(row: &AnyRow) -> Result<Option<Source>, StoreError> {
     get::<Option<String>>(row, "source_agency")?
-        .map(|agency| {
+        .filter(|agencies| !agencies.is_empty())
+        .map(|agencies| {
             Ok(Source {
-                agency,
-                additional_inputs: get::<i64>(row, "source_additional_inputs")? != 0,
+                agencies: agencies.split('\n').map(str::to_owned).collect(),
+                mode: AttributionMode::from_code(get(row, "source_mode")?),
             })
         })
         .transpose()
+}
+
+/// The values of columns `source_agency` and `source_mode` for `source`.
+pub(crate) fn source_columns(source: Option<&Source>) -> (Option<String>, i64) {
+    source.map_or((None, 0), |s| (Some(s.agencies.join("\n")), s.mode.code()))
 }
 
 /// Columns `section_id`, `section_slug`, `section_name`.
@@ -211,6 +218,7 @@ pub(crate) fn settings(row: &AnyRow) -> Result<SiteSettings, StoreError> {
         locale: Language::parse(&locale).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         attribution_template: get(row, "attribution_template")?,
         attribution_template_agency_only: get(row, "attribution_template_agency_only")?,
+        attribution_template_edited: get(row, "attribution_template_edited")?,
     })
 }
 

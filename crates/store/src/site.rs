@@ -17,9 +17,11 @@ pub(crate) async fn write_settings(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
-         attribution_template_agency_only) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+         attribution_template_agency_only, attribution_template_edited) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (id) DO UPDATE SET name = $1, short_name = $2, base_url = $3, time_zone = $4, \
-         locale = $5, attribution_template = $6, attribution_template_agency_only = $7",
+         locale = $5, attribution_template = $6, attribution_template_agency_only = $7, \
+         attribution_template_edited = $8",
     )
     .bind(s.name.as_str())
     .bind(s.short_name.as_str())
@@ -28,6 +30,7 @@ pub(crate) async fn write_settings(
     .bind(s.locale.as_str())
     .bind(s.attribution_template.as_str())
     .bind(s.attribution_template_agency_only.as_str())
+    .bind(s.attribution_template_edited.as_str())
     .execute(&mut **tx)
     .await
     .map(|_| ())

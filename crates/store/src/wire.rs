@@ -77,7 +77,8 @@ fn provider(row: &AnyRow) -> Result<Provider, StoreError> {
     })
 }
 
-const ALERT_COLUMNS: &str = "w.id, w.article_id, a.headline, v.item_id, p.code, w.version_id, \
+const ALERT_COLUMNS: &str = "w.id, w.article_id, a.headline, v.item_id, p.code, p.attribution, \
+    w.version_id, \
     w.kind, w.raised_at, w.resolved_at, \
     (SELECT s.version_id FROM article_sources s JOIN wire_versions sv ON sv.id = s.version_id \
      WHERE s.article_id = w.article_id AND sv.item_id = v.item_id \
@@ -96,6 +97,7 @@ fn alert(row: &AnyRow) -> Result<WireAlert, StoreError> {
         article_headline: get(row, "headline")?,
         item: WireItemId(get(row, "item_id")?),
         provider_code: ProviderCode::parse(&code).map_err(|_| corrupt("provider code", &code))?,
+        attribution: get(row, "attribution")?,
         version: WireVersionId(get(row, "version_id")?),
         used_version: get::<Option<i64>>(row, "used_version_id")?.map(WireVersionId),
         kind: AlertKind::parse(&kind).ok_or_else(|| corrupt("alert kind", &kind))?,
@@ -849,8 +851,8 @@ impl WireStore for SqlStore {
     async fn article_sources(&self, article: ArticleId) -> Result<Vec<ArticleSource>, StoreError> {
         rows::all(
             sqlx::query(AssertSqlSafe(format!(
-                "SELECT {INFO_COLUMNS}, i.id AS item, p.code, p.attribution, \
-                 i.status AS item_status, i.current_version_id, \
+                "SELECT {INFO_COLUMNS}, i.id AS item, i.item_id AS agency_item_id, p.code, \
+                 p.attribution, i.status AS item_status, i.current_version_id, \
                  i.embargoed_until AS item_embargo \
                  FROM article_sources s JOIN wire_versions v ON v.id = s.version_id \
                  JOIN wire_items i ON i.id = v.item_id \
@@ -868,6 +870,7 @@ impl WireStore for SqlStore {
                     newer_version: current.filter(|c| *c != version.id.0).map(WireVersionId),
                     version,
                     item: WireItemId(get(row, "item")?),
+                    item_id: get(row, "agency_item_id")?,
                     provider_code: ProviderCode::parse(&code)
                         .map_err(|_| corrupt("provider code", &code))?,
                     attribution: get(row, "attribution")?,

@@ -142,15 +142,15 @@ async fn write_content(
     audit_created(tx, audit, id, created, change).await?;
     sqlx::query(
         "UPDATE articles SET headline = $1, standfirst = $2, body = $3, body_html = $4, section_id = $5, \
-         source_agency = $6, source_additional_inputs = $7, language = $8, updated_at = $9 WHERE id = $10",
+         source_agency = $6, source_mode = $7, language = $8, updated_at = $9 WHERE id = $10",
     )
     .bind(c.headline.as_str())
     .bind(c.standfirst.as_str())
     .bind(c.body.as_str())
     .bind(c.body_html.as_str())
     .bind(labels.section.0)
-    .bind(c.source.as_ref().map(|s| s.agency.as_str()))
-    .bind(i64::from(c.source.as_ref().is_some_and(|s| s.additional_inputs)))
+    .bind(crate::rows::source_columns(c.source.as_ref()).0)
+    .bind(crate::rows::source_columns(c.source.as_ref()).1)
     .bind(c.language.as_str())
     .bind(now.timestamp_millis())
     .bind(id.0)
@@ -202,7 +202,7 @@ async fn insert_revision(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO article_revisions (article_id, number, based_on, kind, headline, standfirst, body, \
-         section, tags, authors, source_agency, source_additional_inputs, language, saved_by, saved_at) \
+         section, tags, authors, source_agency, source_mode, language, saved_by, saved_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id.0)
@@ -215,8 +215,8 @@ async fn insert_revision(
     .bind(d.section.as_str())
     .bind(d.tags.join("\n"))
     .bind(d.authors.join("\n"))
-    .bind(d.source.as_ref().map(|s| s.agency.as_str()))
-    .bind(i64::from(d.source.as_ref().is_some_and(|s| s.additional_inputs)))
+    .bind(crate::rows::source_columns(d.source.as_ref()).0)
+    .bind(crate::rows::source_columns(d.source.as_ref()).1)
     .bind(d.language.as_str())
     .bind(by.0)
     .bind(at.timestamp_millis())

@@ -9,8 +9,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{
-    ArticleId, ArticleStatus, AuthorId, Cursor, Direction, Headline, Language, Listing, NewArticle,
-    PageRequest, SectionId, SiteSettings, Slug, Source, Store, StoreError, TagId,
+    ArticleId, ArticleStatus, AttributionMode, AuthorId, Cursor, Direction, Headline, Language,
+    Listing, NewArticle, PageRequest, SectionId, SiteSettings, Slug, Source, Store, StoreError,
+    TagId,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -241,8 +242,8 @@ async fn article_round_trips_with_tags_byline_and_source(store: &dyn Store) {
     new.tags = vec![tags[2], tags[0], tags[1]];
     new.authors = vec![authors[1], authors[0]];
     new.source = Some(Source {
-        agency: "APP".into(),
-        additional_inputs: true,
+        agencies: vec!["APP".into(), "Reuters".into()],
+        mode: AttributionMode::Edited,
     });
     new.body = "Body with ’typographic’ quotes.\n".into();
     let id = store.insert_article(&new).await.unwrap();
@@ -2264,10 +2265,7 @@ fn portable_article(slug: &str, minutes: i64) -> PortableArticle {
         section: Slug::parse("world").unwrap(),
         tags: vec![Slug::parse("russia").unwrap(), Slug::parse("iran").unwrap()],
         authors: vec![Slug::parse("sana").unwrap()],
-        source: Some(Source {
-            agency: "APP".into(),
-            additional_inputs: true,
-        }),
+        source: Some(Source::single("APP", AttributionMode::AdditionalInputs)),
         status: ArticleStatus::Scheduled,
         language: Language::parse("ur").unwrap(),
         published_at: None,

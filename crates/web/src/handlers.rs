@@ -62,17 +62,14 @@ pub async fn show_article(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
+    if let Some(raw) = raw.strip_suffix(SitePath::NINJS_SUFFIX) {
+        return show_article_ninjs(&state, raw).await;
+    }
     let slug = slug(&raw)?;
     let site = state.site();
     let Some(article) = reading::published_article(state.store.as_ref(), &site, &slug).await?
     else {
-        // A taken-down article is gone on purpose: 410, not 404.
-        return match state.store.article_by_slug(&slug).await? {
-            Some(a) if a.status == dateline_domain::ArticleStatus::Unpublished => {
-                Err(WebError::Gone)
-            }
-            _ => Err(WebError::NotFound),
-        };
+        return Err(not_shown(&state, &slug).await?);
     };
     let corrections = state.store.corrections(article.article.id).await?;
     let featured = state
@@ -112,6 +109,35 @@ pub async fn show_article(
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|image| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))
+}
+
+/// Why there is no published article at `slug`: a taken-down article is gone on purpose (410),
+/// anything else was never there (404).
+async fn not_shown(state: &AppState, slug: &Slug) -> Result<WebError, WebError> {
+    Ok(match state.store.article_by_slug(slug).await? {
+        Some(a) if a.status == dateline_domain::ArticleStatus::Unpublished => WebError::Gone,
+        _ => WebError::NotFound,
+    })
+}
+
+/// The article as IPTC ninjs 3.2. Not kept by the page cache: its sources can change without
+/// the article changing.
+async fn show_article_ninjs(state: &AppState, raw: &str) -> Result<Response, WebError> {
+    let slug = slug(raw)?;
+    let site = state.site();
+    let Some((_, document)) =
+        dateline_services::ninjs::article(state.store.as_ref(), &site, &slug).await?
+    else {
+        return Err(not_shown(state, &slug).await?);
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        format!("{document:#}\n"),
+    )
+        .into_response())
 }
 
 /// A page the cache may keep until something in `keys` changes.

@@ -244,8 +244,15 @@ pub fn article_head(
         article["creditText"] = json!(line);
     }
     if let Some(source) = &a.source {
-        article["sourceOrganization"] =
-            json!({"@type": "NewsMediaOrganization", "name": source.agency});
+        let organisations: Vec<Value> = source
+            .agencies
+            .iter()
+            .map(|agency| json!({"@type": "NewsMediaOrganization", "name": agency}))
+            .collect();
+        article["sourceOrganization"] = match <[Value; 1]>::try_from(organisations) {
+            Ok([one]) => one,
+            Err(several) => json!(several),
+        };
     }
     let notes: Vec<Value> = corrections
         .iter()

@@ -117,6 +117,8 @@ pub enum PollResult {
 pub struct ArticleSource {
     pub version: VersionInfo,
     pub item: WireItemId,
+    /// The agency's id for the item.
+    pub item_id: String,
     pub provider_code: ProviderCode,
     /// The name readers see for the agency.
     pub attribution: String,
@@ -137,6 +139,8 @@ pub struct WireAlert {
     pub article_headline: String,
     pub item: WireItemId,
     pub provider_code: ProviderCode,
+    /// The name readers see for the agency.
+    pub attribution: String,
     /// The version that raised it.
     pub version: WireVersionId,
     /// The version of the same item the article was built on, where it names one.

@@ -42,6 +42,8 @@ pub struct SettingsForm {
     attribution_template: String,
     #[serde(default)]
     attribution_template_agency_only: String,
+    #[serde(default)]
+    attribution_template_edited: String,
 }
 
 fn settings_page(
@@ -86,6 +88,7 @@ pub async fn save_settings(
         locale: form.locale,
         attribution_template: form.attribution_template,
         attribution_template_agency_only: form.attribution_template_agency_only,
+        attribution_template_edited: form.attribution_template_edited,
     };
     match settings::save_settings(state.store.as_ref(), &input).await {
         Ok(site) => {

@@ -112,19 +112,21 @@ struct Choice {
     selected: bool,
 }
 
-/// An open alert as the desk shows it.
-struct AlertLine {
-    id: i64,
-    urgent: bool,
-    text: String,
-    article_href: String,
-    article_headline: String,
-    item_href: String,
-    raised: String,
+/// An open alert as the desk and the article's editor show it.
+pub(crate) struct AlertLine {
+    pub(crate) id: i64,
+    pub(crate) urgent: bool,
+    pub(crate) text: String,
+    pub(crate) article_href: String,
+    pub(crate) article_headline: String,
+    pub(crate) item_href: String,
+    pub(crate) raised: String,
     /// Whether this account may take the article down from here.
-    can_take_down: bool,
+    pub(crate) can_take_down: bool,
     /// Whether this account may mark it dealt with.
-    can_resolve: bool,
+    pub(crate) can_resolve: bool,
+    /// For a correction: the public correction note offered, ready to edit.
+    pub(crate) correction: Option<String>,
 }
 
 /// Open alerts shown at the top of the desk.
@@ -144,32 +146,45 @@ fn alert_text(a: &WireAlert) -> String {
 }
 
 async fn alert_lines(state: &AppState, signed: &SignedIn) -> Result<Vec<AlertLine>, AdminError> {
-    let mut lines = Vec::new();
-    for a in state.store.open_alerts(MAX_ALERTS).await? {
-        // The item's page comparing the version the article was built on with the one that
-        // raised the alert, when the article names it.
-        let item = SitePath::admin_wire_item(a.item.0);
-        let item_href = match a.used_version.filter(|used| *used != a.version) {
-            Some(used) => item.with_query([
-                ("version", a.version.0.to_string()),
-                ("from", used.0.to_string()),
-                ("to", a.version.0.to_string()),
-            ]),
-            None => item.with_query([("version", a.version.0.to_string())]),
-        };
-        lines.push(AlertLine {
-            id: a.id.0,
-            urgent: a.kind.urgent(),
-            text: alert_text(&a),
-            article_href: SitePath::admin_article(a.article).into(),
-            article_headline: a.article_headline.clone(),
-            item_href: item_href.into(),
-            raised: shown_time(state, a.raised_at),
-            can_take_down: a.kind == AlertKind::Killed && signed.user.may(Action::PublishAny),
-            can_resolve: signed.user.may(Action::PublishAny),
-        });
+    let alerts = state.store.open_alerts(MAX_ALERTS).await?;
+    Ok(alerts
+        .iter()
+        .map(|a| alert_line(state, signed, a))
+        .collect())
+}
+
+/// How `a` is shown to `signed`.
+pub(crate) fn alert_line(state: &AppState, signed: &SignedIn, a: &WireAlert) -> AlertLine {
+    // The item's page comparing the version the article was built on with the one that raised
+    // the alert, when the article names it.
+    let item = SitePath::admin_wire_item(a.item.0);
+    let item_href = match a.used_version.filter(|used| *used != a.version) {
+        Some(used) => item.with_query([
+            ("version", a.version.0.to_string()),
+            ("from", used.0.to_string()),
+            ("to", a.version.0.to_string()),
+        ]),
+        None => item.with_query([("version", a.version.0.to_string())]),
+    };
+    let correction = (a.kind == AlertKind::Corrected).then(|| {
+        format!(
+            "An earlier version of this article, based on a report by {}, contained an error that \
+             the agency has since corrected. This article has been updated.",
+            a.attribution
+        )
+    });
+    AlertLine {
+        id: a.id.0,
+        urgent: a.kind.urgent(),
+        text: alert_text(a),
+        article_href: SitePath::admin_article(a.article).into(),
+        article_headline: a.article_headline.clone(),
+        item_href: item_href.into(),
+        raised: shown_time(state, a.raised_at),
+        can_take_down: a.kind == AlertKind::Killed && signed.user.may(Action::PublishAny),
+        can_resolve: signed.user.may(Action::PublishAny),
+        correction,
     }
-    Ok(lines)
 }
 
 #[derive(Template)]
@@ -1136,22 +1151,39 @@ pub async fn upload(
     }
 }
 
+/// An alert's buttons: where the answer goes back to.
+#[derive(Debug, Default, Deserialize)]
+pub struct AlertForm {
+    /// `article` from the article's editor; the desk otherwise.
+    #[serde(default)]
+    back: String,
+}
+
+impl AlertForm {
+    fn back(&self, alert: &WireAlert) -> Response {
+        let to: SitePath = if self.back == "article" {
+            SitePath::admin_article(alert.article)
+        } else {
+            SitePath::ADMIN_WIRE
+        };
+        Redirect::to(to.as_str()).into_response()
+    }
+}
+
 /// Marks an alert as dealt with.
 pub async fn resolve_alert(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<AlertId>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<AlertForm>,
 ) -> Result<Response, AdminError> {
     signed.require(Action::PublishAny)?;
-    if !state
-        .store
+    let store = state.store.as_ref();
+    let alert = store.alert(id).await?.ok_or(ServiceError::NotFound)?;
+    store
         .resolve_alert(id, signed.user.id, state.clock.now())
-        .await?
-    {
-        return Err(ServiceError::NotFound.into());
-    }
-    Ok(Redirect::to(SitePath::ADMIN_WIRE.as_str()).into_response())
+        .await?;
+    Ok(form.back(&alert))
 }
 
 /// The one-click take-down of an article whose source the agency killed.
@@ -1159,7 +1191,7 @@ pub async fn take_down(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<AlertId>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<AlertForm>,
 ) -> Result<Response, AdminError> {
     signed.require(Action::PublishAny)?;
     let store = state.store.as_ref();
@@ -1178,5 +1210,5 @@ pub async fn take_down(
     }
     store.resolve_alert(id, signed.user.id, now).await?;
     tracing::warn!(user = %signed.user.id, article = %alert.article, "article taken down: its wire source was killed");
-    Ok(Redirect::to(SitePath::ADMIN_WIRE.as_str()).into_response())
+    Ok(form.back(&alert))
 }

@@ -7,9 +7,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use dateline_domain::store::ArticleSource;
+use dateline_domain::wire::ItemStatus;
 use dateline_domain::{
-    Action, Article, ArticleId, ArticleStatus, Draft, Language, RevisionKind, RevisionNumber,
-    SaveOutcome, Section, SectionId, SitePath, SiteSettings, Slug, Source, Step, allowed_steps,
+    Action, Article, ArticleId, ArticleStatus, AttributionMode, Draft, Language, RevisionKind,
+    RevisionNumber, SaveOutcome, Section, SectionId, SitePath, SiteSettings, Slug, Source, Step,
+    allowed_steps,
 };
 use dateline_services::ServiceError;
 use dateline_services::newsroom;
@@ -42,10 +45,12 @@ pub struct ArticleForm {
     pub tags: String,
     #[serde(default)]
     pub authors: String,
+    /// The agencies credited, comma-separated.
     #[serde(default)]
-    pub source_agency: String,
+    pub source_agencies: String,
+    /// An [`AttributionMode`] name.
     #[serde(default)]
-    pub source_inputs: Option<String>,
+    pub source_mode: String,
     #[serde(default)]
     pub language: String,
 }
@@ -59,8 +64,11 @@ fn split_names(s: &str) -> Vec<String> {
 }
 
 impl ArticleForm {
+    /// The draft as typed: no agencies is the newsroom's own reporting. A mode that is not
+    /// one of the form's reads as "as received", the line that claims the least.
     fn draft(&self, site: &SiteSettings) -> Draft {
-        let agency = self.source_agency.trim();
+        let agencies = split_names(&self.source_agencies);
+        let mode = AttributionMode::parse(&self.source_mode).unwrap_or_default();
         Draft {
             headline: self.headline.trim().to_owned(),
             standfirst: self.standfirst.trim().to_owned(),
@@ -68,10 +76,7 @@ impl ArticleForm {
             section: self.section.trim().to_owned(),
             tags: split_names(&self.tags),
             authors: split_names(&self.authors),
-            source: (!agency.is_empty()).then(|| Source {
-                agency: agency.to_owned(),
-                additional_inputs: self.source_inputs.is_some(),
-            }),
+            source: (!agencies.is_empty()).then_some(Source { agencies, mode }),
             language: if self.language.trim().is_empty() {
                 site.locale.to_string()
             } else {
@@ -89,8 +94,8 @@ pub(super) struct Fields {
     pub(super) section: String,
     pub(super) tags: String,
     pub(super) authors: String,
-    pub(super) source_agency: String,
-    pub(super) source_inputs: bool,
+    pub(super) source_agencies: String,
+    pub(super) source_mode: AttributionMode,
     pub(super) language: String,
 }
 
@@ -103,14 +108,24 @@ impl Fields {
             section: d.section.clone(),
             tags: d.tags.join(", "),
             authors: d.authors.join(", "),
-            source_agency: d
+            source_agencies: d
                 .source
                 .as_ref()
-                .map(|s| s.agency.clone())
+                .map(|s| s.agencies.join(", "))
                 .unwrap_or_default(),
-            source_inputs: d.source.as_ref().is_some_and(|s| s.additional_inputs),
+            source_mode: d.source.as_ref().map(|s| s.mode).unwrap_or_default(),
             language: d.language.clone(),
         }
+    }
+}
+
+impl Fields {
+    /// The attribution modes to pick from, with the chosen one marked.
+    pub(super) fn attribution_modes(&self) -> Vec<(AttributionMode, bool)> {
+        AttributionMode::ALL
+            .into_iter()
+            .map(|mode| (mode, mode == self.source_mode))
+            .collect()
     }
 }
 
@@ -151,6 +166,58 @@ struct EditorPage {
     /// Images to choose from: (id, label, selected).
     library: Vec<(i64, String, bool)>,
     can_edit: bool,
+    /// The agency versions the article was built on.
+    sources: Vec<SourceView>,
+    /// What the agencies changed since, not dealt with yet.
+    alerts: Vec<crate::admin::wire::AlertLine>,
+}
+
+/// One agency version an article was built on, as its editor shows it.
+struct SourceView {
+    text: String,
+    href: String,
+    /// What the agency has done with the item since, if anything.
+    note: Option<String>,
+    /// The item's page comparing the version used with the agency's newest.
+    compare_href: Option<String>,
+}
+
+impl SourceView {
+    fn of(source: &ArticleSource, site: &SiteSettings) -> Self {
+        let item = SitePath::admin_wire_item(source.item.0);
+        let used = source.version.id.0.to_string();
+        let label = source
+            .version
+            .label
+            .as_deref()
+            .filter(|l| *l != source.version.key)
+            .map_or_else(String::new, |l| format!(" ({l})"));
+        let note = match source.item_status {
+            ItemStatus::Canceled => Some("killed by the agency".to_owned()),
+            ItemStatus::Withheld => Some("withheld by the agency".to_owned()),
+            ItemStatus::Usable => match (source.newer_version, source.embargoed_until) {
+                (Some(_), _) => Some("the agency has sent a newer version".to_owned()),
+                (None, Some(until)) => Some(format!("embargoed until {}", when(until, site))),
+                (None, None) => None,
+            },
+        };
+        Self {
+            text: format!(
+                "{} · {} · version {}{label}",
+                source.attribution, source.item_id, source.version.key
+            ),
+            href: item.clone().with_query([("version", used.clone())]).into(),
+            note,
+            compare_href: source.newer_version.map(|newer| {
+                item.with_query([
+                    ("version", newer.0.to_string()),
+                    ("from", used),
+                    ("to", newer.0.to_string()),
+                ])
+                .into()
+            }),
+        }
+    }
 }
 
 /// The editor as it is about to be shown: the article as it stands (`None` for a new one), the
@@ -266,6 +333,24 @@ impl<'a> Editing<'a> {
             .collect();
         let can_edit =
             desk.is_some_and(|d| allowed_steps(&signed.user, &d.workflow).contains(Step::Edit));
+        let (sources, alerts) = match desk {
+            Some(d) => (
+                store
+                    .article_sources(d.article.id)
+                    .await?
+                    .iter()
+                    .map(|s| SourceView::of(s, &site))
+                    .collect(),
+                store
+                    .article_alerts(d.article.id)
+                    .await?
+                    .iter()
+                    .filter(|a| a.resolved_at.is_none())
+                    .map(|a| crate::admin::wire::alert_line(state, signed, a))
+                    .collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
         let featured = featured.map(|f| crate::admin::media::Picture::new(&f, 640));
         let title = if fields.headline.is_empty() {
             "New article".to_owned()
@@ -297,6 +382,8 @@ impl<'a> Editing<'a> {
             featured,
             library,
             can_edit,
+            sources,
+            alerts,
         }
         .respond(status)
     }

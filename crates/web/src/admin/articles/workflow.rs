@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use dateline_domain::wire::AlertId;
 use dateline_domain::{ArticleId, RevisionNumber, Step, allowed_steps};
 use dateline_services::ServiceError;
 use dateline_services::newsroom;
@@ -32,6 +33,9 @@ pub struct WorkflowForm {
     kind: String,
     #[serde(default)]
     note: String,
+    /// For a correction offered by a wire alert: the alert it deals with.
+    #[serde(default)]
+    alert: Option<AlertId>,
 }
 
 /// The workflow buttons that need nothing but the article: `/admin/articles/{id}/submit`,
@@ -193,14 +197,13 @@ pub async fn correct_article(
     Path(id): Path<ArticleId>,
     CsrfForm(form): CsrfForm<WorkflowForm>,
 ) -> Result<Response, AdminError> {
-    newsroom::correct(
-        state.store.as_ref(),
-        &signed.user,
-        id,
-        &form.kind,
-        &form.note,
-        state.clock.now(),
-    )
-    .await?;
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    newsroom::correct(store, &signed.user, id, &form.kind, &form.note, now).await?;
+    // The agency's correction that prompted this one is dealt with.
+    if let Some(alert) = form.alert
+        && store.alert(alert).await?.is_some_and(|a| a.article == id)
+    {
+        store.resolve_alert(alert, signed.user.id, now).await?;
+    }
     Ok(done(id, "corrected"))
 }
