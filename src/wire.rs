@@ -1,12 +1,13 @@
 //! `dateline wire …`: providers and file ingest from the command line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use dateline_domain::Store;
 use dateline_domain::wire::{Provider, ProviderCode};
-use dateline_services::wire::{self, IngestError, ProviderForm};
+use dateline_services::wire::{self, IngestError, IngestReport, ProviderForm};
+use futures_util::StreamExt;
 
 use crate::config::Config;
 
@@ -163,17 +164,12 @@ async fn ingest(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
             format!("there is no provider {code}; add it with `dateline wire provider add`")
         })?;
     let mut failed = Vec::new();
-    for file in &args.files {
-        let name = file.display().to_string();
-        let bytes = match read_bounded(file) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                eprintln!("error: {name}: {e:#}");
-                failed.push(name);
-                continue;
-            }
-        };
-        match wire::ingest_payload(store, &provider, &name, &bytes, chrono::Utc::now()).await {
+    // Two files at once, reported in order: one is read and parsed while the other is stored.
+    let mut reports = futures_util::stream::iter(&args.files)
+        .map(|file| ingest_file(store, &provider, file))
+        .buffered(2);
+    while let Some((name, result)) = reports.next().await {
+        match result {
             Ok(report) => {
                 println!(
                     "{name}: {} ({}), {} versions: {}",
@@ -199,11 +195,11 @@ async fn ingest(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
                     );
                 }
             }
-            Err(IngestError::Unreadable { reason, .. }) => {
+            Err(FileError::Unreadable(reason)) => {
                 eprintln!("error: {name}: {reason} (the file is kept on the provider's page)");
                 failed.push(name);
             }
-            Err(e) => {
+            Err(FileError::Other(e)) => {
                 eprintln!("error: {name}: {e:#}");
                 failed.push(name);
             }
@@ -220,8 +216,35 @@ async fn ingest(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Why a file was not ingested.
+enum FileError {
+    /// Stored, but not in a format we read.
+    Unreadable(String),
+    Other(anyhow::Error),
+}
+
+/// Reads `file` and ingests it; its name and what came of it.
+async fn ingest_file(
+    store: &dyn Store,
+    provider: &Provider,
+    file: &Path,
+) -> (String, Result<IngestReport, FileError>) {
+    let name = file.display().to_string();
+    let bytes = match read_bounded(file) {
+        Ok(bytes) => bytes,
+        Err(e) => return (name, Err(FileError::Other(e))),
+    };
+    let result = wire::ingest_payload(store, provider, &name, &bytes, chrono::Utc::now())
+        .await
+        .map_err(|e| match e {
+            IngestError::Unreadable { reason, .. } => FileError::Unreadable(reason),
+            e => FileError::Other(e.into()),
+        });
+    (name, result)
+}
+
 /// The file's bytes, refusing before reading one larger than a payload may be.
-fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+fn read_bounded(path: &Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).context("cannot open")?;
     let mut bytes = Vec::new();

@@ -317,6 +317,13 @@ async fn a_draft_from_a_version_keeps_its_text_and_remembers_the_version(app: Te
         app.store.articles_built_on(item.row.id).await.unwrap(),
         [article]
     );
+    // Of many items, the one in use is found in one question (past one chunk of 500 too).
+    let mut many: Vec<_> = (1..=1_200)
+        .map(|n| dateline_domain::wire::WireItemId(item.row.id.0 + n))
+        .collect();
+    many.insert(700, item.row.id);
+    assert_eq!(app.store.items_in_use(&many).await.unwrap(), [item.row.id]);
+    assert!(app.store.items_in_use(&[]).await.unwrap().is_empty());
     // The item page links the draft.
     let (_, page) = desk
         .page(&format!("/admin/wire/items/{}", item.row.id.0))

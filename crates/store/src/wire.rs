@@ -516,11 +516,12 @@ impl WireStore for SqlStore {
             let sort_at = v.version_created.map_or(now, |t| t.timestamp_millis());
             let text_hash = v.text_fingerprint();
             // The item, made on its first version with that version's fields (replaced below
-            // when this version turns out not to be current).
-            sqlx::query(
+            // when this version turns out not to be current). A new item has no current version
+            // yet; only a known one is read back.
+            let created = sqlx::query(
                 "INSERT INTO wire_items (provider_id, item_id, first_seen_at, sort_at, status, \
                  language, headline, text_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (provider_id, item_id) DO NOTHING",
+                 ON CONFLICT (provider_id, item_id) DO NOTHING RETURNING id",
             )
             .bind(provider.0)
             .bind(&v.item_id)
@@ -530,19 +531,32 @@ impl WireStore for SqlStore {
             .bind(language)
             .bind(&v.headline)
             .bind(&text_hash)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?;
-            let item = sqlx::query(
-                "SELECT id, current_version_id, order_number, order_created, order_key \
-                 FROM wire_items WHERE provider_id = $1 AND item_id = $2",
-            )
-            .bind(provider.0)
-            .bind(&v.item_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let item_id: i64 = get(&item, "id")?;
+            let (item_id, current, stored): (i64, Option<i64>, StoredOrder) = match created {
+                Some(row) => (get(&row, "id")?, None, (None, None, String::new())),
+                None => {
+                    let item = sqlx::query(
+                        "SELECT id, current_version_id, order_number, order_created, order_key \
+                         FROM wire_items WHERE provider_id = $1 AND item_id = $2",
+                    )
+                    .bind(provider.0)
+                    .bind(&v.item_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                    (
+                        get(&item, "id")?,
+                        get(&item, "current_version_id")?,
+                        (
+                            get(&item, "order_number")?,
+                            get(&item, "order_created")?,
+                            get(&item, "order_key")?,
+                        ),
+                    )
+                }
+            };
             let inserted = sqlx::query(
                 "INSERT INTO wire_versions (item_id, version_key, version_label, order_number, \
                  order_created, payload_id, received_at, status, signal, version_created, \
@@ -581,12 +595,6 @@ impl WireStore for SqlStore {
                 continue;
             };
             let version_id: i64 = get(&inserted, "id")?;
-            let current: Option<i64> = get(&item, "current_version_id")?;
-            let stored: StoredOrder = (
-                get(&item, "order_number")?,
-                get(&item, "order_created")?,
-                get(&item, "order_key")?,
-            );
             let this: StoredOrder = (order.number, order.created_ms, key.clone());
             let corrected = i64::from(v.signal == VersionSignal::Correction);
             if current.is_none() || this > stored {
@@ -881,6 +889,29 @@ impl WireStore for SqlStore {
             },
         )
         .await
+    }
+
+    async fn items_in_use(&self, items: &[WireItemId]) -> Result<Vec<WireItemId>, StoreError> {
+        let mut used = Vec::new();
+        for chunk in items.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT v.item_id FROM article_sources s \
+                 JOIN wire_versions v ON v.id = s.version_id WHERE v.item_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for item in chunk {
+                query = query.bind(item.0);
+            }
+            used.extend(
+                rows::all(query, self.pool(), |row| {
+                    Ok(WireItemId(get(row, "item_id")?))
+                })
+                .await?,
+            );
+        }
+        Ok(used)
     }
 
     async fn articles_built_on(&self, item: WireItemId) -> Result<Vec<ArticleId>, StoreError> {

@@ -285,6 +285,10 @@ pub trait WireStore: Send + Sync {
     /// The articles built on any version of `item`.
     async fn articles_built_on(&self, item: WireItemId) -> Result<Vec<ArticleId>, StoreError>;
 
+    /// Those of `items` that at least one article is built on, in no particular order: one
+    /// question for a whole payload's items, most of which no article uses.
+    async fn items_in_use(&self, items: &[WireItemId]) -> Result<Vec<WireItemId>, StoreError>;
+
     /// Raises an alert on `article` about `version`; the same alert raised again changes
     /// nothing (`false`).
     async fn raise_alert(
