@@ -24,6 +24,7 @@ on_both_backends!(
     under_the_alert_policy_a_kill_waits_for_one_click,
     an_article_on_an_embargoed_item_waits_for_the_embargo,
     a_second_agency_added_as_source_reaches_the_article_too,
+    uploads_past_two_at_once_are_told_to_come_back,
 );
 
 pub(crate) async fn provider(store: &dyn Store, code: &str) -> ProviderId {
@@ -798,4 +799,47 @@ async fn a_second_agency_added_as_source_reaches_the_article_too(app: TestApp) {
 
 fn version_for(item: &str, label: &str) -> IncomingVersion {
     version(item, label, 2, "Withdrawn.")
+}
+
+/// Starts an upload to `path` that sends its head and the first bytes of its body, then stalls;
+/// the connection, kept open.
+async fn stalled_upload(app: &TestApp, session: &str, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let boundary = "----stalledBoundary";
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nCookie: dateline_session={session}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 4000000\r\n\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.json\"\r\n\r\n[",
+        app.addr
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    stream
+}
+
+async fn uploads_past_two_at_once_are_told_to_come_back(app: TestApp) {
+    let p = provider(app.store.as_ref(), "APP").await;
+    let editor = app.account("Eda Editor", Role::Editor).await;
+    let desk = app.sign_in(&editor).await;
+    let path = format!("/admin/wire/providers/{}/upload", p.0);
+    // Two uploads hold both places, their files still arriving.
+    let first = stalled_upload(&app, &desk.session, &path).await;
+    let second = stalled_upload(&app, &desk.session, &path).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A third waits its few seconds for a place, then is told to come back.
+    let json = serde_json::json!({"uri": "app-1", "headline": "Floods"}).to_string();
+    let busy = upload_to(&desk, &path, json.as_bytes(), "one.json", &[], None).await;
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(busy.headers().contains_key("retry-after"));
+    assert!(
+        app.store.payloads(p, 10).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+    // The stalled ones go away: the next upload is taken.
+    drop((first, second));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let taken = upload_to(&desk, &path, json.as_bytes(), "one.json", &[], None).await;
+    assert_eq!(taken.status(), StatusCode::OK, "{:?}", taken.text().await);
+    assert_eq!(app.store.payloads(p, 10).await.unwrap().len(), 1);
 }

@@ -13,7 +13,7 @@ use dateline_domain::wire::{Provider, ProviderId};
 use dateline_services::wire::{self, ProviderForm};
 use dateline_services::wire_poll::{PollOutcome, PollSettings, Poller};
 
-use crate::harness::{TestApp, on_both_backends};
+use crate::harness::{TestApp, on_both_backends, texts};
 
 on_both_backends!(
     a_feed_is_read_then_asked_conditionally_and_only_changes_are_stored,
@@ -21,6 +21,7 @@ on_both_backends!(
     failures_are_recorded_backed_off_and_pause_polling,
     credentials_reach_the_feed_and_nothing_else,
     two_nodes_polling_at_once_fetch_a_feed_once,
+    poll_now_asked_a_hundred_times_at_once_reads_the_feed_once,
 );
 
 /// What the test feed answers, and what it was asked.
@@ -415,4 +416,84 @@ async fn two_nodes_polling_at_once_fetch_a_feed_once(app: TestApp) {
         "one node polled"
     );
     assert_eq!(feed.lock().unwrap().requests, 1);
+}
+
+async fn poll_now_asked_a_hundred_times_at_once_reads_the_feed_once(app: TestApp) {
+    let (feed, url) = feed_server().await;
+    feed.lock().unwrap().body = rss(&[("app-1", "Floods in Sindh")]);
+    let p = provider(&app, &url, "").await;
+    let poller = poller(&app);
+    let now = app.clock_now();
+    poller.poll_due(now).await.unwrap();
+    assert_eq!(feed.lock().unwrap().requests, 1);
+    // Not due for a minute; an editor asks for the feed now, a hundred times at once.
+    feed.lock().unwrap().body = rss(&[("app-1", "Floods in Sindh"), ("app-2", "Budget")]);
+    let editor = app
+        .account("Eda Editor", dateline_domain::Role::Editor)
+        .await;
+    let desk = app.sign_in(&editor).await;
+    let path = format!("/admin/wire/providers/{}/poll", p.id.0);
+    let answers = futures_util::future::join_all((0..100).map(|_| desk.post(&path, &[]))).await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.status() == reqwest::StatusCode::SEE_OTHER),
+        "{:?}",
+        answers.iter().map(|a| a.status()).collect::<Vec<_>>()
+    );
+    let (_, page) = desk
+        .page(&format!("/admin/wire/providers/{}?done=polled", p.id.0))
+        .await;
+    assert!(
+        texts(&page, ".notice.ok")[0].contains("within a few seconds"),
+        "the editor is told"
+    );
+    // The next round polls it once, on however many nodes.
+    let second = self::poller(&app);
+    let (a, b) = tokio::join!(poller.poll_due(now), second.poll_due(now));
+    let polled = a.unwrap().len() + b.unwrap().len();
+    assert_eq!(polled, 1);
+    assert_eq!(feed.lock().unwrap().requests, 2);
+    assert_eq!(items(&app, p.id).await, 2);
+    assert!(
+        poller.poll_due(now).await.unwrap().is_empty(),
+        "not due again"
+    );
+    // A contributor may not; a files-only provider has nothing to poll; a paused one must be
+    // resumed first; an unknown one is not found.
+    let contributor = app
+        .account("Kiran Contributor", dateline_domain::Role::Contributor)
+        .await;
+    let other = app.sign_in(&contributor).await;
+    assert_eq!(
+        other.post(&path, &[]).await.status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let files = wire::add_provider(
+        app.store.as_ref(),
+        &ProviderForm {
+            code: "FILES".to_owned(),
+            name: "Files only".to_owned(),
+            ..ProviderForm::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let refused = desk
+        .post(&format!("/admin/wire/providers/{}/poll", files.id.0), &[])
+        .await;
+    assert_eq!(refused.status(), reqwest::StatusCode::CONFLICT);
+    app.store.set_provider_paused(p.id, true).await.unwrap();
+    assert_eq!(
+        desk.post(&path, &[]).await.status(),
+        reqwest::StatusCode::CONFLICT
+    );
+    assert_eq!(
+        desk.post("/admin/wire/providers/999999/poll", &[])
+            .await
+            .status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+    assert_eq!(feed.lock().unwrap().requests, 2, "nothing more was fetched");
 }

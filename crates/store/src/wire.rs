@@ -343,6 +343,19 @@ impl WireStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn poll_soon(&self, id: ProviderId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE wire_providers SET next_poll_at = $2 WHERE id = $1 AND paused = 0 \
+             AND kind <> 'files' AND url IS NOT NULL",
+        )
+        .bind(id.0)
+        .bind(now.timestamp_millis())
+        .execute(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn claim_poll(
         &self,
         id: ProviderId,

@@ -60,6 +60,8 @@ pub struct AppState {
     pub hashing: Arc<dateline_services::accounts::HashGate>,
     /// Requests, connections and readings for `/metrics` on its own address.
     metrics: Arc<Metrics>,
+    /// Places for agency files being uploaded (each up to 16 MiB in memory until stored).
+    pub(crate) wire_uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// The sections the navigation shows, as last read, until a change notice names a section
@@ -172,6 +174,7 @@ impl AppState {
             trusted_proxies: Arc::new([]),
             hashing: dateline_services::accounts::HashGate::shared(),
             metrics: Arc::default(),
+            wire_uploads: Arc::new(tokio::sync::Semaphore::new(admin::CONCURRENT_WIRE_UPLOADS)),
         }
         .with_site(site)
     }

@@ -180,6 +180,12 @@ pub trait WireStore: Send + Sync {
     /// Pauses or resumes polling; a resume also clears the failure count and polls at once.
     async fn set_provider_paused(&self, id: ProviderId, paused: bool) -> Result<bool, StoreError>;
 
+    /// Makes a provider that polls (and is not paused) due at `now`, so the next round of
+    /// polling, on whichever node, claims it and reads its feed ("poll now"); `false` when it
+    /// does not poll or is paused. Asked many times at once, it is still one claim, so one poll;
+    /// asked while a poll runs, the next round polls again (the answer stores nothing twice).
+    async fn poll_soon(&self, id: ProviderId, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
     /// Claims the poll of a provider that is due at `now` and not paused, holding it until
     /// `until` (when another node may take it over if this one never records the poll). Of
     /// simultaneous claims — several nodes on one database — exactly one wins: `true`.

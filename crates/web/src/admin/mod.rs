@@ -17,6 +17,8 @@ mod settings;
 mod users;
 mod wire;
 
+pub(crate) use wire::CONCURRENT_UPLOADS as CONCURRENT_WIRE_UPLOADS;
+
 use std::sync::LazyLock;
 
 use askama::Template;
@@ -136,6 +138,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/wire/providers/{id}/resume",
             post(wire::resume_provider),
         )
+        .route("/admin/wire/providers/{id}/poll", post(wire::poll_provider))
         .route(
             "/admin/wire/providers/{id}/upload",
             post(wire::upload).route_layer(axum::extract::DefaultBodyLimit::max(

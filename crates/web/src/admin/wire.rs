@@ -880,6 +880,8 @@ struct ProviderPage {
     code: String,
     state: String,
     paused: bool,
+    /// Whether the server reads a feed for it.
+    polls: bool,
     has_credentials: bool,
     last_error: String,
     form: FormValues,
@@ -923,6 +925,7 @@ async fn provider_page(
         code: p.code.to_string(),
         state: provider_state(&p),
         paused: p.paused,
+        polls: p.kind.polls() && p.url.is_some(),
         has_credentials: p.has_credentials,
         last_error: p.health.last_error.clone().unwrap_or_default(),
         form: form.unwrap_or_else(|| FormValues::of(&p)),
@@ -952,6 +955,9 @@ pub async fn provider(
         "saved" => Some("Saved.".to_owned()),
         "paused" => Some("Polling is paused.".to_owned()),
         "resumed" => Some("Polling resumed: the feed is read at once.".to_owned()),
+        "polled" => {
+            Some("The feed is read within a few seconds; reload to see what came.".to_owned())
+        }
         _ => None,
     };
     provider_page(&state, &signed, id, StatusCode::OK, None, vec![], notice).await
@@ -1027,15 +1033,36 @@ pub async fn resume_provider(
     set_paused(&state, &signed, id, false).await
 }
 
+/// "Poll now": the provider is due at once, and the next round of polling (every few seconds,
+/// on one node) reads its feed.
+pub async fn poll_provider(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<ProviderId>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Result<Response, AdminError> {
+    signed.require(Action::ManageWireProviders)?;
+    let store = state.store.as_ref();
+    store.provider(id).await?.ok_or(ServiceError::NotFound)?;
+    if !store.poll_soon(id, state.clock.now()).await? {
+        return Err(ServiceError::WrongState(
+            "This provider has no feed to poll, or its polling is paused: resume it first."
+                .to_owned(),
+        )
+        .into());
+    }
+    tracing::info!(user = %signed.user.id, provider = %id, "wire provider polled on request");
+    Ok(IntoResponse::into_response(Redirect::to(
+        SitePath::admin_wire_provider(id.0)
+            .with_query([("done", "polled")])
+            .as_str(),
+    )))
+}
+
 /// Agency files received at once (each up to 16 MiB in memory until it is stored).
-const CONCURRENT_UPLOADS: usize = 2;
+pub(crate) const CONCURRENT_UPLOADS: usize = 2;
 /// How long an upload waits for a place before it is answered 503.
 const UPLOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-static UPLOADS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
-    std::sync::LazyLock::new(|| {
-        std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS))
-    });
 
 fn upload_too_large() -> AdminError {
     AdminError::TooLarge(format!(
@@ -1053,7 +1080,7 @@ pub async fn upload(
     // The role first, and a place among the few uploads received at once, before a byte of a
     // file up to 16 MiB is buffered.
     signed.require(Action::ManageWireProviders)?;
-    let _receiving = tokio::time::timeout(UPLOAD_WAIT, UPLOADS.clone().acquire_owned())
+    let _receiving = tokio::time::timeout(UPLOAD_WAIT, state.wire_uploads.clone().acquire_owned())
         .await
         .ok()
         .and_then(Result::ok)
