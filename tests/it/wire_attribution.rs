@@ -339,6 +339,8 @@ async fn what_the_agency_changes_reaches_the_articles_editor(app: TestApp) {
     assert!(texts(&page, "#wire-sources .wire-alert").is_empty());
     // A new version: "source updated", with the comparison from the version used.
     send(&app, &provider, version("a", "2", 2, "Twelve people died.")).await;
+    let (_, list) = desk.page("/admin").await;
+    assert_eq!(texts(&list, "table.desk .badge"), ["source updated"]);
     let (_, page) = desk.page(&editor_path).await;
     let alerts = texts(&page, "#wire-sources .wire-alert p");
     assert_eq!(alerts.len(), 1, "{alerts:?}");
@@ -367,6 +369,11 @@ async fn what_the_agency_changes_reaches_the_articles_editor(app: TestApp) {
     let mut correction = version("a", "3", 3, "Eleven people died.");
     correction.signal = VersionSignal::Correction;
     send(&app, &provider, correction).await;
+    let (_, list) = desk.page("/admin").await;
+    assert_eq!(
+        texts(&list, "table.desk .badge.urgent"),
+        ["source corrected"]
+    );
     let (_, page) = desk.page(&editor_path).await;
     let offered = texts(&page, "#wire-sources .wire-alert textarea[name=note]");
     assert_eq!(offered.len(), 1, "a correction is offered");
@@ -404,4 +411,6 @@ async fn what_the_agency_changes_reaches_the_articles_editor(app: TestApp) {
         .map(|a| a.kind)
         .collect();
     assert!(open.is_empty(), "the correction dealt with it: {open:?}");
+    let (_, list) = desk.page("/admin").await;
+    assert!(texts(&list, "table.desk .badge").is_empty());
 }

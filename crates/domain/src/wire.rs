@@ -447,6 +447,17 @@ impl AlertKind {
     pub fn urgent(self) -> bool {
         matches!(self, Self::Killed | Self::Withheld | Self::Corrected)
     }
+
+    /// The flag on an article in the newsroom's list.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Self::Updated => "source updated",
+            Self::Corrected => "source corrected",
+            Self::Withheld => "source withheld",
+            Self::Killed => "source killed",
+            Self::TakenDown => "taken down by the wire desk",
+        }
+    }
 }
 
 /// A stored payload: the bytes as they arrived and what became of them.

@@ -1001,6 +1001,23 @@ impl WireStore for SqlStore {
         .await
     }
 
+    async fn open_alerts_of(&self, articles: &[ArticleId]) -> Result<Vec<WireAlert>, StoreError> {
+        let mut alerts = Vec::new();
+        for chunk in articles.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut query = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE w.resolved_at IS NULL \
+                 AND w.article_id IN ({}) ORDER BY w.raised_at DESC, w.id DESC",
+                placeholders.join(", ")
+            )));
+            for article in chunk {
+                query = query.bind(article.0);
+            }
+            alerts.extend(rows::all(query, self.pool(), alert).await?);
+        }
+        Ok(alerts)
+    }
+
     async fn resolve_alert(
         &self,
         id: AlertId,

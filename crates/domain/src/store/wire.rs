@@ -313,6 +313,9 @@ pub trait WireStore: Send + Sync {
     /// Every alert on `article`, newest first.
     async fn article_alerts(&self, article: ArticleId) -> Result<Vec<WireAlert>, StoreError>;
 
+    /// The open alerts of any of `articles` (a page of the newsroom's list), newest first.
+    async fn open_alerts_of(&self, articles: &[ArticleId]) -> Result<Vec<WireAlert>, StoreError>;
+
     /// Resolves an open alert; `false` when there is none with `id` open.
     async fn resolve_alert(
         &self,

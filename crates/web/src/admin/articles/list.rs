@@ -42,6 +42,9 @@ struct DeskRow {
     updated: String,
     embargo: Option<String>,
     changes: bool,
+    /// What an agency did to a source of the article, not dealt with yet, and whether it is
+    /// urgent.
+    source_alert: Option<(&'static str, bool)>,
 }
 
 struct Choice {
@@ -125,9 +128,17 @@ pub async fn list_articles(
         .desk(&filter, (page_no - 1) * u64::from(DESK_PAGE), DESK_PAGE)
         .await?;
     let pages = total.div_ceil(u64::from(DESK_PAGE)).max(1);
+    let ids: Vec<_> = items.iter().map(|i| i.id).collect();
+    let alerts = store.open_alerts_of(&ids).await?;
     let rows = items
         .into_iter()
         .map(|i| DeskRow {
+            // The most urgent of the article's open alerts.
+            source_alert: alerts
+                .iter()
+                .filter(|a| a.article == i.id)
+                .max_by_key(|a| a.kind.urgent())
+                .map(|a| (a.kind.flag(), a.kind.urgent())),
             href: SitePath::admin_article(i.id).into(),
             headline: i.headline,
             status: i.status.label(),
