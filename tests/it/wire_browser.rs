@@ -142,6 +142,31 @@ async fn an_editor_takes_an_item_from_the_desk_to_the_site_and_a_kill_takes_it_d
             .await
             .contains("the article was taken down")
     );
+    // And in the article's editor: the source killed, the take-down said.
+    click(
+        client,
+        Locator::XPath("//ul/li//a[contains(., 'Floods in Sindh')]"),
+    )
+    .await;
+    wait_for(
+        client,
+        "#wire-sources .wire-alert",
+        "the alert in the editor",
+    )
+    .await;
+    assert!(
+        text_of(client, "#wire-sources .sources li")
+            .await
+            .contains("killed by the agency")
+    );
+    client
+        .execute(
+            "document.querySelector('#wire-sources').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.screenshot("wire-article-editor-killed").await;
     let item = app
         .store
         .wire_item_by_agency_id(provider.id, "sindh-floods")
