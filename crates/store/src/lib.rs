@@ -24,6 +24,7 @@ mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod wire;
+mod wire_ingest;
 mod workflow;
 
 use std::str::FromStr;

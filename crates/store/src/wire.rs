@@ -182,7 +182,7 @@ fn bind_settings<'q>(
 }
 
 /// Keywords are stored one per line (a keyword holds no line break).
-fn join_keywords(keywords: &[String]) -> String {
+pub(crate) fn join_keywords(keywords: &[String]) -> String {
     keywords
         .iter()
         .map(|k| k.replace(['\n', '\r'], " "))
@@ -190,13 +190,9 @@ fn join_keywords(keywords: &[String]) -> String {
         .join("\n")
 }
 
-fn millis(t: Option<DateTime<Utc>>) -> Option<i64> {
+pub(crate) fn millis(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(|t| t.timestamp_millis())
 }
-
-/// The order key of a version as stored: the domain's order, then the version key so that two
-/// versions the agency does not tell apart are still ordered the same way whatever their arrival.
-type StoredOrder = (Option<i64>, Option<i64>, String);
 
 /// Sorts where `None` does in Rust: before every number (SQL puts NULL first or last by engine).
 const NONE: i64 = i64::MIN;
@@ -519,139 +515,16 @@ impl WireStore for SqlStore {
         default_language: &str,
         at: DateTime<Utc>,
     ) -> Result<IngestOutcome, StoreError> {
-        let mut outcome = IngestOutcome::default();
         let mut tx = self.begin_write().await?;
-        let now = at.timestamp_millis();
-        for v in versions {
-            let order = v.order();
-            let key = v.version_key();
-            let language = v.language.as_deref().unwrap_or(default_language);
-            let sort_at = v.version_created.map_or(now, |t| t.timestamp_millis());
-            let text_hash = v.text_fingerprint();
-            // The item, made on its first version with that version's fields (replaced below
-            // when this version turns out not to be current). A new item has no current version
-            // yet; only a known one is read back.
-            let created = sqlx::query(
-                "INSERT INTO wire_items (provider_id, item_id, first_seen_at, sort_at, status, \
-                 language, headline, text_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (provider_id, item_id) DO NOTHING RETURNING id",
-            )
-            .bind(provider.0)
-            .bind(&v.item_id)
-            .bind(now)
-            .bind(sort_at)
-            .bind(v.status.as_str())
-            .bind(language)
-            .bind(&v.headline)
-            .bind(&text_hash)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let (item_id, current, stored): (i64, Option<i64>, StoredOrder) = match created {
-                Some(row) => (get(&row, "id")?, None, (None, None, String::new())),
-                None => {
-                    let item = sqlx::query(
-                        "SELECT id, current_version_id, order_number, order_created, order_key \
-                         FROM wire_items WHERE provider_id = $1 AND item_id = $2",
-                    )
-                    .bind(provider.0)
-                    .bind(&v.item_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                    (
-                        get(&item, "id")?,
-                        get(&item, "current_version_id")?,
-                        (
-                            get(&item, "order_number")?,
-                            get(&item, "order_created")?,
-                            get(&item, "order_key")?,
-                        ),
-                    )
-                }
-            };
-            let inserted = sqlx::query(
-                "INSERT INTO wire_versions (item_id, version_key, version_label, order_number, \
-                 order_created, payload_id, received_at, status, signal, version_created, \
-                 first_created, embargoed_until, expires, language, headline, standfirst, \
-                 body_html, dateline, byline, link, keywords, urgency) VALUES ($1, $2, $3, $4, \
-                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-                 $22) ON CONFLICT (item_id, version_key) DO NOTHING RETURNING id",
-            )
-            .bind(item_id)
-            .bind(&key)
-            .bind(v.version.as_deref())
-            .bind(order.number)
-            .bind(order.created_ms)
-            .bind(payload.map(|p| p.0))
-            .bind(now)
-            .bind(v.status.as_str())
-            .bind(v.signal.as_str())
-            .bind(millis(v.version_created))
-            .bind(millis(v.first_created))
-            .bind(millis(v.embargoed_until))
-            .bind(millis(v.expires))
-            .bind(language)
-            .bind(&v.headline)
-            .bind(&v.standfirst)
-            .bind(&v.body_html)
-            .bind(v.dateline.as_deref())
-            .bind(v.byline.as_deref())
-            .bind(v.link.as_deref())
-            .bind(join_keywords(&v.keywords))
-            .bind(v.urgency.map(i64::from))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let Some(inserted) = inserted else {
-                outcome.unchanged += 1;
-                continue;
-            };
-            let version_id: i64 = get(&inserted, "id")?;
-            let this: StoredOrder = (order.number, order.created_ms, key.clone());
-            let corrected = i64::from(v.signal == VersionSignal::Correction);
-            if current.is_none() || this > stored {
-                sqlx::query(
-                    "UPDATE wire_items SET current_version_id = $2, order_number = $3, \
-                     order_created = $4, order_key = $5, sort_at = $6, status = $7, \
-                     language = $8, headline = $9, text_hash = $10, embargoed_until = $11, \
-                     expires = $12, versions = versions + 1, \
-                     corrected = CASE WHEN $13 = 1 THEN 1 ELSE corrected END WHERE id = $1",
-                )
-                .bind(item_id)
-                .bind(version_id)
-                .bind(order.number)
-                .bind(order.created_ms)
-                .bind(&key)
-                .bind(sort_at)
-                .bind(v.status.as_str())
-                .bind(language)
-                .bind(&v.headline)
-                .bind(&text_hash)
-                .bind(millis(v.embargoed_until))
-                .bind(millis(v.expires))
-                .bind(corrected)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                outcome.current += 1;
-                let id = WireItemId(item_id);
-                if !outcome.changed_items.contains(&id) {
-                    outcome.changed_items.push(id);
-                }
-            } else {
-                sqlx::query(
-                    "UPDATE wire_items SET versions = versions + 1, \
-                     corrected = CASE WHEN $2 = 1 THEN 1 ELSE corrected END WHERE id = $1",
-                )
-                .bind(item_id)
-                .bind(corrected)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                outcome.history += 1;
-            }
-        }
+        let outcome = crate::wire_ingest::ingest(
+            &mut tx,
+            provider,
+            payload,
+            versions,
+            default_language,
+            at.timestamp_millis(),
+        )
+        .await?;
         if let Some(payload) = payload {
             sqlx::query(
                 "UPDATE wire_payloads SET stored_versions = stored_versions + $2 WHERE id = $1",
