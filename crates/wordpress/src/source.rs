@@ -138,7 +138,7 @@ mod tests {
             Position {
                 line: 3,
                 column: 2,
-                byte: 9
+                byte: 8
             }
         );
     }
