@@ -52,102 +52,139 @@ pub(crate) enum Token<'a> {
 /// Elements whose content is text, not markup, up to their end tag.
 const RAW_TEXT: &[&str] = &["script", "style"];
 
-/// Splits content into tokens.
+/// Splits content into tokens, in time proportional to its length whatever it holds.
 pub(crate) fn tokenize(html: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
+    let mut scan = Scan::default();
     let mut rest = html;
     while !rest.is_empty() {
         let Some(at) = rest.find('<') else {
-            text(rest, &mut tokens);
+            text(rest, &mut scan.tokens);
             break;
         };
         if at > 0 {
-            text(&rest[..at], &mut tokens);
+            text(&rest[..at], &mut scan.tokens);
             rest = &rest[at..];
         }
-        rest = markup(rest, &mut tokens);
+        rest = scan.markup(rest);
     }
-    tokens
+    scan.tokens
 }
 
-/// Reads the markup at the start of `s` (which starts with `<`), and returns what follows it.
-fn markup<'a>(s: &'a str, tokens: &mut Vec<Token<'a>>) -> &'a str {
-    let after = &s[1..];
-    if let Some(body) = after.strip_prefix("!--") {
-        return match body.find("-->") {
-            Some(end) => {
-                tokens.push(comment(&body[..end]));
-                &body[end + 3..]
-            }
-            // An unclosed comment would hide the rest of the post: take `<` as text.
-            None => literal_lt(s, tokens),
-        };
-    }
-    if let Some(body) = after.strip_prefix("![CDATA[") {
-        return match body.find("]]>") {
-            Some(end) => {
-                tokens.push(Token::Literal(body[..end].to_owned()));
-                &body[end + 3..]
-            }
-            None => literal_lt(s, tokens),
-        };
-    }
-    if after.starts_with(['!', '?']) {
-        // A doctype, a processing instruction or a bogus comment: nothing to keep.
-        return match after.find('>') {
-            Some(end) => &after[end + 1..],
-            None => literal_lt(s, tokens),
-        };
-    }
-    let (closing, name_start) = match after.strip_prefix('/') {
-        Some(rest) => (true, rest),
-        None => (false, after),
-    };
-    if !name_start.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return literal_lt(s, tokens);
-    }
-    let Some(end) = tag_end(name_start) else {
-        return literal_lt(s, tokens);
-    };
-    let inside = &name_start[..end];
-    let rest = &name_start[end + 1..];
-    let name_len = inside
-        .find(|c: char| c.is_whitespace() || c == '/')
-        .unwrap_or(inside.len());
-    let name = inside[..name_len].to_ascii_lowercase();
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '_'))
-    {
-        // `c<d</p>`: not a tag name, so not a tag.
-        return literal_lt(s, tokens);
-    }
-    if closing {
-        tokens.push(Token::End { name });
-        return rest;
-    }
-    let attrs = attributes(&inside[name_len..]);
-    let raw_text = RAW_TEXT.contains(&name.as_str()) && !inside.ends_with('/');
-    tokens.push(Token::Start {
-        name: name.clone(),
-        attrs,
-    });
-    if raw_text {
-        // The content runs to `</name`, whatever it holds.
-        let lower = rest.to_ascii_lowercase();
-        let close = format!("</{name}");
-        let end = lower.find(&close).unwrap_or(rest.len());
-        if end > 0 {
-            tokens.push(Token::Text(&rest[..end]));
+/// The tokens so far, and what the rest of the input is known not to hold: once a search for
+/// `-->` or `>` fails, it fails for every later position too, and is not made again.
+#[derive(Default)]
+struct Scan<'a> {
+    tokens: Vec<Token<'a>>,
+    no_comment_end: bool,
+    no_cdata_end: bool,
+    no_gt: bool,
+}
+
+impl<'a> Scan<'a> {
+    /// Reads the markup at the start of `s` (which starts with `<`), and returns what follows.
+    fn markup(&mut self, s: &'a str) -> &'a str {
+        let after = &s[1..];
+        if let Some(body) = after.strip_prefix("!--") {
+            return match find_unless(&mut self.no_comment_end, body, "-->") {
+                Some(end) => {
+                    self.tokens.push(comment(&body[..end]));
+                    &body[end + 3..]
+                }
+                // An unclosed comment would hide the rest of the post: take `<` as text.
+                None => literal_lt(s, &mut self.tokens),
+            };
         }
-        tokens.push(Token::End { name: name.clone() });
+        if let Some(body) = after.strip_prefix("![CDATA[") {
+            return match find_unless(&mut self.no_cdata_end, body, "]]>") {
+                Some(end) => {
+                    self.tokens.push(Token::Literal(body[..end].to_owned()));
+                    &body[end + 3..]
+                }
+                None => literal_lt(s, &mut self.tokens),
+            };
+        }
+        if after.starts_with(['!', '?']) {
+            // A doctype, a processing instruction or a bogus comment: nothing to keep.
+            return match find_unless(&mut self.no_gt, after, ">") {
+                Some(end) => &after[end + 1..],
+                None => literal_lt(s, &mut self.tokens),
+            };
+        }
+        let (closing, name_start) = match after.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, after),
+        };
+        if !name_start.starts_with(|c: char| c.is_ascii_alphabetic()) || self.no_gt {
+            return literal_lt(s, &mut self.tokens);
+        }
+        let Some(end) = tag_end(name_start) else {
+            self.no_gt = true;
+            return literal_lt(s, &mut self.tokens);
+        };
+        let inside = &name_start[..end];
+        let rest = &name_start[end + 1..];
+        let name_len = inside
+            .find(|c: char| c.is_whitespace() || c == '/')
+            .unwrap_or(inside.len());
+        let name = inside[..name_len].to_ascii_lowercase();
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '_'))
+        {
+            // `c<d</p>`: not a tag name, so not a tag.
+            return literal_lt(s, &mut self.tokens);
+        }
+        if closing {
+            self.tokens.push(Token::End { name });
+            return rest;
+        }
+        let attrs = attributes(&inside[name_len..]);
+        let raw_text = RAW_TEXT.contains(&name.as_str()) && !inside.ends_with('/');
+        self.tokens.push(Token::Start {
+            name: name.clone(),
+            attrs,
+        });
+        if !raw_text {
+            return rest;
+        }
+        // The content runs to `</name`, whatever it holds.
+        let end = find_end_tag(rest, &name).unwrap_or(rest.len());
+        if end > 0 {
+            self.tokens.push(Token::Text(&rest[..end]));
+        }
+        self.tokens.push(Token::End { name });
         let after_close = &rest[end..];
-        return match after_close.find('>') {
+        match after_close.find('>') {
             Some(gt) => &after_close[gt + 1..],
             None => "",
-        };
+        }
     }
-    rest
+}
+
+/// Finds `needle`, unless an earlier search showed the rest holds none.
+fn find_unless(absent: &mut bool, haystack: &str, needle: &str) -> Option<usize> {
+    if *absent {
+        return None;
+    }
+    let found = haystack.find(needle);
+    *absent = found.is_none();
+    found
+}
+
+/// Where `</name` starts, in any letter case.
+fn find_end_tag(s: &str, name: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(at) = s[from..].find("</").map(|i| from + i) {
+        let start = at + 2;
+        if bytes.len() >= start + name.len()
+            && bytes[start..start + name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
+            return Some(at);
+        }
+        from = start;
+    }
+    None
 }
 
 fn literal_lt<'a>(s: &'a str, tokens: &mut Vec<Token<'a>>) -> &'a str {
@@ -161,7 +198,9 @@ fn tag_end(tag: &str) -> Option<usize> {
     let mut quote = None;
     let mut in_value = false;
     let bytes = tag.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
+    // No real tag is this long: past it, a quote is taken as unclosed.
+    const MAX_TAG: usize = 64 * 1024;
+    for (i, &b) in bytes.iter().enumerate().take(MAX_TAG) {
         match (quote, b) {
             (Some(q), b) if b == q => quote = None,
             (Some(_), _) => {}
@@ -172,7 +211,7 @@ fn tag_end(tag: &str) -> Option<usize> {
             (None, _) => in_value = false,
         }
     }
-    if quote.is_some() {
+    if quote.is_some() || bytes.len() > MAX_TAG {
         return tag.find('>');
     }
     None
@@ -273,18 +312,21 @@ fn shortcode(s: &str) -> Option<(Token<'_>, usize)> {
     let after = &s[1..];
     // `[[name]]` is WordPress's escape for a literal `[name]`.
     if let Some(inner) = after.strip_prefix('[') {
-        let end = inner.find("]]")?;
+        let end = find_within(inner, &['[', ']'], MAX_SHORTCODE)?;
+        if !inner[end..].starts_with("]]") {
+            return None;
+        }
         let body = &inner[..end];
         if shortcode_name(body.trim_start_matches('/')).is_empty() || body.contains('[') {
             return None;
         }
         return Some((Token::Literal(format!("[{body}]")), end + 4));
     }
-    let end = after.find(']')?;
-    let body = &after[..end];
-    if body.contains('[') || body.len() > 4096 {
+    let end = find_within(after, &['[', ']'], MAX_SHORTCODE)?;
+    if after.as_bytes()[end] != b']' {
         return None;
     }
+    let body = &after[..end];
     let raw = &s[..end + 2];
     if let Some(name) = body.strip_prefix('/') {
         let name = name.trim_end();
@@ -321,6 +363,20 @@ fn shortcode(s: &str) -> Option<(Token<'_>, usize)> {
         },
         end + 2,
     ))
+}
+
+/// The longest shortcode tag read, in bytes.
+const MAX_SHORTCODE: usize = 4096;
+
+/// Finds the first of `chars` in the first `max` bytes of `haystack`: a `[` in prose does not
+/// make the tokenizer read the rest of the post, and each byte is looked at a bounded number of
+/// times.
+fn find_within(haystack: &str, chars: &[char], max: usize) -> Option<usize> {
+    let mut limit = haystack.len().min(max + 1);
+    while !haystack.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    haystack[..limit].find(chars)
 }
 
 /// A shortcode's name: letters, digits, `_` and `-`, starting with a letter or `_`.

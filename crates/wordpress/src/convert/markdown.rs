@@ -97,6 +97,11 @@ impl Markdown {
         self.containers.is_empty() && self.heading.is_none() && self.pre.is_none()
     }
 
+    /// Whether the paragraph being written has nothing in it yet.
+    pub fn paragraph_is_empty(&self) -> bool {
+        is_blank(&self.inline)
+    }
+
     pub fn in_pre(&self) -> bool {
         self.pre.is_some()
     }

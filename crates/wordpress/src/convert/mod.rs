@@ -19,7 +19,7 @@ mod embed;
 mod html;
 mod markdown;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use html::Token;
 pub use markdown::markdown_destination;
@@ -253,21 +253,50 @@ struct Figure {
     attachment_id: Option<u64>,
 }
 
-/// An open `wp:embed` block or `[embed]` shortcode.
+/// An open `wp:embed` block, `[embed]` shortcode, or a service's embed code (a
+/// `<blockquote class="twitter-tweet">` and the like).
 struct Embedding {
     url: String,
-    /// The text inside (`[embed]url[/embed]`, or the block's fallback).
+    /// The text inside (`[embed]url[/embed]`, the block's fallback, the quoted post).
     text: String,
     caption: String,
     in_caption: bool,
-    shortcode: bool,
+    from: EmbedFrom,
+    /// Links inside: a quoted post's last one is its address.
+    links: Vec<String>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EmbedFrom {
+    Block,
+    Shortcode,
+    /// A blockquote, open this deep.
+    Blockquote(usize),
+}
+
+/// Hosts of the scripts that services' embed codes load.
+const EMBED_SCRIPT_HOSTS: &[&str] = &[
+    "platform.twitter.com",
+    "instagram.com",
+    "tiktok.com",
+    "connect.facebook.net",
+];
+
+/// Classes of the blockquotes services' embed codes write, with the post quoted inside.
+const EMBED_BLOCKQUOTES: &[&str] = &[
+    "twitter-tweet",
+    "twitter-video",
+    "instagram-media",
+    "tiktok-embed",
+];
 
 struct Converter<'c> {
     ctx: &'c ConvertContext,
     classic: bool,
     blocks: Vec<Block>,
     problems: Vec<String>,
+    seen_problems: HashSet<String>,
+    /// Every link written, in body order.
     links: Vec<String>,
     md: Markdown,
     figures: Vec<Figure>,
@@ -298,6 +327,7 @@ impl<'c> Converter<'c> {
             classic,
             blocks: Vec::new(),
             problems: Vec::new(),
+            seen_problems: HashSet::new(),
             links: Vec::new(),
             md: Markdown::default(),
             figures: Vec::new(),
@@ -312,7 +342,7 @@ impl<'c> Converter<'c> {
     }
 
     fn problem(&mut self, text: String) {
-        if !self.problems.contains(&text) {
+        if self.seen_problems.insert(text.clone()) {
             self.problems.push(text);
         }
     }
@@ -369,10 +399,55 @@ impl<'c> Converter<'c> {
         }
         // Classic content: a blank line ends the paragraph.
         let mut rest = text;
-        while let Some((before, after)) = split_blank_line(rest) {
-            self.md.text(before, true);
-            self.end_paragraph();
-            rest = after;
+        loop {
+            let (segment, next) = match split_blank_line(rest) {
+                Some((before, after)) => (before, Some(after)),
+                None => (rest, None),
+            };
+            self.classic_text(segment, next.is_some());
+            match next {
+                Some(after) => {
+                    self.end_paragraph();
+                    rest = after;
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Classic text without blank lines. A line that is only a URL WordPress embeds becomes an
+    /// embed, as WordPress's auto-embeds work line by line; `ends_paragraph` tells whether a
+    /// blank line follows the text.
+    fn classic_text(&mut self, text: &str, ends_paragraph: bool) {
+        let mut rest = text;
+        let mut line_start = 0;
+        while line_start <= rest.len() {
+            let line_end = rest[line_start..]
+                .find('\n')
+                .map_or(rest.len(), |i| line_start + i);
+            let line = &rest[line_start..line_end];
+            let starts_line = line_start > 0 || self.md.paragraph_is_empty();
+            let ends_line = line_end < rest.len() || ends_paragraph;
+            if starts_line
+                && ends_line
+                && self.open_links.is_empty()
+                && embed::is_embeddable_url(line)
+            {
+                self.md.text(&rest[..line_start], true);
+                let url = line.trim().to_owned();
+                self.emit(Block::Embed {
+                    provider: embed::provider(&url),
+                    url,
+                    caption: None,
+                });
+                rest = &rest[line_end..];
+                line_start = 1;
+                continue;
+            }
+            if line_end == rest.len() {
+                break;
+            }
+            line_start = line_end + 1;
         }
         self.md.text(rest, true);
     }
@@ -394,15 +469,50 @@ impl<'c> Converter<'c> {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.as_str())
         };
-        if self.embed.is_some() {
-            if name == "figcaption" {
-                self.set_embed_caption(true);
+        if let Some(embed) = &mut self.embed {
+            match name {
+                "figcaption" => embed.in_caption = true,
+                "a" => {
+                    if let Some(href) = attr("href").filter(|h| allowed_link(h)) {
+                        embed.links.push(href.trim().to_owned());
+                    }
+                }
+                "blockquote" => {
+                    if let EmbedFrom::Blockquote(depth) = &mut embed.from {
+                        *depth += 1;
+                    }
+                }
+                "br" | "p" => embed.text.push(' '),
+                _ => {}
             }
             return;
         }
         match name {
+            "blockquote"
+                if attr("class").is_some_and(|class| {
+                    class
+                        .split_whitespace()
+                        .any(|c| EMBED_BLOCKQUOTES.contains(&c))
+                }) =>
+            {
+                self.end_paragraph();
+                let url = attr("data-instgrm-permalink")
+                    .or_else(|| attr("cite"))
+                    .filter(|u| allowed_link(u))
+                    .unwrap_or_default();
+                self.embed = Some(Embedding::new(
+                    url.trim().to_owned(),
+                    EmbedFrom::Blockquote(1),
+                ));
+            }
             "script" | "style" => {
-                self.problem(format!("a <{name}> was left out, with its content"));
+                // The loader an embed code brings along goes unremarked.
+                let embed_loader = attr("src")
+                    .and_then(embed::host)
+                    .is_some_and(|host| EMBED_SCRIPT_HOSTS.contains(&host.as_str()));
+                if !embed_loader {
+                    self.problem(format!("a <{name}> was left out, with its content"));
+                }
                 self.skipping = Some(name.to_owned());
             }
             "p" => self.end_paragraph(),
@@ -493,9 +603,19 @@ impl<'c> Converter<'c> {
     }
 
     fn end(&mut self, name: &str) {
-        if self.embed.is_some() {
-            if name == "figcaption" {
-                self.set_embed_caption(false);
+        if let Some(embed) = &mut self.embed {
+            match name {
+                "figcaption" => embed.in_caption = false,
+                "p" => embed.text.push(' '),
+                "blockquote" => {
+                    if let EmbedFrom::Blockquote(depth) = &mut embed.from {
+                        *depth -= 1;
+                        if *depth == 0 {
+                            self.finish_embed();
+                        }
+                    }
+                }
+                _ => {}
             }
             return;
         }
@@ -607,9 +727,7 @@ impl<'c> Converter<'c> {
     }
 
     fn emit_image(&mut self, image: Image) {
-        if let Some(link) = &image.link
-            && !self.links.contains(link)
-        {
+        if let Some(link) = &image.link {
             self.links.push(link.clone());
         }
         if let Some((images, _)) = &mut self.gallery {
@@ -629,13 +747,7 @@ impl<'c> Converter<'c> {
                 .and_then(|j| j.get("url")?.as_str().map(str::to_owned))
                 .unwrap_or_default();
             self.end_paragraph();
-            self.embed = Some(Embedding {
-                url,
-                text: String::new(),
-                caption: String::new(),
-                in_caption: false,
-                shortcode: false,
-            });
+            self.embed = Some(Embedding::new(url, EmbedFrom::Block));
             if closed {
                 self.finish_embed();
             }
@@ -677,7 +789,11 @@ impl<'c> Converter<'c> {
     fn block_end(&mut self, name: &str) {
         let name = name.strip_prefix("core/").unwrap_or(name);
         if name == "embed" || name.starts_with("core-embed/") {
-            if self.embed.as_ref().is_some_and(|e| !e.shortcode) {
+            if self
+                .embed
+                .as_ref()
+                .is_some_and(|e| e.from == EmbedFrom::Block)
+            {
                 self.finish_embed();
             }
             return;
@@ -689,22 +805,36 @@ impl<'c> Converter<'c> {
         }
     }
 
-    fn set_embed_caption(&mut self, on: bool) {
-        if let Some(embed) = &mut self.embed {
-            embed.in_caption = on;
-        }
-    }
-
     fn finish_embed(&mut self) {
         let Some(embed) = self.embed.take() else {
             return;
         };
-        let url = if embed.url.trim().is_empty() {
-            collapse_whitespace(&embed.text)
-        } else {
-            embed.url.trim().to_owned()
+        let (url, caption) = match embed.from {
+            // The quoted post is the caption; its address, the last link to the service.
+            EmbedFrom::Blockquote(_) => {
+                let url = if embed.url.trim().is_empty() {
+                    embed
+                        .links
+                        .iter()
+                        .rev()
+                        .find(|l| embed::provider(l) != EmbedProvider::Other)
+                        .or(embed.links.last())
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    embed.url.trim().to_owned()
+                };
+                (url, collapse_whitespace(&embed.text))
+            }
+            _ if embed.url.trim().is_empty() => (
+                collapse_whitespace(&embed.text),
+                collapse_whitespace(&embed.caption),
+            ),
+            _ => (
+                embed.url.trim().to_owned(),
+                collapse_whitespace(&embed.caption),
+            ),
         };
-        let caption = collapse_whitespace(&embed.caption);
         if url.is_empty() {
             if !caption.is_empty() {
                 self.md.text(&caption, false);
@@ -777,13 +907,10 @@ impl<'c> Converter<'c> {
             }
             "embed" if has_close => {
                 self.end_paragraph();
-                self.embed = Some(Embedding {
-                    url: attr("src").unwrap_or_default(),
-                    text: String::new(),
-                    caption: String::new(),
-                    in_caption: false,
-                    shortcode: true,
-                });
+                self.embed = Some(Embedding::new(
+                    attr("src").unwrap_or_default(),
+                    EmbedFrom::Shortcode,
+                ));
             }
             "gallery" => {
                 let ids: Vec<u64> = attr("ids")
@@ -842,7 +969,11 @@ impl<'c> Converter<'c> {
                 }
             }
             "embed" => {
-                if self.embed.as_ref().is_some_and(|e| e.shortcode) {
+                if self
+                    .embed
+                    .as_ref()
+                    .is_some_and(|e| e.from == EmbedFrom::Shortcode)
+                {
                     self.finish_embed();
                     return;
                 }
@@ -917,24 +1048,31 @@ impl<'c> Converter<'c> {
         }
         self.end_paragraph();
         self.flush_markdown();
-        for block in &self.blocks {
-            if let Block::ReadMore { href, .. } = block
-                && !self.links.contains(href)
-            {
-                self.links.push(href.clone());
-            }
-        }
+        // Read More links were links of the body, collected with the others.
         let ctx = self.ctx;
-        let mut internal_links: Vec<String> = Vec::new();
-        for link in self.links {
-            if ctx.is_internal(&link) && !internal_links.contains(&link) {
-                internal_links.push(link);
-            }
-        }
+        let mut seen = HashSet::new();
+        let internal_links: Vec<String> = self
+            .links
+            .into_iter()
+            .filter(|link| ctx.is_internal(link) && seen.insert(link.clone()))
+            .collect();
         Converted {
             blocks: self.blocks,
             problems: self.problems,
             internal_links,
+        }
+    }
+}
+
+impl Embedding {
+    fn new(url: String, from: EmbedFrom) -> Self {
+        Embedding {
+            url,
+            text: String::new(),
+            caption: String::new(),
+            in_caption: false,
+            from,
+            links: Vec::new(),
         }
     }
 }
@@ -1318,6 +1456,98 @@ mod tests {
             blocks("<p><a href=\"https://youtu.be/x\">https://youtu.be/x</a></p>").as_slice(),
             [Block::Markdown(_)]
         ));
+    }
+
+    #[test]
+    fn a_url_alone_on_a_line_of_classic_text_is_embedded() {
+        assert_eq!(
+            blocks("Watch this:\nhttps://youtu.be/abc\nMore text\n\nhttps://youtu.be/def"),
+            vec![
+                md("Watch this:"),
+                Block::Embed {
+                    url: "https://youtu.be/abc".to_owned(),
+                    provider: EmbedProvider::YouTube,
+                    caption: None,
+                },
+                md("More text"),
+                Block::Embed {
+                    url: "https://youtu.be/def".to_owned(),
+                    provider: EmbedProvider::YouTube,
+                    caption: None,
+                },
+            ]
+        );
+        // Not alone on its line: prose.
+        assert_eq!(
+            blocks("See https://youtu.be/abc\nhttps://youtu.be/abc now"),
+            vec![md("See https://youtu.be/abc\\\nhttps://youtu.be/abc now")]
+        );
+    }
+
+    #[test]
+    fn embed_codes_pasted_from_services_become_embeds() {
+        let converted = convert(
+            "<p>Before</p><blockquote class=\"twitter-tweet\"><p lang=\"en\">Big news today <a href=\"https://t.co/x\">pic.twitter.com/x</a></p>\
+             &mdash; Someone (@someone) <a href=\"https://twitter.com/someone/status/123?ref_src=twsrc\">May 1, 2024</a></blockquote>\
+             <script async src=\"https://platform.twitter.com/widgets.js\" charset=\"utf-8\"></script><p>After</p>",
+            &ctx(),
+        );
+        assert_eq!(
+            converted.blocks,
+            vec![
+                md("Before"),
+                Block::Embed {
+                    url: "https://twitter.com/someone/status/123?ref_src=twsrc".to_owned(),
+                    provider: EmbedProvider::X,
+                    caption: Some(
+                        "Big news today pic.twitter.com/x — Someone (@someone) May 1, 2024"
+                            .to_owned()
+                    ),
+                },
+                md("After"),
+            ]
+        );
+        assert!(converted.problems.is_empty(), "{:?}", converted.problems);
+        assert_eq!(
+            blocks(
+                "<blockquote class=\"instagram-media\" data-instgrm-permalink=\"https://www.instagram.com/p/abc/\"><div><a href=\"https://www.instagram.com/p/abc/?utm=1\">View</a></div></blockquote>"
+            ),
+            vec![Block::Embed {
+                url: "https://www.instagram.com/p/abc/".to_owned(),
+                provider: EmbedProvider::Instagram,
+                caption: Some("View".to_owned()),
+            }]
+        );
+    }
+
+    #[test]
+    fn pathological_input_converts_in_linear_time() {
+        let started = std::time::Instant::now();
+        for piece in [
+            "[",
+            "[[",
+            "<!--",
+            "<a href=\"",
+            "<p>",
+            "<b>",
+            "<script>",
+            "&amp",
+            "<![CDATA[",
+            "<x ",
+            "\n",
+            "[caption]",
+            "<li>",
+            "<blockquote class=\"twitter-tweet\">",
+        ] {
+            let input = piece.repeat(400_000 / piece.len());
+            let converted = convert(&input, &ctx());
+            assert!(converted.blocks.len() < 100_000, "{piece}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
