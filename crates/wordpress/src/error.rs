@@ -45,7 +45,7 @@ pub enum WxrError {
     #[error("the file ends at {at} inside <{inside}>: the export is truncated")]
     Truncated { inside: String, at: Position },
     #[error(
-        "the file has a DOCTYPE (at {at}); entity declarations are refused, nothing is expanded or fetched"
+        "the file has a DOCTYPE at {at}: entity declarations are refused, nothing is expanded or fetched"
     )]
     DoctypeRefused { at: Position },
     #[error("the file uses the unknown entity &{name}; at {at}; only XML's own five are read")]

@@ -7,7 +7,7 @@ use crate::php::{self, AttachmentMetadata, PhpError};
 use crate::text::decode_slug;
 
 /// One record of the export, in file order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// The channel's description of the site; once, before any other record.
     Site(Site),
@@ -64,6 +64,7 @@ pub enum Taxonomy {
 }
 
 impl Taxonomy {
+    /// The taxonomy WordPress names so (`post_tag`, and `tag` as `<wp:tag>` implies).
     pub fn parse(name: &str) -> Self {
         match name {
             "category" => Taxonomy::Category,
@@ -131,6 +132,7 @@ pub enum PostType {
 }
 
 impl PostType {
+    /// The post type WordPress names so.
     pub fn parse(name: &str) -> Self {
         match name {
             "post" => PostType::Post,
@@ -141,6 +143,7 @@ impl PostType {
         }
     }
 
+    /// The name WordPress uses.
     pub fn as_str(&self) -> &str {
         match self {
             PostType::Post => "post",
@@ -169,6 +172,7 @@ pub enum PostStatus {
 }
 
 impl PostStatus {
+    /// The status WordPress names so.
     pub fn parse(name: &str) -> Self {
         match name {
             "publish" => PostStatus::Publish,
@@ -182,6 +186,7 @@ impl PostStatus {
         }
     }
 
+    /// The name WordPress uses.
     pub fn as_str(&self) -> &str {
         match self {
             PostStatus::Publish => "publish",
@@ -227,6 +232,7 @@ pub enum CommentApproval {
 }
 
 impl CommentApproval {
+    /// `wp:comment_approved`: `1`, `0`, `trash`, `spam`.
     pub fn parse(value: &str) -> Self {
         match value {
             "1" | "approve" | "approved" => CommentApproval::Approved,
@@ -250,6 +256,7 @@ pub enum CommentKind {
 }
 
 impl CommentKind {
+    /// `wp:comment_type`.
     pub fn parse(value: &str) -> Self {
         match value {
             "" | "comment" => CommentKind::Comment,
@@ -284,7 +291,7 @@ pub struct Comment {
 }
 
 /// A post, page, attachment, menu item or other post type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub post_id: u64,
     pub post_type: PostType,
@@ -488,10 +495,12 @@ impl Item {
         self.terms.iter().filter(move |t| &t.taxonomy == taxonomy)
     }
 
+    /// The item's categories.
     pub fn categories(&self) -> impl Iterator<Item = &ItemTerm> {
         self.terms_of(&Taxonomy::Category)
     }
 
+    /// The item's tags.
     pub fn tags(&self) -> impl Iterator<Item = &ItemTerm> {
         self.terms_of(&Taxonomy::Tag)
     }

@@ -52,6 +52,7 @@ impl PhpValue {
         }
     }
 
+    /// The text of a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             PhpValue::String(s) => Some(s),

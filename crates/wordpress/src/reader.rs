@@ -385,10 +385,13 @@ impl<R: BufRead> Reader<R> {
             quick_xml::Error::Io(e) => WxrError::Io {
                 detail: e.to_string(),
             },
-            quick_xml::Error::Encoding(_) => WxrError::NotUtf8 { at },
-            quick_xml::Error::Syntax(_) if source.eof && !self.stack.is_empty() => {
+            // Cut in the middle of a character, or of markup.
+            quick_xml::Error::Encoding(_) | quick_xml::Error::Syntax(_)
+                if source.eof && !self.stack.is_empty() =>
+            {
                 WxrError::Truncated { inside, at }
             }
+            quick_xml::Error::Encoding(_) => WxrError::NotUtf8 { at },
             other => WxrError::MalformedXml {
                 at,
                 detail: other.to_string(),

@@ -91,6 +91,7 @@ pub struct ConvertContext {
 }
 
 impl ConvertContext {
+    /// The context of a site at this home URL.
     pub fn new(base_url: impl Into<String>) -> Self {
         ConvertContext {
             base_url: base_url.into(),
@@ -142,6 +143,7 @@ impl ConvertContext {
         })
     }
 
+    /// Whether a link is to the old site (see [`ConvertContext::site_path`]).
     pub fn is_internal(&self, href: &str) -> bool {
         self.site_path(href).is_some()
     }

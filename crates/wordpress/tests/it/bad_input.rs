@@ -110,10 +110,7 @@ fn a_truncated_export_says_so_wherever_it_was_cut() {
     ));
     let urdu = text.find("کراچی").unwrap() + 1;
     let error = final_error(&bytes[..urdu]);
-    assert!(
-        matches!(error, WxrError::Truncated { .. } | WxrError::NotUtf8 { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, WxrError::Truncated { .. }), "{error}");
 }
 
 #[test]
@@ -155,7 +152,7 @@ fn a_billion_laughs_doctype_is_refused_at_once() {
     assert_eq!(results.len(), 1);
     assert_eq!(
         results[0].as_ref().unwrap_err().to_string(),
-        "the file has a DOCTYPE (at line 2, column 1 (byte 22)); entity declarations are refused, nothing is expanded or fetched"
+        "the file has a DOCTYPE at line 2, column 1 (byte 22): entity declarations are refused, nothing is expanded or fetched"
     );
 }
 
