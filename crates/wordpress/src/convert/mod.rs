@@ -207,6 +207,8 @@ const KNOWN_BLOCKS: &[&str] = &[
     "gallery",
     "embed",
     "missing",
+    "buttons",
+    "button",
 ];
 
 /// HTML elements that end a paragraph.

@@ -1,6 +1,7 @@
 //! Properties over arbitrary input: reading and converting never panic, and converting prose
 //! never loses its words.
 
+use dateline_wordpress::php::{PhpKey, PhpValue, unserialize};
 use dateline_wordpress::{Block, ConvertContext, convert, read};
 use proptest::prelude::*;
 
@@ -41,8 +42,64 @@ fn markdown(blocks: &[Block]) -> String {
         .join("\n")
 }
 
+/// PHP values of strings (any Unicode), integers, booleans, null and nested arrays.
+fn php_value() -> impl Strategy<Value = PhpValue> {
+    let leaf = prop_oneof![
+        Just(PhpValue::Null),
+        any::<bool>().prop_map(PhpValue::Bool),
+        any::<i64>().prop_map(PhpValue::Int),
+        ".{0,20}".prop_map(PhpValue::String),
+    ];
+    leaf.prop_recursive(4, 40, 6, |inner| {
+        prop::collection::vec(
+            (
+                prop_oneof![
+                    any::<i64>().prop_map(PhpKey::Int),
+                    ".{0,8}".prop_map(PhpKey::String)
+                ],
+                inner,
+            ),
+            0..6,
+        )
+        .prop_map(PhpValue::Array)
+    })
+}
+
+/// What PHP's `serialize()` writes.
+fn serialize(value: &PhpValue) -> String {
+    match value {
+        PhpValue::Null => "N;".to_owned(),
+        PhpValue::Bool(b) => format!("b:{};", u8::from(*b)),
+        PhpValue::Int(i) => format!("i:{i};"),
+        PhpValue::Float(f) => format!("d:{f};"),
+        PhpValue::String(s) => format!("s:{}:\"{s}\";", s.len()),
+        PhpValue::Array(entries) => {
+            let mut out = format!("a:{}:{{", entries.len());
+            for (key, value) in entries {
+                match key {
+                    PhpKey::Int(i) => out.push_str(&format!("i:{i};")),
+                    PhpKey::String(s) => out.push_str(&format!("s:{}:\"{s}\";", s.len())),
+                }
+                out.push_str(&serialize(value));
+            }
+            out.push('}');
+            out
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn unserialize_reads_what_php_serialises(value in php_value()) {
+        prop_assert_eq!(unserialize(&serialize(&value)), Ok(value));
+    }
+
+    #[test]
+    fn unserialize_never_panics(text in "([asidbN:;{}\"0-9-]|.){0,60}") {
+        let _ = unserialize(&text);
+    }
 
     #[test]
     fn convert_never_panics_on_any_text(content in any::<String>()) {
