@@ -1,5 +1,6 @@
 //! The CommonMark writer for prose: paragraphs, headings, lists, block quotes, code, and inline
-//! strong, emphasis, links and code.
+//! strong, emphasis, links and code. An `h1` in a body becomes `##`, as in the wire desk's
+//! bodies: the article's headline is its only `h1`.
 //!
 //! Text that Markdown would read as syntax is escaped (`*`, `_`, `[`, `<`, `&`, a `#` or `1.`
 //! at a line's start…), so the characters come out as they were written. The writer also keeps
