@@ -22,7 +22,7 @@ use crate::rows::{db_error, get};
 const BATCH: usize = 128;
 /// Rows per multi-row statement, by the statement's width.
 const ITEMS_PER_INSERT: usize = 32;
-const VERSIONS_PER_INSERT: usize = 8;
+const VERSIONS_PER_INSERT: usize = 4;
 const ITEMS_PER_UPDATE: usize = 16;
 
 /// The order key of a version as stored: the domain's order, then the version key so that two
