@@ -126,15 +126,36 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ImportArgs {
+    /// Another system's export instead of ours.
+    #[command(subcommand)]
+    pub from: Option<ImportFrom>,
     /// A file written by `dateline export`.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE", required = true)]
+    pub file: Option<PathBuf>,
     /// Copy the files of the imported images from this media directory (the old data
     /// directory's media/, or a backup's).
     #[arg(long, value_name = "DIR")]
     pub media: Option<PathBuf>,
     /// Check the file and report its problems; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportFrom {
+    /// A WordPress export (Tools → Export → All content: a WXR file): posts, categories, tags,
+    /// authors and their old addresses.
+    Wordpress(WordpressArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WordpressArgs {
+    /// The WXR file WordPress wrote.
+    #[arg(value_name = "FILE.xml")]
+    pub file: PathBuf,
+    /// Read and convert everything and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -411,6 +432,22 @@ mod tests {
         ));
         assert!(Cli::try_parse_from(["dateline", "backup"]).is_err());
         assert!(Cli::try_parse_from(["dateline", "import"]).is_err());
+        let cli = Cli::try_parse_from(["dateline", "import", "wordpress", "gvs.xml", "--dry-run"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Import(ImportArgs {
+                from: Some(ImportFrom::Wordpress(WordpressArgs { dry_run: true, .. })),
+                file: None,
+                ..
+            }))
+        ));
+        assert!(Cli::try_parse_from(["dateline", "import", "wordpress"]).is_err());
+        assert!(
+            Cli::try_parse_from(["dateline", "import", "wordpress", "a.xml", "--media", "m"])
+                .is_err(),
+            "--media is for our own files"
+        );
     }
 
     #[test]

@@ -36,4 +36,5 @@ mod wire_browser;
 mod wire_desk;
 mod wire_ingest;
 mod wire_polling;
+mod wordpress_import;
 mod workflow_steps;

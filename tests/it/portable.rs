@@ -35,7 +35,7 @@ on_both_backends!(
 );
 
 /// The URL of a database as the command line takes it.
-fn url_arg(url: &DatabaseUrl) -> String {
+pub(crate) fn url_arg(url: &DatabaseUrl) -> String {
     match url.sqlite_path() {
         Some(path) => format!("sqlite:{path}"),
         None => url.as_sqlx_url().to_owned(),

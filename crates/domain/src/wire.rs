@@ -348,7 +348,7 @@ impl IncomingVersion {
         let mut words: Vec<u8> = Vec::with_capacity(text.len());
         let mut in_tag = false;
         let mut gap = false;
-        let mut word = |words: &mut Vec<u8>, gap: &mut bool| {
+        let word = |words: &mut Vec<u8>, gap: &mut bool| {
             if *gap && !words.is_empty() {
                 words.push(b' ');
             }

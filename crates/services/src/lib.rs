@@ -29,6 +29,7 @@ pub mod settings;
 pub mod syndication;
 pub mod wire;
 pub mod wire_poll;
+pub mod wordpress;
 
 /// Background tasks under one supervisor, and the one worker type (`dateline-tasks`).
 pub use dateline_tasks as tasks;

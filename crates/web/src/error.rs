@@ -130,6 +130,9 @@ pub enum WebError {
     /// The page existed and was taken down on purpose.
     #[error("gone")]
     Gone,
+    /// The page lives at another address now (an old one kept in the redirects table): 301.
+    #[error("moved")]
+    Moved(String),
     /// The request's address is longer than [`crate::security::MAX_URI_BYTES`].
     #[error("address too long")]
     UriTooLong,
@@ -158,6 +161,13 @@ struct ErrorPage(StatusCode);
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let answer = match &self {
+            WebError::Moved(to) => {
+                return (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(axum::http::header::LOCATION, to.clone())],
+                )
+                    .into_response();
+            }
             WebError::NotFound => Answer::status(StatusCode::NOT_FOUND),
             WebError::Gone => Answer::status(StatusCode::GONE),
             WebError::UriTooLong => Answer::status(StatusCode::URI_TOO_LONG),

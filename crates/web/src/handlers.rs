@@ -50,8 +50,35 @@ pub async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn not_found() -> WebError {
-    WebError::NotFound
+/// No page answers at this address. An old address kept in the redirects table (a WordPress
+/// permalink, a category or feed, an old slug) answers 301 to its new home; a WordPress-style
+/// address ending in a slash, 301 to the same without it; anything else 404. Only misses come
+/// here: a page that exists never costs this lookup.
+pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Result<Response, WebError> {
+    let raw = uri.path();
+    let decoded = dateline_domain::paths::decode(raw);
+    let trimmed = decoded.trim_end_matches('/');
+    if !trimmed.is_empty() {
+        if let Some(to) = state.store.redirect(trimmed).await? {
+            return Ok(moved_to(&to));
+        }
+        let without = raw.trim_end_matches('/');
+        // Never `//host` or `/\host`: a browser reads either as another site.
+        let same_site = !without.starts_with("//") && !without.starts_with("/\\");
+        if raw.ends_with('/') && same_site {
+            return Ok(Redirect::permanent(without).into_response());
+        }
+    }
+    Err(WebError::NotFound)
+}
+
+/// A 301 to a path as the redirects table stores it (decoded).
+fn moved_to(to: &str) -> Response {
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, String::from(SitePath::from_stored(to)))],
+    )
+        .into_response()
 }
 
 fn slug(raw: &str) -> Result<Slug, WebError> {
@@ -116,7 +143,11 @@ pub async fn show_article(
 async fn not_shown(state: &AppState, slug: &Slug) -> Result<WebError, WebError> {
     Ok(match state.store.article_by_slug(slug).await? {
         Some(a) if a.status == dateline_domain::ArticleStatus::Unpublished => WebError::Gone,
-        _ => WebError::NotFound,
+        Some(_) => WebError::NotFound,
+        None => match state.store.redirect(&format!("/{}", slug.as_str())).await? {
+            Some(to) => WebError::Moved(SitePath::from_stored(&to).into()),
+            None => WebError::NotFound,
+        },
     })
 }
 
@@ -321,11 +352,7 @@ pub async fn show_home(State(state): State<AppState>, uri: Uri) -> Result<Respon
 /// table holds paths decoded, as people type them.
 async fn moved_front(state: &AppState, path: &SitePath) -> Result<Response, WebError> {
     match state.store.redirect(&path.decoded()).await? {
-        Some(to) => Ok((
-            StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, String::from(SitePath::from_stored(&to)))],
-        )
-            .into_response()),
+        Some(to) => Ok(moved_to(&to)),
         None => Err(WebError::NotFound),
     }
 }

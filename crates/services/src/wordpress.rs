@@ -1,0 +1,574 @@
+//! `dateline import wordpress FILE`: a WordPress export (WXR) becomes an export of ours, which
+//! the import of Dateline's own files ([`crate::import`]) then checks and writes.
+//!
+//! One pass over the WXR file, one record in memory at a time ([`dateline_wordpress::read`]),
+//! writes the records of our format ([`crate::portable`]) as the file goes: categories become
+//! sections, tags stay tags, authors become bylines and newsroom accounts (which sign in only
+//! once someone sets their password), posts become articles with their status, dates, slug,
+//! excerpt (as the standfirst) and body (converted by [`dateline_wordpress::convert`]), and the
+//! old addresses become redirects. Everything the import of our files does then holds for
+//! WordPress too: the whole file is checked before anything is written, a second run adds
+//! nothing the first wrote, a run cut short is finished by the next, and `--dry-run` writes
+//! nothing.
+//!
+//! What does not come across yet is counted and named in the [`WordpressReport`]: pages, menus,
+//! attachments, comments.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use dateline_domain::Slug;
+use dateline_wordpress::{
+    Block, ConvertContext, EmbedProvider, Item, PostStatus, PostType, Record, Taxonomy, WxrError,
+};
+
+use crate::portable::{
+    self, ArticleLine, HeaderLine, LabelLine, RedirectLine, SectionLine, UserLine,
+};
+
+/// The section of posts filed under no category.
+const UNCATEGORIZED: (&str, &str) = ("uncategorized", "Uncategorized");
+
+/// What the conversion did, for the report.
+#[derive(Debug, Clone, Default)]
+pub struct WordpressReport {
+    /// The old site's address and title.
+    pub site: String,
+    /// Posts converted, by their WordPress status.
+    pub posts: HashMap<String, u64>,
+    /// Items not converted, by kind ("page", "attachment", "nav_menu_item", "trashed post"…).
+    pub left_out: HashMap<String, u64>,
+    /// Comments not converted.
+    pub comments_left_out: u64,
+    /// Sections, tags, bylines and redirects written.
+    pub sections: u64,
+    pub tags: u64,
+    pub bylines: u64,
+    pub redirects: u64,
+    /// Items converted with something lost or changed on the way, with the reason.
+    pub problems: Vec<String>,
+}
+
+/// Why a file could not be converted.
+#[derive(Debug, thiserror::Error)]
+pub enum WordpressError {
+    /// The WXR file itself: not WXR, malformed, truncated, or refused.
+    #[error("{0}")]
+    File(#[from] WxrError),
+    #[error("cannot write the converted file: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A slug for `text` that ours accepts: the WordPress slug when it is one, else one made from
+/// `fallback` (a title), else `post-ID`.
+fn slug_for(slug: &str, fallback: &str, id: u64) -> String {
+    Slug::parse(slug)
+        .ok()
+        .or_else(|| Slug::from_title(slug))
+        .or_else(|| Slug::from_title(fallback))
+        .map_or_else(|| format!("post-{id}"), |s| s.as_str().to_owned())
+}
+
+/// The language of a post: the site's, or Urdu for a title mostly in Arabic script.
+fn language_of(title: &str, site: &str) -> String {
+    let letters = title.chars().filter(|c| c.is_alphabetic()).count();
+    let arabic = title
+        .chars()
+        .filter(|c| matches!(*c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF))
+        .count();
+    if letters > 0 && arabic * 2 > letters {
+        "ur".to_owned()
+    } else {
+        site.to_owned()
+    }
+}
+
+/// Text without markup, entities decoded where WordPress writes them, spaces collapsed.
+fn plain(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c => out.push(c),
+        }
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&#8217;", "’")
+        .replace("&#8216;", "‘")
+        .replace("&#8220;", "“")
+        .replace("&#8221;", "”")
+        .replace("&#8211;", "–")
+        .replace("&#8212;", "—")
+        .replace("&quot;", "\"")
+        .replace("&#039;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Converts a WXR file to our export format, written to `out`; what it did.
+pub fn convert_file(
+    input: impl BufRead,
+    out: &mut impl Write,
+    now: DateTime<Utc>,
+) -> Result<WordpressReport, WordpressError> {
+    let mut converter = Converter {
+        report: WordpressReport::default(),
+        now,
+        context: ConvertContext::new(""),
+        language: "en".to_owned(),
+        sections: HashSet::new(),
+        tags: HashSet::new(),
+        bylines: HashMap::new(),
+        emails: HashMap::new(),
+        redirects: HashSet::new(),
+        category_paths: HashMap::new(),
+        uncategorized_written: false,
+        position: 0,
+    };
+    let header = portable::Record::Header(HeaderLine {
+        format: portable::FORMAT.to_owned(),
+        version: portable::VERSION,
+        exported_at: rfc3339(now),
+        generator: Some("dateline import wordpress".to_owned()),
+    });
+    writeln!(out, "{}", header.to_line())?;
+    for record in dateline_wordpress::read(input) {
+        match record {
+            Ok(record) => converter.record(record, out)?,
+            Err(e) if e.is_fatal() => return Err(e.into()),
+            Err(e) => converter.report.problems.push(format!("left out: {e}")),
+        }
+    }
+    Ok(converter.report)
+}
+
+struct Converter {
+    report: WordpressReport,
+    now: DateTime<Utc>,
+    context: ConvertContext,
+    /// The site's language (`en` of `en-US`).
+    language: String,
+    sections: HashSet<String>,
+    tags: HashSet<String>,
+    /// Author login → byline slug.
+    bylines: HashMap<String, String>,
+    /// Author login → the e-mail address of their account.
+    emails: HashMap<String, String>,
+    redirects: HashSet<String>,
+    /// Category slug → its path under its parents (`news/pakistan`).
+    category_paths: HashMap<String, String>,
+    uncategorized_written: bool,
+    position: i64,
+}
+
+impl Converter {
+    fn write(&mut self, out: &mut impl Write, record: portable::Record) -> std::io::Result<()> {
+        writeln!(out, "{}", record.to_line())
+    }
+
+    fn record(&mut self, record: Record, out: &mut impl Write) -> std::io::Result<()> {
+        match record {
+            Record::Site(site) => {
+                self.report.site = format!("{} ({})", site.title, site.link);
+                self.context = ConvertContext::for_site(&site);
+                let primary = site.language.split(['-', '_']).next().unwrap_or("en");
+                if !primary.is_empty() {
+                    self.language = primary.to_ascii_lowercase();
+                }
+                self.redirect(out, "/feed", "/feed.xml")?;
+                self.redirect(out, "/feed/atom", "/feed.atom")?;
+                self.redirect(out, "/feed/rss2", "/feed.xml")
+            }
+            Record::Author(author) => {
+                let name = if author.display_name.trim().is_empty() {
+                    author.login.clone()
+                } else {
+                    author.display_name.clone()
+                };
+                let slug = slug_for(&author.login, &name, author.id);
+                self.bylines.insert(author.login.clone(), slug.clone());
+                self.report.bylines += 1;
+                self.write(
+                    out,
+                    portable::Record::Author(LabelLine {
+                        slug: slug.clone(),
+                        name: name.clone(),
+                    }),
+                )?;
+                if dateline_domain::Email::parse(&author.email).is_ok() {
+                    self.emails
+                        .insert(author.login.clone(), author.email.trim().to_lowercase());
+                    self.write(
+                        out,
+                        portable::Record::User(UserLine {
+                            email: author.email.trim().to_lowercase(),
+                            name,
+                            role: "contributor".to_owned(),
+                            created_at: rfc3339(self.now),
+                        }),
+                    )?;
+                } else {
+                    self.report.problems.push(format!(
+                        "author {}: no usable e-mail address, so a byline without an account",
+                        author.login
+                    ));
+                }
+                if author.login != slug {
+                    self.redirect(
+                        out,
+                        &format!("/author/{}", author.login),
+                        &format!("/author/{slug}"),
+                    )?;
+                }
+                Ok(())
+            }
+            Record::Term(term) => match term.taxonomy {
+                Taxonomy::Category => {
+                    let slug = slug_for(&term.slug, &term.name, term.term_id);
+                    if self.sections.insert(slug.clone()) {
+                        self.position += 1;
+                        self.report.sections += 1;
+                        self.write(
+                            out,
+                            portable::Record::Section(SectionLine {
+                                slug: slug.clone(),
+                                name: term.name.clone(),
+                                position: self.position,
+                            }),
+                        )?;
+                    }
+                    if term.parent.is_some() {
+                        self.report.problems.push(format!(
+                            "category {}: a section of its own (sections have no parents)",
+                            term.name
+                        ));
+                    }
+                    // The old category archive and its feed: WordPress writes a child's path
+                    // under its parents' (`/category/news/pakistan/`); the bare one answers too.
+                    let path = match term
+                        .parent
+                        .as_ref()
+                        .and_then(|p| self.category_paths.get(p))
+                    {
+                        Some(parent) => format!("{parent}/{}", term.slug),
+                        None => term.slug.clone(),
+                    };
+                    self.category_paths.insert(term.slug.clone(), path.clone());
+                    for old in [
+                        format!("/category/{path}"),
+                        format!("/category/{}", term.slug),
+                    ] {
+                        self.redirect(out, &old, &format!("/section/{slug}"))?;
+                        self.redirect(
+                            out,
+                            &format!("{old}/feed"),
+                            &format!("/section/{slug}/feed.xml"),
+                        )?;
+                    }
+                    Ok(())
+                }
+                Taxonomy::Tag => {
+                    let slug = slug_for(&term.slug, &term.name, term.term_id);
+                    if self.tags.insert(slug.clone()) {
+                        self.report.tags += 1;
+                        self.write(
+                            out,
+                            portable::Record::Tag(LabelLine {
+                                slug: slug.clone(),
+                                name: term.name.clone(),
+                            }),
+                        )?;
+                    }
+                    if term.slug != slug {
+                        self.redirect(
+                            out,
+                            &format!("/tag/{}", term.slug),
+                            &format!("/tag/{slug}"),
+                        )?;
+                    }
+                    self.redirect(
+                        out,
+                        &format!("/tag/{}/feed", term.slug),
+                        &format!("/tag/{slug}/feed.xml"),
+                    )?;
+                    Ok(())
+                }
+                _ => Ok(()),
+            },
+            Record::Item(item) => self.item(*item, out),
+        }
+    }
+
+    /// A redirect from `from` (a path as people type it, without a trailing slash) to `to`,
+    /// once.
+    fn redirect(&mut self, out: &mut impl Write, from: &str, to: &str) -> std::io::Result<()> {
+        if from == to || !self.redirects.insert(from.to_owned()) {
+            return Ok(());
+        }
+        self.report.redirects += 1;
+        self.write(
+            out,
+            portable::Record::Redirect(RedirectLine {
+                from: from.to_owned(),
+                to: to.to_owned(),
+                created_at: rfc3339(self.now),
+            }),
+        )
+    }
+
+    fn left_out(&mut self, what: &str) {
+        *self.report.left_out.entry(what.to_owned()).or_default() += 1;
+    }
+
+    fn item(&mut self, item: Item, out: &mut impl Write) -> std::io::Result<()> {
+        match &item.post_type {
+            PostType::Post => {}
+            other => {
+                let kind = other.as_str().to_owned();
+                self.left_out(&kind);
+                return Ok(());
+            }
+        }
+        self.report.comments_left_out += item.comments.len() as u64;
+        let status = match item.status {
+            PostStatus::Publish if !item.password.is_empty() => {
+                self.report.problems.push(format!(
+                    "post {} ({}): password-protected, imported as a draft",
+                    item.post_id, item.title
+                ));
+                "draft"
+            }
+            PostStatus::Publish => "published",
+            PostStatus::Draft | PostStatus::Private => "draft",
+            PostStatus::Pending => "in_review",
+            PostStatus::Future => "scheduled",
+            PostStatus::Trash => {
+                self.left_out("trashed post");
+                return Ok(());
+            }
+            PostStatus::Inherit | PostStatus::Other(_) => {
+                self.left_out(&format!("post of status {}", item.status.as_str()));
+                return Ok(());
+            }
+        };
+        *self
+            .report
+            .posts
+            .entry(item.status.as_str().to_owned())
+            .or_default() += 1;
+        if !self.uncategorized_written {
+            self.uncategorized_written = true;
+            if self.sections.insert(UNCATEGORIZED.0.to_owned()) {
+                self.position += 1;
+                self.write(
+                    out,
+                    portable::Record::Section(SectionLine {
+                        slug: UNCATEGORIZED.0.to_owned(),
+                        name: UNCATEGORIZED.1.to_owned(),
+                        position: self.position,
+                    }),
+                )?;
+            }
+        }
+        let headline = if item.title.trim().is_empty() {
+            self.report.problems.push(format!(
+                "post {}: no title, imported as \"Untitled {}\"",
+                item.post_id, item.post_id
+            ));
+            format!("Untitled {}", item.post_id)
+        } else {
+            item.title.trim().to_owned()
+        };
+        let slug = slug_for(&item.slug, &headline, item.post_id);
+        let categories: Vec<String> = item
+            .terms
+            .iter()
+            .filter(|t| t.taxonomy == Taxonomy::Category)
+            .map(|t| slug_for(&t.slug, &t.name, item.post_id))
+            .filter(|s| self.sections.contains(s))
+            .collect();
+        let section = categories
+            .iter()
+            .find(|s| s.as_str() != UNCATEGORIZED.0)
+            .or(categories.first())
+            .cloned()
+            .unwrap_or_else(|| UNCATEGORIZED.0.to_owned());
+        let tags: Vec<String> = item
+            .terms
+            .iter()
+            .filter(|t| t.taxonomy == Taxonomy::Tag)
+            .map(|t| slug_for(&t.slug, &t.name, item.post_id))
+            .filter(|s| self.tags.contains(s))
+            .collect();
+        let authors: Vec<String> = self
+            .bylines
+            .get(&item.author)
+            .cloned()
+            .into_iter()
+            .collect();
+        let body = self.body(&item);
+        let created = item.published_at.unwrap_or(self.now);
+        let modified = item.modified_at.filter(|m| *m > created);
+        let line = ArticleLine {
+            slug: slug.clone(),
+            headline: headline.clone(),
+            standfirst: plain(&item.excerpt),
+            body,
+            section,
+            tags,
+            authors,
+            source: None,
+            status: status.to_owned(),
+            language: language_of(&headline, &self.language),
+            firstcreated: rfc3339(created),
+            versioncreated: modified.map(rfc3339),
+            firstpublished: (status == "published").then(|| rfc3339(created)),
+            embargoed: (status == "scheduled").then(|| rfc3339(created)),
+            revision: 0,
+            live_revision: None,
+            created_by: self.emails.get(&item.author).cloned(),
+            featured_image: None,
+            corrections: Vec::new(),
+        };
+        self.write(out, portable::Record::Article(line))?;
+        if status == "published" {
+            for old in item.old_slugs() {
+                if old != slug {
+                    self.redirect(out, &format!("/{old}"), &format!("/{slug}"))?;
+                }
+            }
+            if item.slug != slug && !item.slug.is_empty() {
+                self.redirect(out, &format!("/{}", item.slug), &format!("/{slug}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The post's body in our format, with what was lost on the way reported.
+    fn body(&mut self, item: &Item) -> String {
+        let converted = dateline_wordpress::convert(&item.content, &self.context);
+        let name = format!("post {} ({})", item.post_id, item.title);
+        for problem in &converted.problems {
+            self.report.problems.push(format!("{name}: {problem}"));
+        }
+        let mut parts: Vec<String> = Vec::new();
+        let mut images = 0;
+        let mut embeds = 0;
+        for block in &converted.blocks {
+            match block {
+                Block::Markdown(text) => parts.push(text.trim_end().to_owned()),
+                Block::ReadMore { href, title } => match self.internal_path(href) {
+                    Some(path) => parts.push(format!("::: read-more {path}")),
+                    None => parts.push(format!("Read More: [{}]({href})", title.trim())),
+                },
+                Block::Image(image) => {
+                    images += 1;
+                    if !image.caption.trim().is_empty() {
+                        parts.push(format!("*{}*", plain(&image.caption)));
+                    }
+                }
+                Block::Gallery(list) => {
+                    images += list.len();
+                    for image in list.iter().filter(|i| !i.caption.trim().is_empty()) {
+                        parts.push(format!("*{}*", plain(&image.caption)));
+                    }
+                }
+                Block::Embed {
+                    url,
+                    provider,
+                    caption,
+                } => {
+                    embeds += 1;
+                    let label = match provider {
+                        EmbedProvider::YouTube => "Watch on YouTube",
+                        EmbedProvider::X => "See the post on X",
+                        EmbedProvider::Facebook => "See it on Facebook",
+                        EmbedProvider::Instagram => "See it on Instagram",
+                        EmbedProvider::Vimeo => "Watch on Vimeo",
+                        EmbedProvider::Other => "See it",
+                    };
+                    parts.push(format!("[{label}]({url})"));
+                    if let Some(caption) = caption.as_deref().filter(|c| !c.trim().is_empty()) {
+                        parts.push(format!("*{}*", plain(caption)));
+                    }
+                }
+                Block::Separator | Block::PageBreak => parts.push("---".to_owned()),
+            }
+        }
+        if images > 0 {
+            self.report.problems.push(format!(
+                "{name}: {images} image(s) not imported (attachments do not come across yet); captions kept"
+            ));
+        }
+        if embeds > 0 {
+            self.report
+                .problems
+                .push(format!("{name}: {embeds} embed(s) kept as links"));
+        }
+        let mut body = parts
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        body.push('\n');
+        body
+    }
+
+    /// The path on the new site of a link to one of the old site's posts (`/slug`), if it is one.
+    fn internal_path(&self, href: &str) -> Option<String> {
+        if !self.context.is_internal(href) {
+            return None;
+        }
+        let path = self.context.site_path(href)?;
+        let slug = path.trim_matches('/');
+        if slug.is_empty() || slug.contains('/') {
+            return None;
+        }
+        let decoded = percent_encoding::percent_decode_str(slug)
+            .decode_utf8()
+            .ok()?
+            .into_owned();
+        Some(format!("/{decoded}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_come_from_wordpress_else_the_title() {
+        assert_eq!(slug_for("imran-khan", "x", 1), "imran-khan");
+        assert_eq!(slug_for("", "Floods in Sindh", 2), "floods-in-sindh");
+        assert_eq!(slug_for("", "", 3), "post-3");
+        assert_eq!(slug_for("کراچی-بارش", "x", 4), "کراچی-بارش");
+    }
+
+    #[test]
+    fn urdu_titles_are_urdu() {
+        assert_eq!(language_of("کراچی میں بارش", "en"), "ur");
+        assert_eq!(language_of("Floods in Sindh", "en"), "en");
+    }
+
+    #[test]
+    fn excerpts_lose_their_markup() {
+        assert_eq!(
+            plain("<p>Putin&#8217;s call &amp; the <b>SCO</b></p>\n"),
+            "Putin’s call & the SCO"
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! `dateline import wordpress`: the WordPress sample export (made by WordPress 6.1's own exporter)
+//! comes across with its posts, sections, tags and bylines, and the old addresses answer: every
+//! post permalink, the old slugs, category and tag archives and feeds. A second import adds
+//! nothing; a dry run writes nothing; a file that is not WXR, is cut short or declares entities
+//! is refused with one line and nothing written. Pages, menus, attachments and comments do not
+//! come across yet: the report says so.
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use dateline_domain::{ArticleStatus, ArticleStore, Slug};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::{TestApp, dateline_bin, on_both_backends, texts};
+
+on_both_backends!(
+    a_wordpress_export_comes_across_and_its_old_addresses_answer,
+    a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
+    files_that_are_not_wordpress_exports_are_refused_and_nothing_is_written,
+);
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/wordpress")
+        .join(name)
+}
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("gvs-sample.expected.json")).unwrap())
+        .unwrap()
+}
+
+async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = tokio::process::Command::new(dateline_bin());
+    command
+        .arg("import")
+        .arg("wordpress")
+        .arg(file)
+        .args(extra)
+        .arg("--database")
+        .arg(crate::portable::url_arg(app.store.url()))
+        .arg("--data-dir")
+        .arg(data.path())
+        .env_remove("DATELINE_DATABASE")
+        .env_remove("DATELINE_DATA_DIR")
+        .env_remove("DATELINE_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(std::time::Duration::from_secs(300), command.output())
+        .await
+        .expect("the import stops within five minutes")
+        .expect("run dateline");
+    // The converted file beside the database is gone, whatever happened.
+    let left: Vec<_> = std::fs::read_dir(data.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("wordpress-import-")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Follows redirects (at most five) from `path`; the last answer's status, address and page.
+async fn follow(app: &TestApp, path: &str) -> (StatusCode, String, scraper::Html) {
+    let mut at = path.to_owned();
+    for _ in 0..5 {
+        let response = app.get(&at).await;
+        if response.status() == StatusCode::MOVED_PERMANENTLY
+            || response.status() == StatusCode::PERMANENT_REDIRECT
+        {
+            at = response.headers()["location"].to_str().unwrap().to_owned();
+            continue;
+        }
+        let status = response.status();
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        return (status, at, page);
+    }
+    panic!("{path}: more than five redirects");
+}
+
+async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestApp) {
+    let out = stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &[]).await);
+    for line in [
+        "posts (publish): 38",
+        "posts (draft): 2",
+        "posts (pending): 1",
+        "posts (private): 1",
+        "posts (future): 1",
+        "left out: 4 page",
+        "left out: 5 attachment",
+        "left out: 1 trashed post",
+        "password-protected, imported as a draft",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    let expected = expected();
+    let protected: Vec<u64> = expected["password_protected_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    // Every published post's old permalink leads to its page (a page of WordPress's own
+    // "pages" is not imported yet).
+    let mut followed = 0;
+    for link in expected["permalinks"]["items"].as_array().unwrap() {
+        if link["type"] != "post" || protected.contains(&link["id"].as_u64().unwrap()) {
+            continue;
+        }
+        let path = link["path"].as_str().unwrap();
+        let (status, at, page) = follow(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path} → {at}");
+        assert!(!at.ends_with('/'), "{path} → {at}");
+        assert_eq!(texts(&page, "article h1").len(), 1, "{path} → {at}");
+        followed += 1;
+    }
+    assert_eq!(
+        followed, 37,
+        "38 published posts, one of them password-protected"
+    );
+    // The seed article's Read More links point at the imported articles by id.
+    let (_, _, seed) = follow(
+        &app,
+        "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call/",
+    )
+    .await;
+    assert_eq!(
+        texts(&seed, ".read-more").len(),
+        4,
+        "{:?}",
+        texts(&seed, "main")
+    );
+    // Old slugs, category archives (under their parents too), tag archives and feeds.
+    for old in expected["old_slug_redirects"].as_array().unwrap() {
+        let (status, at, _) = follow(&app, old["from"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{old}");
+        assert_eq!(
+            at,
+            old["to"].as_str().unwrap().trim_end_matches('/'),
+            "{old}"
+        );
+    }
+    for (old, new) in [
+        ("/category/news/pakistan/", "/section/pakistan"),
+        ("/category/news/world/middle-east/", "/section/middle-east"),
+        ("/category/business/feed/", "/section/business/feed.xml"),
+        ("/tag/qa/", "/tag/qa"),
+        (
+            "/tag/%da%a9%d8%b1%d8%a7%da%86%db%8c/",
+            "/tag/%da%a9%d8%b1%d8%a7%da%86%db%8c",
+        ),
+        ("/feed/", "/feed.xml"),
+    ] {
+        let (status, at, _) = follow(&app, old).await;
+        assert_eq!((status, at.as_str()), (StatusCode::OK, new), "{old}");
+    }
+    // Statuses: drafts (slugs made from their titles), review, scheduled, private as a draft;
+    // the trashed post is not there.
+    for (slug, status) in [
+        (
+            "explainer-how-riverbend-tram-fares-will-change",
+            ArticleStatus::Draft,
+        ),
+        (
+            "zarina-cricket-club-names-a-new-captain",
+            ArticleStatus::InReview,
+        ),
+        (
+            "newsroom-note-style-reminders-for-election-week",
+            ArticleStatus::Draft,
+        ),
+        (
+            "preview-the-sabzabad-budget-for-2031",
+            ArticleStatus::Scheduled,
+        ),
+    ] {
+        let article = app
+            .store
+            .article_by_slug(&Slug::parse(slug).unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{slug} imported"));
+        assert_eq!(article.status, status, "{slug}");
+    }
+    for gone in [
+        "lake-sorvan-water-levels-fall",
+        "lake-sorvan-water-levels-fall__trashed",
+    ] {
+        if let Ok(slug) = Slug::parse(gone) {
+            assert!(app.store.article_by_slug(&slug).await.unwrap().is_none());
+        }
+    }
+    // Addresses that only look like ours: no redirect to another site, no page.
+    for hostile in ["//evil.example/", "/\\evil.example/", "/category/nope/"] {
+        let response = app.get(hostile).await;
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(
+            !location.starts_with("//") && !location.starts_with("/\\"),
+            "{hostile} → {location}"
+        );
+    }
+}
+
+async fn article_count(app: &TestApp) -> u64 {
+    app.store.count_articles().await.unwrap()
+}
+
+async fn a_second_import_adds_nothing_and_a_dry_run_writes_nothing(app: TestApp) {
+    let before = article_count(&app).await;
+    let dry = stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &["--dry-run"]).await);
+    assert!(dry.contains("it can be imported"), "{dry}");
+    assert_eq!(
+        article_count(&app).await,
+        before,
+        "the dry run wrote nothing"
+    );
+    stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &[]).await);
+    let after = article_count(&app).await;
+    assert!(after > before + 30, "{before} → {after}");
+    let again = stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &[]).await);
+    assert!(again.contains("article: 0 added"), "{again}");
+    assert!(again.contains("redirect: 0 added"), "{again}");
+    assert_eq!(article_count(&app).await, after);
+}
+
+async fn files_that_are_not_wordpress_exports_are_refused_and_nothing_is_written(app: TestApp) {
+    let before = article_count(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read_to_string(fixture("gvs-sample.wxr.xml")).unwrap();
+    let cut = whole.len() / 2;
+    let cut = (cut..whole.len())
+        .find(|&i| whole.is_char_boundary(i))
+        .unwrap();
+    let cases = [
+        ("rss.xml", "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>A feed</title></channel></rss>".to_owned()),
+        ("page.html", "<!doctype html><html><body>Not an export</body></html>".to_owned()),
+        ("half.xml", whole[..cut].to_owned()),
+        (
+            "laughs.xml",
+            "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"ha\"><!ENTITY b \"&a;&a;&a;&a;\">]><rss version=\"2.0\" xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel><wp:wxr_version>1.2</wp:wxr_version><title>&b;</title></channel></rss>".to_owned(),
+        ),
+        (
+            "external.xml",
+            "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><rss version=\"2.0\"><channel><title>&x;</title></channel></rss>".to_owned(),
+        ),
+    ];
+    for (name, text) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let output = import(&app, &path, &[]).await;
+        assert!(!output.status.success(), "{name} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{name}: {stderr}");
+        assert!(
+            errors[0].contains("nothing was imported"),
+            "{name}: {}",
+            errors[0]
+        );
+        assert!(
+            !errors[0].contains("root:"),
+            "{name}: nothing fetched: {}",
+            errors[0]
+        );
+        assert_eq!(article_count(&app).await, before, "{name}: nothing written");
+    }
+    let missing = import(&app, &dir.path().join("nowhere.xml"), &[]).await;
+    assert!(!missing.status.success());
+}
