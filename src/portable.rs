@@ -265,13 +265,20 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
 /// (checked whole first, written in batches, nothing twice).
 async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Result<()> {
     let shown = args.file.display().to_string();
-    let input = std::fs::File::open(&args.file).with_context(|| format!("cannot open {shown}"))?;
+    let open = || std::fs::File::open(&args.file).with_context(|| format!("cannot open {shown}"));
+    let articles = match dateline_services::wordpress::article_slugs(
+        std::io::BufReader::with_capacity(256 * 1024, open()?),
+    ) {
+        Ok(articles) => articles,
+        Err(e) => bail!("{shown}: {e}; nothing was imported"),
+    };
+    let input = open()?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     let converted = config
         .data_dir
         .join(format!("wordpress-import-{}.jsonl", std::process::id()));
-    let result = convert_wordpress(input, &converted);
+    let result = convert_wordpress(input, articles, &converted);
     let report = match result {
         Ok(report) => report,
         Err(e) => {
@@ -296,11 +303,13 @@ async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Resu
 
 fn convert_wordpress(
     input: std::fs::File,
+    articles: std::collections::HashSet<String>,
     converted: &Path,
 ) -> Result<WordpressReport, dateline_services::wordpress::WordpressError> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(converted)?);
     let report = dateline_services::wordpress::convert_file(
         std::io::BufReader::with_capacity(256 * 1024, input),
+        articles,
         &mut out,
         chrono::Utc::now(),
     )?;

@@ -119,13 +119,47 @@ fn plain(html: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Converts a WXR file to our export format, written to `out`; what it did.
+/// The slugs of the posts of a WXR file that will be articles: a Read More to one of them becomes
+/// a Read More block, to anything else (a deleted or trashed post) a link. A first pass over the
+/// file, keeping only the slugs.
+pub fn article_slugs(input: impl BufRead) -> Result<HashSet<String>, WordpressError> {
+    let mut slugs = HashSet::new();
+    for record in dateline_wordpress::read(input) {
+        match record {
+            Ok(Record::Item(item)) if becomes_article(&item) => {
+                slugs.insert(slug_for(&item.slug, item.title.trim(), item.post_id));
+            }
+            Ok(_) => {}
+            Err(e) if e.is_fatal() => return Err(e.into()),
+            Err(_) => {}
+        }
+    }
+    Ok(slugs)
+}
+
+/// Whether an item becomes an article (a post that is not in the trash).
+fn becomes_article(item: &Item) -> bool {
+    item.post_type == PostType::Post
+        && matches!(
+            item.status,
+            PostStatus::Publish
+                | PostStatus::Draft
+                | PostStatus::Private
+                | PostStatus::Pending
+                | PostStatus::Future
+        )
+}
+
+/// Converts a WXR file to our export format, written to `out`; what it did. `articles` are the
+/// slugs [`article_slugs`] found in the same file.
 pub fn convert_file(
     input: impl BufRead,
+    articles: HashSet<String>,
     out: &mut impl Write,
     now: DateTime<Utc>,
 ) -> Result<WordpressReport, WordpressError> {
     let mut converter = Converter {
+        articles,
         report: WordpressReport::default(),
         now,
         context: ConvertContext::new(""),
@@ -158,6 +192,8 @@ pub fn convert_file(
 
 struct Converter {
     report: WordpressReport,
+    /// The slugs of the file's posts that become articles.
+    articles: HashSet<String>,
     now: DateTime<Utc>,
     context: ConvertContext,
     /// The site's language (`en` of `en-US`).
@@ -374,6 +410,7 @@ impl Converter {
             self.uncategorized_written = true;
             if self.sections.insert(UNCATEGORIZED.0.to_owned()) {
                 self.position += 1;
+                self.report.sections += 1;
                 self.write(
                     out,
                     portable::Record::Section(SectionLine {
@@ -393,7 +430,7 @@ impl Converter {
         } else {
             item.title.trim().to_owned()
         };
-        let slug = slug_for(&item.slug, &headline, item.post_id);
+        let slug = slug_for(&item.slug, item.title.trim(), item.post_id);
         let categories: Vec<String> = item
             .terms
             .iter()
@@ -542,7 +579,9 @@ impl Converter {
             .decode_utf8()
             .ok()?
             .into_owned();
-        Some(format!("/{decoded}"))
+        self.articles
+            .contains(&decoded)
+            .then(|| format!("/{decoded}"))
     }
 }
 
@@ -562,6 +601,67 @@ mod tests {
     fn urdu_titles_are_urdu() {
         assert_eq!(language_of("کراچی میں بارش", "en"), "ur");
         assert_eq!(language_of("Floods in Sindh", "en"), "en");
+    }
+
+    /// A WXR file of `posts`: (id, slug, status, content).
+    fn wxr(posts: &[(u64, &str, &str, &str)]) -> String {
+        let mut items = String::new();
+        for (id, slug, status, content) in posts {
+            items.push_str(&format!(
+                "<item><title>Post {id}</title><link>https://old.example/{slug}/</link>\
+                 <dc:creator><![CDATA[desk]]></dc:creator>\
+                 <content:encoded><![CDATA[{content}]]></content:encoded>\
+                 <excerpt:encoded><![CDATA[]]></excerpt:encoded>\
+                 <wp:post_id>{id}</wp:post_id>\
+                 <wp:post_date><![CDATA[2024-04-16 10:00:00]]></wp:post_date>\
+                 <wp:post_date_gmt><![CDATA[2024-04-16 05:00:00]]></wp:post_date_gmt>\
+                 <wp:post_name><![CDATA[{slug}]]></wp:post_name>\
+                 <wp:status><![CDATA[{status}]]></wp:status>\
+                 <wp:post_type><![CDATA[post]]></wp:post_type></item>"
+            ));
+        }
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\" \
+             xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\" \
+             xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" \
+             xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+             xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel><title>Old</title>\
+             <link>https://old.example</link><language>en-US</language>\
+             <wp:wxr_version>1.2</wp:wxr_version>\
+             <wp:base_site_url>https://old.example</wp:base_site_url>\
+             <wp:base_blog_url>https://old.example</wp:base_blog_url>{items}</channel></rss>"
+        )
+    }
+
+    #[test]
+    fn read_more_to_a_post_that_stays_behind_is_a_link() {
+        let read_more = |slug: &str| {
+            format!("<p>Read More: <a href=\"https://old.example/{slug}/\">Story {slug}</a></p>")
+        };
+        let file = wxr(&[
+            (1, "first", "publish", &read_more("later")),
+            (2, "second", "publish", &read_more("binned")),
+            (3, "later", "publish", "<p>Later.</p>"),
+            (4, "binned__trashed", "trash", "<p>Gone.</p>"),
+        ]);
+        let articles = article_slugs(file.as_bytes()).unwrap();
+        assert_eq!(
+            articles,
+            HashSet::from(["first".to_owned(), "second".to_owned(), "later".to_owned()])
+        );
+        let mut out = Vec::new();
+        let report = convert_file(file.as_bytes(), articles, &mut out, Utc::now()).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("::: read-more /later"), "{out}");
+        assert!(
+            out.contains("Read More: [Story binned](https://old.example/binned/)"),
+            "{out}"
+        );
+        assert_eq!(report.left_out.get("trashed post"), Some(&1));
+        // Every line is a record our import reads.
+        for line in out.lines() {
+            portable::Record::parse(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        }
     }
 
     #[test]
