@@ -556,21 +556,25 @@ async fn import_article(
     .fetch_one(&mut **tx)
     .await
     .map_err(db_error)?;
+    // Each table's rows in one statement: an import writes a whole archive.
     for (table, column, labels) in [
         ("article_tags", "tag_id", &tags),
         ("article_authors", "author_id", &authors),
     ] {
-        for (position, label) in labels.iter().enumerate() {
-            sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {table} (article_id, {column}, position) VALUES ($1, $2, $3)"
-            )))
-            .bind(id)
-            .bind(*label)
-            .bind(position as i64)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+        if labels.is_empty() {
+            continue;
         }
+        let rows: Vec<String> = (0..labels.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} (article_id, {column}, position) VALUES {}",
+            rows.join(", ")
+        )));
+        for (position, label) in labels.iter().enumerate() {
+            query = query.bind(id).bind(*label).bind(position as i64);
+        }
+        query.execute(&mut **tx).await.map_err(db_error)?;
     }
     import_corrections(tx, ids, id, &a.corrections).await?;
     Ok(ImportOutcome::Added)
