@@ -168,6 +168,11 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
             "/tag/%da%a9%d8%b1%d8%a7%da%86%db%8c",
         ),
         ("/feed/", "/feed.xml"),
+        (
+            "/?p=13&utm_source=x",
+            "/imran-khan-extends-invitation-to-putin-discuss-ties-on-call",
+        ),
+        ("/2021/08/", "/search?from=2021-08-01&until=2021-08-31"),
     ] {
         let (status, at, _) = follow(&app, old).await;
         assert_eq!((status, at.as_str()), (StatusCode::OK, new), "{old}");
@@ -208,6 +213,9 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
             assert!(app.store.article_by_slug(&slug).await.unwrap().is_none());
         }
     }
+    // A number WordPress never gave is the home page; the home page itself is unchanged.
+    assert_eq!(app.get("/?p=999999").await.status(), StatusCode::OK);
+    assert_eq!(app.get("/?p=abc").await.status(), StatusCode::OK);
     // Addresses that only look like ours: no redirect to another site, no page.
     for hostile in ["//evil.example/", "/\\evil.example/", "/category/nope/"] {
         let response = app.get(hostile).await;

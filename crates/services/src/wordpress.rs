@@ -483,6 +483,8 @@ impl Converter {
         };
         self.write(out, portable::Record::Article(line))?;
         if status == "published" {
+            // WordPress's link by number, `/?p=ID`.
+            self.redirect(out, &format!("/?p={}", item.post_id), &format!("/{slug}"))?;
             for old in item.old_slugs() {
                 if old != slug {
                     self.redirect(out, &format!("/{old}"), &format!("/{slug}"))?;

@@ -62,6 +62,9 @@ pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Result<Respon
         if let Some(to) = state.store.redirect(trimmed).await? {
             return Ok(moved_to(&to));
         }
+        if let Some(search) = date_archive(trimmed) {
+            return Ok(Redirect::permanent(&search).into_response());
+        }
         let without = raw.trim_end_matches('/');
         // Never `//host` or `/\host`: a browser reads either as another site.
         let same_site = !without.starts_with("//") && !without.starts_with("/\\");
@@ -70,6 +73,66 @@ pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Result<Respon
         }
     }
     Err(WebError::NotFound)
+}
+
+/// WordPress's links by number, `/?p=ID` and `/?page_id=ID`, answer 301 to the imported post when
+/// the redirects table knows them; the home page otherwise. Only the home page with such a
+/// parameter pays for the lookup.
+pub async fn old_query_links(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let numbered = (request.uri().path() == "/")
+        .then(|| request.uri().query())
+        .flatten()
+        .and_then(|query| {
+            query.split('&').find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                let wanted = matches!(key, "p" | "page_id")
+                    && !value.is_empty()
+                    && value.len() <= 20
+                    && value.bytes().all(|b| b.is_ascii_digit());
+                wanted.then(|| format!("/?{key}={value}"))
+            })
+        });
+    if let Some(old) = numbered {
+        match state.store.redirect(&old).await {
+            Ok(Some(to)) => return moved_to(&to),
+            Ok(None) => {}
+            Err(e) => return WebError::from(e).into_response(),
+        }
+    }
+    next.run(request).await
+}
+
+/// An old date archive, `/2021/08/` (or a year, or a day): the search page for that time.
+fn date_archive(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let year = number(parts.first()?, 4)?;
+    let (from, until) = match parts.as_slice() {
+        [_] => (
+            chrono::NaiveDate::from_ymd_opt(year as i32, 1, 1)?,
+            chrono::NaiveDate::from_ymd_opt(year as i32, 12, 31)?,
+        ),
+        [_, month] => {
+            let first = chrono::NaiveDate::from_ymd_opt(year as i32, number(month, 2)?, 1)?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            (first, next.pred_opt()?)
+        }
+        [_, month, day] => {
+            let date =
+                chrono::NaiveDate::from_ymd_opt(year as i32, number(month, 2)?, number(day, 2)?)?;
+            (date, date)
+        }
+        _ => return None,
+    };
+    Some(format!("/search?from={from}&until={until}"))
 }
 
 /// A 301 to a path as the redirects table stores it (decoded).
@@ -434,4 +497,39 @@ pub async fn show_author(
         true,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_archives_lead_to_the_search_for_their_time() {
+        assert_eq!(
+            date_archive("/2021/08").as_deref(),
+            Some("/search?from=2021-08-01&until=2021-08-31")
+        );
+        assert_eq!(
+            date_archive("/2024/02").as_deref(),
+            Some("/search?from=2024-02-01&until=2024-02-29")
+        );
+        assert_eq!(
+            date_archive("/2021").as_deref(),
+            Some("/search?from=2021-01-01&until=2021-12-31")
+        );
+        assert_eq!(
+            date_archive("/2021/08/25").as_deref(),
+            Some("/search?from=2021-08-25&until=2021-08-25")
+        );
+        for not_one in [
+            "/2021/13",
+            "/2021/02/30",
+            "/21/08",
+            "/2021/8",
+            "/abcd",
+            "/2021/08/25/x",
+        ] {
+            assert_eq!(date_archive(not_one), None, "{not_one}");
+        }
+    }
 }

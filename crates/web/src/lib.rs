@@ -330,6 +330,11 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             cached(&state, KeyRule::PathAndCursor),
             cache::serve_cached,
+        ))
+        // Before the cache: `/?p=ID` is a WordPress link to a post, not the home page.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            handlers::old_query_links,
         ));
     // Articles, feeds and sitemaps read no parameters.
     let documents = Router::new()
