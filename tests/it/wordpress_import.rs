@@ -18,6 +18,7 @@ on_both_backends!(
     a_wordpress_export_comes_across_and_its_old_addresses_answer,
     a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
     files_that_are_not_wordpress_exports_are_refused_and_nothing_is_written,
+    an_import_killed_half_way_is_finished_by_the_next_run,
 );
 
 fn fixture(name: &str) -> PathBuf {
@@ -31,8 +32,7 @@ fn expected() -> Value {
         .unwrap()
 }
 
-async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
-    let data = tempfile::tempdir().unwrap();
+fn command(app: &TestApp, file: &Path, extra: &[&str], data: &Path) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(dateline_bin());
     command
         .arg("import")
@@ -42,7 +42,7 @@ async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
         .arg("--database")
         .arg(crate::portable::url_arg(app.store.url()))
         .arg("--data-dir")
-        .arg(data.path())
+        .arg(data)
         .env_remove("DATELINE_DATABASE")
         .env_remove("DATELINE_DATA_DIR")
         .env_remove("DATELINE_CONFIG")
@@ -50,6 +50,12 @@ async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    command
+}
+
+async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = command(app, file, extra, data.path());
     let output = tokio::time::timeout(std::time::Duration::from_secs(300), command.output())
         .await
         .expect("the import stops within five minutes")
@@ -299,4 +305,97 @@ async fn files_that_are_not_wordpress_exports_are_refused_and_nothing_is_written
     }
     let missing = import(&app, &dir.path().join("nowhere.xml"), &[]).await;
     assert!(!missing.status.success());
+}
+
+/// A WXR file of `posts` published posts, each but the first with a Read More to the one before.
+fn many_posts(posts: usize) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" \
+         xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\" \
+         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" \
+         xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel><title>Many</title>\
+         <link>https://many.example</link><language>en-US</language>\
+         <wp:wxr_version>1.2</wp:wxr_version>\
+         <wp:base_site_url>https://many.example</wp:base_site_url>\
+         <wp:base_blog_url>https://many.example</wp:base_blog_url>\
+         <wp:author><wp:author_id>1</wp:author_id><wp:author_login><![CDATA[desk]]></wp:author_login>\
+         <wp:author_email><![CDATA[desk@many.example]]></wp:author_email>\
+         <wp:author_display_name><![CDATA[News Desk]]></wp:author_display_name></wp:author>\
+         <wp:category><wp:term_id>1</wp:term_id><wp:category_nicename><![CDATA[city]]></wp:category_nicename>\
+         <wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[City]]></wp:cat_name></wp:category>",
+    );
+    for n in 0..posts {
+        let read_more = if n == 0 {
+            String::new()
+        } else {
+            format!(
+                "<p>Read More: <a href=\"https://many.example/story-number-{}/\">Story {}</a></p>",
+                n - 1,
+                n - 1
+            )
+        };
+        out.push_str(&format!(
+            "<item><title>Story number {n}</title><link>https://many.example/story-number-{n}/</link>\
+             <dc:creator><![CDATA[desk]]></dc:creator>\
+             <content:encoded><![CDATA[<p>The council met for the {n}th time.</p>{read_more}]]></content:encoded>\
+             <excerpt:encoded><![CDATA[]]></excerpt:encoded><wp:post_id>{}</wp:post_id>\
+             <wp:post_date><![CDATA[2023-05-01 10:00:00]]></wp:post_date>\
+             <wp:post_date_gmt><![CDATA[2023-05-01 05:00:00]]></wp:post_date_gmt>\
+             <wp:post_name><![CDATA[story-number-{n}]]></wp:post_name>\
+             <wp:status><![CDATA[publish]]></wp:status><wp:post_type><![CDATA[post]]></wp:post_type>\
+             <category domain=\"category\" nicename=\"city\"><![CDATA[City]]></category></item>",
+            100 + n
+        ));
+    }
+    out.push_str("</channel></rss>");
+    out
+}
+
+async fn an_import_killed_half_way_is_finished_by_the_next_run(app: TestApp) {
+    const POSTS: u64 = 3_000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.xml");
+    std::fs::write(&file, many_posts(POSTS as usize)).unwrap();
+    let before = article_count(&app).await;
+    // Killed (SIGKILL) once the first batch is in.
+    let data = tempfile::tempdir().unwrap();
+    let mut child = command(&app, &file, &[], data.path()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let now = article_count(&app).await;
+        if now > before {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it could be stopped"
+        );
+        assert!(std::time::Instant::now() < deadline, "no article came in");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let partial = article_count(&app).await - before;
+    assert!(partial < POSTS, "stopped half-way: {partial}");
+    // Whatever is in is whole: every stored article has its byline and section.
+    for n in 0..POSTS {
+        let slug = Slug::parse(&format!("story-number-{n}")).unwrap();
+        if let Some(article) = app.store.article_by_slug(&slug).await.unwrap() {
+            assert_eq!(article.authors.len(), 1, "{slug:?}");
+            assert_eq!(article.section.slug.as_str(), "city");
+        }
+    }
+    // The next run finishes the job, and the one after adds nothing.
+    stdout(&import(&app, &file, &[]).await);
+    assert_eq!(article_count(&app).await, before + POSTS);
+    let again = stdout(&import(&app, &file, &[]).await);
+    assert!(again.contains("article: 0 added"), "{again}");
+    let last = app
+        .store
+        .article_by_slug(&Slug::parse(&format!("story-number-{}", POSTS - 1)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(last.body.contains("::: read-more "), "{}", last.body);
 }
