@@ -228,12 +228,16 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
     let store = config.open_store().await?;
     store.migrate().await.context("while migrating")?;
     let media_dir = config.data_dir.join(MEDIA);
+    let spinner = Spinner::new();
+    let report_progress = |pass: &'static str, line: u64| spinner.line(pass, line);
     let options = ImportOptions {
         media_dir: &media_dir,
         media_from: args.media.as_deref(),
         dry_run: args.dry_run,
+        progress: Some(&report_progress),
     };
     let result = import_file(&store, file, options).await;
+    spinner.done();
     store.close().await;
     let shown = file.display();
     let report = match result {
@@ -260,18 +264,48 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How far an import is, on standard error when it is a terminal (nothing otherwise).
+struct Spinner(indicatif::ProgressBar);
+
+impl Spinner {
+    fn new() -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Self(bar)
+    }
+
+    fn say(&self, message: String) {
+        self.0.set_message(message);
+    }
+
+    /// `pass` ("read", "checked", "written") has reached `line` (a record or line number).
+    fn line(&self, pass: &str, line: u64) {
+        self.say(format!("{pass} {line} records…"));
+    }
+
+    fn done(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
 /// `dateline import wordpress FILE.xml`: the WXR file converted, in one streaming pass, into a
 /// file of our format beside the database, which is then imported as `dateline import` imports
 /// (checked whole first, written in batches, nothing twice).
 async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Result<()> {
     let shown = args.file.display().to_string();
     let open = || std::fs::File::open(&args.file).with_context(|| format!("cannot open {shown}"));
+    let spinner = Spinner::new();
+    spinner.say(format!("reading {shown}…"));
     let articles = match dateline_services::wordpress::article_slugs(
         std::io::BufReader::with_capacity(256 * 1024, open()?),
     ) {
         Ok(articles) => articles,
-        Err(e) => bail!("{shown}: {e}; nothing was imported"),
+        Err(e) => {
+            spinner.done();
+            bail!("{shown}: {e}; nothing was imported");
+        }
     };
+    spinner.say(format!("converting {shown}…"));
     let input = open()?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
@@ -279,6 +313,7 @@ async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Resu
         .data_dir
         .join(format!("wordpress-import-{}.jsonl", std::process::id()));
     let result = convert_wordpress(input, articles, &converted);
+    spinner.done();
     let report = match result {
         Ok(report) => report,
         Err(e) => {
@@ -325,12 +360,16 @@ async fn import_converted(
     let store = config.open_store().await?;
     store.migrate().await.context("while migrating")?;
     let media_dir = config.data_dir.join(MEDIA);
+    let spinner = Spinner::new();
+    let report_progress = |pass: &'static str, line: u64| spinner.line(pass, line);
     let options = ImportOptions {
         media_dir: &media_dir,
         media_from: None,
         dry_run,
+        progress: Some(&report_progress),
     };
     let result = import_file(&store, converted, options).await;
+    spinner.done();
     store.close().await;
     match result {
         Ok(report) => Ok(report),

@@ -651,6 +651,7 @@ async fn refused(store: &SqlStore, dir: &Path, text: &str) -> Vec<String> {
         media_dir: &dir.join("media"),
         media_from: None,
         dry_run: false,
+        progress: None,
     };
     match import_file(store, &path, options).await {
         Err(ImportError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),

@@ -46,7 +46,7 @@ const MAX_PROBLEMS: usize = 100;
 const MAX_NAMED: usize = 50;
 
 /// How to import.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct ImportOptions<'a> {
     /// Where the site keeps uploaded images (`<data dir>/media`).
     pub media_dir: &'a Path,
@@ -55,7 +55,13 @@ pub struct ImportOptions<'a> {
     pub media_from: Option<&'a Path>,
     /// Check the file, write nothing.
     pub dry_run: bool,
+    /// Told every [`PROGRESS_LINES`] lines how far each pass is: "checked" or "written", and
+    /// the line number.
+    pub progress: Option<&'a (dyn Fn(&'static str, u64) + Sync)>,
 }
+
+/// Lines between two progress reports.
+pub const PROGRESS_LINES: u64 = 5_000;
 
 /// What happened to the records of one type.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -225,7 +231,7 @@ pub async fn import_file(
     path: &Path,
     options: ImportOptions<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let checked = check_file(store, path, options.media_from).await?;
+    let checked = check_file(store, path, options.media_from, options.progress).await?;
     if options.dry_run {
         return Ok(ImportReport {
             lines: checked,
@@ -246,6 +252,11 @@ pub async fn import_file(
     };
     let mut lines = open(path).await?;
     while let Some((number, line)) = lines.next().await.map_err(read_error(path))? {
+        if number % PROGRESS_LINES == 0
+            && let Some(progress) = options.progress
+        {
+            progress("written", number);
+        }
         let Line::Text(text) = line else { continue };
         let record = Record::parse(text).map_err(|message| failed(number, message))?;
         writer.add(number, record).await?;
@@ -592,6 +603,7 @@ async fn check_file(
     store: &dyn PortableStore,
     path: &Path,
     media_from: Option<&Path>,
+    progress: Option<&(dyn Fn(&'static str, u64) + Sync)>,
 ) -> Result<u64, ImportError> {
     let mut check = Check {
         store,
@@ -610,6 +622,11 @@ async fn check_file(
     let mut lines = open(path).await?;
     let mut header = false;
     while let Some((number, line)) = lines.next().await.map_err(read_error(path))? {
+        if number % PROGRESS_LINES == 0
+            && let Some(progress) = progress
+        {
+            progress("checked", number);
+        }
         let text = match line {
             Line::Blank => continue,
             Line::TooLong => {
