@@ -32,6 +32,7 @@ on_both_backends!(
     a_backup_taken_under_writes_holds_every_acknowledged_save,
     a_restore_refuses_a_database_in_use_unless_forced,
     a_backup_goes_only_into_an_empty_directory_or_an_earlier_backup,
+    an_old_address_keeps_the_first_home_it_was_given,
 );
 
 /// The URL of a database as the command line takes it.
@@ -1074,4 +1075,50 @@ async fn a_backup_goes_only_into_an_empty_directory_or_an_earlier_backup(app: Te
         assert!(error.contains("pg_dump is not on PATH"), "{error}");
         assert!(!dir.join("manifest.json").exists());
     }
+}
+
+async fn an_old_address_keeps_the_first_home_it_was_given(app: TestApp) {
+    use dateline_domain::SiteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let header = r#"{"type":"header","format":"dateline-export","version":1,"exported_at":"2024-04-16T05:00:00.000Z"}"#;
+    let redirect = |from: &str, to: &str| {
+        format!(
+            r#"{{"type":"redirect","from":"{from}","to":"{to}","created_at":"2024-04-16T05:00:00.000Z"}}"#
+        )
+    };
+    // Many redirects in one run (more than one statement's worth), the same old path twice in it.
+    let mut lines = vec![header.to_owned()];
+    for n in 0..150 {
+        lines.push(redirect(&format!("/old-{n}"), &format!("/new-{n}")));
+    }
+    lines.push(redirect("/old-3", "/elsewhere"));
+    lines.push(redirect("/old-4", "/new-4"));
+    let path = dir.path().join("redirects.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let options = ImportOptions {
+        media_dir: &dir.path().join("media"),
+        media_from: None,
+        dry_run: false,
+        progress: None,
+    };
+    let report = import_file(app.store.as_ref(), &path, options)
+        .await
+        .unwrap();
+    let tally = &report.tallies["redirect"];
+    assert_eq!((tally.added, tally.already_there, tally.taken), (150, 1, 1));
+    assert_eq!(
+        app.store.redirect("/old-3").await.unwrap().as_deref(),
+        Some("/new-3"),
+        "the first home stays"
+    );
+    assert_eq!(
+        app.store.redirect("/old-149").await.unwrap().as_deref(),
+        Some("/new-149")
+    );
+    // Again: all there, one taken.
+    let report = import_file(app.store.as_ref(), &path, options)
+        .await
+        .unwrap();
+    let tally = &report.tallies["redirect"];
+    assert_eq!((tally.added, tally.already_there, tally.taken), (0, 151, 1));
 }

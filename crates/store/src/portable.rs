@@ -726,6 +726,62 @@ async fn import_item(
     }
 }
 
+/// Redirects read and written per statement (three parameters each).
+const REDIRECTS_PER_STATEMENT: usize = 64;
+
+/// Imports `run` as one redirect at a time would: added when its old path is new, already there
+/// when the same redirect is stored (or came earlier in the run), taken when the old path leads
+/// elsewhere.
+async fn import_redirects(
+    tx: &mut Transaction<'static, Any>,
+    run: &[&PortableRedirect],
+) -> Result<Vec<ImportOutcome>, StoreError> {
+    let mut query = sqlx::query(AssertSqlSafe(format!(
+        "SELECT from_path, to_path FROM redirects WHERE from_path IN ({})",
+        numbered(1, run.len())
+    )));
+    for r in run {
+        query = query.bind(r.from_path.as_str());
+    }
+    let mut known: std::collections::HashMap<String, String> = query
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| Ok((rows::get(row, "from_path")?, rows::get(row, "to_path")?)))
+        .collect::<Result<_, StoreError>>()?;
+    let mut outcomes = Vec::with_capacity(run.len());
+    let mut new: Vec<&PortableRedirect> = Vec::new();
+    for r in run {
+        outcomes.push(match known.get(&r.from_path) {
+            Some(to) if *to == r.to_path => ImportOutcome::AlreadyThere,
+            Some(_) => ImportOutcome::Taken,
+            None => {
+                known.insert(r.from_path.clone(), r.to_path.clone());
+                new.push(r);
+                ImportOutcome::Added
+            }
+        });
+    }
+    if !new.is_empty() {
+        let rows: Vec<String> = (0..new.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let mut insert = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO redirects (from_path, to_path, created_at) VALUES {}",
+            rows.join(", ")
+        )));
+        for r in &new {
+            insert = insert
+                .bind(r.from_path.as_str())
+                .bind(r.to_path.as_str())
+                .bind(r.created_at.timestamp_millis());
+        }
+        insert.execute(&mut **tx).await.map_err(db_error)?;
+    }
+    Ok(outcomes)
+}
+
 #[async_trait]
 impl PortableStore for SqlStore {
     async fn counts(&self) -> Result<Counts, StoreError> {
@@ -749,8 +805,25 @@ impl PortableStore for SqlStore {
         let mut tx = self.begin_write().await?;
         let mut ids = Ids::default();
         let mut outcomes = Vec::with_capacity(items.len());
-        for item in items {
-            outcomes.push(import_item(&mut tx, &mut ids, item).await?);
+        let mut at = 0;
+        while at < items.len() {
+            // A run of redirects (an import of a whole site has one per old address) goes in a
+            // few statements per run.
+            let run: Vec<&PortableRedirect> = items[at..]
+                .iter()
+                .map_while(|item| match item {
+                    ImportItem::Redirect(r) => Some(r),
+                    _ => None,
+                })
+                .take(REDIRECTS_PER_STATEMENT)
+                .collect();
+            if run.is_empty() {
+                outcomes.push(import_item(&mut tx, &mut ids, &items[at]).await?);
+                at += 1;
+            } else {
+                outcomes.extend(import_redirects(&mut tx, &run).await?);
+                at += run.len();
+            }
         }
         self.commit_change(tx, ContentChange::everything()).await?;
         Ok(outcomes)
