@@ -36,7 +36,7 @@ on_both_backends!(
 );
 
 /// The URL of a database as the command line takes it.
-pub(crate) fn url_arg(url: &DatabaseUrl) -> String {
+fn url_arg(url: &DatabaseUrl) -> String {
     match url.sqlite_path() {
         Some(path) => format!("sqlite:{path}"),
         None => url.as_sqlx_url().to_owned(),
@@ -48,12 +48,12 @@ async fn run(database: &DatabaseUrl, data_dir: &Path, args: &[&str]) -> Output {
     run_with_path(database, data_dir, args, None).await
 }
 
-async fn run_with_path(
+/// The binary with `args` on `database` and `data_dir`, its output captured, killed if dropped.
+pub(crate) fn command(
     database: &DatabaseUrl,
     data_dir: &Path,
     args: &[&str],
-    path: Option<&Path>,
-) -> Output {
+) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(dateline_bin());
     command
         .args(args)
@@ -68,6 +68,16 @@ async fn run_with_path(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    command
+}
+
+async fn run_with_path(
+    database: &DatabaseUrl,
+    data_dir: &Path,
+    args: &[&str],
+    path: Option<&Path>,
+) -> Output {
+    let mut command = command(database, data_dir, args);
     if let Some(path) = path {
         command.env("PATH", path);
     }

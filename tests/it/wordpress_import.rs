@@ -6,13 +6,13 @@
 //! come across yet: the report says so.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use dateline_domain::{ArticleStatus, ArticleStore, Slug};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{TestApp, dateline_bin, on_both_backends, texts};
+use crate::harness::{TestApp, on_both_backends, texts};
 
 on_both_backends!(
     a_wordpress_export_comes_across_and_its_old_addresses_answer,
@@ -33,24 +33,10 @@ fn expected() -> Value {
 }
 
 fn command(app: &TestApp, file: &Path, extra: &[&str], data: &Path) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(dateline_bin());
-    command
-        .arg("import")
-        .arg("wordpress")
-        .arg(file)
-        .args(extra)
-        .arg("--database")
-        .arg(crate::portable::url_arg(app.store.url()))
-        .arg("--data-dir")
-        .arg(data)
-        .env_remove("DATELINE_DATABASE")
-        .env_remove("DATELINE_DATA_DIR")
-        .env_remove("DATELINE_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
+    let file = file.to_str().expect("a UTF-8 path");
+    let mut args = vec!["import", "wordpress", file];
+    args.extend_from_slice(extra);
+    crate::portable::command(app.store.url(), data, &args)
 }
 
 async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {

@@ -88,7 +88,7 @@ fn language_of(title: &str, site: &str) -> String {
     }
 }
 
-/// Text without markup, entities decoded where WordPress writes them, spaces collapsed.
+/// Text without markup, its entities decoded, spaces collapsed.
 fn plain(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
@@ -103,19 +103,7 @@ fn plain(html: &str) -> String {
             c => out.push(c),
         }
     }
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&#8217;", "’")
-        .replace("&#8216;", "‘")
-        .replace("&#8220;", "“")
-        .replace("&#8221;", "”")
-        .replace("&#8211;", "–")
-        .replace("&#8212;", "—")
-        .replace("&quot;", "\"")
-        .replace("&#039;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
+    let decoded = dateline_wordpress::decode_entities(&out);
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
