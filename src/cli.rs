@@ -155,6 +155,10 @@ pub struct WordpressArgs {
     /// The WXR file WordPress wrote.
     #[arg(value_name = "FILE.xml")]
     pub file: PathBuf,
+    /// A copy of the old site's `wp-content/uploads` folder: its pictures become images of
+    /// Dateline (renditions, alt text, caption, credit), featured and in bodies.
+    #[arg(long, value_name = "DIR")]
+    pub uploads: Option<PathBuf>,
     /// Read and convert everything and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -7,11 +7,11 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use dateline_domain::{Counts, PortableStore};
+use dateline_domain::{Counts, PortableStore, WhenStored};
 use dateline_services::backup::{self, MEDIA, Manifest};
 use dateline_services::import::{ImportError, ImportOptions, ImportReport, import_file};
 use dateline_services::portable::TYPES;
-use dateline_services::wordpress::WordpressReport;
+use dateline_services::wordpress::{Survey, Uploads, WordpressReport};
 use dateline_store::Backend;
 use dateline_store::backup::{restore_database, target_state};
 use tokio::io::AsyncWriteExt;
@@ -235,6 +235,7 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<()> {
         media_from: args.media.as_deref(),
         dry_run: args.dry_run,
         progress: Some(&report_progress),
+        when_stored: WhenStored::Keep,
     };
     let result = import_file(&store, file, options).await;
     spinner.done();
@@ -296,10 +297,20 @@ async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Resu
     let open = || std::fs::File::open(&args.file).with_context(|| format!("cannot open {shown}"));
     let spinner = Spinner::new();
     spinner.say(format!("reading {shown}…"));
-    let articles = match dateline_services::wordpress::article_slugs(
-        std::io::BufReader::with_capacity(256 * 1024, open()?),
-    ) {
-        Ok(articles) => articles,
+    if let Some(uploads) = &args.uploads
+        && !uploads.is_dir()
+    {
+        spinner.done();
+        bail!(
+            "--uploads {}: not a folder; nothing was imported",
+            uploads.display()
+        );
+    }
+    let survey = match dateline_services::wordpress::survey(std::io::BufReader::with_capacity(
+        256 * 1024,
+        open()?,
+    )) {
+        Ok(survey) => survey,
         Err(e) => {
             spinner.done();
             bail!("{shown}: {e}; nothing was imported");
@@ -312,7 +323,19 @@ async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Resu
     let converted = config
         .data_dir
         .join(format!("wordpress-import-{}.jsonl", std::process::id()));
-    let result = convert_wordpress(input, articles, &converted);
+    let media_dir = config.data_dir.join(MEDIA);
+    let uploads = args.uploads.as_deref().map(|from| Uploads {
+        from,
+        media_dir: &media_dir,
+        write: !args.dry_run,
+    });
+    if uploads.is_some() {
+        spinner.say(format!(
+            "converting {shown} and its {} attachment(s)…",
+            survey.attachments.len()
+        ));
+    }
+    let result = convert_wordpress(input, survey, uploads, &converted);
     spinner.done();
     let report = match result {
         Ok(report) => report,
@@ -323,6 +346,12 @@ async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Resu
     };
     let outcome = import_converted(config, &converted, args.dry_run).await;
     let _ = std::fs::remove_file(&converted);
+    if outcome.is_err() {
+        // Renditions this run wrote belong to no stored image: the next run writes them again.
+        for key in &report.written_images {
+            let _ = std::fs::remove_dir_all(media_dir.join(key));
+        }
+    }
     print_wordpress_report(&shown, &report);
     let imported = outcome?;
     if args.dry_run {
@@ -338,13 +367,15 @@ async fn import_wordpress(config: &Config, args: &WordpressArgs) -> anyhow::Resu
 
 fn convert_wordpress(
     input: std::fs::File,
-    articles: std::collections::HashSet<String>,
+    survey: Survey,
+    uploads: Option<Uploads<'_>>,
     converted: &Path,
 ) -> Result<WordpressReport, dateline_services::wordpress::WordpressError> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(converted)?);
     let report = dateline_services::wordpress::convert_file(
         std::io::BufReader::with_capacity(256 * 1024, input),
-        articles,
+        survey,
+        uploads,
         &mut out,
         chrono::Utc::now(),
     )?;
@@ -367,6 +398,8 @@ async fn import_converted(
         media_from: None,
         dry_run,
         progress: Some(&report_progress),
+        // A newer export of the same site brings what changed there since the last run.
+        when_stored: WhenStored::UpdateIfNewer,
     };
     let result = import_file(&store, converted, options).await;
     spinner.done();
@@ -394,8 +427,8 @@ fn print_wordpress_report(file: &str, report: &WordpressReport) {
         println!("  posts ({status}): {count}");
     }
     println!(
-        "  sections: {}, tags: {}, bylines: {}, redirects: {}",
-        report.sections, report.tags, report.bylines, report.redirects
+        "  sections: {}, tags: {}, bylines: {}, images: {}, redirects: {}",
+        report.sections, report.tags, report.bylines, report.images, report.redirects
     );
     let mut left_out: Vec<_> = report.left_out.iter().collect();
     left_out.sort();
@@ -416,9 +449,22 @@ fn print_report(file: &str, report: &ImportReport, media_dir: &Path) {
         .iter()
         .filter_map(|kind| report.tallies.get(kind).map(|tally| (kind, tally)));
     for (kind, tally) in in_file_order {
+        let updated = if tally.updated + tally.edited_here > 0 {
+            format!(
+                ", {} updated, {} kept as edited here",
+                tally.updated, tally.edited_here
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "  {kind}: {} added, {} already there, {} left out",
+            "  {kind}: {} added, {} already there{updated}, {} left out",
             tally.added, tally.already_there, tally.taken
+        );
+    }
+    for (line, what) in &report.edited_here {
+        println!(
+            "  line {line}: {what} changed in the file, but edited in the newsroom since it was imported: the newsroom's copy kept"
         );
     }
     for (line, what) in &report.taken {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 use dateline_domain::{
     ArticleStatus, ArticleStore, AttributionMode, Counts, Draft, LabelKind, LabelStore, MediaStore,
-    PortableStore, RevisionKind, RevisionNumber, Role, SaveOutcome, Slug, Source, User,
+    PortableStore, RevisionKind, RevisionNumber, Role, SaveOutcome, Slug, Source, User, WhenStored,
     WorkflowStore,
 };
 use dateline_services::articles::create_article;
@@ -663,6 +663,7 @@ async fn refused(store: &SqlStore, dir: &Path, text: &str) -> Vec<String> {
         media_from: None,
         dry_run: false,
         progress: None,
+        when_stored: WhenStored::Keep,
     };
     match import_file(store, &path, options).await {
         Err(ImportError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
@@ -1110,6 +1111,7 @@ async fn an_old_address_keeps_the_first_home_it_was_given(app: TestApp) {
         media_from: None,
         dry_run: false,
         progress: None,
+        when_stored: WhenStored::Keep,
     };
     let report = import_file(app.store.as_ref(), &path, options)
         .await

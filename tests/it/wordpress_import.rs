@@ -1,14 +1,16 @@
 //! `dateline import wordpress`: the WordPress sample export (made by WordPress 6.1's own exporter)
 //! comes across with its posts, sections, tags and bylines, and the old addresses answer: every
 //! post permalink, the old slugs, category and tag archives and feeds. A second import adds
-//! nothing; a dry run writes nothing; a file that is not WXR, is cut short or declares entities
-//! is refused with one line and nothing written. Pages, menus, attachments and comments do not
-//! come across yet: the report says so.
+//! nothing; a newer export updates what changed (and keeps what the newsroom edited); a dry run
+//! writes nothing; a file that is not WXR, is cut short or declares entities is refused with one
+//! line and nothing written. With a copy of the uploads folder, pictures come across, featured
+//! and in bodies, and their old addresses answer.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use dateline_domain::{ArticleStatus, ArticleStore, Slug};
+use dateline_domain::{ArticleStatus, ArticleStore, RevisionKind, RevisionNumber, Role, Slug};
+use dateline_services::newsroom;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -19,6 +21,8 @@ on_both_backends!(
     a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
     files_that_are_not_wordpress_exports_are_refused_and_nothing_is_written,
     an_import_killed_half_way_is_finished_by_the_next_run,
+    a_newer_export_updates_what_changed_and_keeps_what_the_newsroom_edited,
+    pictures_come_across_from_a_copy_of_the_uploads_folder,
 );
 
 fn fixture(name: &str) -> PathBuf {
@@ -384,4 +388,240 @@ async fn an_import_killed_half_way_is_finished_by_the_next_run(app: TestApp) {
         .unwrap()
         .unwrap();
     assert!(last.body.contains("::: read-more "), "{}", last.body);
+}
+
+/// The fixture with the item of the post `post_name` changed by `edit`.
+fn with_post_changed(xml: &str, post_name: &str, edit: impl Fn(&str) -> String) -> String {
+    let marker = format!("<wp:post_name><![CDATA[{post_name}]]></wp:post_name>");
+    let at = xml.find(&marker).expect("the post is in the fixture");
+    let start = xml[..at].rfind("<item>").unwrap();
+    let end = at + xml[at..].find("</item>").unwrap();
+    format!("{}{}{}", &xml[..start], edit(&xml[start..end]), &xml[end..])
+}
+
+/// A later modification time (in both of WordPress's dates).
+fn modified_later(item: &str) -> String {
+    let mut out = String::new();
+    for line in item.lines() {
+        if line.contains("<wp:post_modified_gmt>") {
+            out.push_str("\t\t<wp:post_modified_gmt><![CDATA[2024-06-01 05:00:00]]></wp:post_modified_gmt>\n");
+        } else if line.contains("<wp:post_modified>") {
+            out.push_str(
+                "\t\t<wp:post_modified><![CDATA[2024-06-01 10:00:00]]></wp:post_modified>\n",
+            );
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+async fn a_newer_export_updates_what_changed_and_keeps_what_the_newsroom_edited(app: TestApp) {
+    let first = stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &[]).await);
+    assert!(!first.contains(" updated,"), "{first}");
+    let count = article_count(&app).await;
+    // An editor works on one imported story in the newsroom.
+    let edited_slug = "tarnak-valley-apricot-harvest-larger-than-expected";
+    let edited = app
+        .store
+        .article_by_slug(&Slug::parse(edited_slug).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let editor = app.account("Sana", Role::Editor).await;
+    let mut draft = newsroom::draft_of(&edited);
+    draft.headline = "Tarnak Valley: a record apricot harvest".to_owned();
+    newsroom::save(
+        app.store.as_ref(),
+        &editor,
+        edited.id,
+        RevisionNumber(0),
+        &draft,
+        RevisionKind::Save,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    // Meanwhile on the old site: one story retitled, one renamed, the edited one changed too.
+    let xml = std::fs::read_to_string(fixture("gvs-sample.wxr.xml")).unwrap();
+    let xml = with_post_changed(
+        &xml,
+        "qila-noor-library-extends-its-opening-hours",
+        |item| {
+            modified_later(&item.replace(
+                "<title><![CDATA[Qila Noor library extends its opening hours]]></title>",
+                "<title><![CDATA[Qila Noor library opens until midnight]]></title>",
+            ))
+        },
+    );
+    let xml = with_post_changed(
+        &xml,
+        "port-zarina-holds-its-first-monsoon-preparedness-drill",
+        |item| {
+            modified_later(&item.replace(
+            "<wp:post_name><![CDATA[port-zarina-holds-its-first-monsoon-preparedness-drill]]></wp:post_name>",
+            "<wp:post_name><![CDATA[port-zarina-monsoon-drill]]></wp:post_name>\n\
+             <wp:postmeta><wp:meta_key><![CDATA[_wp_old_slug]]></wp:meta_key>\
+             <wp:meta_value><![CDATA[port-zarina-holds-its-first-monsoon-preparedness-drill]]></wp:meta_value></wp:postmeta>",
+        ))
+        },
+    );
+    let xml = with_post_changed(&xml, edited_slug, |item| {
+        modified_later(&item.replace(
+            "than expected]]></title>",
+            "than expected, growers say]]></title>",
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.xml");
+    std::fs::write(&newer, xml).unwrap();
+    let out = stdout(&import(&app, &newer, &[]).await);
+    assert!(out.contains("article: 0 added, "), "{out}");
+    assert!(out.contains(", 2 updated, 1 kept as edited here"), "{out}");
+    assert!(
+        out.contains("edited in the newsroom since it was imported"),
+        "{out}"
+    );
+    assert_eq!(article_count(&app).await, count, "nothing added twice");
+    // The retitled story shows its new headline at its address.
+    let (status, _, page) = follow(&app, "/qila-noor-library-extends-its-opening-hours/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        texts(&page, "article h1"),
+        ["Qila Noor library opens until midnight"]
+    );
+    // The renamed one answers at its new address, and the old one leads there.
+    let (status, at, page) = follow(
+        &app,
+        "/port-zarina-holds-its-first-monsoon-preparedness-drill/",
+    )
+    .await;
+    assert_eq!(
+        (status, at.as_str()),
+        (StatusCode::OK, "/port-zarina-monsoon-drill")
+    );
+    assert_eq!(texts(&page, "article h1").len(), 1);
+    // The story the editor worked on keeps the newsroom's copy.
+    let kept = app
+        .store
+        .article_by_slug(&Slug::parse(edited_slug).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.id, edited.id);
+    assert!(!kept.headline.contains("growers say"), "{}", kept.headline);
+    // And the same newer file again changes nothing.
+    let again = stdout(&import(&app, &newer, &[]).await);
+    assert!(again.contains("article: 0 added, "), "{again}");
+    assert!(
+        again.contains(", 0 updated, 1 kept as edited here"),
+        "{again}"
+    );
+}
+
+/// A JPEG of `width` × `height` at `path`, its folders made.
+fn jpeg(path: &Path, width: u32, height: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    })
+    .save(path)
+    .unwrap();
+}
+
+async fn pictures_come_across_from_a_copy_of_the_uploads_folder(app: TestApp) {
+    let uploads = tempfile::tempdir().unwrap();
+    for file in [
+        "2023/07/port-zarina-drill.jpg",
+        "2022/09/lake-sorvan-dawn.jpg",
+        "2024/04/phone-call-illustration.jpg",
+    ] {
+        jpeg(&uploads.path().join(file), 1200, 800);
+    }
+    // 2021/03/sabzabad-market.jpg is missing from the copy; the PDF is not a picture.
+    // The site's own data directory: the pictures go where it serves them from.
+    let data = app.media_dir.parent().unwrap().to_owned();
+    let folder = uploads.path().to_str().unwrap();
+    let run = |extra: &'static [&'static str]| {
+        let mut args = vec!["--uploads", folder];
+        args.extend_from_slice(extra);
+        let mut command = command(&app, &fixture("gvs-sample.wxr.xml"), &args, &data);
+        async move { command.output().await.unwrap() }
+    };
+    let dry = stdout(&run(&["--dry-run"]).await);
+    assert!(dry.contains("images: 3"), "{dry}");
+    let pictures = || {
+        std::fs::read_dir(&app.media_dir)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(pictures(), 0, "a dry run writes no pictures");
+    let out = stdout(&run(&[]).await);
+    assert!(out.contains("images: 3"), "{out}");
+    assert!(
+        out.contains("2021/03/sabzabad-market.jpg): its file is missing"),
+        "{out}"
+    );
+    assert!(out.contains("not a picture"), "{out}");
+    assert!(out.contains("image: 3 added"), "{out}");
+    assert_eq!(pictures(), 3);
+    // The body's picture is ours now, and answers.
+    let (status, _, page) = follow(
+        &app,
+        "/port-zarina-holds-its-first-monsoon-preparedness-drill/",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let sources = crate::harness::attrs(&page, "article img", "src");
+    let body_picture = sources
+        .iter()
+        .find(|s| s.starts_with("/media/"))
+        .unwrap_or_else(|| panic!("{sources:?}"));
+    let picture = app.get(body_picture).await;
+    assert_eq!(picture.status(), StatusCode::OK, "{body_picture}");
+    assert_eq!(picture.headers()["content-type"], "image/jpeg");
+    // The featured picture, with the alt text it had.
+    let (_, _, page) = follow(
+        &app,
+        "/dawn-over-lake-sorvan-photographers-gather-for-annual-contest/",
+    )
+    .await;
+    let featured = crate::harness::attrs(&page, "figure.featured img", "src");
+    assert_eq!(featured.len(), 1, "a featured picture");
+    assert!(featured[0].starts_with("/media/"), "{featured:?}");
+    // Old file addresses (the original and a size variant), the attachment page and its
+    // number lead to the new homes.
+    for old in [
+        "/wp-content/uploads/2023/07/port-zarina-drill.jpg",
+        "/wp-content/uploads/2023/07/port-zarina-drill-1024x683.jpg",
+        "/wp-content/uploads/2023/07/port-zarina-drill-150x150.jpg?ver=2",
+    ] {
+        let response = app.get(old).await;
+        assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY, "{old}");
+        let to = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.starts_with("/media/"), "{old} → {to}");
+        assert_eq!(app.get(&to).await.status(), StatusCode::OK, "{old} → {to}");
+    }
+    for old in [
+        "/port-zarina-holds-its-first-monsoon-preparedness-drill/port-zarina-drill/",
+        "/?attachment_id=5",
+    ] {
+        let (status, at, _) = follow(&app, old).await;
+        assert_eq!(
+            (status, at.as_str()),
+            (
+                StatusCode::OK,
+                "/port-zarina-holds-its-first-monsoon-preparedness-drill"
+            ),
+            "{old}"
+        );
+    }
+    // A second run finds the pictures there: nothing written twice.
+    let again = stdout(&run(&[]).await);
+    assert!(again.contains("image: 0 added, 3 already there"), "{again}");
 }

@@ -37,7 +37,7 @@ pub use newsroom::{
 pub use paths::SitePath;
 pub use portable::{
     Counts, ImportItem, ImportOutcome, PortableArticle, PortableCorrection, PortableImage,
-    PortableLabel, PortableRedirect, PortableRevision,
+    PortableLabel, PortableRedirect, PortableRevision, WhenStored,
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,

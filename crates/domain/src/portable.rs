@@ -85,6 +85,10 @@ pub struct PortableArticle {
     pub featured_image: Option<String>,
     /// Oldest first.
     pub corrections: Vec<PortableCorrection>,
+    /// Slugs it had before on the site it comes from (a post renamed there): an import that
+    /// updates ([`WhenStored::UpdateIfNewer`]) finds the stored article under one of them,
+    /// renames it and brings it up to date instead of adding it twice.
+    pub previous_slugs: Vec<Slug>,
 }
 
 /// One revision of an article's working copy.
@@ -135,10 +139,29 @@ pub enum ImportOutcome {
     /// Already there (the same key, and for articles the same creation time): nothing changed,
     /// except that notes of an article missing from the database were added.
     AlreadyThere,
+    /// Stored, older than the file's copy and not edited in the newsroom since it was imported
+    /// ([`WhenStored::UpdateIfNewer`]): brought up to date.
+    Updated,
+    /// Stored and older than the file's copy, but edited in the newsroom since it was imported:
+    /// the newsroom's copy is kept.
+    EditedHere,
     /// The key is taken by something else (an article of another creation time, settings a
     /// publication already made its own, a revision of an article that is not this one): the
     /// stored one is kept and the item is left out.
     Taken,
+}
+
+/// What an import does with an article it finds stored (the same slug and creation time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WhenStored {
+    /// Keeps the stored one: a file of ours is a copy, never newer than the database it came
+    /// from.
+    #[default]
+    Keep,
+    /// Brings it up to date when the file's copy changed after the stored one and nobody has
+    /// edited it in the newsroom since it was imported: a newer export of a site moving to
+    /// Dateline.
+    UpdateIfNewer,
 }
 
 /// How many rows of each kind a database holds (also as a backup's manifest records them).

@@ -25,6 +25,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     ArticleId, ImportItem, ImportOutcome, PortableArticle, PortableStore, Slug, StoreError,
+    WhenStored,
 };
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 
@@ -58,6 +59,9 @@ pub struct ImportOptions<'a> {
     /// Told every [`PROGRESS_LINES`] lines how far each pass is: "checked" or "written", and
     /// the line number.
     pub progress: Option<&'a (dyn Fn(&'static str, u64) + Sync)>,
+    /// What to do with an article the database already holds: keep it (a file of ours), or
+    /// bring it up to date when the file's copy is newer (a newer export of a site moving over).
+    pub when_stored: WhenStored,
 }
 
 /// Lines between two progress reports.
@@ -69,6 +73,11 @@ pub struct Tally {
     pub added: u64,
     /// Already stored (written by an earlier import, or the same in both databases).
     pub already_there: u64,
+    /// Stored, and brought up to date from the file's newer copy.
+    pub updated: u64,
+    /// Stored, changed in the file since, but edited in the newsroom since it was imported: the
+    /// newsroom's copy kept.
+    pub edited_here: u64,
     /// Left out: the key is taken by something else.
     pub taken: u64,
 }
@@ -82,6 +91,8 @@ pub struct ImportReport {
     pub tallies: BTreeMap<&'static str, Tally>,
     /// The first records left out because their key is taken: line number and what it was.
     pub taken: Vec<(u64, String)>,
+    /// The first articles changed in the file but kept as the newsroom edited them.
+    pub edited_here: Vec<(u64, String)>,
     /// Articles whose Read More blocks were linked after their targets were stored.
     pub linked_later: u64,
     /// Images recorded whose files are not in the media directory (import with `media_from`,
@@ -850,7 +861,11 @@ impl Writer<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let outcomes = match self.store.import(&self.batch).await {
+        let outcomes = match self
+            .store
+            .import(&self.batch, self.options.when_stored)
+            .await
+        {
             Ok(outcomes) => outcomes,
             Err(source) => {
                 return Err(ImportError::Batch {
@@ -868,8 +883,12 @@ impl Writer<'_> {
         for (outcome, meta) in outcomes.into_iter().zip(std::mem::take(&mut self.meta)) {
             let tally = self.report.tallies.entry(meta.kind).or_default();
             match outcome {
-                ImportOutcome::Added => {
-                    tally.added += 1;
+                ImportOutcome::Added | ImportOutcome::Updated => {
+                    if outcome == ImportOutcome::Added {
+                        tally.added += 1;
+                    } else {
+                        tally.updated += 1;
+                    }
                     if meta.linked_later
                         && let Some(slug) = meta.article.clone()
                     {
@@ -882,6 +901,12 @@ impl Writer<'_> {
                         && let Some(slug) = meta.article.clone()
                     {
                         waiting.push((meta.line, slug));
+                    }
+                }
+                ImportOutcome::EditedHere => {
+                    tally.edited_here += 1;
+                    if self.report.edited_here.len() < MAX_NAMED {
+                        self.report.edited_here.push((meta.line, meta.what));
                     }
                 }
                 ImportOutcome::Taken => {

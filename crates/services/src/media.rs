@@ -10,7 +10,7 @@
 //! [`crate::picture`]). The work runs on the blocking pool, never on the threads that answer
 //! requests.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use dateline_domain::{
 use tokio::sync::Semaphore;
 
 use crate::ServiceError;
-use crate::picture::{self, Renditions};
+use crate::picture;
 pub use crate::picture::{
     MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, MAX_WORK_BYTES, RENDITION_WIDTHS,
 };
@@ -151,15 +151,22 @@ pub async fn upload(
         renditions,
     } = rendered;
     let key = crate::accounts::random_token()[..32].to_owned();
-    let dir = write_files(media_dir, &key, ext, &renditions)
+    let widths = renditions.iter().map(|(w, _)| *w).collect();
+    let dir = {
+        let (media_dir, key) = (media_dir.to_owned(), key.clone());
+        tokio::task::spawn_blocking(move || {
+            picture::write_renditions(&media_dir, &key, ext, &renditions)
+        })
         .await
-        .map_err(|e| ServiceError::internal("cannot write the image files", e))?;
+        .map_err(|e| ServiceError::internal("the image files were not written", e))?
+        .map_err(|e| ServiceError::internal("cannot write the image files", e))?
+    };
     let new = NewImage {
         key,
         ext: ext.to_owned(),
         width,
         height,
-        renditions: renditions.iter().map(|(w, _)| *w).collect(),
+        renditions: widths,
         alt,
         caption,
         credit,
@@ -173,24 +180,6 @@ pub async fn upload(
             Err(e.into())
         }
     }
-}
-
-/// Writes the files into a temporary directory, then renames it into place.
-async fn write_files(
-    media_dir: &Path,
-    key: &str,
-    ext: &str,
-    renditions: &Renditions,
-) -> std::io::Result<PathBuf> {
-    tokio::fs::create_dir_all(media_dir).await?;
-    let temporary = media_dir.join(format!(".upload-{key}"));
-    tokio::fs::create_dir_all(&temporary).await?;
-    for (width, bytes) in renditions {
-        tokio::fs::write(temporary.join(format!("{width}.{ext}")), bytes).await?;
-    }
-    let dir = media_dir.join(key);
-    tokio::fs::rename(&temporary, &dir).await?;
-    Ok(dir)
 }
 
 /// Sets or clears an article's featured image, for `user`, who must be allowed to change the

@@ -228,6 +228,50 @@ pub fn check(bytes: &[u8]) -> Result<(), InvalidValue> {
     open(bytes, MAX_WORK_BYTES).map(|_| ())
 }
 
+/// What [`render`] makes of a file, told from its header alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    /// The picture's size as it is shown.
+    pub width: u32,
+    pub height: u32,
+    pub ext: &'static str,
+    /// The renditions' widths, smallest first.
+    pub renditions: Vec<u32>,
+}
+
+/// The outline of what [`render`] would make of `bytes`, without decoding them.
+pub fn outline(bytes: &[u8]) -> Result<Outline, InvalidValue> {
+    let (_, plan) = open(bytes, MAX_WORK_BYTES)?;
+    let (width, height) = plan.shown();
+    let mut renditions = plan.widths.clone();
+    renditions.reverse();
+    Ok(Outline {
+        width,
+        height,
+        ext: plan.ext,
+        renditions,
+    })
+}
+
+/// Writes renditions as `<media_dir>/<key>/<width>.<ext>`: into a temporary directory first,
+/// renamed into place, so the directory is never seen half-written. Returns the directory.
+pub fn write_renditions(
+    media_dir: &std::path::Path,
+    key: &str,
+    ext: &str,
+    renditions: &Renditions,
+) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(media_dir)?;
+    let temporary = media_dir.join(format!(".upload-{key}"));
+    std::fs::create_dir_all(&temporary)?;
+    for (width, bytes) in renditions {
+        std::fs::write(temporary.join(format!("{width}.{ext}")), bytes)?;
+    }
+    let dir = media_dir.join(key);
+    std::fs::rename(&temporary, &dir)?;
+    Ok(dir)
+}
+
 /// Decodes the file and makes its renditions, taking at most [`MAX_WORK_BYTES`] of pixels.
 pub fn render(bytes: &[u8]) -> Result<Rendered, InvalidValue> {
     render_within(bytes, MAX_WORK_BYTES)

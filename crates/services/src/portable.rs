@@ -239,6 +239,10 @@ pub struct ArticleLine {
     pub featured_image: Option<String>,
     #[serde(default)]
     pub corrections: Vec<CorrectionLine>,
+    /// Slugs it had before on the site it comes from (a post renamed there), so that an import
+    /// of a newer copy finds it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_slugs: Vec<String>,
 }
 
 /// One revision of the working copy of the article whose line comes before it.
@@ -662,6 +666,11 @@ impl ArticleLine {
                     created_at: time_text(c.created_at),
                 })
                 .collect(),
+            previous_slugs: a
+                .previous_slugs
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
         }
     }
 
@@ -719,6 +728,18 @@ impl ArticleLine {
             p.push(InvalidValue::new("live_revision", "must be 1 or more"));
         }
         let created_by = p.check(optional_email("created_by", &self.created_by));
+        if self.previous_slugs.len() > MAX_LABELS {
+            p.push(InvalidValue::new(
+                "previous_slugs",
+                format!("at most {MAX_LABELS}"),
+            ));
+        }
+        let previous_slugs: Vec<Slug> = self
+            .previous_slugs
+            .iter()
+            .take(MAX_LABELS)
+            .filter_map(|s| p.check(slug_field("previous_slugs", s)))
+            .collect();
         let featured_image = p.check(
             self.featured_image
                 .as_deref()
@@ -783,6 +804,7 @@ impl ArticleLine {
                 created_by,
                 featured_image,
                 corrections,
+                previous_slugs,
             }),
             _ => None,
         };
@@ -996,6 +1018,7 @@ mod tests {
             created_by: None,
             featured_image: None,
             corrections: vec![],
+            previous_slugs: vec![],
         }
     }
 

@@ -1,7 +1,9 @@
 //! `dateline import wordpress FILE`: a WordPress export (WXR) becomes an export of ours, which
 //! the import of Dateline's own files ([`crate::import`]) then checks and writes.
 //!
-//! One pass over the WXR file, one record in memory at a time ([`dateline_wordpress::read`]),
+//! A first pass ([`survey`]) learns which posts become articles and what the attachments are;
+//! with a copy of the old uploads folder, their pictures come across first ([`media`]). Then one
+//! pass over the WXR file, one record in memory at a time ([`dateline_wordpress::read`]),
 //! writes the records of our format ([`crate::portable`]) as the file goes: categories become
 //! sections, tags stay tags, authors become bylines and newsroom accounts (which sign in only
 //! once someone sets their password), posts become articles with their status, dates, slug,
@@ -9,12 +11,15 @@
 //! old addresses become redirects. Everything the import of our files does then holds for
 //! WordPress too: the whole file is checked before anything is written, a second run adds
 //! nothing the first wrote, a run cut short is finished by the next, and `--dry-run` writes
-//! nothing.
+//! nothing. A newer export of the same site brings what changed there
+//! ([`dateline_domain::WhenStored::UpdateIfNewer`]): a post edited or renamed since is brought
+//! up to date, unless the newsroom has edited it here since.
 //!
-//! What does not come across yet is counted and named in the [`WordpressReport`]: pages, menus,
-//! attachments, comments.
+//! What does not come across is counted and named in the [`WordpressReport`].
 
-use std::collections::{HashMap, HashSet};
+mod media;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -23,8 +28,9 @@ use dateline_wordpress::{
     Block, ConvertContext, EmbedProvider, Item, PostStatus, PostType, Record, Taxonomy, WxrError,
 };
 
+pub use self::media::{Attachment, Uploads};
 use crate::portable::{
-    self, ArticleLine, HeaderLine, LabelLine, RedirectLine, SectionLine, UserLine,
+    self, ArticleLine, HeaderLine, ImageLine, LabelLine, RedirectLine, SectionLine, UserLine,
 };
 
 /// The section of posts filed under no category.
@@ -41,6 +47,11 @@ pub struct WordpressReport {
     pub left_out: HashMap<String, u64>,
     /// Comments not converted.
     pub comments_left_out: u64,
+    /// Images brought in from the uploads folder.
+    pub images: u64,
+    /// The keys of the images whose renditions this run wrote into the media directory (an
+    /// import that then fails removes them).
+    pub written_images: Vec<String>,
     /// Sections, tags, bylines and redirects written.
     pub sections: u64,
     pub tags: u64,
@@ -107,22 +118,56 @@ fn plain(html: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The slugs of the posts of a WXR file that will be articles: a Read More to one of them becomes
-/// a Read More block, to anything else (a deleted or trashed post) a link. A first pass over the
-/// file, keeping only the slugs.
-pub fn article_slugs(input: impl BufRead) -> Result<HashSet<String>, WordpressError> {
-    let mut slugs = HashSet::new();
+/// What a first pass over a WXR file learns, keeping little of each item: the slugs of the
+/// posts that become articles (a Read More to one of them becomes a Read More block, to anything
+/// else, such as a trashed post, a link) and the attachments, which come across before the posts
+/// that show them.
+#[derive(Debug, Clone, Default)]
+pub struct Survey {
+    pub articles: HashSet<String>,
+    /// Post id → slug, of the posts that become published articles.
+    pub published: HashMap<u64, String>,
+    /// Attachments by post id.
+    pub attachments: BTreeMap<u64, Attachment>,
+    /// The old site's own address (`wp:base_site_url`), where its uploads live.
+    pub site_url: String,
+}
+
+/// Reads a WXR file once to learn its [`Survey`]; a file that is not WXR, is malformed or cut
+/// short fails here, before anything is written.
+pub fn survey(input: impl BufRead) -> Result<Survey, WordpressError> {
+    let mut survey = Survey::default();
+    let mut site = ConvertContext::new("");
+    let mut site_title = String::new();
     for record in dateline_wordpress::read(input) {
         match record {
+            Ok(Record::Site(s)) => {
+                survey.site_url = if s.base_site_url.is_empty() {
+                    s.link.clone()
+                } else {
+                    s.base_site_url.clone()
+                };
+                site = ConvertContext::new(survey.site_url.clone());
+                site_title = s.title.clone();
+            }
             Ok(Record::Item(item)) if becomes_article(&item) => {
-                slugs.insert(slug_for(&item.slug, item.title.trim(), item.post_id));
+                let slug = slug_for(&item.slug, item.title.trim(), item.post_id);
+                if item.status == PostStatus::Publish && item.password.is_empty() {
+                    survey.published.insert(item.post_id, slug.clone());
+                }
+                survey.articles.insert(slug);
+            }
+            Ok(Record::Item(item)) if item.post_type == PostType::Attachment => {
+                if let Some(attachment) = Attachment::of(&item, &site, &site_title) {
+                    survey.attachments.insert(item.post_id, attachment);
+                }
             }
             Ok(_) => {}
             Err(e) if e.is_fatal() => return Err(e.into()),
             Err(_) => {}
         }
     }
-    Ok(slugs)
+    Ok(survey)
 }
 
 /// Whether an item becomes an article (a post that is not in the trash).
@@ -138,16 +183,22 @@ fn becomes_article(item: &Item) -> bool {
         )
 }
 
-/// Converts a WXR file to our export format, written to `out`; what it did. `articles` are the
-/// slugs [`article_slugs`] found in the same file.
+/// Converts a WXR file to our export format, written to `out`; what it did. `survey` is what
+/// [`survey`] learned of the same file; with `uploads`, its images are brought in too.
 pub fn convert_file(
     input: impl BufRead,
-    articles: HashSet<String>,
+    survey: Survey,
+    uploads: Option<Uploads<'_>>,
     out: &mut impl Write,
     now: DateTime<Utc>,
 ) -> Result<WordpressReport, WordpressError> {
     let mut converter = Converter {
-        articles,
+        articles: survey.articles,
+        published: survey.published,
+        site_url: survey.site_url,
+        images: HashMap::new(),
+        image_files: HashMap::new(),
+        uploads_prefix: None,
         report: WordpressReport::default(),
         now,
         context: ConvertContext::new(""),
@@ -168,6 +219,8 @@ pub fn convert_file(
         generator: Some("dateline import wordpress".to_owned()),
     });
     writeln!(out, "{}", header.to_line())?;
+    converter.context = ConvertContext::new(converter.site_url.clone());
+    converter.attachments(survey.attachments, uploads, out)?;
     for record in dateline_wordpress::read(input) {
         match record {
             Ok(record) => converter.record(record, out)?,
@@ -182,6 +235,16 @@ struct Converter {
     report: WordpressReport,
     /// The slugs of the file's posts that become articles.
     articles: HashSet<String>,
+    /// Post id → slug of the posts that become published articles.
+    published: HashMap<u64, String>,
+    /// The old site's address, where its uploads live.
+    site_url: String,
+    /// Attachment id → the image of ours it became.
+    images: HashMap<u64, ImportedImage>,
+    /// A file under the old uploads folder (an original or a size variant) → its attachment.
+    image_files: HashMap<String, u64>,
+    /// The old site's uploads folder (`/wp-content/uploads/`).
+    uploads_prefix: Option<String>,
     now: DateTime<Utc>,
     context: ConvertContext,
     /// The site's language (`en` of `en-US`).
@@ -199,9 +262,190 @@ struct Converter {
     position: i64,
 }
 
+/// An attachment brought in as an image of ours.
+#[derive(Debug, Clone)]
+struct ImportedImage {
+    key: String,
+    ext: &'static str,
+    /// Rendition widths, smallest first.
+    renditions: Vec<u32>,
+}
+
+impl ImportedImage {
+    /// The address of its rendition closest to `width` from above (the largest if none is).
+    fn path(&self, width: u64) -> String {
+        let chosen = self
+            .renditions
+            .iter()
+            .copied()
+            .find(|w| u64::from(*w) >= width)
+            .or(self.renditions.last().copied())
+            .unwrap_or_default();
+        format!("/media/{}/{chosen}.{}", self.key, self.ext)
+    }
+}
+
+/// Widest rendition a body shows (its column is narrower).
+const BODY_IMAGE_WIDTH: u64 = 1280;
+
 impl Converter {
     fn write(&mut self, out: &mut impl Write, record: portable::Record) -> std::io::Result<()> {
         writeln!(out, "{}", record.to_line())
+    }
+
+    /// The attachments: with `uploads`, each image brought in and written as an image line
+    /// (before the articles that show them), its old file addresses redirected; without, they
+    /// are counted as left out. Attachment pages lead to the post they belong to.
+    fn attachments(
+        &mut self,
+        attachments: BTreeMap<u64, Attachment>,
+        uploads: Option<Uploads<'_>>,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        for (id, attachment) in attachments {
+            if self.uploads_prefix.is_none() {
+                self.uploads_prefix = attachment.uploads_prefix();
+            }
+            let image = match &uploads {
+                None => {
+                    self.left_out("attachment (no --uploads folder given)");
+                    None
+                }
+                Some(_) if !attachment.looks_like_a_picture() => {
+                    self.left_out("attachment (not a picture)");
+                    self.report.problems.push(format!(
+                        "attachment {id} ({}): not a picture; Dateline keeps pictures only",
+                        attachment.file
+                    ));
+                    None
+                }
+                Some(uploads) => {
+                    let key = media::key_for(&self.site_url, &attachment.file);
+                    match media::bring_in(&attachment, uploads, &key) {
+                        Ok(brought) => Some((key, brought)),
+                        Err(why) => {
+                            self.left_out("attachment (file not usable)");
+                            self.report
+                                .problems
+                                .push(format!("attachment {id} ({}): {why}", attachment.file));
+                            None
+                        }
+                    }
+                }
+            };
+            let image = match image {
+                Some((key, brought)) => {
+                    if brought.written {
+                        self.report.written_images.push(key.clone());
+                    }
+                    self.report.images += 1;
+                    let outline = brought.outline;
+                    self.write(
+                        out,
+                        portable::Record::Image(ImageLine {
+                            key: key.clone(),
+                            ext: outline.ext.to_owned(),
+                            width: outline.width,
+                            height: outline.height,
+                            renditions: outline.renditions.clone(),
+                            files: Vec::new(),
+                            alt: attachment.alt.clone(),
+                            caption: attachment.caption.clone(),
+                            credit: attachment.credit.clone(),
+                            uploaded_by: None,
+                            created_at: rfc3339(attachment.uploaded_at.unwrap_or(self.now)),
+                        }),
+                    )?;
+                    let image = ImportedImage {
+                        key,
+                        ext: outline.ext,
+                        renditions: outline.renditions,
+                    };
+                    self.image_files.insert(attachment.file.clone(), id);
+                    for (variant, _) in &attachment.variants {
+                        self.image_files.insert(variant.clone(), id);
+                    }
+                    self.images.insert(id, image.clone());
+                    Some(image)
+                }
+                None => None,
+            };
+            self.attachment_redirects(id, &attachment, image.as_ref(), out)?;
+        }
+        Ok(())
+    }
+
+    /// The old addresses of an attachment: its files lead to the renditions closest in width,
+    /// its attachment page (and `/?attachment_id=N`) to the post it belongs to, or else to the
+    /// picture.
+    fn attachment_redirects(
+        &mut self,
+        id: u64,
+        attachment: &Attachment,
+        image: Option<&ImportedImage>,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        if let (Some(image), Some(prefix)) = (image, self.uploads_prefix.clone()) {
+            self.redirect(
+                out,
+                &format!("{prefix}{}", attachment.file),
+                &image.path(u64::MAX),
+            )?;
+            for (variant, width) in &attachment.variants {
+                self.redirect(
+                    out,
+                    &format!("{prefix}{variant}"),
+                    &image.path(width.unwrap_or(u64::MAX)),
+                )?;
+            }
+        }
+        let home = match attachment.parent.and_then(|p| self.published.get(&p)) {
+            Some(slug) => Some(format!("/{slug}")),
+            None => image.map(|i| i.path(u64::MAX)),
+        };
+        if let Some(home) = home {
+            if let Some(page) = attachment.page.clone() {
+                self.redirect(out, &page, &home)?;
+            }
+            self.redirect(out, &format!("/?attachment_id={id}"), &home)?;
+        }
+        Ok(())
+    }
+
+    /// The image of ours a body image became: by its attachment id, else by its file's address.
+    fn image_of(&self, image: &dateline_wordpress::Image) -> Option<&ImportedImage> {
+        if let Some(found) = image.attachment_id.and_then(|id| self.images.get(&id)) {
+            return Some(found);
+        }
+        let path = self.context.site_path(&image.src)?;
+        let path = path.split(['?', '#']).next()?;
+        let file = path.strip_prefix(self.uploads_prefix.as_deref()?)?;
+        let file = percent_encoding::percent_decode_str(file)
+            .decode_utf8()
+            .ok()?;
+        self.images.get(self.image_files.get(file.as_ref())?)
+    }
+
+    /// A body image as ours: the picture, and its caption (with its credit) under it.
+    fn body_image(&self, image: &dateline_wordpress::Image, parts: &mut Vec<String>) -> bool {
+        let found = self.image_of(image);
+        if let Some(found) = found {
+            let alt = plain(&image.alt)
+                .replace('\\', "\\\\")
+                .replace('[', "\\[")
+                .replace(']', "\\]");
+            parts.push(format!("![{alt}]({})", found.path(BODY_IMAGE_WIDTH)));
+        }
+        let mut caption = plain(&image.caption);
+        if let Some(credit) = image.credit.as_deref().map(plain).filter(|c| !c.is_empty())
+            && !caption.contains(&credit)
+        {
+            caption = format!("{caption} ({credit})").trim().to_owned();
+        }
+        if !caption.is_empty() {
+            parts.push(format!("*{caption}*"));
+        }
+        found.is_some()
     }
 
     fn record(&mut self, record: Record, out: &mut impl Write) -> std::io::Result<()> {
@@ -361,6 +605,8 @@ impl Converter {
     fn item(&mut self, item: Item, out: &mut impl Write) -> std::io::Result<()> {
         match &item.post_type {
             PostType::Post => {}
+            // Counted and written by the first step (`attachments`).
+            PostType::Attachment => return Ok(()),
             other => {
                 let kind = other.as_str().to_owned();
                 self.left_out(&kind);
@@ -446,7 +692,13 @@ impl Converter {
             .into_iter()
             .collect();
         let body = self.body(&item);
-        let created = item.published_at.unwrap_or(self.now);
+        // The same on every run (an article is known by its slug and creation time): a draft
+        // dated before the file tells the site's offset has its local date taken as UTC.
+        let created = item
+            .published_at
+            .or_else(|| item.post_date.map(|d| d.and_utc()))
+            .or(item.modified_at)
+            .unwrap_or(self.now);
         let modified = item.modified_at.filter(|m| *m > created);
         let line = ArticleLine {
             slug: slug.clone(),
@@ -466,8 +718,12 @@ impl Converter {
             revision: 0,
             live_revision: None,
             created_by: self.emails.get(&item.author).cloned(),
-            featured_image: None,
+            featured_image: item
+                .thumbnail_id()
+                .and_then(|id| self.images.get(&id))
+                .map(|image| image.key.clone()),
             corrections: Vec::new(),
+            previous_slugs: self.previous_slugs(&item, &slug),
         };
         self.write(out, portable::Record::Article(line))?;
         if status == "published" {
@@ -485,6 +741,17 @@ impl Converter {
         Ok(())
     }
 
+    /// The slugs an earlier import may have given the post: those it had before on the old
+    /// site (`_wp_old_slug`), and the one made from its title while it was a draft without one.
+    fn previous_slugs(&self, item: &Item, slug: &str) -> Vec<String> {
+        let mut previous = item.old_slugs();
+        previous.push(slug_for("", item.title.trim(), item.post_id));
+        previous.retain(|old| old != slug && Slug::parse(old).is_ok());
+        previous.dedup();
+        previous.truncate(crate::articles::MAX_LABELS);
+        previous
+    }
+
     /// The post's body in our format, with what was lost on the way reported.
     fn body(&mut self, item: &Item) -> String {
         let converted = dateline_wordpress::convert(&item.content, &self.context);
@@ -497,21 +764,23 @@ impl Converter {
         let mut embeds = 0;
         for block in &converted.blocks {
             match block {
-                Block::Markdown(text) => parts.push(text.trim_end().to_owned()),
+                Block::Markdown(text) => {
+                    parts.push(self.own_links(text.trim_end(), converted.internal_links()));
+                }
                 Block::ReadMore { href, title } => match self.internal_path(href) {
                     Some(path) => parts.push(format!("::: read-more {path}")),
                     None => parts.push(format!("Read More: [{}]({href})", title.trim())),
                 },
                 Block::Image(image) => {
-                    images += 1;
-                    if !image.caption.trim().is_empty() {
-                        parts.push(format!("*{}*", plain(&image.caption)));
+                    if !self.body_image(image, &mut parts) {
+                        images += 1;
                     }
                 }
                 Block::Gallery(list) => {
-                    images += list.len();
-                    for image in list.iter().filter(|i| !i.caption.trim().is_empty()) {
-                        parts.push(format!("*{}*", plain(&image.caption)));
+                    for image in list {
+                        if !self.body_image(image, &mut parts) {
+                            images += 1;
+                        }
                     }
                 }
                 Block::Embed {
@@ -538,7 +807,7 @@ impl Converter {
         }
         if images > 0 {
             self.report.problems.push(format!(
-                "{name}: {images} image(s) not imported (attachments do not come across yet); captions kept"
+                "{name}: {images} image(s) not imported (no attachment of the export with its file); captions kept"
             ));
         }
         if embeds > 0 {
@@ -553,6 +822,26 @@ impl Converter {
             .join("\n\n");
         body.push('\n');
         body
+    }
+
+    /// `markdown` with its links to the old site's posts and uploaded pictures pointing at
+    /// their new homes. Links to what did not come across are left as they were.
+    fn own_links(&self, markdown: &str, links: &[String]) -> String {
+        let mut text = markdown.to_owned();
+        for link in links {
+            let new = self.internal_path(link).or_else(|| {
+                let image = dateline_wordpress::Image {
+                    src: link.clone(),
+                    ..Default::default()
+                };
+                self.image_of(&image).map(|i| i.path(u64::MAX))
+            });
+            if let Some(new) = new {
+                let old = format!("]({})", dateline_wordpress::markdown_destination(link));
+                text = text.replace(&old, &format!("]({new})"));
+            }
+        }
+        text
     }
 
     /// The path on the new site of a link to one of the old site's posts (`/slug`), if it is one.
@@ -634,13 +923,13 @@ mod tests {
             (3, "later", "publish", "<p>Later.</p>"),
             (4, "binned__trashed", "trash", "<p>Gone.</p>"),
         ]);
-        let articles = article_slugs(file.as_bytes()).unwrap();
+        let survey = survey(file.as_bytes()).unwrap();
         assert_eq!(
-            articles,
+            survey.articles,
             HashSet::from(["first".to_owned(), "second".to_owned(), "later".to_owned()])
         );
         let mut out = Vec::new();
-        let report = convert_file(file.as_bytes(), articles, &mut out, Utc::now()).unwrap();
+        let report = convert_file(file.as_bytes(), survey, None, &mut out, Utc::now()).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("::: read-more /later"), "{out}");
         assert!(

@@ -12,6 +12,7 @@ use dateline_domain::{
     ArticleId, ContentChange, Counts, Email, ExportSnapshot, ImageId, ImportItem, ImportOutcome,
     PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
     PortableRevision, PortableStore, RevisionNumber, SiteSettings, Slug, StoreError, User,
+    WhenStored,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
@@ -289,6 +290,7 @@ impl ExportSnapshot for Snapshot {
                         created_by: email(get(row, "created_by_email")?)?,
                         featured_image: get(row, "featured_key")?,
                         corrections: corrections.remove(&id).unwrap_or_default(),
+                        previous_slugs: Vec::new(),
                     },
                 ))
             })
@@ -435,18 +437,38 @@ async fn user_id(
     }
 }
 
-/// The id and creation time of the article with `slug`.
+/// What an import needs to know of an article it meets stored.
+struct StoredArticle {
+    id: i64,
+    slug: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// The newest revision's number: above 0 once the newsroom has saved a working copy.
+    revision: i64,
+}
+
+/// The stored article with `slug`.
 async fn article_by_slug(
     tx: &mut Transaction<'static, Any>,
     slug: &Slug,
-) -> Result<Option<(i64, DateTime<Utc>)>, StoreError> {
-    let row = sqlx::query("SELECT id, created_at FROM articles WHERE slug = $1")
-        .bind(slug.as_str())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_error)?;
-    row.map(|row| Ok((get(&row, "id")?, rows::time(get(&row, "created_at")?)?)))
-        .transpose()
+) -> Result<Option<StoredArticle>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, slug, created_at, updated_at, revision FROM articles WHERE slug = $1",
+    )
+    .bind(slug.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    row.map(|row| {
+        Ok(StoredArticle {
+            id: get(&row, "id")?,
+            slug: get(&row, "slug")?,
+            created_at: rows::time(get(&row, "created_at")?)?,
+            updated_at: rows::time(get(&row, "updated_at")?)?,
+            revision: get(&row, "revision")?,
+        })
+    })
+    .transpose()
 }
 
 /// Inserts a label unless its slug is taken.
@@ -506,14 +528,87 @@ async fn import_article(
     tx: &mut Transaction<'static, Any>,
     ids: &mut Ids,
     a: &PortableArticle,
+    when_stored: WhenStored,
 ) -> Result<ImportOutcome, StoreError> {
-    if let Some((id, created_at)) = article_by_slug(tx, &a.slug).await? {
-        if created_at != a.created_at {
+    let mut stored = article_by_slug(tx, &a.slug).await?;
+    if stored.is_none() && when_stored == WhenStored::UpdateIfNewer {
+        // Renamed on the old site since it was imported: the same article under a slug it had.
+        for previous in &a.previous_slugs {
+            if let Some(found) = article_by_slug(tx, previous).await?
+                && found.created_at == a.created_at
+            {
+                stored = Some(found);
+                break;
+            }
+        }
+    }
+    if let Some(stored) = stored {
+        if stored.created_at != a.created_at {
             return Ok(ImportOutcome::Taken);
         }
-        import_corrections(tx, ids, id, &a.corrections).await?;
-        return Ok(ImportOutcome::AlreadyThere);
+        let renamed = stored.slug != a.slug.as_str();
+        let outcome = match when_stored {
+            WhenStored::UpdateIfNewer if a.updated_at > stored.updated_at || renamed => {
+                if stored.revision > 0 {
+                    ImportOutcome::EditedHere
+                } else {
+                    update_article(tx, ids, stored.id, a).await?;
+                    ImportOutcome::Updated
+                }
+            }
+            _ => ImportOutcome::AlreadyThere,
+        };
+        import_corrections(tx, ids, stored.id, &a.corrections).await?;
+        return Ok(outcome);
     }
+    let refs = article_refs(tx, ids, a).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, \
+         source_agency, source_mode, status, language, published_at, created_at, \
+         updated_at, revision, live_revision, created_by, scheduled_at, featured_image) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         RETURNING id",
+    )
+    .bind(a.slug.as_str())
+    .bind(a.headline.as_str())
+    .bind(a.standfirst.as_str())
+    .bind(a.body.as_str())
+    .bind(a.body_html.as_str())
+    .bind(refs.section)
+    .bind(crate::rows::source_columns(a.source.as_ref()).0)
+    .bind(crate::rows::source_columns(a.source.as_ref()).1)
+    .bind(a.status.as_str())
+    .bind(a.language.as_str())
+    .bind(a.published_at.map(|t| t.timestamp_millis()))
+    .bind(a.created_at.timestamp_millis())
+    .bind(a.updated_at.timestamp_millis())
+    .bind(a.revision.0)
+    .bind(a.live_revision.map(|n| n.0))
+    .bind(refs.created_by)
+    .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
+    .bind(refs.featured)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    insert_labels(tx, id, &refs.tags, &refs.authors).await?;
+    import_corrections(tx, ids, id, &a.corrections).await?;
+    Ok(ImportOutcome::Added)
+}
+
+/// The ids of an article's section, tags, bylines, author account and featured image.
+struct ArticleRefs {
+    section: i64,
+    tags: Vec<i64>,
+    authors: Vec<i64>,
+    created_by: Option<i64>,
+    featured: Option<i64>,
+}
+
+async fn article_refs(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    a: &PortableArticle,
+) -> Result<ArticleRefs, StoreError> {
     let section = id_of(tx, &mut ids.sections, SECTIONS, a.section.as_str()).await?;
     let mut tags = Vec::with_capacity(a.tags.len());
     for tag in &a.tags {
@@ -528,38 +623,27 @@ async fn import_article(
         Some(key) => Some(id_of(tx, &mut ids.images, IMAGES, key).await?),
         None => None,
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, \
-         source_agency, source_mode, status, language, published_at, created_at, \
-         updated_at, revision, live_revision, created_by, scheduled_at, featured_image) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         RETURNING id",
-    )
-    .bind(a.slug.as_str())
-    .bind(a.headline.as_str())
-    .bind(a.standfirst.as_str())
-    .bind(a.body.as_str())
-    .bind(a.body_html.as_str())
-    .bind(section)
-    .bind(crate::rows::source_columns(a.source.as_ref()).0)
-    .bind(crate::rows::source_columns(a.source.as_ref()).1)
-    .bind(a.status.as_str())
-    .bind(a.language.as_str())
-    .bind(a.published_at.map(|t| t.timestamp_millis()))
-    .bind(a.created_at.timestamp_millis())
-    .bind(a.updated_at.timestamp_millis())
-    .bind(a.revision.0)
-    .bind(a.live_revision.map(|n| n.0))
-    .bind(created_by)
-    .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
-    .bind(featured)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(db_error)?;
+    Ok(ArticleRefs {
+        section,
+        tags,
+        authors,
+        created_by,
+        featured,
+    })
+}
+
+/// Writes an article's tags and bylines, each table's rows in one statement: an import writes a
+/// whole archive.
+async fn insert_labels(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    tags: &[i64],
+    authors: &[i64],
+) -> Result<(), StoreError> {
     // Each table's rows in one statement: an import writes a whole archive.
     for (table, column, labels) in [
-        ("article_tags", "tag_id", &tags),
-        ("article_authors", "author_id", &authors),
+        ("article_tags", "tag_id", tags),
+        ("article_authors", "author_id", authors),
     ] {
         if labels.is_empty() {
             continue;
@@ -576,8 +660,54 @@ async fn import_article(
         }
         query.execute(&mut **tx).await.map_err(db_error)?;
     }
-    import_corrections(tx, ids, id, &a.corrections).await?;
-    Ok(ImportOutcome::Added)
+    Ok(())
+}
+
+/// Brings stored article `id` up to date with `a`: its slug, content, labels, status and times
+/// (not its creation, its revisions or its notes). Its related list is computed again when next
+/// read.
+async fn update_article(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    id: i64,
+    a: &PortableArticle,
+) -> Result<(), StoreError> {
+    let refs = article_refs(tx, ids, a).await?;
+    let (agency, mode) = crate::rows::source_columns(a.source.as_ref());
+    sqlx::query(
+        "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, body = $4, \
+         body_html = $5, section_id = $6, source_agency = $7, source_mode = $8, status = $9, \
+         language = $10, published_at = $11, updated_at = $12, scheduled_at = $13, \
+         featured_image = $14 WHERE id = $15",
+    )
+    .bind(a.slug.as_str())
+    .bind(a.headline.as_str())
+    .bind(a.standfirst.as_str())
+    .bind(a.body.as_str())
+    .bind(a.body_html.as_str())
+    .bind(refs.section)
+    .bind(agency)
+    .bind(mode)
+    .bind(a.status.as_str())
+    .bind(a.language.as_str())
+    .bind(a.published_at.map(|t| t.timestamp_millis()))
+    .bind(a.updated_at.timestamp_millis())
+    .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
+    .bind(refs.featured)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    for table in ["article_tags", "article_authors", "related_lists"] {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE article_id = $1"
+        )))
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    insert_labels(tx, id, &refs.tags, &refs.authors).await
 }
 
 async fn import_revision(
@@ -585,7 +715,12 @@ async fn import_revision(
     ids: &mut Ids,
     r: &PortableRevision,
 ) -> Result<ImportOutcome, StoreError> {
-    let Some((article, created_at)) = article_by_slug(tx, &r.article).await? else {
+    let Some(StoredArticle {
+        id: article,
+        created_at,
+        ..
+    }) = article_by_slug(tx, &r.article).await?
+    else {
         return Err(StoreError::MissingReference(format!(
             "article '{}'",
             r.article
@@ -636,6 +771,7 @@ async fn import_item(
     tx: &mut Transaction<'static, Any>,
     ids: &mut Ids,
     item: &ImportItem,
+    when_stored: WhenStored,
 ) -> Result<ImportOutcome, StoreError> {
     match item {
         ImportItem::Settings(settings) => {
@@ -699,7 +835,7 @@ async fn import_item(
             .map(outcome)
             .map_err(db_error)
         }
-        ImportItem::Article(article) => import_article(tx, ids, article).await,
+        ImportItem::Article(article) => import_article(tx, ids, article, when_stored).await,
         ImportItem::Revision(revision) => import_revision(tx, ids, revision).await,
         ImportItem::Redirect(r) => {
             let stored: Option<String> =
@@ -801,7 +937,11 @@ impl PortableStore for SqlStore {
         }))
     }
 
-    async fn import(&self, items: &[ImportItem]) -> Result<Vec<ImportOutcome>, StoreError> {
+    async fn import(
+        &self,
+        items: &[ImportItem],
+        when_stored: WhenStored,
+    ) -> Result<Vec<ImportOutcome>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut ids = Ids::default();
         let mut outcomes = Vec::with_capacity(items.len());
@@ -818,7 +958,7 @@ impl PortableStore for SqlStore {
                 .take(REDIRECTS_PER_STATEMENT)
                 .collect();
             if run.is_empty() {
-                outcomes.push(import_item(&mut tx, &mut ids, &items[at]).await?);
+                outcomes.push(import_item(&mut tx, &mut ids, &items[at], when_stored).await?);
                 at += 1;
             } else {
                 outcomes.extend(import_redirects(&mut tx, &run).await?);

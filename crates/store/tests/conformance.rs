@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{
     ArticleId, ArticleStatus, AttributionMode, AuthorId, Cursor, Direction, Headline, Language,
     Listing, NewArticle, PageRequest, SectionId, SiteSettings, Slug, Source, Store, StoreError,
-    TagId,
+    TagId, WhenStored,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -103,6 +103,7 @@ conformance!(
     an_export_snapshot_reads_back_what_was_imported,
     an_export_snapshot_does_not_see_later_writes,
     replacing_a_body_changes_nothing_else_and_is_announced,
+    a_newer_copy_updates_what_the_newsroom_has_not_edited,
     a_backup_copy_holds_what_was_committed,
     providers_are_added_listed_and_changed_without_showing_credentials,
     polls_are_recorded_and_repeated_failures_pause,
@@ -2282,6 +2283,7 @@ fn portable_article(slug: &str, minutes: i64) -> PortableArticle {
             created_by: Some(Email::parse("sana@gvs.pk").unwrap()),
             created_at: at(minutes + 2),
         }],
+        previous_slugs: vec![],
     }
 }
 
@@ -2357,7 +2359,7 @@ fn publication() -> Vec<ImportItem> {
 
 async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableStore) {
     let items = publication();
-    let outcomes = store.import(&items).await.unwrap();
+    let outcomes = store.import(&items, WhenStored::Keep).await.unwrap();
     assert!(
         outcomes.iter().all(|o| *o == ImportOutcome::Added),
         "{outcomes:?}"
@@ -2379,7 +2381,7 @@ async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableSto
         }
     );
     // The same again: every key is there, nothing changes.
-    let again = store.import(&items).await.unwrap();
+    let again = store.import(&items, WhenStored::Keep).await.unwrap();
     assert!(
         again.iter().all(|o| *o == ImportOutcome::AlreadyThere),
         "{again:?}"
@@ -2391,16 +2393,19 @@ async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableSto
     let mut site = SiteSettings::unconfigured();
     site.name = "Another Paper".into();
     let clash = store
-        .import(&[
-            ImportItem::Article(other.clone()),
-            ImportItem::Revision(portable_revision(&other, 3)),
-            ImportItem::Settings(site),
-            ImportItem::Redirect(PortableRedirect {
-                from_path: "/section/old-world".into(),
-                to_path: "/section/elsewhere".into(),
-                created_at: at(4),
-            }),
-        ])
+        .import(
+            &[
+                ImportItem::Article(other.clone()),
+                ImportItem::Revision(portable_revision(&other, 3)),
+                ImportItem::Settings(site),
+                ImportItem::Redirect(PortableRedirect {
+                    from_path: "/section/old-world".into(),
+                    to_path: "/section/elsewhere".into(),
+                    created_at: at(4),
+                }),
+            ],
+            WhenStored::Keep,
+        )
         .await
         .unwrap();
     assert_eq!(clash, [ImportOutcome::Taken; 4]);
@@ -2414,7 +2419,10 @@ async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableSto
         created_at: at(9),
     });
     assert_eq!(
-        store.import(&[ImportItem::Article(noted)]).await.unwrap(),
+        store
+            .import(&[ImportItem::Article(noted)], WhenStored::Keep)
+            .await
+            .unwrap(),
         [ImportOutcome::AlreadyThere]
     );
     let id = store
@@ -2448,7 +2456,7 @@ async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableSto
     site.name = "Global Village Space".into();
     assert_eq!(
         fresh
-            .import(&[ImportItem::Settings(site.clone())])
+            .import(&[ImportItem::Settings(site.clone())], WhenStored::Keep)
             .await
             .unwrap(),
         [ImportOutcome::Added]
@@ -2465,7 +2473,7 @@ async fn an_import_naming_what_is_not_there_writes_nothing(store: &dyn PortableS
             a.tags.push(Slug::parse("nowhere").unwrap());
         }
     }
-    let err = store.import(&items).await.unwrap_err();
+    let err = store.import(&items, WhenStored::Keep).await.unwrap_err();
     assert!(
         matches!(&err, StoreError::MissingReference(what) if what.contains("nowhere")),
         "{err:?}"
@@ -2473,7 +2481,7 @@ async fn an_import_naming_what_is_not_there_writes_nothing(store: &dyn PortableS
     assert_eq!(PortableStore::counts(store).await.unwrap(), before);
     let orphan = portable_revision(&portable_article("nothing-here", 0), 1);
     let err = store
-        .import(&[ImportItem::Revision(orphan)])
+        .import(&[ImportItem::Revision(orphan)], WhenStored::Keep)
         .await
         .unwrap_err();
     assert!(
@@ -2484,7 +2492,7 @@ async fn an_import_naming_what_is_not_there_writes_nothing(store: &dyn PortableS
 
 async fn an_export_snapshot_reads_back_what_was_imported(store: &dyn PortableStore) {
     let items = publication();
-    store.import(&items).await.unwrap();
+    store.import(&items, WhenStored::Keep).await.unwrap();
     let second = PortableArticle {
         tags: vec![],
         corrections: vec![],
@@ -2498,14 +2506,17 @@ async fn an_export_snapshot_reads_back_what_was_imported(store: &dyn PortableSto
         ..portable_article("follow-up", 10)
     };
     store
-        .import(&[
-            ImportItem::Article(second.clone()),
-            ImportItem::Redirect(PortableRedirect {
-                from_path: "/a-old".into(),
-                to_path: "/follow-up".into(),
-                created_at: at(5),
-            }),
-        ])
+        .import(
+            &[
+                ImportItem::Article(second.clone()),
+                ImportItem::Redirect(PortableRedirect {
+                    from_path: "/a-old".into(),
+                    to_path: "/follow-up".into(),
+                    created_at: at(5),
+                }),
+            ],
+            WhenStored::Keep,
+        )
         .await
         .unwrap();
     let mut snap = store.export_snapshot().await.unwrap();
@@ -2575,7 +2586,10 @@ async fn an_export_snapshot_reads_back_what_was_imported(store: &dyn PortableSto
 }
 
 async fn an_export_snapshot_does_not_see_later_writes(store: &dyn PortableStore) {
-    store.import(&publication()).await.unwrap();
+    store
+        .import(&publication(), WhenStored::Keep)
+        .await
+        .unwrap();
     let mut snap = store.export_snapshot().await.unwrap();
     assert_eq!(snap.counts().await.unwrap().articles, 1);
     // Written after the snapshot began, by another connection.
@@ -2583,7 +2597,10 @@ async fn an_export_snapshot_does_not_see_later_writes(store: &dyn PortableStore)
         tags: vec![],
         ..portable_article("later", 30)
     };
-    store.import(&[ImportItem::Article(later)]).await.unwrap();
+    store
+        .import(&[ImportItem::Article(later)], WhenStored::Keep)
+        .await
+        .unwrap();
     assert_eq!(PortableStore::counts(store).await.unwrap().articles, 2);
     assert_eq!(snap.articles_after(None, 10).await.unwrap().len(), 1);
     assert_eq!(snap.counts().await.unwrap().articles, 1);
@@ -2592,8 +2609,119 @@ async fn an_export_snapshot_does_not_see_later_writes(store: &dyn PortableStore)
     assert_eq!(fresh.articles_after(None, 10).await.unwrap().len(), 2);
 }
 
+async fn a_newer_copy_updates_what_the_newsroom_has_not_edited(store: &dyn PortableStore) {
+    store
+        .import(&publication(), WhenStored::Keep)
+        .await
+        .unwrap();
+    let imported = PortableArticle {
+        status: ArticleStatus::Draft,
+        scheduled_at: None,
+        revision: RevisionNumber(0),
+        live_revision: None,
+        corrections: vec![],
+        ..portable_article("floods", 10)
+    };
+    let import = |article: &PortableArticle, when: WhenStored| {
+        let items = [ImportItem::Article(article.clone())];
+        async move { store.import(&items, when).await.unwrap() }
+    };
+    let stored = |slug: &'static str| async move {
+        store
+            .article_by_slug(&Slug::parse(slug).unwrap())
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        import(&imported, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::Added]
+    );
+    let id = stored("floods").await.unwrap().id;
+    // Published on the old site since, with another headline and fewer tags.
+    let newer = PortableArticle {
+        headline: "Floods: the toll rises".into(),
+        tags: vec![Slug::parse("iran").unwrap()],
+        status: ArticleStatus::Published,
+        published_at: Some(at(40)),
+        updated_at: at(50),
+        ..imported.clone()
+    };
+    assert_eq!(
+        import(&newer, WhenStored::Keep).await,
+        [ImportOutcome::AlreadyThere]
+    );
+    assert_eq!(
+        stored("floods").await.unwrap().headline,
+        "Headline of floods"
+    );
+    assert_eq!(
+        import(&newer, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::Updated]
+    );
+    let after = stored("floods").await.unwrap();
+    assert_eq!(after.id, id);
+    assert_eq!(after.headline, "Floods: the toll rises");
+    assert_eq!(after.status, ArticleStatus::Published);
+    assert_eq!(after.published_at, Some(at(40)));
+    assert_eq!(after.updated_at, at(50));
+    let tags: Vec<&str> = after.tags.iter().map(|t| t.slug.as_str()).collect();
+    assert_eq!(tags, ["iran"]);
+    // The same copy again, or an older one, changes nothing.
+    assert_eq!(
+        import(&newer, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::AlreadyThere]
+    );
+    assert_eq!(
+        import(&imported, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::AlreadyThere]
+    );
+    assert_eq!(
+        stored("floods").await.unwrap().headline,
+        "Floods: the toll rises"
+    );
+    // Renamed on the old site: found by its previous slug, renamed here too.
+    let renamed = PortableArticle {
+        slug: Slug::parse("floods-toll").unwrap(),
+        previous_slugs: vec![Slug::parse("floods").unwrap()],
+        updated_at: at(60),
+        ..newer.clone()
+    };
+    assert_eq!(
+        import(&renamed, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::Updated]
+    );
+    assert!(stored("floods").await.is_none());
+    assert_eq!(stored("floods-toll").await.unwrap().id, id);
+    // Another article's previous slug with another creation time is not this one.
+    let stranger = PortableArticle {
+        slug: Slug::parse("stranger").unwrap(),
+        previous_slugs: vec![Slug::parse("floods-toll").unwrap()],
+        ..portable_article("stranger", 70)
+    };
+    assert_eq!(
+        import(&stranger, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::Added]
+    );
+    assert_eq!(stored("floods-toll").await.unwrap().id, id);
+    // Edited in the newsroom (it has revisions): a newer copy leaves it as it is.
+    let budget = stored("budget").await.unwrap();
+    let changed = PortableArticle {
+        headline: "Changed on the old site".into(),
+        updated_at: at(100),
+        ..portable_article("budget", 0)
+    };
+    assert_eq!(
+        import(&changed, WhenStored::UpdateIfNewer).await,
+        [ImportOutcome::EditedHere]
+    );
+    assert_eq!(stored("budget").await.unwrap().headline, budget.headline);
+}
+
 async fn replacing_a_body_changes_nothing_else_and_is_announced(store: &dyn PortableStore) {
-    store.import(&publication()).await.unwrap();
+    store
+        .import(&publication(), WhenStored::Keep)
+        .await
+        .unwrap();
     let id = store
         .article_ids(&[Slug::parse("budget").unwrap(), Slug::parse("none").unwrap()])
         .await
@@ -2634,7 +2762,10 @@ async fn a_backup_copy_holds_what_was_committed(store: &SqlStore) {
         );
         return;
     }
-    store.import(&publication()).await.unwrap();
+    store
+        .import(&publication(), WhenStored::Keep)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let copy = store.copy_database(dir.path()).await.unwrap();
     assert_eq!(copy.counts, PortableStore::counts(store).await.unwrap());

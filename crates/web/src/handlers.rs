@@ -75,7 +75,7 @@ pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Result<Respon
     Err(WebError::NotFound)
 }
 
-/// WordPress's links by number, `/?p=ID` and `/?page_id=ID`, answer 301 to the imported post when
+/// WordPress's links by number, `/?p=ID`, `/?page_id=ID` and `/?attachment_id=ID`, answer 301 to the imported post when
 /// the redirects table knows them; the home page otherwise. Only the home page with such a
 /// parameter pays for the lookup.
 pub async fn old_query_links(
@@ -89,7 +89,7 @@ pub async fn old_query_links(
         .and_then(|query| {
             query.split('&').find_map(|pair| {
                 let (key, value) = pair.split_once('=')?;
-                let wanted = matches!(key, "p" | "page_id")
+                let wanted = matches!(key, "p" | "page_id" | "attachment_id")
                     && !value.is_empty()
                     && value.len() <= 20
                     && value.bytes().all(|b| b.is_ascii_digit());

@@ -9,7 +9,7 @@ use crate::article::ArticleId;
 use crate::newsroom::{ImageId, RevisionNumber};
 use crate::portable::{
     Counts, ImportItem, ImportOutcome, PortableArticle, PortableImage, PortableLabel,
-    PortableRedirect, PortableRevision,
+    PortableRedirect, PortableRevision, WhenStored,
 };
 use crate::site::SiteSettings;
 use crate::store::{Store, StoreError};
@@ -66,8 +66,13 @@ pub trait PortableStore: Store {
     /// Writes `items` in one transaction, in order, each only where its key is free (see
     /// [`ImportOutcome`]); all or nothing. A reference to a section, tag, byline, account,
     /// image or article that neither the database nor an earlier item of the batch holds is
-    /// [`StoreError::MissingReference`]. Announces a change to everything.
-    async fn import(&self, items: &[ImportItem]) -> Result<Vec<ImportOutcome>, StoreError>;
+    /// [`StoreError::MissingReference`]. An article already stored is kept or brought up to
+    /// date as `stored` says. Announces a change to everything.
+    async fn import(
+        &self,
+        items: &[ImportItem],
+        stored: WhenStored,
+    ) -> Result<Vec<ImportOutcome>, StoreError>;
     /// The ids of the articles with these slugs (those that exist).
     async fn article_ids(&self, slugs: &[Slug]) -> Result<Vec<(Slug, ArticleId)>, StoreError>;
     /// Whether an image with this key is recorded.
