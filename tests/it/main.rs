@@ -28,6 +28,7 @@ mod portable;
 mod related;
 mod revision_limits;
 mod search;
+mod search_and_pins;
 mod seed_page;
 mod sign_in_abuse;
 mod syndication;

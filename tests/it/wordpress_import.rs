@@ -23,6 +23,7 @@ on_both_backends!(
     an_import_killed_half_way_is_finished_by_the_next_run,
     a_newer_export_updates_what_changed_and_keeps_what_the_newsroom_edited,
     pictures_come_across_from_a_copy_of_the_uploads_folder,
+    seo_fields_and_sticky_posts_come_across,
 );
 
 fn fixture(name: &str) -> PathBuf {
@@ -624,4 +625,33 @@ async fn pictures_come_across_from_a_copy_of_the_uploads_folder(app: TestApp) {
     // A second run finds the pictures there: nothing written twice.
     let again = stdout(&run(&[]).await);
     assert!(again.contains("image: 0 added, 3 already there"), "{again}");
+}
+
+async fn seo_fields_and_sticky_posts_come_across(app: TestApp) {
+    stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &[]).await);
+    // Yoast's title (its variables filled in, the site name left to our own title) and
+    // description.
+    let (_, _, page) = follow(&app, "/qila-noor-library-extends-its-opening-hours/").await;
+    let title = texts(&page, "title").remove(0);
+    assert!(
+        title.starts_with("Qila Noor library now open until 10pm |"),
+        "{title}"
+    );
+    assert!(!title.contains("%%"), "{title}");
+    assert_eq!(
+        crate::harness::attrs(&page, "meta[name=description]", "content"),
+        [
+            "The public library in the fictional town of Qila Noor will stay open until 10pm on weekdays from March."
+        ]
+    );
+    assert_eq!(
+        texts(&page, "article h1"),
+        ["Qila Noor library extends its opening hours"]
+    );
+    // The sticky post leads the home page.
+    let sticky = expected()["sticky_post_ids"][0].as_u64().unwrap();
+    let (_, _, sticky_page) = follow(&app, &format!("/?p={sticky}")).await;
+    let headline = texts(&sticky_page, "article h1").remove(0);
+    let (_, home) = app.page("/").await;
+    assert_eq!(texts(&home, ".teaser-headline")[0], headline);
 }

@@ -211,6 +211,59 @@ impl AttributionMode {
     }
 }
 
+/// What search engines and social cards show of an article when it should differ from its
+/// headline and standfirst (an SEO plugin's title and description, brought from WordPress, or
+/// written in the newsroom). Empty: the headline and standfirst are shown.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchText {
+    pub title: String,
+    pub description: String,
+}
+
+impl SearchText {
+    /// Longest title, in characters (search engines show about 60).
+    pub const MAX_TITLE_CHARS: usize = 120;
+    /// Longest description, in characters (search engines show about 160).
+    pub const MAX_DESCRIPTION_CHARS: usize = 320;
+
+    /// Both texts trimmed, each one line within its limit; every problem at once.
+    pub fn parse(title: &str, description: &str) -> Result<Self, Vec<InvalidValue>> {
+        let mut problems = Vec::new();
+        for (field, text, max) in [
+            ("search title", title, Self::MAX_TITLE_CHARS),
+            (
+                "search description",
+                description,
+                Self::MAX_DESCRIPTION_CHARS,
+            ),
+        ] {
+            let text = text.trim();
+            if text.chars().count() > max {
+                problems.push(InvalidValue::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ));
+            } else if text
+                .chars()
+                .any(|c| c.is_control() || crate::is_forbidden_char(c))
+            {
+                problems.push(InvalidValue::new(
+                    field,
+                    "must be one line without control characters",
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(SearchText {
+                title: title.trim().to_owned(),
+                description: description.trim().to_owned(),
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
 /// An article as stored, with its section, tags and byline resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Article {
@@ -231,6 +284,30 @@ pub struct Article {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub search: SearchText,
+    /// When it was pinned to the home page, where pinned stories come first.
+    pub pinned_at: Option<DateTime<Utc>>,
+}
+
+impl Article {
+    /// The title search engines and social cards show: the search title, else the headline.
+    pub fn search_title(&self) -> &str {
+        if self.search.title.is_empty() {
+            &self.headline
+        } else {
+            &self.search.title
+        }
+    }
+
+    /// The description search engines and social cards show: the search description, else the
+    /// standfirst.
+    pub fn search_description(&self) -> &str {
+        if self.search.description.is_empty() {
+            &self.standfirst
+        } else {
+            &self.search.description
+        }
+    }
 }
 
 /// What a list of articles (a front, a Read More link) needs to know of each one.

@@ -23,7 +23,7 @@ pub mod wire;
 pub use account::{Action, Email, NewUser, Role, Session, User, UserId};
 pub use article::{
     Article, ArticleId, ArticleStatus, ArticleSummary, AttributionMode, Author, AuthorId,
-    NewArticle, Section, SectionId, Source, Tag, TagId,
+    NewArticle, SearchText, Section, SectionId, Source, Tag, TagId,
 };
 pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -414,11 +414,15 @@ pub enum AuditAction {
     Deleted(LabelKind),
     /// Taken down because the agency killed a wire item it was built on.
     TakenDownByWire,
+    /// The title and description search engines and social cards show were changed.
+    SetSearchText,
+    Pinned,
+    Unpinned,
 }
 
 impl AuditAction {
     /// Every action, each once.
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::Created,
         AuditAction::Saved,
         AuditAction::Autosaved,
@@ -444,6 +448,9 @@ impl AuditAction {
         AuditAction::Deleted(LabelKind::Section),
         AuditAction::Deleted(LabelKind::Tag),
         AuditAction::TakenDownByWire,
+        AuditAction::SetSearchText,
+        AuditAction::Pinned,
+        AuditAction::Unpinned,
     ];
 
     /// The stored and shown text.
@@ -474,6 +481,9 @@ impl AuditAction {
             AuditAction::Deleted(LabelKind::Section) => "deleted section",
             AuditAction::Deleted(LabelKind::Tag) => "deleted tag",
             AuditAction::TakenDownByWire => "taken down: source killed",
+            AuditAction::SetSearchText => "set search title and description",
+            AuditAction::Pinned => "pinned to the home page",
+            AuditAction::Unpinned => "unpinned from the home page",
         }
     }
 }

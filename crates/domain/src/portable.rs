@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::account::{Email, NewUser};
-use crate::article::{ArticleStatus, Source};
+use crate::article::{ArticleStatus, SearchText, Source};
 use crate::newsroom::{CorrectionKind, Draft, RevisionKind, RevisionNumber};
 use crate::site::SiteSettings;
 use crate::text::{Language, Slug};
@@ -89,6 +89,8 @@ pub struct PortableArticle {
     /// updates ([`WhenStored::UpdateIfNewer`]) finds the stored article under one of them,
     /// renames it and brings it up to date instead of adding it twice.
     pub previous_slugs: Vec<Slug>,
+    pub search: SearchText,
+    pub pinned_at: Option<DateTime<Utc>>,
 }
 
 /// One revision of an article's working copy.

@@ -26,8 +26,8 @@ use dateline_domain::steps::{self, Refusal, Step};
 use dateline_domain::{
     Action, Article, ArticleId, ArticleStatus, AuditAction, AuditEntry, Clock, Content, Correction,
     CorrectionKind, Draft, Headline, InvalidValue, LabelDeletion, LabelKind, Name, RevisionInfo,
-    RevisionKind, RevisionNumber, SaveOutcome, Source, Store, StoreError, Transition, User,
-    Workflow,
+    RevisionKind, RevisionNumber, SaveOutcome, SearchText, Source, Store, StoreError, Transition,
+    User, Workflow,
 };
 use tokio::sync::Semaphore;
 
@@ -615,6 +615,66 @@ pub async fn take_down_for_wire(
 
 /// Longest correction note, in characters.
 pub const MAX_NOTE_CHARS: usize = 2_000;
+
+/// Sets the title and description search engines and social cards show of article `id`, for
+/// `user`, who must be allowed to change it. Empty texts fall back to the headline and
+/// standfirst.
+pub async fn set_search_text(
+    store: &dyn Store,
+    user: &User,
+    id: ArticleId,
+    title: &str,
+    description: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let workflow = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_step(user, &workflow, Step::Edit, "")?;
+    let search = SearchText::parse(title, description).map_err(ServiceError::Invalid)?;
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: AuditAction::SetSearchText,
+        article: None,
+        detail: String::new(),
+    };
+    if store.set_search_text(id, &search, &audit).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
+/// Pins article `id` to the home page, or unpins it: an editor's choice (an account that may
+/// publish anyone's articles).
+pub async fn set_pinned(
+    store: &dyn Store,
+    user: &User,
+    id: ArticleId,
+    pinned: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let workflow = store.workflow(id).await?.ok_or(ServiceError::NotFound)?;
+    check_permission(user, &workflow, Step::Edit)?;
+    if !user.role.may(Action::PublishAny) {
+        return Err(ServiceError::Forbidden);
+    }
+    let audit = AuditEntry {
+        at: now,
+        user: Some(user.id),
+        action: if pinned {
+            AuditAction::Pinned
+        } else {
+            AuditAction::Unpinned
+        },
+        article: None,
+        detail: String::new(),
+    };
+    if store.set_pinned(id, pinned, &audit).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
 
 /// Adds a dated correction (or update) note to a published article.
 pub async fn correct(

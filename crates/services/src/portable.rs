@@ -9,8 +9,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use dateline_domain::{
     ArticleStatus, AttributionMode, CorrectionKind, Draft, Email, Headline, InvalidValue, Language,
     Name, NewUser, PortableArticle, PortableCorrection, PortableImage, PortableLabel,
-    PortableRedirect, PortableRevision, RevisionKind, RevisionNumber, Role, SiteSettings, Slug,
-    Source, User, check_multiline, is_forbidden_char,
+    PortableRedirect, PortableRevision, RevisionKind, RevisionNumber, Role, SearchText,
+    SiteSettings, Slug, Source, User, check_multiline, is_forbidden_char,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -243,6 +243,14 @@ pub struct ArticleLine {
     /// of a newer copy finds it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_slugs: Vec<String>,
+    /// What search engines and shared links show, when not the headline and standfirst.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub seo_title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub seo_description: String,
+    /// When it was pinned to the home page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_at: Option<String>,
 }
 
 /// One revision of the working copy of the article whose line comes before it.
@@ -671,6 +679,9 @@ impl ArticleLine {
                 .iter()
                 .map(|s| s.as_str().to_owned())
                 .collect(),
+            seo_title: a.search.title.clone(),
+            seo_description: a.search.description.clone(),
+            pinned_at: a.pinned_at.map(time_text),
         }
     }
 
@@ -740,6 +751,21 @@ impl ArticleLine {
             .take(MAX_LABELS)
             .filter_map(|s| p.check(slug_field("previous_slugs", s)))
             .collect();
+        let search = match SearchText::parse(&self.seo_title, &self.seo_description) {
+            Ok(search) => Some(search),
+            Err(problems) => {
+                for problem in problems {
+                    p.push(problem);
+                }
+                None
+            }
+        };
+        let pinned_at = p.check(
+            self.pinned_at
+                .as_deref()
+                .map(|t| time("pinned_at", t))
+                .transpose(),
+        );
         let featured_image = p.check(
             self.featured_image
                 .as_deref()
@@ -778,11 +804,13 @@ impl ArticleLine {
             (slug, headline, section, status, language),
             (created_at, updated_at, published_at, scheduled_at),
             (source, created_by, featured_image),
+            (search, pinned_at),
         ) {
             (
                 (Some(slug), Some(headline), Some(section), Some(status), Some(language)),
                 (Some(created_at), Some(updated_at), Some(published_at), Some(scheduled_at)),
                 (Some(source), Some(created_by), Some(featured_image)),
+                (Some(search), Some(pinned_at)),
             ) => Some(PortableArticle {
                 slug,
                 headline: headline.into_string(),
@@ -805,6 +833,8 @@ impl ArticleLine {
                 featured_image,
                 corrections,
                 previous_slugs,
+                search,
+                pinned_at,
             }),
             _ => None,
         };
@@ -1019,6 +1049,9 @@ mod tests {
             featured_image: None,
             corrections: vec![],
             previous_slugs: vec![],
+            seo_title: String::new(),
+            seo_description: String::new(),
+            pinned_at: None,
         }
     }
 

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use dateline_domain::Slug;
+use dateline_domain::{SearchText, Slug};
 use dateline_wordpress::{
     Block, ConvertContext, EmbedProvider, Item, PostStatus, PostType, Record, Taxonomy, WxrError,
 };
@@ -97,6 +97,32 @@ fn language_of(title: &str, site: &str) -> String {
     } else {
         site.to_owned()
     }
+}
+
+/// `text` without the SEO plugin's variables the export cannot fill in (`%%primary_category%%`).
+fn without_variables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("%%") {
+        let after = &rest[start + 2..];
+        match after.find("%%") {
+            Some(end)
+                if end > 0
+                    && after[..end]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                out.push_str(&rest[..start]);
+                rest = &after[end + 2..];
+            }
+            _ => {
+                out.push_str(&rest[..start + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Text without markup, its entities decoded, spaces collapsed.
@@ -199,6 +225,7 @@ pub fn convert_file(
         images: HashMap::new(),
         image_files: HashMap::new(),
         uploads_prefix: None,
+        site: dateline_wordpress::Site::default(),
         report: WordpressReport::default(),
         now,
         context: ConvertContext::new(""),
@@ -245,6 +272,8 @@ struct Converter {
     image_files: HashMap<String, u64>,
     /// The old site's uploads folder (`/wp-content/uploads/`).
     uploads_prefix: Option<String>,
+    /// The old site, for the SEO fields' variables (`%%sitename%%`).
+    site: dateline_wordpress::Site,
     now: DateTime<Utc>,
     context: ConvertContext,
     /// The site's language (`en` of `en-US`).
@@ -452,6 +481,7 @@ impl Converter {
         match record {
             Record::Site(site) => {
                 self.report.site = format!("{} ({})", site.title, site.link);
+                self.site = site.clone();
                 self.context = ConvertContext::for_site(&site);
                 let primary = site.language.split(['-', '_']).next().unwrap_or("en");
                 if !primary.is_empty() {
@@ -724,6 +754,14 @@ impl Converter {
                 .map(|image| image.key.clone()),
             corrections: Vec::new(),
             previous_slugs: self.previous_slugs(&item, &slug),
+            seo_title: self.seo_text(&item, item.seo_title(), SearchText::MAX_TITLE_CHARS),
+            seo_description: self.seo_text(
+                &item,
+                item.seo_description(),
+                SearchText::MAX_DESCRIPTION_CHARS,
+            ),
+            // A sticky post leads the home page, as it did on the old site.
+            pinned_at: (item.sticky && status == "published").then(|| rfc3339(created)),
         };
         self.write(out, portable::Record::Article(line))?;
         if status == "published" {
@@ -739,6 +777,41 @@ impl Converter {
             }
         }
         Ok(())
+    }
+
+    /// An SEO plugin's field as ours: its variables filled in, on one line, within `max`
+    /// characters (cut at a word, and reported); empty when it has none.
+    fn seo_text(&mut self, item: &Item, field: Option<&str>, max: usize) -> String {
+        let Some(template) = field.filter(|f| !f.trim().is_empty()) else {
+            return String::new();
+        };
+        let resolved = without_variables(&item.resolve_yoast(template, &self.site));
+        let mut text: String = plain(&resolved)
+            .chars()
+            .filter(|c| !c.is_control() && !dateline_domain::is_forbidden_char(*c))
+            .collect();
+        // Our pages add the site's name to the title themselves.
+        let site = self.site.title.trim();
+        if max == SearchText::MAX_TITLE_CHARS
+            && !site.is_empty()
+            && let Some(before) = text.strip_suffix(site)
+        {
+            text = before
+                .trim_end_matches(|c: char| c.is_whitespace() || "-|–—·:»".contains(c))
+                .to_owned();
+        }
+        if text.chars().count() <= max {
+            return text;
+        }
+        self.report.problems.push(format!(
+            "post {} ({}): its SEO text was longer than {max} characters and was shortened",
+            item.post_id, item.title
+        ));
+        let mut cut: String = text.chars().take(max).collect();
+        if let Some(space) = cut.rfind(' ') {
+            cut.truncate(space);
+        }
+        cut
     }
 
     /// The slugs an earlier import may have given the post: those it had before on the old
@@ -941,6 +1014,14 @@ mod tests {
         for line in out.lines() {
             portable::Record::parse(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         }
+    }
+
+    #[test]
+    fn seo_variables_that_cannot_be_filled_in_go() {
+        assert_eq!(
+            without_variables("Budget %%primary_category%% talks %%sep%% 100%% sure"),
+            "Budget  talks  100%% sure"
+        );
     }
 
     #[test]

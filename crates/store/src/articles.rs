@@ -4,14 +4,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    Article, ArticleId, ArticleStatus, ArticleStore, ArticleSummary, Author, ContentChange, Cursor,
-    Direction, Listing, NewArticle, PageRequest, SitemapEntry, Slug, StoreError, Tag,
+    Article, ArticleId, ArticleStatus, ArticleStore, ArticleSummary, AuditEntry, Author,
+    ContentChange, Cursor, Direction, Listing, NewArticle, PageRequest, SearchText, SitemapEntry,
+    Slug, StoreError, Tag,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::rows::{self, db_error, get};
-use crate::sql::{SUMMARY_COLUMNS, SqlStore, new_article_keys};
+use crate::sql::{SUMMARY_COLUMNS, SqlStore, new_article_keys, write_audit};
 
 impl SqlStore {
     async fn fetch_article(&self, row: Option<AnyRow>) -> Result<Option<Article>, StoreError> {
@@ -82,6 +83,11 @@ fn article_from_row(
         published_at: rows::opt_time(row, "published_at")?,
         created_at: rows::time(get(row, "created_at")?)?,
         updated_at: rows::time(get(row, "updated_at")?)?,
+        search: SearchText {
+            title: get(row, "seo_title")?,
+            description: get(row, "seo_description")?,
+        },
+        pinned_at: rows::opt_time(row, "pinned_at")?,
     })
 }
 
@@ -276,6 +282,82 @@ impl ArticleStore for SqlStore {
             query = query.bind(id.0);
         }
         rows::all(query, self.pool(), rows::summary).await
+    }
+
+    async fn set_search_text(
+        &self,
+        article: ArticleId,
+        search: &SearchText,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE articles SET seo_title = $1, seo_description = $2, updated_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(search.title.as_str())
+        .bind(search.description.as_str())
+        .bind(audit.at.timestamp_millis())
+        .bind(article.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let audit = AuditEntry {
+            article: Some(article),
+            ..audit.clone()
+        };
+        write_audit(&mut tx, &audit).await?;
+        self.commit_article_change(tx, article).await?;
+        Ok(true)
+    }
+
+    async fn set_pinned(
+        &self,
+        article: ArticleId,
+        pinned: bool,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // Pinning what is pinned keeps its first pin time: a double click does not reorder.
+        let done = sqlx::query(
+            "UPDATE articles SET pinned_at = CASE WHEN $1 = 1 THEN COALESCE(pinned_at, $2) \
+             ELSE NULL END WHERE id = $3",
+        )
+        .bind(i64::from(pinned))
+        .bind(audit.at.timestamp_millis())
+        .bind(article.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let audit = AuditEntry {
+            article: Some(article),
+            ..audit.clone()
+        };
+        write_audit(&mut tx, &audit).await?;
+        self.commit_article_change(tx, article).await?;
+        Ok(true)
+    }
+
+    async fn pinned(&self, limit: u32) -> Result<Vec<ArticleSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.pinned_at IS NOT NULL AND a.status = 'published' \
+             ORDER BY a.pinned_at DESC, a.id DESC LIMIT $1"
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(rows::summary)
+            .collect()
     }
 
     async fn list_published(

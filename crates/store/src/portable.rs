@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use dateline_domain::{
     ArticleId, ContentChange, Counts, Email, ExportSnapshot, ImageId, ImportItem, ImportOutcome,
     PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
-    PortableRevision, PortableStore, RevisionNumber, SiteSettings, Slug, StoreError, User,
-    WhenStored,
+    PortableRevision, PortableStore, RevisionNumber, SearchText, SiteSettings, Slug, StoreError,
+    User, WhenStored,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
@@ -222,7 +222,8 @@ impl ExportSnapshot for Snapshot {
             "SELECT a.id, a.slug, a.headline, a.standfirst, a.body, a.body_html, a.source_agency, \
              a.source_mode, a.status, a.language, a.published_at, a.created_at, \
              a.updated_at, a.scheduled_at, a.revision, a.live_revision, s.slug AS section_slug, \
-             u.email AS created_by_email, i.media_key AS featured_key \
+             u.email AS created_by_email, i.media_key AS featured_key, a.seo_title, \
+             a.seo_description, a.pinned_at \
              FROM articles a JOIN sections s ON s.id = a.section_id \
              LEFT JOIN users u ON u.id = a.created_by LEFT JOIN images i ON i.id = a.featured_image \
              WHERE a.id > $1 ORDER BY a.id LIMIT $2",
@@ -291,6 +292,11 @@ impl ExportSnapshot for Snapshot {
                         featured_image: get(row, "featured_key")?,
                         corrections: corrections.remove(&id).unwrap_or_default(),
                         previous_slugs: Vec::new(),
+                        search: SearchText {
+                            title: get(row, "seo_title")?,
+                            description: get(row, "seo_description")?,
+                        },
+                        pinned_at: rows::opt_time(row, "pinned_at")?,
                     },
                 ))
             })
@@ -565,9 +571,10 @@ async fn import_article(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (slug, headline, standfirst, body, body_html, section_id, \
          source_agency, source_mode, status, language, published_at, created_at, \
-         updated_at, revision, live_revision, created_by, scheduled_at, featured_image) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         RETURNING id",
+         updated_at, revision, live_revision, created_by, scheduled_at, featured_image, \
+         seo_title, seo_description, pinned_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19, $20, $21) RETURNING id",
     )
     .bind(a.slug.as_str())
     .bind(a.headline.as_str())
@@ -587,6 +594,9 @@ async fn import_article(
     .bind(refs.created_by)
     .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
     .bind(refs.featured)
+    .bind(a.search.title.as_str())
+    .bind(a.search.description.as_str())
+    .bind(a.pinned_at.map(|t| t.timestamp_millis()))
     .fetch_one(&mut **tx)
     .await
     .map_err(db_error)?;
@@ -678,7 +688,8 @@ async fn update_article(
         "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, body = $4, \
          body_html = $5, section_id = $6, source_agency = $7, source_mode = $8, status = $9, \
          language = $10, published_at = $11, updated_at = $12, scheduled_at = $13, \
-         featured_image = $14 WHERE id = $15",
+         featured_image = $14, seo_title = $15, seo_description = $16, pinned_at = $17 \
+         WHERE id = $18",
     )
     .bind(a.slug.as_str())
     .bind(a.headline.as_str())
@@ -694,6 +705,9 @@ async fn update_article(
     .bind(a.updated_at.timestamp_millis())
     .bind(a.scheduled_at.map(|t| t.timestamp_millis()))
     .bind(refs.featured)
+    .bind(a.search.title.as_str())
+    .bind(a.search.description.as_str())
+    .bind(a.pinned_at.map(|t| t.timestamp_millis()))
     .bind(id)
     .execute(&mut **tx)
     .await

@@ -10,8 +10,8 @@
 use chrono::{DateTime, Duration, Utc};
 use dateline_domain::{
     ArticleId, ArticleStatus, AttributionMode, AuthorId, Cursor, Direction, Headline, Language,
-    Listing, NewArticle, PageRequest, SectionId, SiteSettings, Slug, Source, Store, StoreError,
-    TagId, WhenStored,
+    Listing, NewArticle, PageRequest, SearchText, SectionId, SiteSettings, Slug, Source, Store,
+    StoreError, TagId, WhenStored,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -2284,6 +2284,11 @@ fn portable_article(slug: &str, minutes: i64) -> PortableArticle {
             created_at: at(minutes + 2),
         }],
         previous_slugs: vec![],
+        search: SearchText {
+            title: format!("Search title of {slug}"),
+            description: "What a search engine shows.".into(),
+        },
+        pinned_at: Some(at(minutes + 3)),
     }
 }
 

@@ -171,11 +171,11 @@ pub async fn show_article(
         .map(|(_, image)| image);
     let layout = Layout::build(
         &state,
-        &article.article.headline,
+        article.article.search_title(),
         article.article.section.slug.as_str(),
     )
     .await?
-    .with_description(&article.article.standfirst)
+    .with_description(article.article.search_description())
     .with_canonical(&site, &SitePath::article(&slug))
     .with_head(metadata::article_head(
         &article,
@@ -297,6 +297,9 @@ impl PageQuery {
     }
 }
 
+/// Pinned stories the home page shows at most, the latest pin first.
+pub const MAX_PINNED: u32 = 3;
+
 /// One page of a listing, with links to its neighbours.
 async fn front(
     state: &AppState,
@@ -352,6 +355,15 @@ async fn front(
     let first_page = request.cursor.is_none();
     if first_page {
         layout = layout.with_canonical(&site, path);
+    }
+    // Stories pinned by the editors lead the home page (after the pager was worked out from the
+    // latest stories alone, so the next page starts where this one's latest end).
+    if first_page && listing == Listing::Latest {
+        let pinned = state.store.pinned(MAX_PINNED).await?;
+        if !pinned.is_empty() {
+            items.retain(|s| !pinned.iter().any(|p| p.id == s.id));
+            items.splice(0..0, pinned);
+        }
     }
     let description = layout.description.clone();
     layout = layout.with_head(metadata::collection_head(

@@ -182,8 +182,8 @@ pub fn article_head(
     let mut properties = vec![
         meta("og:type", "article"),
         meta("og:site_name", site.name.clone()),
-        meta("og:title", a.headline.clone()),
-        meta("og:description", a.standfirst.clone()),
+        meta("og:title", a.search_title().to_owned()),
+        meta("og:description", a.search_description().to_owned()),
         meta("og:url", url.clone()),
         meta("og:image", image.url.clone()),
         meta("og:image:width", image.width.to_string()),
@@ -200,8 +200,8 @@ pub fn article_head(
     }
     let names = vec![
         meta("twitter:card", "summary_large_image"),
-        meta("twitter:title", a.headline.clone()),
-        meta("twitter:description", a.standfirst.clone()),
+        meta("twitter:title", a.search_title().to_owned()),
+        meta("twitter:description", a.search_description().to_owned()),
         meta("twitter:image", image.url.clone()),
         meta("twitter:image:alt", image.alt.clone()),
     ];

@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::article::{Article, ArticleId, ArticleStatus, ArticleSummary, NewArticle};
+use crate::article::{Article, ArticleId, ArticleStatus, ArticleSummary, NewArticle, SearchText};
 use crate::listing::{Listing, PageRequest};
+use crate::newsroom::AuditEntry;
 use crate::store::StoreError;
 use crate::syndication::SitemapEntry;
 use crate::text::Slug;
@@ -39,6 +40,24 @@ pub trait ArticleStore: Send + Sync {
         listing: Listing,
         page: PageRequest,
     ) -> Result<Vec<ArticleSummary>, StoreError>;
+    /// Sets the title and description search engines and social cards show of an article.
+    /// False when there is no such article.
+    async fn set_search_text(
+        &self,
+        article: ArticleId,
+        search: &SearchText,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Pins an article to the home page (at `audit.at`) or, with `pinned` false, unpins it.
+    /// False when there is no such article.
+    async fn set_pinned(
+        &self,
+        article: ArticleId,
+        pinned: bool,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// The published articles pinned to the home page, the latest pin first, at most `limit`.
+    async fn pinned(&self, limit: u32) -> Result<Vec<ArticleSummary>, StoreError>;
     /// How many articles there are, in any state.
     async fn count_articles(&self) -> Result<u64, StoreError>;
 

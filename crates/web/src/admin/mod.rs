@@ -95,6 +95,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/articles/{id}/featured", post(media::set_featured))
         .route(
+            "/admin/articles/{id}/search",
+            post(articles::set_search_text),
+        )
+        .route("/admin/articles/{id}/pin", post(articles::pin_article))
+        .route(
             "/admin/sections",
             get(labels::list_labels).post(labels::add_section),
         )

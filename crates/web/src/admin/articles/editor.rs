@@ -170,6 +170,10 @@ struct EditorPage {
     sources: Vec<SourceView>,
     /// What the agencies changed since, not dealt with yet.
     alerts: Vec<crate::admin::wire::AlertLine>,
+    /// The search title and description, of a stored article.
+    search: Option<dateline_domain::SearchText>,
+    /// Whether it is pinned to the home page, for an account that may pin it.
+    pinned: Option<bool>,
 }
 
 /// One agency version an article was built on, as its editor shows it.
@@ -352,6 +356,10 @@ impl<'a> Editing<'a> {
             None => (Vec::new(), Vec::new()),
         };
         let featured = featured.map(|f| crate::admin::media::Picture::new(&f, 640));
+        let search = desk.map(|d| d.article.search.clone());
+        let pinned = desk
+            .filter(|_| signed.user.role.may(Action::PublishAny))
+            .map(|d| d.article.pinned_at.is_some());
         let title = if fields.headline.is_empty() {
             "New article".to_owned()
         } else {
@@ -384,6 +392,8 @@ impl<'a> Editing<'a> {
             can_edit,
             sources,
             alerts,
+            search,
+            pinned,
         }
         .respond(status)
     }
@@ -486,6 +496,9 @@ fn done_message(done: &str) -> &'static str {
         "featured" => {
             "The featured image has been changed (on a live article, readers see it at once)."
         }
+        "search" => "The search title and description have been saved.",
+        "pinned" => "Pinned: once published, it comes first on the home page.",
+        "unpinned" => "No longer pinned to the home page.",
         _ => "Done.",
     }
 }
@@ -612,6 +625,8 @@ pub async fn preview_article(
         published_at: Some(now),
         created_at: now,
         updated_at: now,
+        search: Default::default(),
+        pinned_at: None,
     };
     let attribution = draft
         .source

@@ -28,7 +28,7 @@ pub use editor::{
 pub use list::list_articles;
 pub use read_more::find_read_more;
 pub use revisions::{restore_revision, show_diff, show_history};
-pub use workflow::{correct_article, move_article, schedule_article};
+pub use workflow::{correct_article, move_article, pin_article, schedule_article, set_search_text};
 
 /// A moment as the newsroom reads it: in the publication's zone and language.
 fn when(at: DateTime<Utc>, site: &SiteSettings) -> String {

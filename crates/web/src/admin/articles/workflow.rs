@@ -207,3 +207,52 @@ pub async fn correct_article(
     }
     Ok(done(id, "corrected"))
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The title and description search engines and social cards show.
+pub async fn set_search_text(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<ArticleId>,
+    CsrfForm(form): CsrfForm<SearchForm>,
+) -> Result<Response, AdminError> {
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    newsroom::set_search_text(store, &signed.user, id, &form.title, &form.description, now).await?;
+    Ok(done(id, "search"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PinForm {
+    /// "1" pins, "0" unpins.
+    #[serde(default)]
+    pinned: String,
+}
+
+/// Pins the article to the home page, or unpins it.
+pub async fn pin_article(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<ArticleId>,
+    CsrfForm(form): CsrfForm<PinForm>,
+) -> Result<Response, AdminError> {
+    let pinned = match form.pinned.as_str() {
+        "1" => true,
+        "0" => false,
+        other => {
+            return Err(AdminError::BadRequest(format!(
+                "'{}' is neither 1 (pin) nor 0 (unpin)",
+                other.escape_debug()
+            )));
+        }
+    };
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    newsroom::set_pinned(store, &signed.user, id, pinned, now).await?;
+    Ok(done(id, if pinned { "pinned" } else { "unpinned" }))
+}
