@@ -9,6 +9,7 @@ mod checkers;
 mod cli;
 mod corpus;
 mod crash;
+mod embeds;
 mod errors;
 mod fronts;
 mod hostile_input;

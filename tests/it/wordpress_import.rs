@@ -140,6 +140,21 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
         "{:?}",
         texts(&seed, "main")
     );
+    // The block editor's YouTube embed and the classic post's bare YouTube link are embeds,
+    // placeholders that load nothing from YouTube until asked.
+    for slug in [
+        "/port-zarina-holds-its-first-monsoon-preparedness-drill",
+        "/sabzabads-old-vegetable-market-reopens-after-repairs",
+    ] {
+        let (status, _, page) = follow(&app, slug).await;
+        assert_eq!(status, StatusCode::OK, "{slug}");
+        assert_eq!(
+            texts(&page, ".story-body figure.embed-youtube button"),
+            ["Load the YouTube video"],
+            "{slug}"
+        );
+        assert!(crate::harness::attrs(&page, "iframe", "src").is_empty());
+    }
     // Old slugs, category archives (under their parents too), tag archives and feeds.
     for old in expected["old_slug_redirects"].as_array().unwrap() {
         let (status, at, _) = follow(&app, old["from"].as_str().unwrap()).await;

@@ -975,7 +975,7 @@ fn link(
     let mut held = false;
     for block in blocks {
         match block {
-            Block::Markdown(text) => {
+            Block::Markdown(text) | Block::Embed { source: text, .. } => {
                 source.push_str(text);
                 shown.push(block.clone());
             }

@@ -14,6 +14,7 @@ pub mod backup;
 pub mod body;
 pub mod dates;
 pub mod demo;
+pub mod embed;
 pub mod error;
 pub mod export;
 pub mod generate;

@@ -89,6 +89,22 @@ fn language_of(title: &str, site: &str) -> String {
 }
 
 /// Text without markup, its entities decoded, spaces collapsed.
+/// An embed block (`::: embed URL Caption`) for a WordPress embed of a service we embed, its
+/// caption as the title (plain text on one line, cut to the title's limit); `None` for a service
+/// or an address we do not embed, which stays a link.
+fn embed_line(url: &str, caption: Option<&str>) -> Option<String> {
+    let title: String = caption
+        .map(plain)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(crate::embed::MAX_TITLE_CHARS)
+        .collect();
+    let line = format!("{} {}", url.trim(), title.trim());
+    crate::embed::Embed::parse(&line).ok()?;
+    Some(format!("::: embed {}", line.trim_end()))
+}
+
 fn plain(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
@@ -519,6 +535,10 @@ impl Converter {
                     provider,
                     caption,
                 } => {
+                    if let Some(line) = embed_line(url, caption.as_deref()) {
+                        parts.push(line);
+                        continue;
+                    }
                     embeds += 1;
                     let label = match provider {
                         EmbedProvider::YouTube => "Watch on YouTube",
@@ -542,9 +562,9 @@ impl Converter {
             ));
         }
         if embeds > 0 {
-            self.report
-                .problems
-                .push(format!("{name}: {embeds} embed(s) kept as links"));
+            self.report.problems.push(format!(
+                "{name}: {embeds} embed(s) Dateline does not embed kept as links"
+            ));
         }
         let mut body = parts
             .into_iter()
@@ -652,6 +672,59 @@ mod tests {
         for line in out.lines() {
             portable::Record::parse(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         }
+    }
+
+    #[test]
+    fn embeds_of_services_we_embed_become_embed_blocks_and_others_stay_links() {
+        let content = "<!-- wp:embed {\"url\":\"https://www.youtube.com/watch?v=gvsFixture1\",\"type\":\"video\",\"providerNameSlug\":\"youtube\"} -->\n\
+            <figure class=\"wp-block-embed is-provider-youtube\"><div class=\"wp-block-embed__wrapper\">\n\
+            https://www.youtube.com/watch?v=gvsFixture1\n\
+            </div><figcaption>The <em>minister's</em> statement</figcaption></figure>\n\
+            <!-- /wp:embed -->\n\n\
+            <!-- wp:paragraph --><p>Between.</p><!-- /wp:paragraph -->\n\n\
+            <!-- wp:embed {\"url\":\"https://www.instagram.com/p/abc/\",\"providerNameSlug\":\"instagram\"} -->\n\
+            <figure class=\"wp-block-embed\"><div class=\"wp-block-embed__wrapper\">\n\
+            https://www.instagram.com/p/abc/\n\
+            </div></figure>\n\
+            <!-- /wp:embed -->";
+        let classic = "Before.\n\nhttps://x.com/GVS_News/status/1780000000000000001\n\n\
+            [embed]https://vimeo.com/76979871[/embed]\n\nAfter.";
+        let file = wxr(&[
+            (1, "blocks", "publish", content),
+            (2, "classic", "publish", classic),
+        ]);
+        let articles = article_slugs(file.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        let report = convert_file(file.as_bytes(), articles, &mut out, Utc::now()).unwrap();
+        let bodies: Vec<String> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .filter_map(|line| match portable::Record::parse(line).unwrap() {
+                portable::Record::Article(article) => Some(article.body),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            bodies[0],
+            "::: embed https://www.youtube.com/watch?v=gvsFixture1 The minister's statement\n\n\
+             Between.\n\n[See it on Instagram](https://www.instagram.com/p/abc/)\n"
+        );
+        assert_eq!(
+            bodies[1],
+            "Before.\n\n::: embed https://x.com/GVS_News/status/1780000000000000001\n\n\
+             ::: embed https://vimeo.com/76979871\n\nAfter.\n"
+        );
+        for body in &bodies {
+            crate::body::parse(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        }
+        assert_eq!(
+            report
+                .problems
+                .iter()
+                .filter(|p| p.contains("embed"))
+                .collect::<Vec<_>>(),
+            ["post 1 (Post 1): 1 embed(s) Dateline does not embed kept as links"]
+        );
     }
 
     #[test]

@@ -40,6 +40,27 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+const EMBED_SCRIPT: &str = include_str!("../static/embed.js");
+
+/// The address of the script that loads an embed's player when the reader asks, with a content
+/// hash so it can be cached forever. Only article pages with an embed name it: the site needs no
+/// script to be read.
+pub static EMBED_SCRIPT_HREF: LazyLock<String> = LazyLock::new(|| {
+    let hash = crate::validators::fnv1a(EMBED_SCRIPT.as_bytes());
+    format!("/static/embed.js?v={:08x}", hash as u32)
+});
+
+pub async fn embed_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        EMBED_SCRIPT,
+    )
+        .into_response()
+}
+
 pub async fn health(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),

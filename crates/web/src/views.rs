@@ -84,6 +84,9 @@ pub struct ArticlePage {
     pub featured: Option<Picture>,
     /// Related articles at the end of the page.
     pub related: Vec<Teaser>,
+    /// The embed script's address, when the body holds an embed (and only then: a page without
+    /// one loads no script).
+    pub embed_script: Option<&'static str>,
 }
 
 /// A correction or update note under an article: "Correction, April 16, 2024: ...".
@@ -161,7 +164,21 @@ impl ArticlePage {
             corrections: Vec::new(),
             featured: None,
             related: Vec::new(),
+            embed_script: None,
         }
+        .with_embed_script()
+    }
+
+    /// Names the embed script when a part of the body is an embed's placeholder.
+    fn with_embed_script(mut self) -> Self {
+        let has_embed = self.body.iter().any(|part| match part {
+            Part::Html(html) => html.contains(dateline_services::embed::PLACEHOLDER_MARK),
+            Part::ReadMore(_) => false,
+        });
+        if has_embed {
+            self.embed_script = Some(crate::handlers::EMBED_SCRIPT_HREF.as_str());
+        }
+        self
     }
 
     /// Ends the page with these related articles.
