@@ -7,6 +7,7 @@ mod browser;
 mod cache;
 mod checkers;
 mod cli;
+mod comments;
 mod corpus;
 mod crash;
 mod embeds;

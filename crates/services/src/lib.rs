@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod articles;
 pub mod backup;
 pub mod body;
+pub mod comments;
 pub mod dates;
 pub mod demo;
 pub mod embed;

@@ -216,7 +216,17 @@ pub async fn show_article(
     // of them does.
     keys.insert(CacheKey::Related(article.article.id));
     keys.extend(related.iter().map(|s| CacheKey::Article(s.id)));
+    // The comments shown, and whether any are, change with a comment's status and the setting
+    // (which drops every cached page).
+    keys.insert(CacheKey::Comments(article.article.id));
+    let comments = if site.show_comments {
+        let approved = state.store.approved_comments(article.article.id).await?;
+        Some(crate::views::CommentView::threads(&approved, &site))
+    } else {
+        None
+    };
     let mut page = ArticlePage::new(layout, article, &site).with_related(&related, &site);
+    page.comments = comments;
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|image| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))
