@@ -435,8 +435,10 @@ fn print_wordpress_report(file: &str, report: &WordpressReport) {
     for (kind, count) in left_out {
         println!("  left out: {count} {kind}");
     }
-    if report.comments_left_out > 0 {
-        println!("  left out: {} comment(s)", report.comments_left_out);
+    let mut comments: Vec<_> = report.comments.iter().collect();
+    comments.sort();
+    for (status, count) in comments {
+        println!("  comments ({status}): {count}");
     }
     for problem in &report.problems {
         println!("  note: {problem}");

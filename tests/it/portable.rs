@@ -110,7 +110,7 @@ fn error_line(output: &Output) -> String {
 }
 
 /// A second database of the same kind as the app's.
-async fn another_database(app: &TestApp, test: &str) -> TestDatabase {
+pub(crate) async fn another_database(app: &TestApp, test: &str) -> TestDatabase {
     match app.store.backend() {
         Backend::Sqlite => TestDatabase::sqlite(),
         Backend::Postgres => TestDatabase::postgres(test)
@@ -362,7 +362,7 @@ async fn fill(app: &TestApp) -> (User, String) {
     (editor, image.key)
 }
 
-async fn export_to(database: &DatabaseUrl, data: &Path, file: &Path) -> String {
+pub(crate) async fn export_to(database: &DatabaseUrl, data: &Path, file: &Path) -> String {
     let out = run(database, data, &["export", "--out", file.to_str().unwrap()]).await;
     succeeded(&out);
     std::fs::read_to_string(file).unwrap()
@@ -376,7 +376,12 @@ fn body_lines(export: &str) -> Vec<&str> {
     lines.collect()
 }
 
-async fn import_into(database: &DatabaseUrl, data: &Path, file: &Path, media: &Path) -> String {
+pub(crate) async fn import_into(
+    database: &DatabaseUrl,
+    data: &Path,
+    file: &Path,
+    media: &Path,
+) -> String {
     let out = run(
         database,
         data,
@@ -391,7 +396,7 @@ async fn import_into(database: &DatabaseUrl, data: &Path, file: &Path, media: &P
     succeeded(&out)
 }
 
-async fn open(url: &DatabaseUrl) -> SqlStore {
+pub(crate) async fn open(url: &DatabaseUrl) -> SqlStore {
     SqlStore::connect(url).await.expect("connect")
 }
 

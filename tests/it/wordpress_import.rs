@@ -4,7 +4,7 @@
 //! nothing; a newer export updates what changed (and keeps what the newsroom edited); a dry run
 //! writes nothing; a file that is not WXR, is cut short or declares entities is refused with one
 //! line and nothing written. With a copy of the uploads folder, pictures come across, featured
-//! and in bodies, and their old addresses answer.
+//! and in bodies, and their old addresses answer. (Comments: `tests/it/comments.rs`.)
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -26,7 +26,7 @@ on_both_backends!(
     seo_fields_and_sticky_posts_come_across,
 );
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/wordpress")
         .join(name)
@@ -44,7 +44,7 @@ fn command(app: &TestApp, file: &Path, extra: &[&str], data: &Path) -> tokio::pr
     crate::portable::command(app.store.url(), data, &args)
 }
 
-async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
+pub(crate) async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
     let data = tempfile::tempdir().unwrap();
     let mut command = command(app, file, extra, data.path());
     let output = tokio::time::timeout(std::time::Duration::from_secs(300), command.output())
@@ -65,7 +65,7 @@ async fn import(app: &TestApp, file: &Path, extra: &[&str]) -> Output {
     output
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}\n{}",
@@ -145,6 +145,21 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
         "{:?}",
         texts(&seed, "main")
     );
+    // The block editor's YouTube embed and the classic post's bare YouTube link are embeds,
+    // placeholders that load nothing from YouTube until asked.
+    for slug in [
+        "/port-zarina-holds-its-first-monsoon-preparedness-drill",
+        "/sabzabads-old-vegetable-market-reopens-after-repairs",
+    ] {
+        let (status, _, page) = follow(&app, slug).await;
+        assert_eq!(status, StatusCode::OK, "{slug}");
+        assert_eq!(
+            texts(&page, ".story-body figure.embed-youtube button"),
+            ["Load the YouTube video"],
+            "{slug}"
+        );
+        assert!(crate::harness::attrs(&page, "iframe", "src").is_empty());
+    }
     // Old slugs, category archives (under their parents too), tag archives and feeds.
     for old in expected["old_slug_redirects"].as_array().unwrap() {
         let (status, at, _) = follow(&app, old["from"].as_str().unwrap()).await;

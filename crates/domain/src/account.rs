@@ -67,7 +67,8 @@ impl Role {
             | PublishAny
             | ManageSectionsAndTags
             | ViewAuditLog
-            | ManageWireProviders => self >= Role::Editor,
+            | ManageWireProviders
+            | ModerateComments => self >= Role::Editor,
             ManageUsers | ManageSiteSettings => self == Role::Admin,
         }
     }
@@ -109,6 +110,8 @@ pub enum Action {
     UseWireDesk,
     /// Add and change wire providers, pause and resume their polling, upload payloads.
     ManageWireProviders,
+    /// Approve, unapprove and delete comments.
+    ModerateComments,
     /// Create accounts, change roles, reset passwords.
     ManageUsers,
     /// Change the publication's settings.
@@ -116,7 +119,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::UseNewsroom,
         Action::WriteOwnDrafts,
         Action::SubmitForReview,
@@ -130,6 +133,7 @@ impl Action {
         Action::ViewAuditLog,
         Action::UseWireDesk,
         Action::ManageWireProviders,
+        Action::ModerateComments,
         Action::ManageUsers,
         Action::ManageSiteSettings,
     ];

@@ -20,6 +20,8 @@ pub enum CacheKey {
     Author(AuthorId),
     /// The stored related-articles list of an article (only its own page shows it).
     Related(ArticleId),
+    /// The comments an article's page shows.
+    Comments(ArticleId),
 }
 
 impl CacheKey {
@@ -38,6 +40,7 @@ impl CacheKey {
                     "tag" => CacheKey::Tag(TagId(id)),
                     "author" => CacheKey::Author(AuthorId(id)),
                     "related" => CacheKey::Related(ArticleId(id)),
+                    "comments" => CacheKey::Comments(ArticleId(id)),
                     _ => return None,
                 }
             }
@@ -56,6 +59,7 @@ impl fmt::Display for CacheKey {
             CacheKey::Tag(id) => write!(f, "tag-{id}"),
             CacheKey::Author(id) => write!(f, "author-{id}"),
             CacheKey::Related(id) => write!(f, "related-{id}"),
+            CacheKey::Comments(id) => write!(f, "comments-{id}"),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod account;
 pub mod article;
 pub mod change;
 pub mod clock;
+pub mod comment;
 pub mod listing;
 pub mod newsroom;
 pub mod paths;
@@ -27,6 +28,10 @@ pub use article::{
 };
 pub use change::{CacheKey, ChangeObserver, ContentChange};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use comment::{
+    Comment, CommentFilter, CommentId, CommentKind, CommentRow, CommentStatus, CommentUpdate,
+    PortableComment,
+};
 pub use listing::{Cursor, Direction, Listing, PageRequest};
 pub use newsroom::{
     AuditAction, AuditEntry, AuditRecord, Content, Correction, CorrectionKind, DeskFilter,
@@ -46,8 +51,8 @@ pub use search::{
 pub use site::{BaseUrl, SiteSettings};
 pub use steps::{Refusal, Step, Steps, allowed_steps};
 pub use store::{
-    AccountStore, ArticleStore, ExportSnapshot, LabelStore, MediaStore, PortableStore,
-    RelatedStore, SiteStore, Store, StoreError, WireStore, WorkflowStore,
+    AccountStore, ArticleStore, CommentStore, ExportSnapshot, LabelStore, MediaStore,
+    PortableStore, RelatedStore, SiteStore, Store, StoreError, WireStore, WorkflowStore,
 };
 pub use syndication::{FeedFormat, SitemapEntry, SitemapPage};
 pub use text::{

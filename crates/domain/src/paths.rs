@@ -99,6 +99,8 @@ impl SitePath {
     pub const ADMIN_LOGIN: SitePath = SitePath::fixed("/admin/login");
     /// The newsroom's audit log.
     pub const ADMIN_AUDIT: SitePath = SitePath::fixed("/admin/audit");
+    /// The newsroom's comments.
+    pub const ADMIN_COMMENTS: SitePath = SitePath::fixed("/admin/comments");
 
     /// The wire desk.
     pub const ADMIN_WIRE: SitePath = SitePath::fixed("/admin/wire");

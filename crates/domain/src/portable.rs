@@ -131,6 +131,7 @@ pub enum ImportItem {
     Article(PortableArticle),
     Revision(PortableRevision),
     Redirect(PortableRedirect),
+    Comment(crate::comment::PortableComment),
 }
 
 /// What [`PortableStore::import`](crate::store::PortableStore::import) did with one item.
@@ -180,6 +181,9 @@ pub struct Counts {
     pub revisions: u64,
     pub corrections: u64,
     pub redirects: u64,
+    /// Absent from the manifests of backups made before comments were kept.
+    #[serde(default)]
+    pub comments: u64,
 }
 
 impl Counts {
@@ -199,5 +203,6 @@ impl Counts {
             + self.revisions
             + self.corrections
             + self.redirects
+            + self.comments
     }
 }

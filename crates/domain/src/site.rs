@@ -28,6 +28,9 @@ pub struct SiteSettings {
     pub attribution_template_agency_only: String,
     /// Attribution for agency copy the newsroom rewrote, e.g. `With inputs from {agency}`.
     pub attribution_template_edited: String,
+    /// Whether article pages show their approved comments (off until an administrator turns
+    /// it on).
+    pub show_comments: bool,
 }
 
 impl SiteSettings {
@@ -43,6 +46,7 @@ impl SiteSettings {
                 .to_owned(),
             attribution_template_agency_only: "Via {agency}".to_owned(),
             attribution_template_edited: "With inputs from {agency}".to_owned(),
+            show_comments: false,
         }
     }
 }

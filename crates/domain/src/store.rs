@@ -13,6 +13,7 @@
 //! | media | [`MediaStore`] | uploaded images, featured images |
 //! | related articles | [`RelatedStore`] | the stored related lists |
 //! | the wire desk | [`WireStore`] | providers, payloads as they arrived, item versions |
+//! | comments | [`CommentStore`] | comments on articles: shown, listed, moderated |
 //!
 //! Export and import have a port of their own, [`PortableStore`], which only the command line
 //! uses: the rest of the application never reads a whole archive or writes rows it did not check.
@@ -23,6 +24,7 @@
 
 mod accounts;
 mod articles;
+mod comments;
 mod labels;
 mod media;
 mod portable;
@@ -33,6 +35,7 @@ mod workflow;
 
 pub use accounts::{AccountStore, KnownSignIn, ReservationOutcome, SignInLimit, SignInReservation};
 pub use articles::ArticleStore;
+pub use comments::CommentStore;
 pub use labels::LabelStore;
 pub use media::MediaStore;
 pub use portable::{ExportSnapshot, PortableStore};
@@ -88,6 +91,7 @@ pub trait Store:
     + MediaStore
     + RelatedStore
     + WireStore
+    + CommentStore
     + 'static
 {
 }
@@ -101,6 +105,7 @@ impl<T> Store for T where
         + MediaStore
         + RelatedStore
         + WireStore
+        + CommentStore
         + 'static
         + ?Sized
 {

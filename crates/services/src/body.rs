@@ -13,9 +13,21 @@
 //! The body is rendered and sanitised once, on write ([`render`]). The HTML keeps a marker where
 //! each Read More block stands; [`split_rendered`] finds them at read time, when the current
 //! headline and URL of the target are filled in — or nothing, if it is gone or unpublished.
+//!
+//! An embed block is a line of its own too, naming a video or post of another service and,
+//! optionally, a title (see [`crate::embed`]):
+//!
+//! ```text
+//! ::: embed https://youtu.be/dQw4w9WgXcQ The minister's statement
+//! ```
+//!
+//! Its address is checked on write (one we cannot embed is refused with its line) and it is
+//! rendered as a placeholder that loads nothing from the service until the reader asks.
 
 use dateline_domain::{ArticleId, InvalidValue};
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag};
+
+use crate::embed::Embed;
 
 const MARKER_OPEN: &str = "<!--dateline:read-more:";
 const MARKER_CLOSE: &str = "-->";
@@ -44,7 +56,16 @@ impl Reference {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block<'a> {
     Markdown(&'a str),
-    ReadMore { line: usize, reference: Reference },
+    ReadMore {
+        line: usize,
+        reference: Reference,
+    },
+    /// An embed line: `source` is the line as written (with its ending), kept byte for byte.
+    Embed {
+        line: usize,
+        source: &'a str,
+        embed: Embed,
+    },
 }
 
 /// Splits a body source into Markdown runs and Read More blocks.
@@ -71,10 +92,26 @@ pub fn parse(source: &str) -> Result<Vec<Block<'_>>, InvalidValue> {
             continue;
         };
         let mut words = rest.split_whitespace();
-        if words.next() != Some("read-more") {
-            continue;
-        }
         let line_no = index + 1;
+        match words.next() {
+            Some("read-more") => {}
+            Some("embed") => {
+                let text = rest.trim_start().strip_prefix("embed").unwrap_or_default();
+                let embed = Embed::parse(text)
+                    .map_err(|why| InvalidValue::new("body", format!("line {line_no}: {why}")))?;
+                if run_start < line_start {
+                    blocks.push(Block::Markdown(&source[run_start..line_start]));
+                }
+                blocks.push(Block::Embed {
+                    line: line_no,
+                    source: line,
+                    embed,
+                });
+                run_start = offset;
+                continue;
+            }
+            _ => continue,
+        }
         let target = words.next().ok_or_else(|| {
             InvalidValue::new(
                 "body",
@@ -140,6 +177,7 @@ pub fn canonical_source(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
                 let id = ids.next().expect("one id per Read More block");
                 out.push_str(&format!("::: read-more {id}\n"));
             }
+            Block::Embed { source, .. } => out.push_str(source),
         }
     }
     out
@@ -189,6 +227,7 @@ pub fn render(blocks: &[Block<'_>], ids: &[ArticleId]) -> String {
                 let id = ids.next().expect("one id per Read More block");
                 html.push_str(&format!("{MARKER_OPEN}{id}{MARKER_CLOSE}\n"));
             }
+            Block::Embed { embed, .. } => html.push_str(&embed.html()),
         }
     }
     html
@@ -386,6 +425,99 @@ mod tests {
             "No blocks.\n"
         );
         assert!(rewrite_read_more("::: read-more\n", |_| None).is_err());
+    }
+
+    #[test]
+    fn embed_lines_become_blocks_and_keep_their_source() {
+        let source = "One.\n\n::: embed https://youtu.be/dQw4w9WgXcQ  The statement \r\n\nTwo.\n:::embed https://x.com/GVS_News/status/17\n";
+        let blocks = parse(source).unwrap();
+        assert_eq!(blocks.len(), 4, "{blocks:?}");
+        let Block::Embed {
+            line,
+            source: line_source,
+            embed,
+        } = &blocks[1]
+        else {
+            panic!("{blocks:?}");
+        };
+        assert_eq!(*line, 3);
+        assert_eq!(
+            *line_source,
+            "::: embed https://youtu.be/dQw4w9WgXcQ  The statement \r\n"
+        );
+        assert_eq!(embed.provider, crate::embed::Provider::YouTube);
+        assert_eq!(embed.title, "The statement");
+        assert!(
+            matches!(&blocks[3], Block::Embed { line: 6, embed, .. } if embed.provider == crate::embed::Provider::X)
+        );
+        assert_eq!(canonical_source(&blocks, &[]), source);
+        let html = render(&blocks, &[]);
+        assert!(
+            html.contains("<figure class=\"embed embed-video embed-youtube\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("<figure class=\"embed embed-post embed-x\""),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<iframe") && !html.contains(" src="),
+            "{html}"
+        );
+        assert_eq!(split_rendered(&html).len(), 1);
+    }
+
+    #[test]
+    fn embed_shapes_of_every_provider_are_accepted() {
+        for url in [
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://youtu.be/dQw4w9WgXcQ",
+            "https://www.youtube.com/shorts/dQw4w9WgXcQ",
+            "https://x.com/GVS_News/status/1780000000000000001",
+            "https://twitter.com/GVS_News/status/1780000000000000001",
+            "https://www.facebook.com/GVS/videos/123456789/",
+            "https://fb.watch/aBc12/",
+            "https://vimeo.com/76979871",
+        ] {
+            let source = format!("Before.\n\n::: embed {url}\n");
+            let blocks = parse(&source).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert!(matches!(blocks[1], Block::Embed { .. }), "{url}");
+        }
+    }
+
+    #[test]
+    fn embeds_we_cannot_show_are_refused_with_their_line() {
+        for (source, line) in [
+            ("Intro.\n\n::: embed https://example.com/video\n", 3),
+            ("::: embed javascript:alert(1)\n", 1),
+            ("::: embed JAVASCRIPT:alert(1)//youtu.be/dQw4w9WgXcQ\n", 1),
+            ("A\n::: embed\n", 2),
+            ("::: embed https://youtu.be/dQw4w9WgXcQ\u{0}\n", 1),
+            ("::: embed https://youtu.be/dQw4w9WgXcQ a\u{0}b\n", 1),
+            ("::: embed https://www.instagram.com/p/abc/\n", 1),
+            (
+                "::: embed https://youtube.com/watch?v=dQw4w9WgXcQ\"><script>\n",
+                1,
+            ),
+        ] {
+            let problem = parse(source).unwrap_err();
+            assert!(
+                problem.message.starts_with(&format!("line {line}:")),
+                "{source:?}: {problem}"
+            );
+        }
+        assert!(
+            parse("::: embed https://example.com/v\n")
+                .unwrap_err()
+                .message
+                .contains("'https://example.com/v' is not an address Dateline can embed")
+        );
+    }
+
+    #[test]
+    fn embed_inside_a_code_fence_is_text() {
+        let source = "```\n::: embed javascript:alert(1)\n```\n";
+        assert_eq!(parse(source).unwrap(), vec![Block::Markdown(source)]);
     }
 
     #[test]

@@ -168,6 +168,7 @@ fn site_file() -> Result<(SiteSettings, Vec<String>), LoadError> {
         attribution_template: site.attribution_template,
         attribution_template_agency_only: site.attribution_template_agency_only,
         attribution_template_edited: site.attribution_template_edited,
+        show_comments: false,
     };
     Ok((settings, site.sections))
 }

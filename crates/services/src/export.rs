@@ -15,8 +15,8 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::body::{self, Reference};
 use crate::portable::{
-    ArticleLine, FORMAT, HeaderLine, ImageLine, LabelLine, Record, RedirectLine, RevisionLine,
-    SectionLine, SettingsLine, UserLine, VERSION, time_text,
+    ArticleLine, CommentLine, FORMAT, HeaderLine, ImageLine, LabelLine, Record, RedirectLine,
+    RevisionLine, SectionLine, SettingsLine, UserLine, VERSION, time_text,
 };
 
 /// Articles read per query.
@@ -72,7 +72,8 @@ impl<W: AsyncWrite + Unpin> Lines<'_, W> {
 }
 
 /// Writes every record of the publication to `out`: the header, settings, sections, tags,
-/// bylines, accounts, images, then each article followed by its revisions, then redirects. The
+/// bylines, accounts, images, then each article followed by its revisions, then comments, then
+/// redirects. The
 /// database is read in one snapshot: what is written meanwhile is left out, whole.
 pub async fn export<W: AsyncWrite + Unpin>(
     store: &dyn PortableStore,
@@ -125,6 +126,7 @@ pub async fn export<W: AsyncWrite + Unpin>(
         lines.flush().await?;
     }
     export_articles(snap.as_mut(), &mut lines, &mut written).await?;
+    export_comments(snap.as_mut(), &mut lines, &mut written).await?;
     let mut after: Option<String> = None;
     loop {
         let page = snap
@@ -164,6 +166,26 @@ async fn export_articles<W: AsyncWrite + Unpin>(
             written.articles += 1;
             written.corrections += article.corrections.len() as u64;
             export_revisions(snap, *id, lines, written).await?;
+        }
+        lines.flush().await?;
+    }
+    Ok(())
+}
+
+/// Every comment, in the order they were added (a reply after the comment it answers).
+async fn export_comments<W: AsyncWrite + Unpin>(
+    snap: &mut dyn ExportSnapshot,
+    lines: &mut Lines<'_, W>,
+    written: &mut Counts,
+) -> Result<(), ExportError> {
+    let mut after = None;
+    loop {
+        let page = snap.comments_after(after, ROWS_PER_PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = Some(*last);
+        for (_, comment) in &page {
+            lines.push(&Record::Comment(CommentLine::from_comment(comment)));
+            written.comments += 1;
         }
         lines.flush().await?;
     }

@@ -298,7 +298,15 @@ fn describe(record: &Record) -> String {
         Record::Article(a) => format!("article '{}'", a.slug),
         Record::Revision(r) => format!("revision {} of article '{}'", r.number, r.article),
         Record::Redirect(r) => format!("redirect from '{}'", r.from),
+        Record::Comment(c) => format!("comment by '{}' on '{}'", c.author, c.article),
     }
+}
+
+/// A comment's key within the file: its article's slug, its time and its author.
+fn comment_key(article: &str, at: DateTime<Utc>, author: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (article, at.timestamp_millis(), author).hash(&mut hasher);
+    hasher.finish()
 }
 
 fn slug_hash(slug: &str) -> u64 {
@@ -327,6 +335,9 @@ struct Check<'s> {
     refused_article: Option<String>,
     /// Read More targets not seen by their line: checked once the whole file is read.
     forward: Vec<(u64, Slug)>,
+    /// Keys of the comments above the current line ([`comment_key`]): a reply's parent must be
+    /// one of them.
+    comments: HashSet<u64>,
 }
 
 /// The kinds of reference a record makes, with the name a message gives them.
@@ -500,7 +511,51 @@ impl Check<'_> {
                     self.problem(line, invalid(p));
                 }
             }
+            Record::Comment(c) => match c.check() {
+                Ok(comment) => self.comment(line, &what, &comment).await?,
+                Err(p) => self.problem(line, invalid(p)),
+            },
         }
+        Ok(())
+    }
+
+    /// A comment's article must be above it in the file or stored, its parent above it in the
+    /// file, its account known.
+    async fn comment(
+        &mut self,
+        line: u64,
+        what: &str,
+        c: &dateline_domain::PortableComment,
+    ) -> Result<(), StoreError> {
+        let article = c.article.as_str();
+        if !self.articles.contains(&slug_hash(article))
+            && self
+                .store
+                .article_ids(std::slice::from_ref(&c.article))
+                .await?
+                .is_empty()
+        {
+            self.problem(
+                line,
+                format!("{what}: article '{article}' is neither above this line in the file nor in the database"),
+            );
+        }
+        if let Some((at, author)) = &c.parent
+            && !self.comments.contains(&comment_key(article, *at, author))
+        {
+            self.problem(
+                line,
+                format!(
+                    "{what}: the comment it answers (by '{author}') must come above it in the file"
+                ),
+            );
+        }
+        if let Some(user) = &c.user {
+            self.references(line, what, &[(Ref::User, user.as_str())])
+                .await?;
+        }
+        self.comments
+            .insert(comment_key(article, c.created_at, &c.author_name));
         Ok(())
     }
 
@@ -629,6 +684,7 @@ async fn check_file(
         current: None,
         refused_article: None,
         forward: Vec::new(),
+        comments: HashSet::new(),
     };
     let mut lines = open(path).await?;
     let mut header = false;
@@ -799,6 +855,11 @@ impl Writer<'_> {
                 (ImportItem::Revision(revision), bytes)
             }
             Record::Redirect(r) => (ImportItem::Redirect(r.check().map_err(invalid)?), 256),
+            Record::Comment(c) => {
+                let comment = c.check().map_err(invalid)?;
+                let bytes = comment.body.len() + 512;
+                (ImportItem::Comment(comment), bytes)
+            }
         };
         self.batch.push(item);
         self.meta.push(meta);
@@ -1000,7 +1061,7 @@ fn link(
     let mut held = false;
     for block in blocks {
         match block {
-            Block::Markdown(text) => {
+            Block::Markdown(text) | Block::Embed { source: text, .. } => {
                 source.push_str(text);
                 shown.push(block.clone());
             }

@@ -7,10 +7,11 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use dateline_domain::{
-    ArticleStatus, AttributionMode, CorrectionKind, Draft, Email, Headline, InvalidValue, Language,
-    Name, NewUser, PortableArticle, PortableCorrection, PortableImage, PortableLabel,
-    PortableRedirect, PortableRevision, RevisionKind, RevisionNumber, Role, SearchText,
-    SiteSettings, Slug, Source, User, check_multiline, is_forbidden_char,
+    ArticleStatus, AttributionMode, CommentKind, CommentStatus, CorrectionKind, Draft, Email,
+    Headline, InvalidValue, Language, Name, NewUser, PortableArticle, PortableComment,
+    PortableCorrection, PortableImage, PortableLabel, PortableRedirect, PortableRevision,
+    RevisionKind, RevisionNumber, Role, SearchText, SiteSettings, Slug, Source, User,
+    check_multiline, is_forbidden_char,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,6 +20,7 @@ use crate::articles::{MAX_BODY_BYTES, MAX_LABELS, MAX_STANDFIRST_CHARS};
 use crate::media::{MAX_SIDE, MAX_TEXT_CHARS};
 use crate::newsroom::MAX_NOTE_CHARS;
 use crate::settings::{SettingsInput, parse_settings};
+use dateline_domain::comment::{MAX_COMMENT_BYTES, MAX_COMMENT_FIELD_CHARS};
 
 /// What the first line of every export says it is.
 pub const FORMAT: &str = "dateline-export";
@@ -53,12 +55,13 @@ pub enum Record {
     Article(ArticleLine),
     Revision(RevisionLine),
     Redirect(RedirectLine),
+    Comment(CommentLine),
 }
 
 /// The record types, as the `type` field names them.
-pub const TYPES: [&str; 10] = [
+pub const TYPES: [&str; 11] = [
     "header", "settings", "section", "tag", "author", "user", "image", "article", "revision",
-    "redirect",
+    "redirect", "comment",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +87,9 @@ pub struct SettingsLine {
     /// Absent in files written before the edited mode: the default line.
     #[serde(default)]
     pub attribution_template_edited: Option<String>,
+    /// Whether article pages show comments; absent in files written before comments: off.
+    #[serde(default)]
+    pub show_comments: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,6 +329,7 @@ impl Record {
             "article" => Record::Article(read(&kind, value)?),
             "revision" => Record::Revision(read(&kind, value)?),
             "redirect" => Record::Redirect(read(&kind, value)?),
+            "comment" => Record::Comment(read(&kind, value)?),
             other => {
                 return Err(format!(
                     "unknown type \"{}\" (expected one of: {})",
@@ -354,6 +361,7 @@ impl Record {
             Record::Article(_) => "article",
             Record::Revision(_) => "revision",
             Record::Redirect(_) => "redirect",
+            Record::Comment(_) => "comment",
         }
     }
 }
@@ -452,6 +460,7 @@ impl SettingsLine {
             attribution_template: s.attribution_template.clone(),
             attribution_template_agency_only: s.attribution_template_agency_only.clone(),
             attribution_template_edited: Some(s.attribution_template_edited.clone()),
+            show_comments: Some(s.show_comments),
         }
     }
 
@@ -469,6 +478,7 @@ impl SettingsLine {
                 .attribution_template_edited
                 .clone()
                 .unwrap_or_else(|| SiteSettings::unconfigured().attribution_template_edited),
+            show_comments: self.show_comments.unwrap_or(false),
         };
         parse_settings(&input).map_err(|e| match e {
             crate::ServiceError::Invalid(problems) => Problems(problems),
@@ -985,6 +995,143 @@ impl RedirectLine {
     }
 }
 
+/// A comment on an article. It names its article by slug and creation time, and its parent
+/// (the comment it answers, which comes above it in the file) by creation time and author.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentLine {
+    pub article: String,
+    /// The article's `firstcreated`.
+    pub article_created: String,
+    pub created_at: String,
+    pub author: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub url: String,
+    /// Plain text; paragraphs separated by blank lines.
+    pub body: String,
+    /// `approved` or `pending`.
+    pub status: String,
+    /// `comment` or `pingback`.
+    #[serde(default = "comment_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub parent: Option<CommentParent>,
+    /// The e-mail address of the account that wrote it.
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+fn comment_kind() -> String {
+    CommentKind::Comment.as_str().to_owned()
+}
+
+/// The comment a reply answers: its creation time and author, on the same article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentParent {
+    pub created_at: String,
+    pub author: String,
+}
+
+impl CommentLine {
+    pub fn from_comment(c: &PortableComment) -> Self {
+        Self {
+            article: c.article.to_string(),
+            article_created: time_text(c.article_created_at),
+            created_at: time_text(c.created_at),
+            author: c.author_name.clone(),
+            email: c.author_email.clone(),
+            url: c.author_url.clone(),
+            body: c.body.clone(),
+            status: c.status.as_str().to_owned(),
+            kind: c.kind.as_str().to_owned(),
+            parent: c.parent.as_ref().map(|(at, author)| CommentParent {
+                created_at: time_text(*at),
+                author: author.clone(),
+            }),
+            user: c.user.as_ref().map(ToString::to_string),
+        }
+    }
+
+    pub fn check(&self) -> Result<PortableComment, Problems> {
+        let mut p = Problems::default();
+        let article = p.check(slug("article", &self.article));
+        let article_created_at = p.check(time("article_created", &self.article_created));
+        let created_at = p.check(time("created_at", &self.created_at));
+        let mut field = |name: &'static str, value: &str, required: bool| {
+            if required && value.trim().is_empty() {
+                p.push(InvalidValue::new(name, "must not be empty"));
+            } else if value.chars().count() > MAX_COMMENT_FIELD_CHARS {
+                p.push(InvalidValue::new(
+                    name,
+                    format!("is longer than {MAX_COMMENT_FIELD_CHARS} characters"),
+                ));
+            } else if value.chars().any(is_forbidden_char) || value.contains(['\n', '\r']) {
+                p.push(InvalidValue::new(
+                    name,
+                    "must be one line without control characters",
+                ));
+            }
+        };
+        field("author", &self.author, true);
+        field("email", &self.email, false);
+        field("url", &self.url, false);
+        if let Some(parent) = &self.parent {
+            field("parent.author", &parent.author, true);
+        }
+        if self.body.trim().is_empty() {
+            p.push(InvalidValue::new("body", "must not be empty"));
+        } else if self.body.len() > MAX_COMMENT_BYTES {
+            p.push(InvalidValue::new("body", "is larger than 64 KB"));
+        }
+        p.check(check_multiline("body", &self.body));
+        let status = p.check(CommentStatus::parse(&self.status));
+        let kind = p.check(CommentKind::parse(&self.kind));
+        let parent = match &self.parent {
+            Some(parent) => p
+                .check(time("parent.created_at", &parent.created_at))
+                .map(|at| Some((at, parent.author.clone()))),
+            None => Some(None),
+        };
+        let user = p.check(optional_email("user", &self.user));
+        let comment = match (
+            article,
+            article_created_at,
+            created_at,
+            status,
+            kind,
+            parent,
+            user,
+        ) {
+            (
+                Some(article),
+                Some(article_created_at),
+                Some(created_at),
+                Some(status),
+                Some(kind),
+                Some(parent),
+                Some(user),
+            ) => Some(PortableComment {
+                article,
+                article_created_at,
+                parent,
+                author_name: self.author.clone(),
+                author_email: self.email.clone(),
+                author_url: self.url.clone(),
+                body: self.body.clone(),
+                status,
+                kind,
+                created_at,
+                user,
+            }),
+            _ => None,
+        };
+        p.done(comment)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -998,6 +1145,43 @@ mod tests {
         let line = record.to_line();
         assert_eq!(line, r#"{"type":"tag","slug":"karachi","name":"Karachi"}"#);
         assert_eq!(Record::parse(&line).unwrap(), record);
+    }
+
+    #[test]
+    fn comment_lines_read_back_and_refuse_what_is_not_a_comment() {
+        let line = r#"{"type":"comment","article":"budget","article_created":"2024-04-16T05:00:00.000Z","created_at":"2024-04-16T06:00:00.000Z","author":"Farah","email":"farah@example.test","url":"","body":"Hello.\n\nAgain.","status":"approved","kind":"comment","parent":{"created_at":"2024-04-16T05:30:00.000Z","author":"Omar"},"user":null}"#;
+        let Record::Comment(c) = Record::parse(line).unwrap() else {
+            panic!("a comment")
+        };
+        let comment = c.check().unwrap();
+        assert_eq!(comment.status, CommentStatus::Approved);
+        assert_eq!(comment.parent.as_ref().unwrap().1, "Omar");
+        assert_eq!(
+            Record::Comment(CommentLine::from_comment(&comment)).to_line(),
+            line
+        );
+        for (from, to, field) in [
+            (r#""status":"approved""#, r#""status":"spam""#, "status"),
+            (r#""kind":"comment""#, r#""kind":"trackback""#, "kind"),
+            (r#""author":"Farah""#, r#""author":" ""#, "author"),
+            (r#""body":"Hello."#, r#""body":"He\u0000llo."#, "body"),
+            (
+                r#""created_at":"2024-04-16T06:00:00.000Z""#,
+                r#""created_at":"yesterday""#,
+                "created_at",
+            ),
+        ] {
+            let bad = line.replacen(from, to, 1);
+            assert_ne!(bad, line);
+            let Record::Comment(c) = Record::parse(&bad).unwrap() else {
+                panic!("a comment")
+            };
+            let problems = c.check().unwrap_err();
+            assert!(
+                problems.0.iter().any(|p| p.field == field),
+                "{bad}: {problems}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct SettingsInput {
     pub attribution_template: String,
     pub attribution_template_agency_only: String,
     pub attribution_template_edited: String,
+    /// Whether article pages show their approved comments.
+    pub show_comments: bool,
 }
 
 impl From<&SiteSettings> for SettingsInput {
@@ -28,6 +30,7 @@ impl From<&SiteSettings> for SettingsInput {
             attribution_template: s.attribution_template.clone(),
             attribution_template_agency_only: s.attribution_template_agency_only.clone(),
             attribution_template_edited: s.attribution_template_edited.clone(),
+            show_comments: s.show_comments,
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn parse_settings(input: &SettingsInput) -> Result<SiteSettings, ServiceErro
             attribution_template,
             attribution_template_agency_only,
             attribution_template_edited,
+            show_comments: input.show_comments,
         }),
         _ => Err(ServiceError::Invalid(problems)),
     }
@@ -151,6 +155,7 @@ mod tests {
             attribution_template: "From {agnecy}".into(),
             attribution_template_agency_only: "Via {agency}".into(),
             attribution_template_edited: "Rewritten".into(),
+            show_comments: true,
         };
         let Err(ServiceError::Invalid(problems)) = parse_settings(&input) else {
             panic!("accepted")

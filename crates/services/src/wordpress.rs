@@ -15,6 +15,10 @@
 //! ([`dateline_domain::WhenStored::UpdateIfNewer`]): a post edited or renamed since is brought
 //! up to date, unless the newsroom has edited it here since.
 //!
+//! Comments come across with their posts: approved and pending ones, with their threads and,
+//! when the commenter was one of the exported authors, their account; trashed ones (and spam,
+//! which WordPress does not export) stay behind. Their text becomes plain text.
+//!
 //! What does not come across is counted and named in the [`WordpressReport`].
 
 mod media;
@@ -25,12 +29,14 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use dateline_domain::{SearchText, Slug};
 use dateline_wordpress::{
-    Block, ConvertContext, EmbedProvider, Item, PostStatus, PostType, Record, Taxonomy, WxrError,
+    Block, CommentApproval, ConvertContext, EmbedProvider, Item, PostStatus, PostType, Record,
+    Taxonomy, WxrError,
 };
 
 pub use self::media::{Attachment, Uploads};
 use crate::portable::{
-    self, ArticleLine, HeaderLine, ImageLine, LabelLine, RedirectLine, SectionLine, UserLine,
+    self, ArticleLine, CommentLine, CommentParent, HeaderLine, ImageLine, LabelLine, RedirectLine,
+    SectionLine, UserLine,
 };
 
 /// The section of posts filed under no category.
@@ -45,8 +51,9 @@ pub struct WordpressReport {
     pub posts: HashMap<String, u64>,
     /// Items not converted, by kind ("page", "attachment", "nav_menu_item", "trashed post"…).
     pub left_out: HashMap<String, u64>,
-    /// Comments not converted.
-    pub comments_left_out: u64,
+    /// Comments converted, by status (`approved`, `pending`); those left out (trashed, spam,
+    /// on an item left out) are counted in `left_out`.
+    pub comments: HashMap<String, u64>,
     /// Images brought in from the uploads folder.
     pub images: u64,
     /// The keys of the images whose renditions this run wrote into the media directory (an
@@ -126,6 +133,93 @@ fn without_variables(text: &str) -> String {
 }
 
 /// Text without markup, its entities decoded, spaces collapsed.
+/// An embed block (`::: embed URL Caption`) for a WordPress embed of a service we embed, its
+/// caption as the title (plain text on one line, cut to the title's limit); `None` for a service
+/// or an address we do not embed, which stays a link.
+fn embed_line(url: &str, caption: Option<&str>) -> Option<String> {
+    let title: String = caption
+        .map(plain)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(crate::embed::MAX_TITLE_CHARS)
+        .collect();
+    let line = format!("{} {}", url.trim(), title.trim());
+    crate::embed::Embed::parse(&line).ok()?;
+    Some(format!("::: embed {}", line.trim_end()))
+}
+
+/// `text` on one line without control characters, at most the length a comment's field may
+/// have; `fallback` when nothing is left.
+fn one_line(text: &str, fallback: &str) -> String {
+    let line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !dateline_domain::is_forbidden_char(*c))
+        .take(dateline_domain::comment::MAX_COMMENT_FIELD_CHARS)
+        .collect();
+    if line.is_empty() {
+        fallback.to_owned()
+    } else {
+        line
+    }
+}
+
+/// A comment's text as WordPress stored it (HTML, or text with line breaks) as plain text:
+/// paragraphs kept apart by a blank line, lines kept, tags dropped, entities decoded, control
+/// characters removed, at most a comment's length.
+fn comment_text(content: &str) -> String {
+    let mut text = content.replace("\r\n", "\n").replace('\r', "\n");
+    for (from, to) in [
+        ("<br>", "\n"),
+        ("<br/>", "\n"),
+        ("<br />", "\n"),
+        ("</p>", "\n\n"),
+    ] {
+        text = text.replace(from, to);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            c => out.push(c),
+        }
+    }
+    let decoded = dateline_wordpress::decode_entities(&out);
+    let mut paragraphs: Vec<String> = Vec::new();
+    for block in decoded.split("\n\n") {
+        let lines: Vec<String> = block
+            .lines()
+            .map(|l| {
+                l.chars()
+                    .filter(|c| *c == '\t' || !dateline_domain::is_forbidden_char(*c))
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            })
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !lines.is_empty() {
+            paragraphs.push(lines.join("\n"));
+        }
+    }
+    let mut body = paragraphs.join("\n\n");
+    let limit = dateline_domain::comment::MAX_COMMENT_BYTES;
+    if body.len() > limit {
+        let mut end = limit;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body.truncate(end);
+    }
+    body
+}
+
 fn plain(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
@@ -234,6 +328,7 @@ pub fn convert_file(
         tags: HashSet::new(),
         bylines: HashMap::new(),
         emails: HashMap::new(),
+        emails_by_id: HashMap::new(),
         redirects: HashSet::new(),
         category_paths: HashMap::new(),
         uncategorized_written: false,
@@ -284,6 +379,8 @@ struct Converter {
     bylines: HashMap<String, String>,
     /// Author login → the e-mail address of their account.
     emails: HashMap<String, String>,
+    /// Author (user) id → the e-mail address of their account: a registered commenter's.
+    emails_by_id: HashMap<u64, String>,
     redirects: HashSet<String>,
     /// Category slug → its path under its parents (`news/pakistan`).
     category_paths: HashMap<String, String>,
@@ -510,6 +607,8 @@ impl Converter {
                 if dateline_domain::Email::parse(&author.email).is_ok() {
                     self.emails
                         .insert(author.login.clone(), author.email.trim().to_lowercase());
+                    self.emails_by_id
+                        .insert(author.id, author.email.trim().to_lowercase());
                     self.write(
                         out,
                         portable::Record::User(UserLine {
@@ -640,10 +739,10 @@ impl Converter {
             other => {
                 let kind = other.as_str().to_owned();
                 self.left_out(&kind);
+                self.comments_left_behind(&item);
                 return Ok(());
             }
         }
-        self.report.comments_left_out += item.comments.len() as u64;
         let status = match item.status {
             PostStatus::Publish if !item.password.is_empty() => {
                 self.report.problems.push(format!(
@@ -658,10 +757,12 @@ impl Converter {
             PostStatus::Future => "scheduled",
             PostStatus::Trash => {
                 self.left_out("trashed post");
+                self.comments_left_behind(&item);
                 return Ok(());
             }
             PostStatus::Inherit | PostStatus::Other(_) => {
                 self.left_out(&format!("post of status {}", item.status.as_str()));
+                self.comments_left_behind(&item);
                 return Ok(());
             }
         };
@@ -764,6 +865,7 @@ impl Converter {
             pinned_at: (item.sticky && status == "published").then(|| rfc3339(created)),
         };
         self.write(out, portable::Record::Article(line))?;
+        self.comments(&item, &slug, created, out)?;
         if status == "published" {
             // WordPress's link by number, `/?p=ID`.
             self.redirect(out, &format!("/?p={}", item.post_id), &format!("/{slug}"))?;
@@ -825,6 +927,97 @@ impl Converter {
         previous
     }
 
+    /// The comments of an item that is not imported.
+    fn comments_left_behind(&mut self, item: &Item) {
+        for _ in &item.comments {
+            self.left_out("comment on an item left out");
+        }
+    }
+
+    /// The approved and pending comments of the post just written (`slug`, created at
+    /// `created`), oldest first, each after the comment it answers; trashed and spam ones are
+    /// counted as left out. A reply to a comment left out starts a thread of its own.
+    fn comments(
+        &mut self,
+        item: &Item,
+        slug: &str,
+        created: DateTime<Utc>,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        let mut comments: Vec<&dateline_wordpress::Comment> = item.comments.iter().collect();
+        comments.sort_by_key(|c| (c.date_gmt, c.id));
+        // WordPress id → (time, author) of the comments written.
+        let mut written: HashMap<u64, (DateTime<Utc>, String)> = HashMap::new();
+        for c in comments {
+            let status = match &c.approved {
+                CommentApproval::Approved => "approved",
+                CommentApproval::Pending => "pending",
+                CommentApproval::Trash => {
+                    self.left_out("trashed comment");
+                    continue;
+                }
+                CommentApproval::Spam => {
+                    self.left_out("spam comment");
+                    continue;
+                }
+                CommentApproval::Other(other) => {
+                    self.left_out(&format!("comment of status {other}"));
+                    continue;
+                }
+            };
+            let kind = match c.kind {
+                dateline_wordpress::CommentKind::Pingback
+                | dateline_wordpress::CommentKind::Trackback => "pingback",
+                _ => "comment",
+            };
+            let mut at = c
+                .date_gmt
+                .or_else(|| c.date.map(|d| d.and_utc()))
+                .unwrap_or(created);
+            let author = one_line(&plain(&c.author), "Anonymous");
+            // Two comments of a post by one author at one second are one key: keep both, a
+            // millisecond apart.
+            while written.values().any(|(t, a)| *t == at && *a == author) {
+                at += chrono::Duration::milliseconds(1);
+            }
+            let body = comment_text(&c.content);
+            if body.is_empty() {
+                self.left_out("empty comment");
+                continue;
+            }
+            let parent = c
+                .parent_id
+                .and_then(|p| written.get(&p))
+                .map(|(t, a)| CommentParent {
+                    created_at: rfc3339(*t),
+                    author: a.clone(),
+                });
+            if c.parent_id.is_some() && parent.is_none() {
+                self.report.problems.push(format!(
+                    "post {}: comment {} answers a comment left out, so it starts a thread",
+                    item.post_id, c.id
+                ));
+            }
+            let line = CommentLine {
+                article: slug.to_owned(),
+                article_created: rfc3339(created),
+                created_at: rfc3339(at),
+                author: author.clone(),
+                email: one_line(c.author_email.trim(), ""),
+                url: one_line(c.author_url.trim(), ""),
+                body,
+                status: status.to_owned(),
+                kind: kind.to_owned(),
+                parent,
+                user: c.user_id.and_then(|id| self.emails_by_id.get(&id).cloned()),
+            };
+            self.write(out, portable::Record::Comment(line))?;
+            written.insert(c.id, (at, author));
+            *self.report.comments.entry(status.to_owned()).or_default() += 1;
+        }
+        Ok(())
+    }
+
     /// The post's body in our format, with what was lost on the way reported.
     fn body(&mut self, item: &Item) -> String {
         let converted = dateline_wordpress::convert(&item.content, &self.context);
@@ -861,6 +1054,10 @@ impl Converter {
                     provider,
                     caption,
                 } => {
+                    if let Some(line) = embed_line(url, caption.as_deref()) {
+                        parts.push(line);
+                        continue;
+                    }
                     embeds += 1;
                     let label = match provider {
                         EmbedProvider::YouTube => "Watch on YouTube",
@@ -884,9 +1081,9 @@ impl Converter {
             ));
         }
         if embeds > 0 {
-            self.report
-                .problems
-                .push(format!("{name}: {embeds} embed(s) kept as links"));
+            self.report.problems.push(format!(
+                "{name}: {embeds} embed(s) Dateline does not embed kept as links"
+            ));
         }
         let mut body = parts
             .into_iter()
@@ -1022,6 +1219,75 @@ mod tests {
             without_variables("Budget %%primary_category%% talks %%sep%% 100%% sure"),
             "Budget  talks  100%% sure"
         );
+    }
+
+    #[test]
+    fn embeds_of_services_we_embed_become_embed_blocks_and_others_stay_links() {
+        let content = "<!-- wp:embed {\"url\":\"https://www.youtube.com/watch?v=gvsFixture1\",\"type\":\"video\",\"providerNameSlug\":\"youtube\"} -->\n\
+            <figure class=\"wp-block-embed is-provider-youtube\"><div class=\"wp-block-embed__wrapper\">\n\
+            https://www.youtube.com/watch?v=gvsFixture1\n\
+            </div><figcaption>The <em>minister's</em> statement</figcaption></figure>\n\
+            <!-- /wp:embed -->\n\n\
+            <!-- wp:paragraph --><p>Between.</p><!-- /wp:paragraph -->\n\n\
+            <!-- wp:embed {\"url\":\"https://www.instagram.com/p/abc/\",\"providerNameSlug\":\"instagram\"} -->\n\
+            <figure class=\"wp-block-embed\"><div class=\"wp-block-embed__wrapper\">\n\
+            https://www.instagram.com/p/abc/\n\
+            </div></figure>\n\
+            <!-- /wp:embed -->";
+        let classic = "Before.\n\nhttps://x.com/GVS_News/status/1780000000000000001\n\n\
+            [embed]https://vimeo.com/76979871[/embed]\n\nAfter.";
+        let file = wxr(&[
+            (1, "blocks", "publish", content),
+            (2, "classic", "publish", classic),
+        ]);
+        let survey = survey(file.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        let report = convert_file(file.as_bytes(), survey, None, &mut out, Utc::now()).unwrap();
+        let bodies: Vec<String> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .filter_map(|line| match portable::Record::parse(line).unwrap() {
+                portable::Record::Article(article) => Some(article.body),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            bodies[0],
+            "::: embed https://www.youtube.com/watch?v=gvsFixture1 The minister's statement\n\n\
+             Between.\n\n[See it on Instagram](https://www.instagram.com/p/abc/)\n"
+        );
+        assert_eq!(
+            bodies[1],
+            "Before.\n\n::: embed https://x.com/GVS_News/status/1780000000000000001\n\n\
+             ::: embed https://vimeo.com/76979871\n\nAfter.\n"
+        );
+        for body in &bodies {
+            crate::body::parse(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        }
+        assert_eq!(
+            report
+                .problems
+                .iter()
+                .filter(|p| p.contains("embed"))
+                .collect::<Vec<_>>(),
+            ["post 1 (Post 1): 1 embed(s) Dateline does not embed kept as links"]
+        );
+    }
+
+    #[test]
+    fn comment_text_is_plain_with_its_paragraphs() {
+        assert_eq!(
+            comment_text("<p>One <em>two</em> &amp; three</p><p>Four<br />five</p>"),
+            "One two & three\n\nFour\nfive"
+        );
+        assert_eq!(
+            comment_text("Line one\r\nline two\r\n\r\n\r\nNext\u{0}."),
+            "Line one\nline two\n\nNext."
+        );
+        assert_eq!(comment_text("[&#8230;] linked [&#8230;]"), "[…] linked […]");
+        assert_eq!(comment_text("<p> </p>"), "");
+        assert_eq!(one_line("  A\n  B\u{7} ", "Anonymous"), "A B");
+        assert_eq!(one_line(" ", "Anonymous"), "Anonymous");
     }
 
     #[test]

@@ -18,6 +18,8 @@ fn body_text() -> impl Strategy<Value = String> {
         Just("::: read-more 7\n".to_owned()),
         Just("::: read-more /a-story/\n".to_owned()),
         Just(":::read-more\n".to_owned()),
+        Just("::: embed https://youtu.be/dQw4w9WgXcQ A <b>title</b>\n".to_owned()),
+        Just("::: embed https://x.com/a/status/1\n".to_owned()),
         Just("```\n".to_owned()),
         Just("```rust\n".to_owned()),
         Just("~~~\n".to_owned()),

@@ -13,6 +13,7 @@
 mod accounts;
 mod articles;
 pub mod backup;
+mod comments;
 mod labels;
 mod listen;
 mod media;

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
-    ArticleId, ContentChange, Counts, Email, ExportSnapshot, ImageId, ImportItem, ImportOutcome,
-    PortableArticle, PortableCorrection, PortableImage, PortableLabel, PortableRedirect,
-    PortableRevision, PortableStore, RevisionNumber, SearchText, SiteSettings, Slug, StoreError,
-    User, WhenStored,
+    ArticleId, CommentId, CommentKind, CommentStatus, ContentChange, Counts, Email, ExportSnapshot,
+    ImageId, ImportItem, ImportOutcome, PortableArticle, PortableComment, PortableCorrection,
+    PortableImage, PortableLabel, PortableRedirect, PortableRevision, PortableStore,
+    RevisionNumber, SearchText, SiteSettings, Slug, StoreError, User, WhenStored,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
@@ -34,7 +34,8 @@ pub(crate) async fn table_counts(conn: &mut AnyConnection) -> Result<Counts, Sto
          (SELECT COUNT(*) FROM images) AS images, (SELECT COUNT(*) FROM articles) AS articles, \
          (SELECT COUNT(*) FROM article_revisions) AS revisions, \
          (SELECT COUNT(*) FROM corrections) AS corrections, \
-         (SELECT COUNT(*) FROM redirects) AS redirects",
+         (SELECT COUNT(*) FROM redirects) AS redirects, \
+         (SELECT COUNT(*) FROM comments) AS comments",
     )
     .fetch_one(conn)
     .await
@@ -53,6 +54,7 @@ pub(crate) async fn table_counts(conn: &mut AnyConnection) -> Result<Counts, Sto
         revisions: n("revisions")?,
         corrections: n("corrections")?,
         redirects: n("redirects")?,
+        comments: n("comments")?,
     })
 }
 
@@ -352,6 +354,54 @@ impl ExportSnapshot for Snapshot {
             }
         }
         Ok(out)
+    }
+
+    async fn comments_after(
+        &mut self,
+        after: Option<CommentId>,
+        limit: u32,
+    ) -> Result<Vec<(CommentId, PortableComment)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.author_name, c.author_email, c.author_url, c.body, c.status, c.kind, \
+             c.created_at, a.slug AS article_slug, a.created_at AS article_created_at, \
+             p.created_at AS parent_created_at, p.author_name AS parent_author, \
+             u.email AS user_email FROM comments c JOIN articles a ON a.id = c.article_id \
+             LEFT JOIN comments p ON p.id = c.parent_id LEFT JOIN users u ON u.id = c.user_id \
+             WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+        )
+        .bind(after.map_or(i64::MIN, |id| id.0))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let status: String = get(row, "status")?;
+                let kind: String = get(row, "kind")?;
+                let parent = match get::<Option<i64>>(row, "parent_created_at")? {
+                    Some(at) => Some((rows::time(at)?, get(row, "parent_author")?)),
+                    None => None,
+                };
+                Ok((
+                    CommentId(get(row, "id")?),
+                    PortableComment {
+                        article: rows::slug(row, "article_slug")?,
+                        article_created_at: rows::time(get(row, "article_created_at")?)?,
+                        parent,
+                        author_name: get(row, "author_name")?,
+                        author_email: get(row, "author_email")?,
+                        author_url: get(row, "author_url")?,
+                        body: get(row, "body")?,
+                        status: CommentStatus::parse(&status)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        kind: CommentKind::parse(&kind)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        created_at: rows::time(get(row, "created_at")?)?,
+                        user: email(get(row, "user_email")?)?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     async fn redirects_after(
@@ -772,6 +822,80 @@ async fn import_revision(
     Ok(outcome(done))
 }
 
+/// The id of the comment of `article` written at `created_at` by `author`.
+async fn comment_by_key(
+    tx: &mut Transaction<'static, Any>,
+    article: i64,
+    created_at: DateTime<Utc>,
+    author: &str,
+) -> Result<Option<i64>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT id FROM comments WHERE article_id = $1 AND created_at = $2 AND author_name = $3 \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(article)
+    .bind(created_at.timestamp_millis())
+    .bind(author)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)
+}
+
+/// Adds a comment unless its article already has one written at the same time by the same
+/// author; taken when its article's slug belongs to an article of another creation time.
+async fn import_comment(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    c: &PortableComment,
+) -> Result<ImportOutcome, StoreError> {
+    let Some(StoredArticle {
+        id: article,
+        created_at,
+        ..
+    }) = article_by_slug(tx, &c.article).await?
+    else {
+        return Err(StoreError::MissingReference(format!(
+            "article '{}'",
+            c.article
+        )));
+    };
+    if created_at != c.article_created_at {
+        return Ok(ImportOutcome::Taken);
+    }
+    if comment_by_key(tx, article, c.created_at, &c.author_name)
+        .await?
+        .is_some()
+    {
+        return Ok(ImportOutcome::AlreadyThere);
+    }
+    let parent = match &c.parent {
+        Some((at, author)) => Some(comment_by_key(tx, article, *at, author).await?.ok_or_else(
+            || StoreError::MissingReference(format!("comment by '{author}' on '{}'", c.article)),
+        )?),
+        None => None,
+    };
+    let user = user_id(tx, ids, c.user.as_ref()).await?;
+    sqlx::query(
+        "INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, \
+         body, status, kind, created_at, user_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(article)
+    .bind(parent)
+    .bind(c.author_name.as_str())
+    .bind(c.author_email.as_str())
+    .bind(c.author_url.as_str())
+    .bind(c.body.as_str())
+    .bind(c.status.as_str())
+    .bind(c.kind.as_str())
+    .bind(c.created_at.timestamp_millis())
+    .bind(user)
+    .execute(&mut **tx)
+    .await
+    .map(outcome)
+    .map_err(db_error)
+}
+
 /// What an `INSERT … ON CONFLICT DO NOTHING` of one record did.
 fn outcome(done: sqlx::any::AnyQueryResult) -> ImportOutcome {
     if done.rows_affected() == 1 {
@@ -851,6 +975,7 @@ async fn import_item(
         }
         ImportItem::Article(article) => import_article(tx, ids, article, when_stored).await,
         ImportItem::Revision(revision) => import_revision(tx, ids, revision).await,
+        ImportItem::Comment(comment) => import_comment(tx, ids, comment).await,
         ImportItem::Redirect(r) => {
             let stored: Option<String> =
                 sqlx::query_scalar("SELECT to_path FROM redirects WHERE from_path = $1")

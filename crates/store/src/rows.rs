@@ -219,6 +219,7 @@ pub(crate) fn settings(row: &AnyRow) -> Result<SiteSettings, StoreError> {
         attribution_template: get(row, "attribution_template")?,
         attribution_template_agency_only: get(row, "attribution_template_agency_only")?,
         attribution_template_edited: get(row, "attribution_template_edited")?,
+        show_comments: get::<i64>(row, "show_comments")? != 0,
     })
 }
 

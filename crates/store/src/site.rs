@@ -17,11 +17,11 @@ pub(crate) async fn write_settings(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO site_settings (id, name, short_name, base_url, time_zone, locale, attribution_template, \
-         attribution_template_agency_only, attribution_template_edited) \
-         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8) \
+         attribution_template_agency_only, attribution_template_edited, show_comments) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (id) DO UPDATE SET name = $1, short_name = $2, base_url = $3, time_zone = $4, \
          locale = $5, attribution_template = $6, attribution_template_agency_only = $7, \
-         attribution_template_edited = $8",
+         attribution_template_edited = $8, show_comments = $9",
     )
     .bind(s.name.as_str())
     .bind(s.short_name.as_str())
@@ -31,6 +31,7 @@ pub(crate) async fn write_settings(
     .bind(s.attribution_template.as_str())
     .bind(s.attribution_template_agency_only.as_str())
     .bind(s.attribution_template_edited.as_str())
+    .bind(i64::from(s.show_comments))
     .execute(&mut **tx)
     .await
     .map(|_| ())

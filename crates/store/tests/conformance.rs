@@ -2383,6 +2383,7 @@ async fn imports_write_records_where_their_keys_are_free(store: &dyn PortableSto
             revisions: 2,
             corrections: 1,
             redirects: 1,
+            comments: 0,
         }
     );
     // The same again: every key is there, nothing changes.

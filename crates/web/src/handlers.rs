@@ -40,6 +40,27 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+const EMBED_SCRIPT: &str = include_str!("../static/embed.js");
+
+/// The address of the script that loads an embed's player when the reader asks, with a content
+/// hash so it can be cached forever. Only article pages with an embed name it: the site needs no
+/// script to be read.
+pub static EMBED_SCRIPT_HREF: LazyLock<String> = LazyLock::new(|| {
+    let hash = crate::validators::fnv1a(EMBED_SCRIPT.as_bytes());
+    format!("/static/embed.js?v={:08x}", hash as u32)
+});
+
+pub async fn embed_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        EMBED_SCRIPT,
+    )
+        .into_response()
+}
+
 pub async fn health(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
@@ -195,7 +216,17 @@ pub async fn show_article(
     // of them does.
     keys.insert(CacheKey::Related(article.article.id));
     keys.extend(related.iter().map(|s| CacheKey::Article(s.id)));
+    // The comments shown, and whether any are, change with a comment's status and the setting
+    // (which drops every cached page).
+    keys.insert(CacheKey::Comments(article.article.id));
+    let comments = if site.show_comments {
+        let approved = state.store.approved_comments(article.article.id).await?;
+        Some(crate::views::CommentView::threads(&approved, &site))
+    } else {
+        None
+    };
     let mut page = ArticlePage::new(layout, article, &site).with_related(&related, &site);
+    page.comments = comments;
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|image| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))

@@ -347,6 +347,7 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
     Router::new()
         .route("/healthz", get(handlers::health))
         .route("/static/style.css", get(handlers::stylesheet))
+        .route("/static/embed.js", get(handlers::embed_script))
         .route("/{slug}/", get(handlers::redirect_trailing_slash))
         .merge(fronts)
         .merge(documents)

@@ -12,7 +12,11 @@ use crate::error::WebError;
 /// one is answered 414 before any handler or the page cache sees it.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
+/// `frame-src` names exactly the players an embed may load once a reader asks
+/// (`services::embed::FRAME_ORIGINS`); nothing else is framed, and scripts come from us alone.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
+                   https://platform.twitter.com https://www.facebook.com; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 const HEADERS: [(HeaderName, &str); 5] = [
@@ -48,4 +52,21 @@ pub async fn bound_uri(request: Request, next: Next) -> Response {
         return WebError::UriTooLong.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_src_names_exactly_the_embed_players() {
+        let frame_src = CSP
+            .split(';')
+            .map(str::trim)
+            .find_map(|d| d.strip_prefix("frame-src "))
+            .expect("a frame-src directive");
+        let listed: Vec<&str> = frame_src.split_whitespace().collect();
+        assert_eq!(listed, dateline_services::embed::FRAME_ORIGINS);
+        assert!(CSP.contains("script-src 'self';"));
+    }
 }

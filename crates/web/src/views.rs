@@ -84,6 +84,51 @@ pub struct ArticlePage {
     pub featured: Option<Picture>,
     /// Related articles at the end of the page.
     pub related: Vec<Teaser>,
+    /// The embed script's address, when the body holds an embed (and only then: a page without
+    /// one loads no script).
+    pub embed_script: Option<&'static str>,
+    /// The approved comments, threaded, when the site shows comments.
+    pub comments: Option<Vec<CommentView>>,
+}
+
+/// A comment under an article, at its place in its thread.
+pub struct CommentView {
+    pub id: i64,
+    /// 0 for a comment, 1 for a reply to it, and so on (at most `comments::MAX_DEPTH`).
+    pub depth: usize,
+    pub author: String,
+    /// The author's address, when it is a web address.
+    pub url: Option<String>,
+    pub pingback: bool,
+    pub when: Moment,
+    /// Paragraphs, each its lines: shown escaped, lines broken as written.
+    pub paragraphs: Vec<Vec<String>>,
+}
+
+impl CommentView {
+    /// `comments` (approved, oldest first) in reading order, replies under their parents.
+    pub fn threads(comments: &[dateline_domain::Comment], site: &SiteSettings) -> Vec<Self> {
+        dateline_services::comments::threads(comments)
+            .into_iter()
+            .map(|(depth, c)| {
+                let url = c.author_url.trim();
+                let web = url.starts_with("https://") || url.starts_with("http://");
+                CommentView {
+                    id: c.id.0,
+                    depth,
+                    author: c.author_name.clone(),
+                    url: web.then(|| url.to_owned()),
+                    pingback: c.kind == dateline_domain::CommentKind::Pingback,
+                    when: Moment::new(c.created_at, site),
+                    paragraphs: c
+                        .paragraphs()
+                        .into_iter()
+                        .map(|p| p.into_iter().map(str::to_owned).collect())
+                        .collect(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// A correction or update note under an article: "Correction, April 16, 2024: ...".
@@ -161,7 +206,22 @@ impl ArticlePage {
             corrections: Vec::new(),
             featured: None,
             related: Vec::new(),
+            embed_script: None,
+            comments: None,
         }
+        .with_embed_script()
+    }
+
+    /// Names the embed script when a part of the body is an embed's placeholder.
+    fn with_embed_script(mut self) -> Self {
+        let has_embed = self.body.iter().any(|part| match part {
+            Part::Html(html) => html.contains(dateline_services::embed::PLACEHOLDER_MARK),
+            Part::ReadMore(_) => false,
+        });
+        if has_embed {
+            self.embed_script = Some(crate::handlers::EMBED_SCRIPT_HREF.as_str());
+        }
+        self
     }
 
     /// Ends the page with these related articles.

@@ -49,6 +49,13 @@ pub trait ExportSnapshot: Send {
     ) -> Result<Vec<PortableRevision>, StoreError>;
     /// The slugs of these articles (those that exist).
     async fn slugs(&mut self, ids: &[ArticleId]) -> Result<Vec<(ArticleId, Slug)>, StoreError>;
+    /// Up to `limit` comments after `after`, in the order they were added (a reply after the
+    /// comment it answers).
+    async fn comments_after(
+        &mut self,
+        after: Option<crate::comment::CommentId>,
+        limit: u32,
+    ) -> Result<Vec<(crate::comment::CommentId, crate::comment::PortableComment)>, StoreError>;
     /// Up to `limit` redirects whose old path sorts after `after`, in that order.
     async fn redirects_after(
         &mut self,

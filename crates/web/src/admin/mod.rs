@@ -10,6 +10,7 @@
 
 mod articles;
 mod auth;
+mod comments;
 mod labels;
 pub mod media;
 mod session;
@@ -85,6 +86,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/preview", post(articles::preview_article))
         .route("/admin/read-more", get(articles::find_read_more))
         .route("/admin/audit", get(articles::show_audit))
+        .route("/admin/comments", get(comments::list_comments))
+        .route(
+            "/admin/comments/{id}/{step}",
+            post(comments::moderate_comment),
+        )
         .route(
             "/admin/media",
             get(media::list_media)
@@ -213,6 +219,7 @@ pub struct NavUser {
     pub manages_settings: bool,
     pub reads_audit: bool,
     pub manages_labels: bool,
+    pub moderates_comments: bool,
 }
 
 impl AdminLayout {
@@ -243,6 +250,7 @@ fn nav_user(user: &User) -> NavUser {
         manages_settings: user.may(Action::ManageSiteSettings),
         reads_audit: user.may(Action::ViewAuditLog),
         manages_labels: user.may(Action::ManageSectionsAndTags),
+        moderates_comments: user.may(Action::ModerateComments),
     }
 }
 

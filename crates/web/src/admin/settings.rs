@@ -44,6 +44,9 @@ pub struct SettingsForm {
     attribution_template_agency_only: String,
     #[serde(default)]
     attribution_template_edited: String,
+    /// A checkbox: present (`on`) when ticked.
+    #[serde(default)]
+    show_comments: Option<String>,
 }
 
 fn settings_page(
@@ -89,6 +92,7 @@ pub async fn save_settings(
         attribution_template: form.attribution_template,
         attribution_template_agency_only: form.attribution_template_agency_only,
         attribution_template_edited: form.attribution_template_edited,
+        show_comments: form.show_comments.is_some(),
     };
     match settings::save_settings(state.store.as_ref(), &input).await {
         Ok(site) => {
