@@ -12,6 +12,7 @@
 //! | workflow and revisions | [`WorkflowStore`] | drafts, revisions, moves, the desk, corrections, the audit log |
 //! | media | [`MediaStore`] | uploaded images, featured images |
 //! | related articles | [`RelatedStore`] | the stored related lists |
+//! | pages and menus | [`PageStore`] | the standing pages, the header and footer menus |
 //! | the wire desk | [`WireStore`] | providers, payloads as they arrived, item versions |
 //!
 //! Export and import have a port of their own, [`PortableStore`], which only the command line
@@ -25,6 +26,7 @@ mod accounts;
 mod articles;
 mod labels;
 mod media;
+mod pages;
 mod portable;
 mod related;
 mod site;
@@ -35,6 +37,7 @@ pub use accounts::{AccountStore, KnownSignIn, ReservationOutcome, SignInLimit, S
 pub use articles::ArticleStore;
 pub use labels::LabelStore;
 pub use media::MediaStore;
+pub use pages::PageStore;
 pub use portable::{ExportSnapshot, PortableStore};
 pub use related::RelatedStore;
 pub use site::SiteStore;
@@ -88,6 +91,7 @@ pub trait Store:
     + MediaStore
     + RelatedStore
     + WireStore
+    + PageStore
     + 'static
 {
 }
@@ -101,6 +105,7 @@ impl<T> Store for T where
         + MediaStore
         + RelatedStore
         + WireStore
+        + PageStore
         + 'static
         + ?Sized
 {

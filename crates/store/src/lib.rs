@@ -16,6 +16,7 @@ pub mod backup;
 mod labels;
 mod listen;
 mod media;
+mod pages;
 mod portable;
 mod related;
 mod rows;
