@@ -210,6 +210,56 @@ pub(crate) async fn write_menu(
     Ok(())
 }
 
+/// Every page's path (decoded), as of now in `tx`.
+async fn paths_in(tx: &mut Tx) -> Result<std::collections::HashMap<PageId, String>, StoreError> {
+    let pages: Vec<PageSummary> =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY} FROM pages")))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(page_summary)
+            .collect::<Result<_, _>>()?;
+    Ok(dateline_domain::page::page_paths(&pages)
+        .into_iter()
+        .map(|(id, slugs)| {
+            (
+                id,
+                dateline_domain::SitePath::page(&slugs)
+                    .decoded()
+                    .into_owned(),
+            )
+        })
+        .collect())
+}
+
+/// Leads the old address of every page whose path changed (a page moved or renamed, and the
+/// pages under it) to its new one.
+async fn redirect_moved(
+    tx: &mut Tx,
+    before: &std::collections::HashMap<PageId, String>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let after = paths_in(tx).await?;
+    for (id, old) in before {
+        let Some(new) = after.get(id) else { continue };
+        if old == new {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO redirects (from_path, to_path, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path",
+        )
+        .bind(old.as_str())
+        .bind(new.as_str())
+        .bind(millis(at))
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl PageStore for SqlStore {
     async fn pages(&self) -> Result<Vec<PageSummary>, StoreError> {
@@ -246,6 +296,7 @@ impl PageStore for SqlStore {
         let mut tx = self.begin_write().await?;
         check_parent(&mut tx, new.parent).await?;
         check_page_slug(&mut tx, &new.slug, new.parent, Some(id)).await?;
+        let before = paths_in(&mut tx).await?;
         let published_at = (new.status == PageStatus::Published).then_some(millis(new.at));
         let done = sqlx::query(
             "UPDATE pages SET slug = $1, parent_id = $2, position = $3, title = $4, body = $5, \
@@ -272,6 +323,7 @@ impl PageStore for SqlStore {
         if !done {
             return Ok(false);
         }
+        redirect_moved(&mut tx, &before, new.at).await?;
         self.commit_change(tx, pages_changed()).await?;
         Ok(true)
     }

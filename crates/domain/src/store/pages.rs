@@ -17,7 +17,8 @@ pub trait PageStore: Send + Sync {
     async fn insert_page(&self, page: &NewPage) -> Result<PageId, StoreError>;
     /// Replaces a page's fields (its creation time stays; its first publication time is set
     /// when first published). False when there is no such page. Conflicts as for
-    /// [`PageStore::insert_page`].
+    /// [`PageStore::insert_page`]. When its path changes (a new slug or parent), the old path
+    /// of the page and of every page under it is kept as a redirect to the new one.
     async fn update_page(&self, id: PageId, page: &NewPage) -> Result<bool, StoreError>;
     /// Publishes or takes down a page. False when there is no such page.
     async fn set_page_status(
