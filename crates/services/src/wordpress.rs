@@ -691,7 +691,7 @@ impl Converter {
             .body(&item)
             .lines()
             .map(|line| match line.strip_prefix("::: read-more ") {
-                Some(path) => format!("Read more: <{path}>"),
+                Some(path) => format!("[Read more]({path})"),
                 None => line.to_owned(),
             })
             .collect::<Vec<_>>()
@@ -1162,5 +1162,189 @@ mod tests {
             plain("<p>Putin&#8217;s call &amp; the <b>SCO</b></p>\n"),
             "Putin’s call & the SCO"
         );
+    }
+
+    /// A page or menu item: id, type, slug, parent, order, status, content, meta.
+    fn item(
+        id: u64,
+        kind: &str,
+        slug: &str,
+        parent: u64,
+        order: i64,
+        status: &str,
+        content: &str,
+        meta: &[(&str, &str)],
+    ) -> String {
+        let meta: String = meta
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "<wp:postmeta><wp:meta_key><![CDATA[{k}]]></wp:meta_key>\
+                     <wp:meta_value><![CDATA[{v}]]></wp:meta_value></wp:postmeta>"
+                )
+            })
+            .collect();
+        let menu = if kind == "nav_menu_item" {
+            "<category domain=\"nav_menu\" nicename=\"primary\"><![CDATA[Primary]]></category>"
+        } else {
+            ""
+        };
+        let title = if kind == "page" {
+            format!("Page {slug}")
+        } else {
+            String::new()
+        };
+        format!(
+            "<item><title>{title}</title><link>https://old.example/{slug}/</link>\
+             <dc:creator><![CDATA[desk]]></dc:creator>\
+             <content:encoded><![CDATA[{content}]]></content:encoded>\
+             <wp:post_id>{id}</wp:post_id>\
+             <wp:post_date_gmt><![CDATA[2024-04-16 05:00:00]]></wp:post_date_gmt>\
+             <wp:post_name><![CDATA[{slug}]]></wp:post_name>\
+             <wp:status><![CDATA[{status}]]></wp:status>\
+             <wp:post_parent>{parent}</wp:post_parent><wp:menu_order>{order}</wp:menu_order>\
+             <wp:post_type><![CDATA[{kind}]]></wp:post_type>{menu}{meta}</item>"
+        )
+    }
+
+    #[test]
+    fn pages_come_parents_first_and_menus_keep_one_level() {
+        let page_item = |id: u64, parent: u64| {
+            [
+                ("_menu_item_type", "post_type".to_owned()),
+                ("_menu_item_object", "page".to_owned()),
+                ("_menu_item_object_id", id.to_string()),
+                ("_menu_item_menu_item_parent", parent.to_string()),
+            ]
+        };
+        let meta = |m: &[(&'static str, String)]| -> Vec<(&'static str, String)> { m.to_vec() };
+        let items = [
+            // Menu items first, a child page before its parent, a trashed page, a page whose
+            // slug an article holds.
+            item(
+                50,
+                "nav_menu_item",
+                "50",
+                0,
+                1,
+                "publish",
+                "",
+                &refs(&meta(&page_item(11, 0))),
+            ),
+            item(
+                51,
+                "nav_menu_item",
+                "51",
+                0,
+                2,
+                "publish",
+                "",
+                &refs(&meta(&page_item(10, 50))),
+            ),
+            item(
+                52,
+                "nav_menu_item",
+                "52",
+                0,
+                3,
+                "publish",
+                "",
+                &refs(&meta(&page_item(10, 51))),
+            ),
+            item(
+                53,
+                "nav_menu_item",
+                "53",
+                0,
+                4,
+                "publish",
+                "",
+                &[
+                    ("_menu_item_type", "custom"),
+                    ("_menu_item_object", "custom"),
+                    ("_menu_item_url", "javascript:alert(1)"),
+                ],
+            )
+            .replace("<title></title>", "<title>Evil</title>"),
+            item(
+                10,
+                "page",
+                "child",
+                11,
+                1,
+                "publish",
+                "<p>Read More: <a href=\"https://old.example/story/\">Story</a></p>",
+                &[],
+            ),
+            item(11, "page", "parent", 0, 0, "publish", "<p>Top.</p>", &[]),
+            item(12, "page", "gone", 0, 0, "trash", "<p>x</p>", &[]),
+            item(13, "page", "story", 0, 0, "draft", "<p>x</p>", &[]),
+        ];
+        let posts = wxr(&[(1, "story", "publish", "<p>Story.</p>")]);
+        let file = posts.replace("</channel>", &format!("{}</channel>", items.concat()));
+        let articles = article_slugs(file.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        let report = convert_file(file.as_bytes(), articles, &mut out, Utc::now()).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<portable::Record> = out
+            .lines()
+            .map(|l| portable::Record::parse(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        let pages: Vec<&portable::PageLine> = lines
+            .iter()
+            .filter_map(|r| match r {
+                portable::Record::Page(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        let paths: Vec<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["/parent", "/story-page", "/parent/child"]);
+        assert!(
+            pages[2].body.contains("[Read more](/story)"),
+            "{}",
+            pages[2].body
+        );
+        for page in &pages {
+            page.check().unwrap_or_else(|e| panic!("{e}: {page:?}"));
+        }
+        assert_eq!(report.left_out.get("trashed page"), Some(&1));
+        assert!(
+            out.contains(r#""from":"/?page_id=10","to":"/parent/child""#),
+            "{out}"
+        );
+        let menu = lines
+            .iter()
+            .find_map(|r| match r {
+                portable::Record::Menu(m) => Some(m),
+                _ => None,
+            })
+            .expect("a menu");
+        assert_eq!(menu.name, "header");
+        let items: Vec<(&str, bool)> = menu
+            .items
+            .iter()
+            .map(|i| (i.page.as_deref().unwrap_or_default(), i.nested))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("/parent", false),
+                ("/parent/child", true),
+                ("/parent/child", true)
+            ]
+        );
+        assert_eq!(menu.items[0].label, "Page parent", "named after its page");
+        let notes = report.problems.join("\n");
+        assert!(notes.contains("nested more than one level"), "{notes}");
+        assert!(
+            notes.contains("not a path or an http(s) address"),
+            "{notes}"
+        );
+        assert!(notes.contains("/story-page"), "{notes}");
+        menu.check().unwrap();
+    }
+
+    fn refs<'a>(m: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        m.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
 }
