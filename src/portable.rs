@@ -426,6 +426,14 @@ fn print_wordpress_report(file: &str, report: &WordpressReport) {
     for (status, count) in posts {
         println!("  posts ({status}): {count}");
     }
+    let mut pages: Vec<_> = report.pages.iter().collect();
+    pages.sort();
+    for (status, count) in pages {
+        println!("  pages ({status}): {count}");
+    }
+    if report.menu_items > 0 {
+        println!("  menu items: {}", report.menu_items);
+    }
     println!(
         "  sections: {}, tags: {}, bylines: {}, images: {}, redirects: {}",
         report.sections, report.tags, report.bylines, report.images, report.redirects

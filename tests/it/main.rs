@@ -26,6 +26,7 @@ mod newsroom_media;
 mod newsroom_settings;
 mod nodes;
 mod page_checks;
+mod pages;
 mod portable;
 mod related;
 mod revision_limits;

@@ -29,13 +29,75 @@ pub const PUBLIC_PAGES: &[(&str, &str, u16)] = &[
         "/کراچی-میں-موسم-گرم-اور-مرطوب-ہلکی-بارش-کا-امکان",
         200,
     ),
+    ("page", "/about-us/our-team", 200),
     ("not-found", "/no-such-page", 404),
 ];
 
-/// A TestApp whose fronts paginate, so pagers are on the checked pages too.
+/// A TestApp whose fronts paginate, so pagers are on the checked pages too, with standing
+/// pages (one under another) and header and footer menus (one item nested), so every page
+/// type is checked with the menus in its layout.
 async fn app_with_pages() -> TestApp {
     let app = TestApp::sqlite().await;
     let now = app.clock.now();
+    let editor = app
+        .account("Page Editor", dateline_domain::Role::Editor)
+        .await;
+    let language = dateline_domain::Language::english();
+    let page = |title: &str, parent: String| dateline_services::pages::PageInput {
+        title: title.to_owned(),
+        slug: String::new(),
+        body: format!("About {title}.\n\n- one\n- two\n"),
+        description: format!("All about {title}"),
+        language: String::new(),
+        parent,
+        position: String::new(),
+        status: dateline_domain::PageStatus::Published,
+    };
+    let store = app.store.as_ref();
+    let about = dateline_services::pages::create_page(
+        store,
+        &editor,
+        &page("About us", String::new()),
+        &language,
+        now,
+    )
+    .await
+    .unwrap();
+    dateline_services::pages::create_page(
+        store,
+        &editor,
+        &page("Our team", about.to_string()),
+        &language,
+        now,
+    )
+    .await
+    .unwrap();
+    let row = |label: &str, target: &str, nested: bool| dateline_services::pages::MenuRow {
+        label: label.to_owned(),
+        target: target.to_owned(),
+        nested,
+    };
+    dateline_services::pages::save_menu(
+        store,
+        &editor,
+        dateline_domain::MenuName::Header,
+        &[
+            row("Home", "/", false),
+            row("World", "/section/world", false),
+            row("About us", "/about-us", false),
+            row("Our team", "/about-us/our-team", true),
+        ],
+    )
+    .await
+    .unwrap();
+    dateline_services::pages::save_menu(
+        store,
+        &editor,
+        dateline_domain::MenuName::Footer,
+        &[row("About us", "/about-us", false)],
+    )
+    .await
+    .unwrap();
     for i in 0..21 {
         let mut input = crate::harness::story(
             &format!("World story number {i}"),

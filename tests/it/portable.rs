@@ -33,6 +33,7 @@ on_both_backends!(
     a_restore_refuses_a_database_in_use_unless_forced,
     a_backup_goes_only_into_an_empty_directory_or_an_earlier_backup,
     an_old_address_keeps_the_first_home_it_was_given,
+    pages_and_menus_move_by_path_and_name_and_come_once,
 );
 
 /// The URL of a database as the command line takes it.
@@ -359,7 +360,80 @@ async fn fill(app: &TestApp) -> (User, String) {
     )
     .await
     .unwrap();
+    fill_pages(app, &editor).await;
     (editor, image.key)
+}
+
+/// Pages (one under another, one a draft) and both menus, with a target of every kind.
+async fn fill_pages(app: &TestApp, editor: &User) {
+    use dateline_services::pages::{self, MenuRow, PageInput};
+    let store = app.store.as_ref();
+    let now = app.clock_now();
+    let english = dateline_domain::Language::english();
+    let page = |title: &str, parent: String, status| PageInput {
+        title: title.to_owned(),
+        slug: String::new(),
+        body: format!("About *{title}*.\n"),
+        description: format!("{title}, described"),
+        language: String::new(),
+        parent,
+        position: "2".to_owned(),
+        status,
+    };
+    let about = pages::create_page(
+        store,
+        editor,
+        &page(
+            "About us",
+            String::new(),
+            dateline_domain::PageStatus::Published,
+        ),
+        &english,
+        now,
+    )
+    .await
+    .unwrap();
+    for (title, status) in [
+        ("Our team", dateline_domain::PageStatus::Published),
+        ("Careers", dateline_domain::PageStatus::Draft),
+    ] {
+        pages::create_page(
+            store,
+            editor,
+            &page(title, about.to_string(), status),
+            &english,
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let row = |label: &str, target: &str, nested: bool| MenuRow {
+        label: label.to_owned(),
+        target: target.to_owned(),
+        nested,
+    };
+    pages::save_menu(
+        store,
+        editor,
+        dateline_domain::MenuName::Header,
+        &[
+            row("Home", "/", false),
+            row("World", "/section/world", false),
+            row("About", "/about-us", false),
+            row("Team", "/about-us/our-team", true),
+            row("Elsewhere", "https://example.org/", false),
+        ],
+    )
+    .await
+    .unwrap();
+    pages::save_menu(
+        store,
+        editor,
+        dateline_domain::MenuName::Footer,
+        &[row("Careers", "/about-us/careers", false)],
+    )
+    .await
+    .unwrap();
 }
 
 pub(crate) async fn export_to(database: &DatabaseUrl, data: &Path, file: &Path) -> String {
@@ -412,6 +486,7 @@ async fn an_export_read_into_a_new_database_exports_the_same(app: TestApp) {
     let lines = body_lines(&first);
     for kind in [
         "settings", "section", "tag", "author", "user", "image", "article", "revision", "redirect",
+        "page", "menu",
     ] {
         assert!(
             lines
@@ -1138,4 +1213,111 @@ async fn an_old_address_keeps_the_first_home_it_was_given(app: TestApp) {
         .unwrap();
     let tally = &report.tallies["redirect"];
     assert_eq!((tally.added, tally.already_there, tally.taken), (0, 151, 1));
+}
+
+async fn pages_and_menus_move_by_path_and_name_and_come_once(app: TestApp) {
+    use dateline_domain::{MenuName, MenuTarget, PageStore};
+    let editor = app.account("Sana Jamal", Role::Editor).await;
+    fill_pages(&app, &editor).await;
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("pages.jsonl");
+    let export = export_to(app.store.url(), &data_dir(&app), &file).await;
+    let page_lines: Vec<&str> = body_lines(&export)
+        .into_iter()
+        .filter(|l| l.starts_with(r#"{"type":"page""#))
+        .collect();
+    assert_eq!(page_lines.len(), 3);
+    assert!(
+        page_lines[0].contains(r#""path":"/about-us""#),
+        "parents first: {page_lines:?}"
+    );
+    assert!(export.contains(
+        r#"{"type":"menu","name":"header","items":[{"label":"Home","url":"/"},{"label":"World","section":"world"},{"label":"About","page":"/about-us"},{"label":"Team","page":"/about-us/our-team","nested":true},{"label":"Elsewhere","url":"https://example.org/"}]}"#
+    ), "{export}");
+
+    // Into a new database (which has sections of its own, so the menu's section is found by
+    // slug), twice: the second run adds nothing.
+    let db = another_database(&app, "portable::pages_target").await;
+    let data = tempfile::tempdir().unwrap();
+    let said = import_into(db.url(), data.path(), &file, &app.media_dir).await;
+    assert!(said.contains("  page: 3 added, 0 already there"), "{said}");
+    assert!(said.contains("  menu: 2 added, 0 already there"), "{said}");
+    let said = import_into(db.url(), data.path(), &file, &app.media_dir).await;
+    assert!(said.contains("  page: 0 added, 3 already there"), "{said}");
+    assert!(said.contains("  menu: 0 added, 2 already there"), "{said}");
+    let store = open(db.url()).await;
+    let pages = store.pages().await.unwrap();
+    assert_eq!(pages.len(), 3);
+    let header = store.menu(MenuName::Header).await.unwrap();
+    let team = pages
+        .iter()
+        .find(|p| p.slug.as_str() == "our-team")
+        .unwrap();
+    assert_eq!(header[3].target, MenuTarget::Page(team.id));
+    assert!(header[3].nested);
+    let about = store.page(team.parent.unwrap()).await.unwrap().unwrap();
+    assert_eq!(about.summary.title, "About us");
+    assert_eq!(about.body_html, "<p>About <em>About us</em>.</p>\n");
+    assert_eq!(about.description, "About us, described");
+
+    // A menu already made its own is kept; so is a page at a path that is taken.
+    let mut changed = export.replace(
+        r#""label":"Home","url":"/""#,
+        r#""label":"Start","url":"/""#,
+    );
+    changed = changed.replace(r#""title":"Our team""#, r#""title":"The team""#);
+    std::fs::write(work.path().join("changed.jsonl"), &changed).unwrap();
+    let said = import_into(
+        db.url(),
+        data.path(),
+        &work.path().join("changed.jsonl"),
+        &app.media_dir,
+    )
+    .await;
+    assert!(
+        said.contains("  menu: 0 added, 1 already there, 1 left out"),
+        "{said}"
+    );
+    assert_eq!(store.menu(MenuName::Header).await.unwrap(), header);
+    assert!(
+        store
+            .pages()
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.title == "Our team")
+    );
+
+    // Bad page and menu lines are refused, each with its line, and nothing is written.
+    let header_line = export.lines().next().unwrap();
+    let bad = [
+        r#"{"type":"page","path":"/a/b","title":"Orphan","body":"x\n","status":"published","language":"en","created_at":"2024-04-16T05:00:00.000Z"}"#,
+        r#"{"type":"page","path":"/search","title":"S","body":"x\n","status":"published","language":"en","created_at":"2024-04-16T05:00:00.000Z"}"#,
+        r#"{"type":"page","path":"/x","title":"X","body":"<script>alert(1)</script>\n","status":"live","language":"en","created_at":"2024-04-16T05:00:00.000Z"}"#,
+        r#"{"type":"menu","name":"header","items":[{"label":"Evil","url":"javascript:alert(1)"}]}"#,
+        r#"{"type":"menu","name":"footer","items":[{"label":"Gone","section":"no-such-section"},{"label":"Gone too","page":"/no/such"}]}"#,
+        r#"{"type":"menu","name":"sidebar","items":[{"label":"","url":"/"}]}"#,
+    ];
+    let problems = refused(
+        &store,
+        work.path(),
+        &format!("{header_line}\n{}\n", bad.join("\n")),
+    )
+    .await;
+    let all = problems.join("\n");
+    for want in [
+        "line 2: page '/a/b': its parent page '/a' is neither above",
+        "line 3: page '/search': path: /search is one of the site's own addresses",
+        "line 4: page '/x': body: line 1: scripts",
+        "status: must be one of: draft, published",
+        "line 5: menu 'header': items: item 1: target must be a path starting with /",
+        "line 6: menu 'footer': section 'no-such-section' is neither above",
+        "line 6: menu 'footer': page '/no/such' is neither above",
+        "line 7: menu 'sidebar': menu: must be header or footer",
+        "item 1: label must be one line",
+    ] {
+        assert!(all.contains(want), "{want}: {all}");
+    }
+    assert_eq!(store.pages().await.unwrap().len(), 3);
+    store.close().await;
 }

@@ -3,8 +3,10 @@
 //! post permalink, the old slugs, category and tag archives and feeds. A second import adds
 //! nothing; a newer export updates what changed (and keeps what the newsroom edited); a dry run
 //! writes nothing; a file that is not WXR, is cut short or declares entities is refused with one
-//! line and nothing written. With a copy of the uploads folder, pictures come across, featured
-//! and in bodies, and their old addresses answer. (Comments: `tests/it/comments.rs`.)
+//! line and nothing written. Pages come across with their hierarchy and their old addresses, and
+//! the classic menu becomes the header menu. With a copy of the uploads folder, pictures come
+//! across, featured and in bodies, and their old addresses answer. (Comments:
+//! `tests/it/comments.rs`.)
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -101,7 +103,9 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
         "posts (pending): 1",
         "posts (private): 1",
         "posts (future): 1",
-        "left out: 4 page",
+        "pages (publish): 3",
+        "pages (draft): 1",
+        "menu items: 4",
         "left out: 5 attachment",
         "left out: 1 trashed post",
         "password-protected, imported as a draft",
@@ -115,8 +119,7 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
         .iter()
         .map(|v| v.as_u64().unwrap())
         .collect();
-    // Every published post's old permalink leads to its page (a page of WordPress's own
-    // "pages" is not imported yet).
+    // Every published post's old permalink leads to its article.
     let mut followed = 0;
     for link in expected["permalinks"]["items"].as_array().unwrap() {
         if link["type"] != "post" || protected.contains(&link["id"].as_u64().unwrap()) {
@@ -133,6 +136,67 @@ async fn a_wordpress_export_comes_across_and_its_old_addresses_answer(app: TestA
         followed, 37,
         "38 published posts, one of them password-protected"
     );
+    assert!(!out.contains("nav_menu_item"), "{out}");
+    assert!(!out.contains("left out: 4 page"), "{out}");
+    // Every published page's old permalink and link by number lead to it, under its parent.
+    let titles = [
+        (28, "About Us", "/about-us"),
+        (29, "Our Team", "/about-us/our-team"),
+        (30, "Contact Us", "/about-us/contact-us"),
+    ];
+    let mut pages = 0;
+    for link in expected["permalinks"]["items"].as_array().unwrap() {
+        if link["type"] != "page" {
+            continue;
+        }
+        let id = link["id"].as_u64().unwrap();
+        let (_, title, home) = titles
+            .iter()
+            .find(|(n, _, _)| *n == id)
+            .unwrap_or_else(|| panic!("page {id} is one of the three"));
+        for old in [
+            link["path"].as_str().unwrap().to_owned(),
+            format!("/?page_id={id}"),
+        ] {
+            let (status, at, page) = follow(&app, &old).await;
+            assert_eq!((status, at.as_str()), (StatusCode::OK, *home), "{old}");
+            assert_eq!(texts(&page, "main h1"), [*title], "{old}");
+        }
+        let response = app.get(&format!("/?page_id={id}")).await;
+        assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
+        pages += 1;
+    }
+    assert_eq!(pages, 3, "three published pages");
+    let (_, _, team) = follow(&app, "/about-us/our-team/").await;
+    assert_eq!(
+        texts(&team, ".breadcrumb a"),
+        ["Home", "About Us", "Our Team"]
+    );
+    // The draft page is there for the newsroom, not for readers.
+    let draft = dateline_domain::PageStore::pages(app.store.as_ref())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.title == "Careers")
+        .expect("the draft page is imported");
+    assert_eq!(draft.status, dateline_domain::PageStatus::Draft);
+    assert_eq!(app.get("/careers").await.status(), StatusCode::NOT_FOUND);
+    // The classic menu is the header menu on every page: its four items, the category and
+    // page items named after what they point at, Pakistan under News.
+    for path in ["/", "/about-us", "/section/world"] {
+        let (_, page) = app.page(path).await;
+        assert_eq!(
+            texts(&page, "nav.site-menu a"),
+            ["Home", "News", "Pakistan", "About Us"],
+            "{path}"
+        );
+        assert_eq!(
+            crate::harness::attrs(&page, "nav.site-menu a", "href"),
+            ["/", "/section/news", "/section/pakistan", "/about-us"],
+            "{path}"
+        );
+        assert_eq!(texts(&page, "nav.site-menu .submenu a"), ["Pakistan"]);
+    }
     // The seed article's Read More links point at the imported articles by id.
     let (_, _, seed) = follow(
         &app,
@@ -262,6 +326,8 @@ async fn a_second_import_adds_nothing_and_a_dry_run_writes_nothing(app: TestApp)
     let again = stdout(&import(&app, &fixture("gvs-sample.wxr.xml"), &[]).await);
     assert!(again.contains("article: 0 added"), "{again}");
     assert!(again.contains("redirect: 0 added"), "{again}");
+    assert!(again.contains("page: 0 added, 4 already there"), "{again}");
+    assert!(again.contains("menu: 0 added, 1 already there"), "{again}");
     assert_eq!(article_count(&app).await, after);
 }
 

@@ -22,6 +22,9 @@ pub enum CacheKey {
     Related(ArticleId),
     /// The comments an article's page shows.
     Comments(ArticleId),
+    /// The pages or the menus: every public page shows the menus (whose links follow the
+    /// pages' paths), so a page cache drops everything it holds. Other observers ignore it.
+    Pages,
 }
 
 impl CacheKey {
@@ -31,6 +34,7 @@ impl CacheKey {
         Some(match s {
             "all" => CacheKey::All,
             "latest" => CacheKey::Latest,
+            "pages" => CacheKey::Pages,
             _ => {
                 let (kind, id) = s.split_once('-')?;
                 let id = number(id)?;
@@ -60,6 +64,7 @@ impl fmt::Display for CacheKey {
             CacheKey::Author(id) => write!(f, "author-{id}"),
             CacheKey::Related(id) => write!(f, "related-{id}"),
             CacheKey::Comments(id) => write!(f, "comments-{id}"),
+            CacheKey::Pages => f.write_str("pages"),
         }
     }
 }
@@ -122,11 +127,12 @@ mod tests {
                 CacheKey::Tag(TagId(7)),
                 CacheKey::Author(AuthorId(2)),
                 CacheKey::Related(ArticleId(12)),
+                CacheKey::Pages,
             ]),
         };
         assert_eq!(
             change.encode(),
-            "latest article-12 section-3 tag-7 author-2 related-12"
+            "latest article-12 section-3 tag-7 author-2 related-12 pages"
         );
         assert_eq!(ContentChange::decode(&change.encode()), change);
         assert_eq!(

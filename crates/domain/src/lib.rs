@@ -11,6 +11,7 @@ pub mod clock;
 pub mod comment;
 pub mod listing;
 pub mod newsroom;
+pub mod page;
 pub mod paths;
 pub mod portable;
 pub mod search;
@@ -39,10 +40,14 @@ pub use newsroom::{
     MAX_REVISIONS, NewImage, Revision, RevisionInfo, RevisionKind, RevisionNumber, SaveOutcome,
     Transition, UnknownAction, Workflow,
 };
+pub use page::{
+    MenuItem, MenuLimits, MenuName, MenuTarget, NewPage, Page, PageId, PageStatus, PageSummary,
+};
 pub use paths::SitePath;
 pub use portable::{
     Counts, ImportItem, ImportOutcome, PortableArticle, PortableCorrection, PortableImage,
-    PortableLabel, PortableRedirect, PortableRevision, WhenStored,
+    PortableLabel, PortableMenu, PortableMenuItem, PortableMenuTarget, PortablePage,
+    PortableRedirect, PortableRevision, WhenStored,
 };
 pub use search::{
     SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults, SearchSort, SnippetPart,
@@ -51,7 +56,7 @@ pub use search::{
 pub use site::{BaseUrl, SiteSettings};
 pub use steps::{Refusal, Step, Steps, allowed_steps};
 pub use store::{
-    AccountStore, ArticleStore, CommentStore, ExportSnapshot, LabelStore, MediaStore,
+    AccountStore, ArticleStore, CommentStore, ExportSnapshot, LabelStore, MediaStore, PageStore,
     PortableStore, RelatedStore, SiteStore, Store, StoreError, WireStore, WorkflowStore,
 };
 pub use syndication::{FeedFormat, SitemapEntry, SitemapPage};

@@ -116,6 +116,29 @@ impl SitePath {
         SitePath(format!("/{}", segment(slug.as_str())).into())
     }
 
+    /// A standing page at its slugs from the top: `/about-us/our-team`.
+    pub fn page(slugs: &[Slug]) -> Self {
+        let mut path = String::new();
+        for slug in slugs {
+            path.push('/');
+            path.push_str(&segment(slug.as_str()).to_string());
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        SitePath(path.into())
+    }
+
+    /// The newsroom's list of pages.
+    pub const ADMIN_PAGES: SitePath = SitePath::fixed("/admin/pages");
+    /// The newsroom's menus.
+    pub const ADMIN_MENUS: SitePath = SitePath::fixed("/admin/menus");
+
+    /// A page in the newsroom's page editor: `/admin/pages/{id}`.
+    pub fn admin_page(id: crate::page::PageId) -> Self {
+        SitePath(format!("/admin/pages/{id}").into())
+    }
+
     /// The article as IPTC ninjs: `/{slug}.ninjs`.
     pub fn article_ninjs(slug: &Slug) -> Self {
         SitePath(format!("/{}{}", segment(slug.as_str()), Self::NINJS_SUFFIX).into())
@@ -314,6 +337,18 @@ mod tests {
         assert_eq!(
             SitePath::sitemap(&SitemapPage::Articles(3)),
             "/sitemaps/articles-3.xml"
+        );
+    }
+
+    #[test]
+    fn pages_live_under_their_parents() {
+        assert_eq!(
+            SitePath::page(&[slug("about-us"), slug("our-team")]),
+            "/about-us/our-team"
+        );
+        assert_eq!(
+            SitePath::page(&[slug("کراچی")]),
+            "/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C"
         );
     }
 

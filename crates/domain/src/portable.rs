@@ -115,6 +115,48 @@ pub struct PortableRedirect {
     pub created_at: DateTime<Utc>,
 }
 
+/// A standing page as it moves between databases: its path is its identity, and names its
+/// parent (every segment but the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortablePage {
+    /// Its slugs from the top: `["about-us", "our-team"]`.
+    pub path: Vec<Slug>,
+    pub title: String,
+    pub body: String,
+    /// The rendered body, as stored; not written out.
+    pub body_html: String,
+    pub description: String,
+    pub status: crate::page::PageStatus,
+    pub language: Language,
+    pub position: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// Where a menu item leads, by what stays the same between databases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortableMenuTarget {
+    /// A page by its path's slugs.
+    Page(Vec<Slug>),
+    Section(Slug),
+    Url(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortableMenuItem {
+    pub label: String,
+    pub target: PortableMenuTarget,
+    pub nested: bool,
+}
+
+/// A whole menu: its name is its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortableMenu {
+    pub name: crate::page::MenuName,
+    pub items: Vec<PortableMenuItem>,
+}
+
 /// One record for [`PortableStore::import`](crate::store::PortableStore::import). References are by slug, e-mail and key, resolved
 /// by the store inside the import's transaction, so a batch may refer to what it adds itself.
 #[derive(Debug, Clone)]
@@ -132,6 +174,10 @@ pub enum ImportItem {
     Revision(PortableRevision),
     Redirect(PortableRedirect),
     Comment(crate::comment::PortableComment),
+    /// Added when no page holds its path; its parent must be stored or come earlier.
+    Page(PortablePage),
+    /// Written when the database's menu of that name is empty.
+    Menu(PortableMenu),
 }
 
 /// What [`PortableStore::import`](crate::store::PortableStore::import) did with one item.

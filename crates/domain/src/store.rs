@@ -12,6 +12,7 @@
 //! | workflow and revisions | [`WorkflowStore`] | drafts, revisions, moves, the desk, corrections, the audit log |
 //! | media | [`MediaStore`] | uploaded images, featured images |
 //! | related articles | [`RelatedStore`] | the stored related lists |
+//! | pages and menus | [`PageStore`] | the standing pages, the header and footer menus |
 //! | the wire desk | [`WireStore`] | providers, payloads as they arrived, item versions |
 //! | comments | [`CommentStore`] | comments on articles: shown, listed, moderated |
 //!
@@ -27,6 +28,7 @@ mod articles;
 mod comments;
 mod labels;
 mod media;
+mod pages;
 mod portable;
 mod related;
 mod site;
@@ -38,6 +40,7 @@ pub use articles::ArticleStore;
 pub use comments::CommentStore;
 pub use labels::LabelStore;
 pub use media::MediaStore;
+pub use pages::PageStore;
 pub use portable::{ExportSnapshot, PortableStore};
 pub use related::RelatedStore;
 pub use site::SiteStore;
@@ -92,6 +95,7 @@ pub trait Store:
     + RelatedStore
     + WireStore
     + CommentStore
+    + PageStore
     + 'static
 {
 }
@@ -106,6 +110,7 @@ impl<T> Store for T where
         + RelatedStore
         + WireStore
         + CommentStore
+        + PageStore
         + 'static
         + ?Sized
 {

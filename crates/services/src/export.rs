@@ -113,6 +113,15 @@ pub async fn export<W: AsyncWrite + Unpin>(
         lines.push(&Record::User(UserLine::from_user(&user)));
         written.users += 1;
     }
+    // Pages, parents first, then the menus that lead to them (an empty menu is left out).
+    for page in snap.pages().await? {
+        lines.push(&Record::Page(crate::portable::PageLine::from_page(&page)));
+    }
+    for menu in snap.menus().await? {
+        if !menu.items.is_empty() {
+            lines.push(&Record::Menu(crate::portable::MenuLine::from_menu(&menu)));
+        }
+    }
     lines.flush().await?;
     let mut after = None;
     loop {

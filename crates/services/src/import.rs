@@ -299,6 +299,8 @@ fn describe(record: &Record) -> String {
         Record::Revision(r) => format!("revision {} of article '{}'", r.number, r.article),
         Record::Redirect(r) => format!("redirect from '{}'", r.from),
         Record::Comment(c) => format!("comment by '{}' on '{}'", c.author, c.article),
+        Record::Page(p) => format!("page '{}'", p.path),
+        Record::Menu(m) => format!("menu '{}'", m.name),
     }
 }
 
@@ -338,6 +340,9 @@ struct Check<'s> {
     /// Keys of the comments above the current line ([`comment_key`]): a reply's parent must be
     /// one of them.
     comments: HashSet<u64>,
+    /// Page paths above the current line, and (read at the first page or menu line) the
+    /// database's.
+    pages: Option<HashSet<String>>,
 }
 
 /// The kinds of reference a record makes, with the name a message gives them.
@@ -515,6 +520,53 @@ impl Check<'_> {
                 Ok(comment) => self.comment(line, &what, &comment).await?,
                 Err(p) => self.problem(line, invalid(p)),
             },
+            Record::Page(p) => match p.check() {
+                Ok(page) => {
+                    if let Some((_, parents)) = page.path.split_last()
+                        && !parents.is_empty()
+                    {
+                        let parent = crate::portable::page_path_text(parents);
+                        if !self.page_known(&parent).await? {
+                            self.problem(
+                                line,
+                                format!(
+                                    "{what}: its parent page '{parent}' is neither above this line in the file nor in the database"
+                                ),
+                            );
+                        }
+                    }
+                    let path = crate::portable::page_path_text(&page.path);
+                    // Reads the database's pages first, if not read yet.
+                    self.page_known(&path).await?;
+                    self.pages.get_or_insert_default().insert(path);
+                }
+                Err(p) => self.problem(line, invalid(p)),
+            },
+            Record::Menu(m) => match m.check() {
+                Ok(menu) => {
+                    for item in &menu.items {
+                        match &item.target {
+                            dateline_domain::PortableMenuTarget::Page(path) => {
+                                let path = crate::portable::page_path_text(path);
+                                if !self.page_known(&path).await? {
+                                    self.problem(
+                                        line,
+                                        format!(
+                                            "{what}: page '{path}' is neither above this line in the file nor in the database"
+                                        ),
+                                    );
+                                }
+                            }
+                            dateline_domain::PortableMenuTarget::Section(slug) => {
+                                self.references(line, &what, &[(Ref::Section, slug.as_str())])
+                                    .await?;
+                            }
+                            dateline_domain::PortableMenuTarget::Url(_) => {}
+                        }
+                    }
+                }
+                Err(p) => self.problem(line, invalid(p)),
+            },
         }
         Ok(())
     }
@@ -557,6 +609,21 @@ impl Check<'_> {
         self.comments
             .insert(comment_key(article, c.created_at, &c.author_name));
         Ok(())
+    }
+
+    /// Whether a page's path is above in the file or in the database.
+    async fn page_known(&mut self, path: &str) -> Result<bool, StoreError> {
+        if self.pages.is_none() {
+            let stored = self.store.pages().await?;
+            let paths = dateline_domain::page::page_paths(&stored);
+            self.pages = Some(
+                paths
+                    .values()
+                    .map(|slugs| crate::portable::page_path_text(slugs))
+                    .collect(),
+            );
+        }
+        Ok(self.pages.as_ref().is_some_and(|p| p.contains(path)))
     }
 
     async fn article(&mut self, line: u64, what: &str, a: &ArticleLine) -> Result<(), StoreError> {
@@ -685,6 +752,7 @@ async fn check_file(
         refused_article: None,
         forward: Vec::new(),
         comments: HashSet::new(),
+        pages: None,
     };
     let mut lines = open(path).await?;
     let mut header = false;
@@ -860,6 +928,12 @@ impl Writer<'_> {
                 let bytes = comment.body.len() + 512;
                 (ImportItem::Comment(comment), bytes)
             }
+            Record::Page(p) => {
+                let page = p.check().map_err(invalid)?;
+                let bytes = page.body.len() * 2 + 1024;
+                (ImportItem::Page(page), bytes)
+            }
+            Record::Menu(m) => (ImportItem::Menu(m.check().map_err(invalid)?), 4096),
         };
         self.batch.push(item);
         self.meta.push(meta);

@@ -23,6 +23,7 @@ pub mod import;
 pub mod media;
 pub mod newsroom;
 pub mod ninjs;
+pub mod pages;
 pub mod picture;
 pub mod portable;
 pub mod reading;

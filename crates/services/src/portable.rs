@@ -8,8 +8,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use dateline_domain::{
     ArticleStatus, AttributionMode, CommentKind, CommentStatus, CorrectionKind, Draft, Email,
-    Headline, InvalidValue, Language, Name, NewUser, PortableArticle, PortableComment,
-    PortableCorrection, PortableImage, PortableLabel, PortableRedirect, PortableRevision,
+    Headline, InvalidValue, Language, MenuLimits, MenuName, Name, NewUser, PortableArticle,
+    PortableComment, PortableCorrection, PortableImage, PortableLabel, PortableMenu,
+    PortableMenuItem, PortableMenuTarget, PortablePage, PortableRedirect, PortableRevision,
     RevisionKind, RevisionNumber, Role, SearchText, SiteSettings, Slug, Source, User,
     check_multiline, is_forbidden_char,
 };
@@ -56,12 +57,14 @@ pub enum Record {
     Revision(RevisionLine),
     Redirect(RedirectLine),
     Comment(CommentLine),
+    Page(PageLine),
+    Menu(MenuLine),
 }
 
 /// The record types, as the `type` field names them.
-pub const TYPES: [&str; 11] = [
+pub const TYPES: [&str; 13] = [
     "header", "settings", "section", "tag", "author", "user", "image", "article", "revision",
-    "redirect", "comment",
+    "redirect", "comment", "page", "menu",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,6 +302,51 @@ pub struct RedirectLine {
     pub created_at: String,
 }
 
+/// A standing page, keyed by its path (`/about-us/our-team`), which names its parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageLine {
+    pub path: String,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub description: String,
+    /// `draft` or `published`.
+    pub status: String,
+    pub language: String,
+    #[serde(default)]
+    pub position: i64,
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+}
+
+/// One item of a menu: a label and exactly one of `page` (a page's path), `section` (a
+/// section's slug) or `url` (a path on the site or an http(s) URL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItemLine {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nested: bool,
+}
+
+/// A whole menu, keyed by its name (`header` or `footer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuLine {
+    pub name: String,
+    pub items: Vec<MenuItemLine>,
+}
+
 impl Record {
     /// Reads one line, or says in a sentence what is wrong with it.
     pub fn parse(line: &str) -> Result<Record, String> {
@@ -330,6 +378,8 @@ impl Record {
             "revision" => Record::Revision(read(&kind, value)?),
             "redirect" => Record::Redirect(read(&kind, value)?),
             "comment" => Record::Comment(read(&kind, value)?),
+            "page" => Record::Page(read(&kind, value)?),
+            "menu" => Record::Menu(read(&kind, value)?),
             other => {
                 return Err(format!(
                     "unknown type \"{}\" (expected one of: {})",
@@ -362,6 +412,8 @@ impl Record {
             Record::Revision(_) => "revision",
             Record::Redirect(_) => "redirect",
             Record::Comment(_) => "comment",
+            Record::Page(_) => "page",
+            Record::Menu(_) => "menu",
         }
     }
 }
@@ -1129,6 +1181,194 @@ impl CommentLine {
             _ => None,
         };
         p.done(comment)
+    }
+}
+
+/// A page's path as the format writes it: `/about-us/our-team`, decoded.
+pub fn page_path_text(path: &[Slug]) -> String {
+    dateline_domain::SitePath::page(path).decoded().into_owned()
+}
+
+/// Reads a page's path: `/` and one to [`Page::MAX_DEPTH`] + 1 slugs.
+///
+/// [`Page::MAX_DEPTH`]: dateline_domain::Page::MAX_DEPTH
+pub fn page_path(field: &'static str, s: &str) -> Result<Vec<Slug>, InvalidValue> {
+    let bad = || {
+        InvalidValue::new(
+            field,
+            "must be a page's path: / and its slugs from the top, such as /about-us/our-team",
+        )
+    };
+    let rest = s.strip_prefix('/').ok_or_else(bad)?;
+    let slugs: Vec<Slug> = rest
+        .split('/')
+        .map(|part| Slug::parse(part).map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    if slugs.is_empty() || slugs.len() > dateline_domain::Page::MAX_DEPTH + 1 {
+        return Err(bad());
+    }
+    if slugs.len() == 1 && dateline_domain::Page::reserved(&slugs[0]) {
+        return Err(InvalidValue::new(
+            field,
+            format!("{s} is one of the site's own addresses"),
+        ));
+    }
+    Ok(slugs)
+}
+
+impl PageLine {
+    pub fn from_page(p: &PortablePage) -> Self {
+        Self {
+            path: page_path_text(&p.path),
+            title: p.title.clone(),
+            body: p.body.clone(),
+            description: p.description.clone(),
+            status: p.status.as_str().to_owned(),
+            language: p.language.to_string(),
+            position: p.position,
+            created_at: time_text(p.created_at),
+            updated_at: Some(time_text(p.updated_at)),
+            published_at: p.published_at.map(time_text),
+        }
+    }
+
+    /// Checks the page as the newsroom's form does; its body is rendered here.
+    pub fn check(&self) -> Result<PortablePage, Problems> {
+        let mut p = Problems::default();
+        let path = p.check(page_path("path", &self.path));
+        let title = p
+            .check(Headline::parse(&self.title).map_err(|e| InvalidValue::new("title", e.message)));
+        let body_html = p.check(crate::pages::render_page_body(&self.body));
+        if self.description.chars().count() > dateline_domain::Page::MAX_DESCRIPTION_CHARS {
+            p.push(InvalidValue::new(
+                "description",
+                "is longer than 300 characters",
+            ));
+        }
+        p.check(check_multiline("description", &self.description));
+        let status = p.check(dateline_domain::PageStatus::parse(&self.status));
+        let language = p.check(Language::parse(&self.language));
+        let created_at = p.check(time("created_at", &self.created_at));
+        let updated_at = p.check(optional_time("updated_at", &self.updated_at));
+        let published_at = p.check(optional_time("published_at", &self.published_at));
+        let page = match (
+            path,
+            title,
+            body_html,
+            status,
+            language,
+            created_at,
+            updated_at,
+            published_at,
+        ) {
+            (
+                Some(path),
+                Some(title),
+                Some(body_html),
+                Some(status),
+                Some(language),
+                Some(created_at),
+                Some(updated_at),
+                Some(published_at),
+            ) => Some(PortablePage {
+                path,
+                title: title.into_string(),
+                body: self.body.clone(),
+                body_html,
+                description: self.description.trim().to_owned(),
+                status,
+                language,
+                position: self.position,
+                created_at,
+                updated_at: updated_at.unwrap_or(created_at),
+                published_at,
+            }),
+            _ => None,
+        };
+        p.done(page)
+    }
+}
+
+impl MenuLine {
+    pub fn from_menu(m: &PortableMenu) -> Self {
+        Self {
+            name: m.name.as_str().to_owned(),
+            items: m
+                .items
+                .iter()
+                .map(|item| {
+                    let mut line = MenuItemLine {
+                        label: item.label.clone(),
+                        page: None,
+                        section: None,
+                        url: None,
+                        nested: item.nested,
+                    };
+                    match &item.target {
+                        PortableMenuTarget::Page(path) => line.page = Some(page_path_text(path)),
+                        PortableMenuTarget::Section(slug) => line.section = Some(slug.to_string()),
+                        PortableMenuTarget::Url(url) => line.url = Some(url.clone()),
+                    }
+                    line
+                })
+                .collect(),
+        }
+    }
+
+    /// Checks the menu as the newsroom's form does (labels, URLs, its bounds); whether its
+    /// pages and sections exist is for the import to see.
+    pub fn check(&self) -> Result<PortableMenu, Problems> {
+        let mut p = Problems::default();
+        let name = p.check(MenuName::parse(&self.name));
+        let mut items = Vec::new();
+        for (n, item) in self.items.iter().enumerate() {
+            let at = |e: InvalidValue| {
+                InvalidValue::new(
+                    "items",
+                    format!("item {}: {} {}", n + 1, e.field, e.message),
+                )
+            };
+            let label = p.check(dateline_domain::page::menu_label(&item.label).map_err(at));
+            let target = match (&item.page, &item.section, &item.url) {
+                (Some(path), None, None) => p
+                    .check(page_path("page", path).map_err(at))
+                    .map(PortableMenuTarget::Page),
+                (None, Some(slug), None) => p
+                    .check(Slug::parse(slug).map_err(at))
+                    .map(PortableMenuTarget::Section),
+                (None, None, Some(url)) => p
+                    .check(dateline_domain::page::menu_url(url).map_err(at))
+                    .map(PortableMenuTarget::Url),
+                _ => {
+                    p.push(at(InvalidValue::new(
+                        "target",
+                        "give exactly one of page, section and url",
+                    )));
+                    None
+                }
+            };
+            if let (Some(label), Some(target)) = (label, target) {
+                items.push(PortableMenuItem {
+                    label,
+                    target,
+                    nested: item.nested,
+                });
+            }
+        }
+        if self.items.len() > MenuLimits::MAX_ITEMS {
+            p.push(InvalidValue::new(
+                "items",
+                format!("a menu holds at most {} items", MenuLimits::MAX_ITEMS),
+            ));
+        }
+        if self.items.first().is_some_and(|i| i.nested) {
+            p.push(InvalidValue::new(
+                "items",
+                "the first item cannot be nested",
+            ));
+        }
+        let menu = name.map(|name| PortableMenu { name, items });
+        p.done(menu)
     }
 }
 

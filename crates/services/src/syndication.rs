@@ -577,6 +577,15 @@ pub async fn sitemap(
                     .and_then(|s| s.published_at);
                 urls.push((loc, newest.map(|t| dates::rfc3339(t, zone))));
             }
+            // The standing pages readers can see, dated by their last change.
+            let navigation = crate::pages::navigation(store, &[]).await?;
+            for (id, path) in navigation.shown_paths() {
+                let updated = store
+                    .page(id)
+                    .await?
+                    .map(|p| dates::rfc3339(p.updated_at, zone));
+                urls.push((base.join(&path), updated));
+            }
             Ok(Some(urlset(&urls, false, |_, _| Ok(()))))
         }
         SitemapPage::Articles(n) => {

@@ -260,11 +260,15 @@ impl ArticleStore for SqlStore {
     }
 
     async fn slug_exists(&self, slug: &Slug) -> Result<bool, StoreError> {
-        let found = sqlx::query("SELECT 1 FROM articles WHERE slug = $1")
-            .bind(slug.as_str())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db_error)?;
+        // A top-level page holds its slug as an article would: articles pass over it.
+        let found = sqlx::query(
+            "SELECT 1 FROM articles WHERE slug = $1 \
+             UNION ALL SELECT 1 FROM pages WHERE slug = $1 AND parent_id IS NULL",
+        )
+        .bind(slug.as_str())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_error)?;
         Ok(found.is_some())
     }
 

@@ -17,6 +17,7 @@ mod comments;
 mod labels;
 mod listen;
 mod media;
+mod pages;
 mod portable;
 mod related;
 mod rows;

@@ -10,9 +10,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dateline_domain::{
     ArticleId, CommentId, CommentKind, CommentStatus, ContentChange, Counts, Email, ExportSnapshot,
-    ImageId, ImportItem, ImportOutcome, PortableArticle, PortableComment, PortableCorrection,
-    PortableImage, PortableLabel, PortableRedirect, PortableRevision, PortableStore,
-    RevisionNumber, SearchText, SiteSettings, Slug, StoreError, User, WhenStored,
+    ImageId, ImportItem, ImportOutcome, MenuItem, MenuName, MenuTarget, PortableArticle,
+    PortableComment, PortableCorrection, PortableImage, PortableLabel, PortableMenu,
+    PortableMenuItem, PortableMenuTarget, PortablePage, PortableRedirect, PortableRevision,
+    PortableStore, RevisionNumber, SearchText, SiteSettings, Slug, StoreError, User, WhenStored,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
@@ -439,6 +440,232 @@ impl ExportSnapshot for Snapshot {
             })
             .collect()
     }
+
+    async fn pages(&mut self) -> Result<Vec<PortablePage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, slug, parent_id, position, title, status, language, body, body_html, \
+             description, created_at, updated_at, published_at FROM pages ORDER BY id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_error)?;
+        let pages: Vec<dateline_domain::Page> = rows
+            .iter()
+            .map(crate::pages::page)
+            .collect::<Result<_, _>>()?;
+        let summaries: Vec<_> = pages.iter().map(|p| p.summary.clone()).collect();
+        let paths = dateline_domain::page::page_paths(&summaries);
+        let mut out: Vec<PortablePage> = pages
+            .into_iter()
+            .filter_map(|p| {
+                let path = paths.get(&p.summary.id)?.clone();
+                Some(PortablePage {
+                    path,
+                    title: p.summary.title,
+                    body: p.body,
+                    body_html: p.body_html,
+                    description: p.description,
+                    status: p.summary.status,
+                    language: p.summary.language,
+                    position: p.summary.position,
+                    created_at: p.created_at,
+                    updated_at: p.updated_at,
+                    published_at: p.published_at,
+                })
+            })
+            .collect();
+        // Parents first.
+        out.sort_by(|a, b| a.path.len().cmp(&b.path.len()).then(a.path.cmp(&b.path)));
+        Ok(out)
+    }
+
+    async fn menus(&mut self) -> Result<Vec<PortableMenu>, StoreError> {
+        let pages: Vec<dateline_domain::PageSummary> =
+            sqlx::query("SELECT id, slug, parent_id, position, title, status, language FROM pages")
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_error)?
+                .iter()
+                .map(crate::pages::page_summary)
+                .collect::<Result<_, _>>()?;
+        let paths = dateline_domain::page::page_paths(&pages);
+        let sections: HashMap<i64, Slug> = sqlx::query("SELECT id, slug FROM sections")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| Ok((get::<i64>(row, "id")?, rows::slug(row, "slug")?)))
+            .collect::<Result<_, StoreError>>()?;
+        let mut menus = Vec::new();
+        for name in MenuName::ALL {
+            let rows = sqlx::query(
+                "SELECT label, nested, page_id, section_id, url FROM menu_items \
+                 WHERE menu = $1 ORDER BY position",
+            )
+            .bind(name.as_str())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+            let mut items = Vec::new();
+            for row in &rows {
+                let item = crate::pages::menu_item(row)?;
+                let target = match item.target {
+                    MenuTarget::Page(id) => match paths.get(&id) {
+                        Some(path) => PortableMenuTarget::Page(path.clone()),
+                        None => continue,
+                    },
+                    MenuTarget::Section(id) => match sections.get(&id.0) {
+                        Some(slug) => PortableMenuTarget::Section(slug.clone()),
+                        None => continue,
+                    },
+                    MenuTarget::Url(url) => PortableMenuTarget::Url(url),
+                };
+                items.push(PortableMenuItem {
+                    label: item.label,
+                    target,
+                    nested: item.nested,
+                });
+            }
+            menus.push(PortableMenu { name, items });
+        }
+        Ok(menus)
+    }
+}
+
+/// The id of the page at `path` (its slugs from the top), in `tx`.
+async fn page_at(
+    tx: &mut Transaction<'static, Any>,
+    path: &[Slug],
+) -> Result<Option<i64>, StoreError> {
+    let mut parent: Option<i64> = None;
+    for slug in path {
+        let found: Option<i64> = match parent {
+            None => {
+                sqlx::query_scalar("SELECT id FROM pages WHERE slug = $1 AND parent_id IS NULL")
+                    .bind(slug.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db_error)?
+            }
+            Some(parent) => {
+                sqlx::query_scalar("SELECT id FROM pages WHERE slug = $1 AND parent_id = $2")
+                    .bind(slug.as_str())
+                    .bind(parent)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db_error)?
+            }
+        };
+        match found {
+            Some(id) => parent = Some(id),
+            None => return Ok(None),
+        }
+    }
+    Ok(parent)
+}
+
+fn path_text(path: &[Slug]) -> String {
+    dateline_domain::SitePath::page(path).decoded().into_owned()
+}
+
+/// Adds a page where no page holds its path; its parent must be stored. A top-level slug an
+/// article holds is taken.
+async fn import_page(
+    tx: &mut Transaction<'static, Any>,
+    page: &PortablePage,
+) -> Result<ImportOutcome, StoreError> {
+    let Some((slug, parents)) = page.path.split_last() else {
+        return Err(StoreError::InvalidInput("a page with no path".into()));
+    };
+    if page_at(tx, &page.path).await?.is_some() {
+        return Ok(ImportOutcome::AlreadyThere);
+    }
+    let parent = if parents.is_empty() {
+        None
+    } else {
+        match page_at(tx, parents).await? {
+            Some(id) => Some(dateline_domain::PageId(id)),
+            None => {
+                return Err(StoreError::MissingReference(format!(
+                    "parent page {}",
+                    path_text(parents)
+                )));
+            }
+        }
+    };
+    let new = dateline_domain::NewPage {
+        slug: slug.clone(),
+        parent,
+        position: page.position,
+        title: page.title.clone(),
+        body: page.body.clone(),
+        body_html: page.body_html.clone(),
+        description: page.description.clone(),
+        status: page.status,
+        language: page.language.clone(),
+        at: page.updated_at,
+    };
+    match crate::pages::insert_page_in(tx, &new, page.created_at, page.published_at).await {
+        Ok(_) => Ok(ImportOutcome::Added),
+        Err(StoreError::Conflict(_)) => Ok(ImportOutcome::Taken),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes a menu where the database's menu of that name is empty.
+async fn import_menu(
+    tx: &mut Transaction<'static, Any>,
+    ids: &mut Ids,
+    menu: &PortableMenu,
+) -> Result<ImportOutcome, StoreError> {
+    let mut items = Vec::with_capacity(menu.items.len());
+    for item in &menu.items {
+        let target = match &item.target {
+            PortableMenuTarget::Page(path) => match page_at(tx, path).await? {
+                Some(id) => MenuTarget::Page(dateline_domain::PageId(id)),
+                None => {
+                    return Err(StoreError::MissingReference(format!(
+                        "page {}",
+                        path_text(path)
+                    )));
+                }
+            },
+            PortableMenuTarget::Section(slug) => MenuTarget::Section(dateline_domain::SectionId(
+                id_of(
+                    tx,
+                    &mut ids.sections,
+                    ("sections", "slug", "section"),
+                    slug.as_str(),
+                )
+                .await?,
+            )),
+            PortableMenuTarget::Url(url) => MenuTarget::Url(url.clone()),
+        };
+        items.push(MenuItem {
+            label: item.label.clone(),
+            target,
+            nested: item.nested,
+        });
+    }
+    let stored: Vec<MenuItem> = sqlx::query(
+        "SELECT label, nested, page_id, section_id, url FROM menu_items \
+         WHERE menu = $1 ORDER BY position",
+    )
+    .bind(menu.name.as_str())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_error)?
+    .iter()
+    .map(crate::pages::menu_item)
+    .collect::<Result<_, _>>()?;
+    if stored == items {
+        return Ok(ImportOutcome::AlreadyThere);
+    }
+    if !stored.is_empty() {
+        return Ok(ImportOutcome::Taken);
+    }
+    crate::pages::write_menu(tx, menu.name, &items).await?;
+    Ok(ImportOutcome::Added)
 }
 
 /// Ids of rows already looked up by key within one import batch.
@@ -973,6 +1200,8 @@ async fn import_item(
             .map(outcome)
             .map_err(db_error)
         }
+        ImportItem::Page(page) => import_page(tx, page).await,
+        ImportItem::Menu(menu) => import_menu(tx, ids, menu).await,
         ImportItem::Article(article) => import_article(tx, ids, article, when_stored).await,
         ImportItem::Revision(revision) => import_revision(tx, ids, revision).await,
         ImportItem::Comment(comment) => import_comment(tx, ids, comment).await,

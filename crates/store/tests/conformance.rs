@@ -29,9 +29,12 @@ use dateline_domain::{
 };
 use dateline_store::testing::TestDatabase;
 
+#[path = "conformance/pages.rs"]
+mod pages;
 #[path = "conformance/wire.rs"]
 mod wire;
 use dateline_store::{Backend, SqlStore};
+use pages::*;
 use wire::*;
 
 macro_rules! conformance {
@@ -113,6 +116,8 @@ conformance!(
     the_desk_lists_newest_first_under_its_filters,
     the_same_version_sent_at_once_many_times_is_stored_once,
     of_simultaneous_claims_of_a_due_poll_exactly_one_wins,
+    page_addresses_are_unique_among_siblings_and_apart_from_articles,
+    menus_are_replaced_whole_and_refuse_targets_that_are_not_there,
 );
 
 async fn open(db: &TestDatabase) -> SqlStore {

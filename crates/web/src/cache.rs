@@ -345,7 +345,8 @@ impl PageCache {
     pub fn invalidate(&self, change: &ContentChange) {
         let mut inner = self.lock();
         self.generation.fetch_add(1, Ordering::SeqCst);
-        if change.keys.contains(&CacheKey::All) {
+        // Every page shows the menus, whose links follow the pages' paths.
+        if change.keys.contains(&CacheKey::All) || change.keys.contains(&CacheKey::Pages) {
             *inner = Inner::default();
             return;
         }

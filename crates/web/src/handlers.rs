@@ -78,6 +78,9 @@ pub async fn health(State(state): State<AppState>) -> Response {
 pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Result<Response, WebError> {
     let raw = uri.path();
     let decoded = dateline_domain::paths::decode(raw);
+    if let Some(page) = show_page(&state, &decoded).await? {
+        return Ok(page);
+    }
     let trimmed = decoded.trim_end_matches('/');
     if !trimmed.is_empty() {
         if let Some(to) = state.store.redirect(trimmed).await? {
@@ -180,6 +183,10 @@ pub async fn show_article(
     let site = state.site();
     let Some(article) = reading::published_article(state.store.as_ref(), &site, &slug).await?
     else {
+        // A top-level page shares the first segment with articles.
+        if let Some(page) = show_page(&state, &SitePath::article(&slug).decoded()).await? {
+            return Ok(page);
+        }
         return Err(not_shown(&state, &slug).await?);
     };
     let corrections = state.store.corrections(article.article.id).await?;
@@ -230,6 +237,49 @@ pub async fn show_article(
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|image| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))
+}
+
+/// The standing page readers can see at `path` (decoded, as the router hands it), if any.
+async fn show_page(state: &AppState, path: &str) -> Result<Option<Response>, WebError> {
+    let navigation = state.navigation().await?;
+    let Some(id) = navigation.page_at(path) else {
+        return Ok(None);
+    };
+    let Some((page, parents)) =
+        dateline_services::pages::shown_page(state.store.as_ref(), &navigation, id).await?
+    else {
+        return Ok(None);
+    };
+    let site = state.site();
+    let Some(slugs) = navigation.path_of(id) else {
+        return Ok(None);
+    };
+    let href = SitePath::page(&slugs);
+    let layout = Layout::build(state, &page.summary.title, "")
+        .await?
+        .with_description(&page.description)
+        .with_canonical(&site, &href);
+    let crumbs = parents
+        .iter()
+        .enumerate()
+        .map(|(n, parent)| crate::views::Link {
+            href: SitePath::page(&slugs[..=n]).into(),
+            name: parent.title.clone(),
+        })
+        .collect();
+    let view = crate::views::StandingPage {
+        layout,
+        title: page.summary.title.clone(),
+        href: href.into(),
+        lang: page.summary.language.to_string(),
+        dir: page.summary.language.direction().as_str(),
+        crumbs,
+        body: page.body_html,
+    };
+    Ok(Some(cacheable(
+        view.render()?,
+        BTreeSet::from([CacheKey::Pages]),
+    )))
 }
 
 /// Why there is no published article at `slug`: a taken-down article is gone on purpose (410),

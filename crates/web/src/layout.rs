@@ -14,6 +14,23 @@ pub struct NavLink {
     pub current: bool,
 }
 
+/// A link of the header or footer menu, with the links nested under it.
+pub struct MenuLink {
+    pub label: String,
+    pub href: String,
+    pub children: Vec<MenuLink>,
+}
+
+impl MenuLink {
+    fn from(link: &dateline_services::pages::MenuLink) -> Self {
+        Self {
+            label: link.label.clone(),
+            href: link.href.clone(),
+            children: link.children.iter().map(MenuLink::from).collect(),
+        }
+    }
+}
+
 /// The view model of `base.html`.
 pub struct Layout {
     pub site_name: String,
@@ -23,6 +40,9 @@ pub struct Layout {
     pub today: String,
     pub today_iso: String,
     pub nav: Vec<NavLink>,
+    /// The header menu; when empty, the sections are the navigation.
+    pub header_menu: Vec<MenuLink>,
+    pub footer_menu: Vec<MenuLink>,
     /// The page's own title (the site name is added by the template).
     pub title: String,
     pub description: String,
@@ -52,7 +72,10 @@ impl Layout {
                 name: s.name.clone(),
             })
             .collect();
+        let navigation = state.navigation().await?;
         Ok(Self {
+            header_menu: navigation.header.iter().map(MenuLink::from).collect(),
+            footer_menu: navigation.footer.iter().map(MenuLink::from).collect(),
             site_name: site.name.clone(),
             lang: site.locale.to_string(),
             dir: site.locale.direction().as_str(),

@@ -48,6 +48,7 @@ pub struct AppState {
     base_url: Arc<SiteAddress>,
     page_cache: Arc<PageCache>,
     sections: Arc<NavSections>,
+    navigation: Arc<NavPages>,
     site_stale: Arc<SiteStale>,
     /// Where uploaded images and their renditions are kept (`<data dir>/media`).
     pub media_dir: Arc<std::path::PathBuf>,
@@ -82,6 +83,30 @@ impl ChangeObserver for NavSections {
             .keys
             .iter()
             .any(|k| matches!(k, CacheKey::All | CacheKey::Section(_)));
+        if named {
+            let mut held = self.0.write().unwrap_or_else(|e| e.into_inner());
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *held = None;
+        }
+    }
+}
+
+/// The pages and menus every page shows ([`dateline_services::pages::Navigation`]), as last
+/// read, until a change notice names the pages or menus, a section (a menu item may lead to
+/// one) or everything, or a minute has passed.
+#[derive(Default)]
+struct NavPages(
+    RwLock<Option<(Instant, Arc<dateline_services::pages::Navigation>)>>,
+    /// Bumped by every notice that names them: a read that spans one is not kept.
+    std::sync::atomic::AtomicU64,
+);
+
+impl ChangeObserver for NavPages {
+    fn content_changed(&self, change: &ContentChange) {
+        let named = change
+            .keys
+            .iter()
+            .any(|k| matches!(k, CacheKey::All | CacheKey::Pages | CacheKey::Section(_)));
         if named {
             let mut held = self.0.write().unwrap_or_else(|e| e.into_inner());
             self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -150,6 +175,8 @@ impl AppState {
         store.add_change_observer(page_cache.clone());
         let sections = Arc::new(NavSections::default());
         store.add_change_observer(sections.clone());
+        let navigation = Arc::new(NavPages::default());
+        store.add_change_observer(navigation.clone());
         let site_stale = Arc::new(SiteStale::default());
         store.add_change_observer(site_stale.clone());
         Self {
@@ -168,6 +195,7 @@ impl AppState {
             }),
             page_cache,
             sections,
+            navigation,
             site_stale,
             media_dir: Arc::new(std::path::PathBuf::from("./dateline-data/media")),
             search: None,
@@ -263,6 +291,33 @@ impl AppState {
         Ok(sections)
     }
 
+    /// The pages and menus, for every public page: read again only after a change notice
+    /// names them (or a section, or everything).
+    pub async fn navigation(
+        &self,
+    ) -> Result<Arc<dateline_services::pages::Navigation>, StoreError> {
+        let cached = self
+            .navigation
+            .0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some((read, navigation)) = cached
+            && read.elapsed() < SECTIONS_TTL
+        {
+            return Ok(navigation);
+        }
+        let generation = self.navigation.1.load(std::sync::atomic::Ordering::SeqCst);
+        let sections = self.sections().await?;
+        let navigation =
+            Arc::new(dateline_services::pages::navigation(self.store.as_ref(), &sections).await?);
+        let mut held = self.navigation.0.write().unwrap_or_else(|e| e.into_inner());
+        if self.navigation.1.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            *held = Some((Instant::now(), navigation.clone()));
+        }
+        Ok(navigation)
+    }
+
     pub fn page_cache(&self) -> &PageCache {
         &self.page_cache
     }
@@ -353,7 +408,14 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
         .merge(documents)
         .merge(admin::routes())
         .merge(search::routes())
-        .fallback(handlers::not_found)
+        // Pages under a parent (`/about-us/our-team`) and old addresses are found here; the
+        // pages are cached like the other documents.
+        .fallback(axum::routing::any(handlers::not_found).layer(
+            axum::middleware::from_fn_with_state(
+                cached(&state, KeyRule::Path),
+                cache::serve_cached,
+            ),
+        ))
         .layer(axum::middleware::from_fn(security::bound_uri))
         .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
             limits.body_read_timeout,

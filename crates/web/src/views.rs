@@ -63,6 +63,22 @@ pub enum Part {
     ReadMore(Teaser),
 }
 
+/// A standing page (About us, Contact…): no byline, date or section; a breadcrumb to its
+/// parents.
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct StandingPage {
+    pub layout: Layout,
+    pub title: String,
+    pub href: String,
+    pub lang: String,
+    pub dir: &'static str,
+    /// Its parents, from the top.
+    pub crumbs: Vec<Link>,
+    /// Rendered and sanitised on write.
+    pub body: String,
+}
+
 #[derive(Template)]
 #[template(path = "article.html")]
 pub struct ArticlePage {

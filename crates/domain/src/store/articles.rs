@@ -30,6 +30,7 @@ pub trait ArticleStore: Send + Sync {
 
     async fn article_by_id(&self, id: ArticleId) -> Result<Option<Article>, StoreError>;
     async fn article_by_slug(&self, slug: &Slug) -> Result<Option<Article>, StoreError>;
+    /// Whether an article, or a top-level page, holds this slug.
     async fn slug_exists(&self, slug: &Slug) -> Result<bool, StoreError>;
     /// Summaries of the given articles, whatever their status, in no particular order;
     /// ids with no article are left out.

@@ -8,8 +8,8 @@ use crate::account::User;
 use crate::article::ArticleId;
 use crate::newsroom::{ImageId, RevisionNumber};
 use crate::portable::{
-    Counts, ImportItem, ImportOutcome, PortableArticle, PortableImage, PortableLabel,
-    PortableRedirect, PortableRevision, WhenStored,
+    Counts, ImportItem, ImportOutcome, PortableArticle, PortableImage, PortableLabel, PortableMenu,
+    PortablePage, PortableRedirect, PortableRevision, WhenStored,
 };
 use crate::site::SiteSettings;
 use crate::store::{Store, StoreError};
@@ -62,6 +62,10 @@ pub trait ExportSnapshot: Send {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<PortableRedirect>, StoreError>;
+    /// Every page, parents before their children.
+    async fn pages(&mut self) -> Result<Vec<PortablePage>, StoreError>;
+    /// Both menus (an empty one too).
+    async fn menus(&mut self) -> Result<Vec<PortableMenu>, StoreError>;
 }
 
 /// The storage side of export and import.

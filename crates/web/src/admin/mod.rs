@@ -13,6 +13,7 @@ mod auth;
 mod comments;
 mod labels;
 pub mod media;
+mod pages;
 mod session;
 mod settings;
 mod users;
@@ -127,6 +128,18 @@ pub fn routes() -> Router<AppState> {
             "/admin/tags/{id}/delete",
             post(labels::delete_label::<TagId>),
         )
+        .route(
+            "/admin/pages",
+            get(pages::list_pages).post(pages::create_page),
+        )
+        .route("/admin/pages/new", get(pages::new_page))
+        .route(
+            "/admin/pages/{id}",
+            get(pages::edit_page).post(pages::save_page),
+        )
+        .route("/admin/pages/{id}/{step}", post(pages::move_page))
+        .route("/admin/menus", get(pages::list_menus))
+        .route("/admin/menus/{menu}", post(pages::save_menu))
         .route("/admin/wire", get(wire::desk))
         .route("/admin/wire/items/{id}", get(wire::item))
         .route("/admin/wire/alerts/{id}/resolve", post(wire::resolve_alert))
