@@ -45,7 +45,7 @@ pub fn time_text(t: DateTime<Utc>) -> String {
 /// One line of an export.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[allow(
+#[expect(
     clippy::large_enum_variant,
     reason = "records are read and written one at a time, never kept in bulk"
 )]
