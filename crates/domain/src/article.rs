@@ -243,10 +243,7 @@ impl SearchText {
                     field,
                     format!("must be at most {max} characters"),
                 ));
-            } else if text
-                .chars()
-                .any(|c| c.is_control() || crate::is_forbidden_char(c))
-            {
+            } else if text.chars().any(crate::is_forbidden_char) {
                 problems.push(InvalidValue::new(
                     field,
                     "must be one line without control characters",

@@ -526,14 +526,8 @@ impl Check<'_> {
                         && !parents.is_empty()
                     {
                         let parent = crate::portable::page_path_text(parents);
-                        if !self.page_known(&parent).await? {
-                            self.problem(
-                                line,
-                                format!(
-                                    "{what}: its parent page '{parent}' is neither above this line in the file nor in the database"
-                                ),
-                            );
-                        }
+                        self.require_page(line, &what, "its parent page", &parent)
+                            .await?;
                     }
                     let path = crate::portable::page_path_text(&page.path);
                     // Reads the database's pages first, if not read yet.
@@ -548,14 +542,7 @@ impl Check<'_> {
                         match &item.target {
                             dateline_domain::PortableMenuTarget::Page(path) => {
                                 let path = crate::portable::page_path_text(path);
-                                if !self.page_known(&path).await? {
-                                    self.problem(
-                                        line,
-                                        format!(
-                                            "{what}: page '{path}' is neither above this line in the file nor in the database"
-                                        ),
-                                    );
-                                }
+                                self.require_page(line, &what, "page", &path).await?;
                             }
                             dateline_domain::PortableMenuTarget::Section(slug) => {
                                 self.references(line, &what, &[(Ref::Section, slug.as_str())])
@@ -608,6 +595,26 @@ impl Check<'_> {
         }
         self.comments
             .insert(comment_key(article, c.created_at, &c.author_name));
+        Ok(())
+    }
+
+    /// Reports a problem unless the page at `path` (named in the message as `page`) is above
+    /// this line in the file or in the database.
+    async fn require_page(
+        &mut self,
+        line: u64,
+        what: &str,
+        page: &str,
+        path: &str,
+    ) -> Result<(), StoreError> {
+        if !self.page_known(path).await? {
+            self.problem(
+                line,
+                format!(
+                    "{what}: {page} '{path}' is neither above this line in the file nor in the database"
+                ),
+            );
+        }
         Ok(())
     }
 

@@ -115,6 +115,14 @@ fn language_of(title: &str, site: &str) -> String {
     }
 }
 
+/// [`plain`] text without the characters no one-line field may hold.
+fn plain_line(html: &str) -> String {
+    plain(html)
+        .chars()
+        .filter(|c| !dateline_domain::is_forbidden_char(*c))
+        .collect()
+}
+
 /// `text` without the SEO plugin's variables the export cannot fill in (`%%primary_category%%`).
 fn without_variables(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -553,10 +561,16 @@ impl Converter {
 
     /// The image of ours a body image became: by its attachment id, else by its file's address.
     fn image_of(&self, image: &dateline_wordpress::Image) -> Option<&ImportedImage> {
-        if let Some(found) = image.attachment_id.and_then(|id| self.images.get(&id)) {
-            return Some(found);
-        }
-        let path = self.context.site_path(&image.src)?;
+        image
+            .attachment_id
+            .and_then(|id| self.images.get(&id))
+            .or_else(|| self.image_at(&image.src))
+    }
+
+    /// The image of ours made from the old site's file at `src` (an original or a size
+    /// variant).
+    fn image_at(&self, src: &str) -> Option<&ImportedImage> {
+        let path = self.context.site_path(src)?;
         let path = path.split(['?', '#']).next()?;
         let file = path.strip_prefix(self.uploads_prefix.as_deref()?)?;
         let file = percent_encoding::percent_decode_str(file)
@@ -908,11 +922,9 @@ impl Converter {
         let Some(template) = field.filter(|f| !f.trim().is_empty()) else {
             return String::new();
         };
-        let resolved = without_variables(&item.resolve_yoast(template, &self.site));
-        let mut text: String = plain(&resolved)
-            .chars()
-            .filter(|c| !c.is_control() && !dateline_domain::is_forbidden_char(*c))
-            .collect();
+        let mut text = plain_line(&without_variables(
+            &item.resolve_yoast(template, &self.site),
+        ));
         // Our pages add the site's name to the title themselves.
         let site = self.site.title.trim();
         if max == SearchText::MAX_TITLE_CHARS
@@ -1120,13 +1132,9 @@ impl Converter {
     fn own_links(&self, markdown: &str, links: &[String]) -> String {
         let mut text = markdown.to_owned();
         for link in links {
-            let new = self.internal_path(link).or_else(|| {
-                let image = dateline_wordpress::Image {
-                    src: link.clone(),
-                    ..Default::default()
-                };
-                self.image_of(&image).map(|i| i.path(u64::MAX))
-            });
+            let new = self
+                .internal_path(link)
+                .or_else(|| self.image_at(link).map(|i| i.path(u64::MAX)));
             if let Some(new) = new {
                 let old = format!("]({})", dateline_wordpress::markdown_destination(link));
                 text = text.replace(&old, &format!("]({new})"));

@@ -15,6 +15,27 @@ use crate::rows::{self, db_error, get};
 use crate::sql::{SUMMARY_COLUMNS, SqlStore, new_article_keys, write_audit};
 
 impl SqlStore {
+    /// Ends a newsroom edit of one article's row: false (and nothing written) when no row was
+    /// changed, else its audit line written and the change committed and announced.
+    async fn finish_article_edit(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        done: sqlx::any::AnyQueryResult,
+        article: ArticleId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let audit = AuditEntry {
+            article: Some(article),
+            ..audit.clone()
+        };
+        write_audit(&mut tx, &audit).await?;
+        self.commit_article_change(tx, article).await?;
+        Ok(true)
+    }
+
     async fn fetch_article(&self, row: Option<AnyRow>) -> Result<Option<Article>, StoreError> {
         let Some(row) = row else { return Ok(None) };
         let id = ArticleId(get(&row, "id")?);
@@ -306,16 +327,7 @@ impl ArticleStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        let audit = AuditEntry {
-            article: Some(article),
-            ..audit.clone()
-        };
-        write_audit(&mut tx, &audit).await?;
-        self.commit_article_change(tx, article).await?;
-        Ok(true)
+        self.finish_article_edit(tx, done, article, audit).await
     }
 
     async fn set_pinned(
@@ -336,16 +348,7 @@ impl ArticleStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        let audit = AuditEntry {
-            article: Some(article),
-            ..audit.clone()
-        };
-        write_audit(&mut tx, &audit).await?;
-        self.commit_article_change(tx, article).await?;
-        Ok(true)
+        self.finish_article_edit(tx, done, article, audit).await
     }
 
     async fn pinned(&self, limit: u32) -> Result<Vec<ArticleSummary>, StoreError> {
@@ -354,14 +357,8 @@ impl ArticleStore for SqlStore {
              WHERE a.pinned_at IS NOT NULL AND a.status = 'published' \
              ORDER BY a.pinned_at DESC, a.id DESC LIMIT $1"
         );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(i64::from(limit))
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(rows::summary)
-            .collect()
+        let query = sqlx::query(AssertSqlSafe(sql)).bind(i64::from(limit));
+        rows::all(query, self.pool(), rows::summary).await
     }
 
     async fn list_published(

@@ -754,6 +754,21 @@ async fn article_by_slug(
     .transpose()
 }
 
+/// The id of the article a revision or comment belongs to: the one stored under `slug` with
+/// this creation time; `None` when the slug is another article's (the record is taken), and
+/// [`StoreError::MissingReference`] when there is none.
+async fn record_article(
+    tx: &mut Transaction<'static, Any>,
+    slug: &Slug,
+    created_at: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    match article_by_slug(tx, slug).await? {
+        Some(stored) if stored.created_at == created_at => Ok(Some(stored.id)),
+        Some(_) => Ok(None),
+        None => Err(StoreError::MissingReference(format!("article '{slug}'"))),
+    }
+}
+
 /// Inserts a label unless its slug is taken.
 async fn import_label(
     tx: &mut Transaction<'static, Any>,
@@ -1006,20 +1021,9 @@ async fn import_revision(
     ids: &mut Ids,
     r: &PortableRevision,
 ) -> Result<ImportOutcome, StoreError> {
-    let Some(StoredArticle {
-        id: article,
-        created_at,
-        ..
-    }) = article_by_slug(tx, &r.article).await?
-    else {
-        return Err(StoreError::MissingReference(format!(
-            "article '{}'",
-            r.article
-        )));
-    };
-    if created_at != r.article_created_at {
+    let Some(article) = record_article(tx, &r.article, r.article_created_at).await? else {
         return Ok(ImportOutcome::Taken);
-    }
+    };
     let saved_by = user_id(tx, ids, r.saved_by.as_ref()).await?;
     let d = &r.draft;
     let done = sqlx::query(
@@ -1075,20 +1079,9 @@ async fn import_comment(
     ids: &mut Ids,
     c: &PortableComment,
 ) -> Result<ImportOutcome, StoreError> {
-    let Some(StoredArticle {
-        id: article,
-        created_at,
-        ..
-    }) = article_by_slug(tx, &c.article).await?
-    else {
-        return Err(StoreError::MissingReference(format!(
-            "article '{}'",
-            c.article
-        )));
-    };
-    if created_at != c.article_created_at {
+    let Some(article) = record_article(tx, &c.article, c.article_created_at).await? else {
         return Ok(ImportOutcome::Taken);
-    }
+    };
     if comment_by_key(tx, article, c.created_at, &c.author_name)
         .await?
         .is_some()

@@ -56,9 +56,9 @@ impl Attachment {
         if let Some(original) = metadata.file.as_deref().filter(|f| *f != file) {
             variants.push((original.to_owned(), metadata.width));
         }
-        let title = one_line(&item.title);
+        let title = super::plain_line(&item.title);
         let fallback = |text: String| if text.is_empty() { title.clone() } else { text };
-        let caption = fallback(one_line(&item.excerpt))
+        let caption = fallback(super::plain_line(&item.excerpt))
             .chars()
             .take(MAX_TEXT_CHARS)
             .collect::<String>();
@@ -66,9 +66,9 @@ impl Attachment {
             .credit
             .as_deref()
             .or(metadata.copyright.as_deref())
-            .map(one_line)
+            .map(super::plain_line)
             .filter(|c| !c.is_empty())
-            .unwrap_or_else(|| one_line(site_title));
+            .unwrap_or_else(|| super::plain_line(site_title));
         Some(Attachment {
             variants,
             url_path: item
@@ -79,7 +79,7 @@ impl Attachment {
                 .site_path(&item.link)
                 .map(|p| p.trim_end_matches('/').to_owned())
                 .filter(|p| !p.is_empty() && !p.starts_with("/?")),
-            alt: fallback(one_line(item.alt_text().unwrap_or_default()))
+            alt: fallback(super::plain_line(item.alt_text().unwrap_or_default()))
                 .chars()
                 .take(MAX_TEXT_CHARS)
                 .collect(),
@@ -124,14 +124,6 @@ fn join(folder: &str, name: &str) -> String {
     } else {
         format!("{folder}/{name}")
     }
-}
-
-/// Text on one line, its entities decoded and without markup or characters no text may hold.
-fn one_line(text: &str) -> String {
-    super::plain(text)
-        .chars()
-        .filter(|c| !dateline_domain::is_forbidden_char(*c))
-        .collect()
 }
 
 /// Where an export's files are, and where ours go.
