@@ -18,6 +18,7 @@ on_both_backends!(
     menus_show_on_every_page_and_bad_menus_change_nothing,
     a_menu_or_page_change_reaches_cached_pages_at_once,
     only_editors_write_pages_and_menus_and_forms_need_their_token,
+    a_publication_keeps_at_most_its_bound_of_pages,
 );
 
 /// The id in a page editor's address (`/admin/pages/12?done=…`).
@@ -544,4 +545,54 @@ async fn only_editors_write_pages_and_menus_and_forms_need_their_token(app: Test
     // Anonymous visitors are sent to sign in.
     let response = app.get("/admin/pages").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+async fn page_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM pages")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
+async fn a_publication_keeps_at_most_its_bound_of_pages(app: TestApp) {
+    let bound = dateline_domain::Page::MAX_PAGES as i64;
+    // Drafts up to one short of the bound, written straight into the table.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
+         INSERT INTO pages (slug, parent_id, position, title, body, body_html, description, \
+         status, language, created_at, updated_at, published_at) \
+         SELECT 'filler-' || i, NULL, 0, 'Filler', '', '', '', 'draft', 'en', 0, 0, NULL FROM n",
+        bound - 1
+    )))
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(page_count(&app).await, bound - 1);
+    let desk = editor(&app).await;
+    create_page(
+        &desk,
+        &[("title", "The last one"), ("body", "Text.\n")],
+        true,
+    )
+    .await;
+    assert_eq!(page_count(&app).await, bound);
+    // One past the bound: refused with the reason, nothing written, on every try at once.
+    let answers = futures_util::future::join_all((0..20).map(|n| {
+        let title = format!("One too many {n}");
+        let desk = &desk;
+        async move {
+            desk.post(
+                "/admin/pages",
+                &[("title", &title), ("body", "Text.\n"), ("action", "draft")],
+            )
+            .await
+        }
+    }))
+    .await;
+    for response in answers {
+        let (status, message) = refusal(response).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(message.contains("the most it keeps"), "{message}");
+    }
+    assert_eq!(page_count(&app).await, bound);
 }

@@ -105,6 +105,9 @@ impl Page {
 
     /// The longest chain of parents a page may have.
     pub const MAX_DEPTH: usize = 8;
+    /// The most pages a publication keeps: every public page's navigation is worked out from
+    /// all of them.
+    pub const MAX_PAGES: usize = 5_000;
     /// The longest SEO description, in characters.
     pub const MAX_DESCRIPTION_CHARS: usize = 300;
 }
@@ -112,7 +115,7 @@ impl Page {
 /// The slugs of every page's path, from the top, for the pages given (any order). A page whose
 /// chain of parents is broken or runs in a circle has none.
 pub fn page_paths(pages: &[PageSummary]) -> HashMap<PageId, Vec<Slug>> {
-    let by_id: HashMap<PageId, &PageSummary> = pages.iter().map(|p| (p.id, p)).collect();
+    let by_id = pages_by_id(pages);
     let mut paths = HashMap::new();
     for page in pages {
         let mut chain = vec![page.slug.clone()];
@@ -138,9 +141,15 @@ pub fn page_paths(pages: &[PageSummary]) -> HashMap<PageId, Vec<Slug>> {
     paths
 }
 
-/// Whether every page in the chain from `page` to the top is published.
-pub fn published_chain(pages: &[PageSummary], page: PageId) -> bool {
-    let by_id: HashMap<PageId, &PageSummary> = pages.iter().map(|p| (p.id, p)).collect();
+/// The pages by id, for walking up from a page to the top: made once for a whole list of
+/// pages, not once per page.
+pub fn pages_by_id(pages: &[PageSummary]) -> HashMap<PageId, &PageSummary> {
+    pages.iter().map(|p| (p.id, p)).collect()
+}
+
+/// Whether every page in the chain from `page` to the top is published (`by_id` from
+/// [`pages_by_id`]).
+pub fn published_chain(by_id: &HashMap<PageId, &PageSummary>, page: PageId) -> bool {
     let mut at = Some(page);
     let mut steps = 0;
     while let Some(id) = at {
@@ -303,12 +312,13 @@ mod tests {
         };
         assert_eq!(text(2).as_deref(), Some("about-us/our-team"));
         assert_eq!(text(3), None);
-        assert!(published_chain(&pages, PageId(2)));
+        let by_id = pages_by_id(&pages);
+        assert!(published_chain(&by_id, PageId(2)));
         assert!(
-            !published_chain(&pages, PageId(5)),
+            !published_chain(&by_id, PageId(5)),
             "a draft parent hides it"
         );
-        assert!(!published_chain(&pages, PageId(3)));
+        assert!(!published_chain(&by_id, PageId(3)));
     }
 
     #[test]

@@ -14,7 +14,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use dateline_domain::page::{check_menu, menu_label, menu_url, page_paths, published_chain};
+use dateline_domain::page::{
+    check_menu, menu_label, menu_url, page_paths, pages_by_id, published_chain,
+};
 use dateline_domain::{
     Action, InvalidValue, Language, MenuItem, MenuName, MenuTarget, NewPage, Page, PageId,
     PageStatus, PageSummary, Section, SitePath, Slug, Store, StoreError, User, check_multiline,
@@ -219,6 +221,7 @@ fn conflict(e: StoreError) -> ServiceError {
         StoreError::MissingReference(_) => {
             InvalidValue::new("parent", "there is no such page").into()
         }
+        StoreError::InvalidInput(why) => InvalidValue::new("page", why).into(),
         e => e.into(),
     }
 }
@@ -429,9 +432,10 @@ impl Navigation {
     /// The shown pages with their paths, for the sitemap.
     pub fn shown_paths(&self) -> Vec<(PageId, SitePath)> {
         let paths = page_paths(&self.pages);
+        let by_id = pages_by_id(&self.pages);
         let mut shown: Vec<(PageId, SitePath)> = paths
             .into_iter()
-            .filter(|(id, _)| published_chain(&self.pages, *id))
+            .filter(|(id, _)| published_chain(&by_id, *id))
             .map(|(id, slugs)| (id, SitePath::page(&slugs)))
             .collect();
         shown.sort_by(|a, b| a.1.as_str().cmp(b.1.as_str()));
@@ -444,16 +448,17 @@ impl Navigation {
 pub async fn navigation(store: &dyn Store, sections: &[Section]) -> Result<Navigation, StoreError> {
     let pages = store.pages().await?;
     let paths = page_paths(&pages);
+    let by_id = pages_by_id(&pages);
     let shown: HashMap<String, PageId> = paths
         .iter()
-        .filter(|(id, _)| published_chain(&pages, **id))
+        .filter(|(id, _)| published_chain(&by_id, **id))
         .map(|(id, slugs)| (SitePath::page(slugs).decoded().into_owned(), *id))
         .collect();
     let href = |target: &MenuTarget| -> Option<String> {
         match target {
             MenuTarget::Page(id) => {
                 let slugs = paths.get(id)?;
-                published_chain(&pages, *id).then(|| SitePath::page(slugs).into())
+                published_chain(&by_id, *id).then(|| SitePath::page(slugs).into())
             }
             MenuTarget::Section(id) => sections
                 .iter()
@@ -505,7 +510,7 @@ pub async fn shown_page(
     navigation: &Navigation,
     id: PageId,
 ) -> Result<Option<(Page, Vec<PageSummary>)>, StoreError> {
-    if !published_chain(&navigation.pages, id) {
+    if !published_chain(&pages_by_id(&navigation.pages), id) {
         return Ok(None);
     }
     let Some(page) = store.page(id).await? else {

@@ -1165,7 +1165,7 @@ impl Converter {
 
 /// The most pages a file may bring; past it the rest are left out (each is held in memory until
 /// the end of the file, where their paths are known).
-const MAX_PAGES: usize = 5_000;
+const MAX_PAGES: usize = dateline_domain::Page::MAX_PAGES;
 /// The most menu items held; a menu keeps at most [`MenuLimits::MAX_ITEMS`] of them.
 ///
 /// [`MenuLimits::MAX_ITEMS`]: dateline_domain::MenuLimits::MAX_ITEMS

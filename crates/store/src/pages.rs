@@ -132,6 +132,18 @@ pub(crate) async fn insert_page_in(
 ) -> Result<PageId, StoreError> {
     check_parent(tx, page.parent).await?;
     check_page_slug(tx, &page.slug, page.parent, None).await?;
+    // The bound holds whoever writes (the newsroom, an import); writers at the same moment on
+    // PostgreSQL may pass it by as many as write at once.
+    let pages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pages")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    if pages >= Page::MAX_PAGES as i64 {
+        return Err(StoreError::InvalidInput(format!(
+            "the publication has {} pages, the most it keeps; an unpublished one can be rewritten instead",
+            Page::MAX_PAGES
+        )));
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO pages (slug, parent_id, position, title, body, body_html, description, \
          status, language, created_at, updated_at, published_at) \
