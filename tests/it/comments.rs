@@ -20,6 +20,7 @@ on_both_backends!(
     wordpress_comments_come_across_threaded_and_show_only_when_the_site_says,
     the_newsroom_approves_unapproves_and_deletes_comments,
     comments_move_with_an_export_and_an_import_adds_them_once,
+    an_article_page_shows_at_most_its_bound_of_comments,
 );
 
 const SEED: &str = "imran-khan-extends-invitation-to-putin-discuss-ties-on-call";
@@ -507,4 +508,36 @@ async fn comments_move_with_an_export_and_an_import_adds_them_once(app: TestApp)
         );
     }
     assert_eq!(all_comments(&app).await.len(), 2);
+}
+
+async fn an_article_page_shows_at_most_its_bound_of_comments(app: TestApp) {
+    let shown = dateline_web::MAX_SHOWN_COMMENTS as i64;
+    let article = app
+        .create(crate::harness::story(
+            "Talked about",
+            "pakistan",
+            crate::harness::reference_day(),
+        ))
+        .await;
+    // One more approved comment than a page shows, written straight into the table.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
+         INSERT INTO comments (article_id, author_name, body, status, kind, created_at) \
+         SELECT {}, 'Reader ' || i, 'Comment.', 'approved', 'comment', i FROM n",
+        shown + 1,
+        article.id
+    )))
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    show_comments(&app, true).await;
+    let (status, page) = app.page(&format!("/{}", article.slug.as_str())).await;
+    assert_eq!(status, StatusCode::OK);
+    let authors = texts(&page, ".comment .comment-author");
+    assert_eq!(authors.len() as i64, shown, "{:?}", authors.last());
+    assert_eq!(authors[0], "Reader 1", "the oldest first");
+    assert_eq!(
+        texts(&page, ".comments-more"),
+        [format!("The first {shown} comments are shown.")]
+    );
 }

@@ -48,12 +48,18 @@ fn comments_changed(article: i64) -> ContentChange {
 
 #[async_trait]
 impl CommentStore for SqlStore {
-    async fn approved_comments(&self, article: ArticleId) -> Result<Vec<Comment>, StoreError> {
+    async fn approved_comments(
+        &self,
+        article: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<Comment>, StoreError> {
         let query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COMMENT_COLUMNS} FROM comments c \
-             WHERE c.article_id = $1 AND c.status = 'approved' ORDER BY c.created_at, c.id"
+             WHERE c.article_id = $1 AND c.status = 'approved' ORDER BY c.created_at, c.id \
+             LIMIT $2"
         )))
-        .bind(article.0);
+        .bind(article.0)
+        .bind(i64::from(limit));
         rows::all(query, self.pool(), comment).await
     }
 

@@ -226,14 +226,24 @@ pub async fn show_article(
     // The comments shown, and whether any are, change with a comment's status and the setting
     // (which drops every cached page).
     keys.insert(CacheKey::Comments(article.article.id));
-    let comments = if site.show_comments {
-        let approved = state.store.approved_comments(article.article.id).await?;
-        Some(crate::views::CommentView::threads(&approved, &site))
+    let (comments, more_comments) = if site.show_comments {
+        // One more than are shown, to learn whether there are more.
+        let mut approved = state
+            .store
+            .approved_comments(article.article.id, MAX_SHOWN_COMMENTS + 1)
+            .await?;
+        let more = approved.len() > MAX_SHOWN_COMMENTS as usize;
+        approved.truncate(MAX_SHOWN_COMMENTS as usize);
+        (
+            Some(crate::views::CommentView::threads(&approved, &site)),
+            more,
+        )
     } else {
-        None
+        (None, false)
     };
     let mut page = ArticlePage::new(layout, article, &site).with_related(&related, &site);
     page.comments = comments;
+    page.more_comments = more_comments;
     page.corrections = crate::views::Note::list(&corrections, &site);
     page.featured = featured.map(|image| crate::views::Picture::new(&image, 960));
     Ok(cacheable(page.render()?, keys))
@@ -377,6 +387,10 @@ impl PageQuery {
         }
     }
 }
+
+/// Comments an article page shows at most, the oldest first: a page is rendered whole and kept
+/// in memory, and a comment may be 64 KB.
+pub const MAX_SHOWN_COMMENTS: u32 = 300;
 
 /// Pinned stories the home page shows at most, the latest pin first.
 pub const MAX_PINNED: u32 = 3;

@@ -34,6 +34,7 @@ use crate::cache::PageCache;
 use crate::metrics::Metrics;
 
 pub use error::WebError;
+pub use handlers::MAX_SHOWN_COMMENTS;
 pub use listener::{DEFAULT_MAX_CONNECTIONS, ServeLimits, listen};
 pub use security::MAX_URI_BYTES;
 

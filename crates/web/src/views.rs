@@ -105,6 +105,8 @@ pub struct ArticlePage {
     pub embed_script: Option<&'static str>,
     /// The approved comments, threaded, when the site shows comments.
     pub comments: Option<Vec<CommentView>>,
+    /// Whether the article has more approved comments than the page shows.
+    pub more_comments: bool,
 }
 
 /// A comment under an article, at its place in its thread.
@@ -224,6 +226,7 @@ impl ArticlePage {
             related: Vec::new(),
             embed_script: None,
             comments: None,
+            more_comments: false,
         }
         .with_embed_script()
     }

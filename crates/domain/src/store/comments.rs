@@ -10,8 +10,12 @@ use crate::store::StoreError;
 #[async_trait]
 pub trait CommentStore: Send + Sync {
     /// The approved comments of an article, oldest first (replies after their parents, which
-    /// are always older).
-    async fn approved_comments(&self, article: ArticleId) -> Result<Vec<Comment>, StoreError>;
+    /// are always older), at most `limit`.
+    async fn approved_comments(
+        &self,
+        article: ArticleId,
+        limit: u32,
+    ) -> Result<Vec<Comment>, StoreError>;
 
     /// Comments newest first, with their articles, as `filter` says; and whether there are more
     /// after them.
